@@ -1,0 +1,90 @@
+"""courseapp: e-learning for the Safe & Together model."""
+
+from __future__ import annotations
+
+from pathlib import Path
+from typing import Any
+
+from flask import Flask
+from govuk_frontend_wtf.main import WTFormsHelpers
+from jinja2 import ChoiceLoader, FileSystemLoader, PackageLoader, PrefixLoader
+from werkzeug.middleware.proxy_fix import ProxyFix
+
+from courseapp import database, errors, security
+from courseapp.config import PROJECT_ROOT, config_from_env, instance_secret_key
+from courseapp.extensions import csrf, db, limiter, login_manager, migrate
+
+
+def create_app(config: dict[str, Any] | type | None = None) -> Flask:
+    """Build the app. `config` is a config class, or a dict of overrides on top of
+    the class chosen by COURSEAPP_ENV. No side effects beyond the instance folder."""
+    app = Flask(
+        __name__,
+        instance_relative_config=True,
+        static_folder=str(PROJECT_ROOT / "static"),
+    )
+    if isinstance(config, type):
+        app.config.from_object(config)
+    else:
+        app.config.from_object(config_from_env())
+        app.config.update(config or {})
+    _resolve_defaults(app)
+    if proxies := app.config["TRUSTED_PROXIES"]:
+        app.wsgi_app = ProxyFix(app.wsgi_app, x_for=proxies, x_proto=proxies, x_host=proxies)
+
+    app.jinja_loader = ChoiceLoader(
+        [
+            FileSystemLoader(str(Path(__file__).parent / "templates")),
+            PrefixLoader(
+                {
+                    "govuk_frontend_jinja": PackageLoader("govuk_frontend_jinja"),
+                    "govuk_frontend_wtf": PackageLoader("govuk_frontend_wtf"),
+                }
+            ),
+        ]
+    )
+
+    db.init_app(app)
+    migrate.init_app(app, db, directory=str(PROJECT_ROOT / "migrations"), render_as_batch=True)
+    csrf.init_app(app)
+    limiter.init_app(app)
+    login_manager.init_app(app)
+    WTFormsHelpers(app)
+    database.configure_sqlite(app)
+    security.init_app(app)
+    errors.init_app(app)
+
+    from courseapp import cli
+    from courseapp.accounts import routes as accounts_routes
+    from courseapp.accounts import services as accounts_services
+    from courseapp.organisations import routes as organisations_routes
+    from courseapp.site import routes as site_routes
+
+    app.register_blueprint(site_routes.bp)
+    app.register_blueprint(accounts_routes.bp)
+    app.register_blueprint(organisations_routes.bp)
+    cli.init_app(app)
+    accounts_services.init_login_manager(login_manager)
+
+    @app.context_processor
+    def service_globals() -> dict[str, Any]:
+        return {"service_name": app.config["SERVICE_NAME"]}
+
+    return app
+
+
+def _resolve_defaults(app: Flask) -> None:
+    instance = Path(app.instance_path)
+    if not app.config.get("SECRET_KEY"):
+        if app.config.get("REQUIRE_SECRET_KEY"):
+            raise RuntimeError(
+                "SECRET_KEY must be set in production, and be the same on every replica"
+            )
+        app.config["SECRET_KEY"] = instance_secret_key(instance)
+    uri = app.config.get("SQLALCHEMY_DATABASE_URI")
+    if not uri:
+        instance.mkdir(parents=True, exist_ok=True)
+        uri = f"sqlite:///{instance / 'courseapp.sqlite3'}"
+    elif uri.startswith(("postgres://", "postgresql://")):
+        uri = "postgresql+psycopg://" + uri.split("://", 1)[1]
+    app.config["SQLALCHEMY_DATABASE_URI"] = uri

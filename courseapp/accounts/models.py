@@ -1,0 +1,110 @@
+from __future__ import annotations
+
+import enum
+import secrets
+from datetime import datetime
+
+import sqlalchemy as sa
+from flask_login import UserMixin
+from sqlalchemy.orm import Mapped, mapped_column, relationship
+
+from courseapp.extensions import db
+from courseapp.organisations.models import (
+    Organisation,
+    Team,
+    coordinator_organisations,
+    utcnow,
+)
+
+
+class Role(enum.StrEnum):
+    LEARNER = "learner"
+    COORDINATOR = "coordinator"
+    ADMIN = "admin"
+
+
+class JobRole(enum.StrEnum):
+    SOCIAL_WORKER = "Social worker"
+    SOCIAL_WORK_MANAGER = "Social work team leader or manager"
+    HEALTH_VISITOR = "Health visitor or school nurse"
+    HEALTH_OTHER = "Other health professional"
+    POLICE = "Police officer or staff"
+    ADVOCACY = "Women's aid or domestic abuse advocacy worker"
+    PERPETRATOR_PROGRAMME = "Perpetrator programme worker"
+    RESIDENTIAL = "Residential care worker"
+    TEACHER = "Teacher"
+    PASTORAL = "Guidance or pastoral staff"
+    SCHOOL_MANAGER = "School manager or head teacher"
+    EARLY_YEARS = "Nursery or early years practitioner"
+    TRAINING = "Training or learning and development lead"
+    OTHER = "Other"
+
+
+def new_session_token() -> str:
+    return secrets.token_urlsafe(32)
+
+
+class User(UserMixin, db.Model):
+    __tablename__ = "users"
+    __table_args__ = (sa.CheckConstraint("email = lower(email)", name="email_lowercase"),)
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    name: Mapped[str] = mapped_column(sa.String(200))
+    # Stored lower-cased (see accounts.services.normalise_email), so the unique
+    # index makes addresses unique whatever case people type them in.
+    email: Mapped[str] = mapped_column(sa.String(320), unique=True)
+    password_hash: Mapped[str | None] = mapped_column(sa.String(255))
+    role: Mapped[Role] = mapped_column(
+        sa.Enum(Role, native_enum=False, length=20), default=Role.LEARNER
+    )
+    job_role: Mapped[JobRole | None] = mapped_column(sa.Enum(JobRole, native_enum=False, length=80))
+    organisation_id: Mapped[int | None] = mapped_column(
+        sa.ForeignKey("organisations.id", ondelete="RESTRICT"), index=True
+    )
+    team_id: Mapped[int | None] = mapped_column(
+        sa.ForeignKey("teams.id", ondelete="SET NULL"), index=True
+    )
+    # Flask-Login's alternative id: rotating it signs out every existing session
+    # and remember-me cookie for this user.
+    session_token: Mapped[str] = mapped_column(
+        sa.String(64), unique=True, default=new_session_token
+    )
+    active: Mapped[bool] = mapped_column(default=True)
+    created_at: Mapped[datetime] = mapped_column(default=utcnow)
+    last_login_at: Mapped[datetime | None]
+
+    organisation: Mapped[Organisation | None] = relationship()
+    team: Mapped[Team | None] = relationship()
+    covered_organisations: Mapped[list[Organisation]] = relationship(
+        secondary=coordinator_organisations, order_by=Organisation.name
+    )
+
+    def get_id(self) -> str:
+        return self.session_token
+
+    @property
+    def is_active(self) -> bool:
+        return self.active
+
+    def rotate_session_token(self) -> None:
+        self.session_token = new_session_token()
+
+    @property
+    def is_admin(self) -> bool:
+        return self.role is Role.ADMIN
+
+    @property
+    def is_coordinator(self) -> bool:
+        return self.role is Role.COORDINATOR
+
+    def scope_organisation_ids(self) -> set[int] | None:
+        """Organisations this user may manage: None means all (an admin)."""
+        if self.is_admin:
+            return None
+        if self.is_coordinator:
+            return {org.id for org in self.covered_organisations}
+        return set()
+
+    def can_manage(self, organisation_id: int | None) -> bool:
+        scope = self.scope_organisation_ids()
+        return scope is None or organisation_id in scope

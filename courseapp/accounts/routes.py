@@ -1,0 +1,182 @@
+from __future__ import annotations
+
+from flask import Blueprint, current_app, flash, redirect, render_template, request, url_for
+from flask_login import current_user
+
+from courseapp.access import login_required
+from courseapp.accounts import services
+from courseapp.accounts.forms import (
+    ChangePasswordForm,
+    ConfirmForm,
+    FirstAdminForm,
+    JoinCodeForm,
+    LoginForm,
+    RegistrationForm,
+    SetPasswordForm,
+)
+from courseapp.accounts.models import JobRole
+from courseapp.extensions import client_address, db, limiter
+from courseapp.forms import options
+from courseapp.security import safe_next_url
+
+bp = Blueprint("accounts", __name__)
+
+UNKNOWN_CODE = (
+    "That join code is not recognised or has been switched off. "
+    "Check it with your training coordinator."
+)
+NO_TEAM = "none"
+
+
+def _login_account_key() -> str:
+    return "account:" + services.normalise_email(request.form.get("email", ""))
+
+
+def _home():
+    return redirect(url_for("site.index"))
+
+
+@bp.route("/register", methods=["GET", "POST"])
+def join():
+    form = JoinCodeForm()
+    if form.validate_on_submit():
+        org = services.organisation_for_join_code(form.code.data)
+        if org is not None:
+            return redirect(url_for(".register", code=org.join_code))
+        form.code.errors.append(UNKNOWN_CODE)
+    return render_template("accounts/join.html", form=form)
+
+
+@bp.route("/register/<code>", methods=["GET", "POST"])
+def register(code: str):
+    if current_user.is_authenticated:
+        return _home()
+    org = services.organisation_for_join_code(code)
+    if org is None:
+        form = JoinCodeForm(formdata=None, code=code)
+        form.code.errors = [UNKNOWN_CODE]
+        return render_template("accounts/join.html", form=form), 404
+    form = RegistrationForm()
+    teams = [(team.id, team.name) for team in org.teams] + [(NO_TEAM, "My team is not listed")]
+    form.team.choices = options("Choose your team", teams)
+    if form.validate_on_submit():
+        details = services.Registration(
+            name=form.name.data,
+            email=form.email.data,
+            password=form.password.data,
+            job_role=JobRole[form.job_role.data],
+            team_id=None if form.team.data in ("", NO_TEAM) else int(form.team.data),
+        )
+        try:
+            user = services.register_learner(org, details)
+        except services.AccountError as error:
+            form.email.errors.append(str(error))
+        else:
+            services.start_session(user)
+            db.session.commit()
+            flash(f"Your account has been created. Welcome, {user.name}.", "success")
+            return _home()
+    return render_template("accounts/register.html", form=form, organisation=org)
+
+
+@bp.route("/login", methods=["GET", "POST"])
+@limiter.limit(
+    lambda: current_app.config["LOGIN_LIMIT_PER_ADDRESS"],
+    methods=["POST"],
+    key_func=client_address,
+    scope="login-address",
+)
+@limiter.limit(
+    lambda: current_app.config["LOGIN_LIMIT_PER_ACCOUNT"],
+    methods=["POST"],
+    key_func=_login_account_key,
+    scope="login-account",
+)
+def login():
+    next_url = safe_next_url(request.args.get("next"))
+    if current_user.is_authenticated:
+        return redirect(next_url or url_for("site.index"))
+    form = LoginForm()
+    if form.validate_on_submit():
+        user = services.authenticate(form.email.data, form.password.data)
+        if user is not None:
+            services.start_session(user)
+            db.session.commit()
+            return redirect(next_url or url_for("site.index"))
+        form.email.errors.append("The email address or password is not correct")
+    return render_template("accounts/login.html", form=form)
+
+
+@bp.post("/logout")
+@login_required
+def logout():
+    form = ConfirmForm()
+    if form.validate_on_submit():
+        services.end_session(current_user._get_current_object())
+        db.session.commit()
+        flash("You have signed out.", "success")
+    return redirect(url_for(".login"), 303)
+
+
+@bp.get("/account")
+@login_required
+def account():
+    return render_template("accounts/account.html", user=current_user)
+
+
+@bp.route("/account/password", methods=["GET", "POST"])
+@login_required
+def change_password():
+    form = ChangePasswordForm()
+    form.known_personal = (current_user.name, current_user.email)
+    if form.validate_on_submit():
+        try:
+            services.change_password(
+                current_user._get_current_object(), form.current_password.data, form.password.data
+            )
+        except services.AccountError as error:
+            form.current_password.errors.append(str(error))
+        else:
+            db.session.commit()
+            flash(
+                "Your password has been changed. You have been signed out everywhere else.",
+                "success",
+            )
+            return redirect(url_for(".account"))
+    return render_template("accounts/change_password.html", form=form)
+
+
+@bp.route("/password/<token>", methods=["GET", "POST"])
+def set_password_from_link(token: str):
+    user = services.user_for_password_token(token)
+    if user is None:
+        return render_template("accounts/link_invalid.html"), 404
+    form = SetPasswordForm()
+    form.known_personal = (user.name, user.email)
+    if form.validate_on_submit():
+        services.set_password(user, form.password.data)
+        db.session.commit()
+        flash(
+            "Your password has been set. Sign in with your email address and new password.",
+            "success",
+        )
+        return redirect(url_for(".login"))
+    return render_template("accounts/set_password.html", form=form, user=user)
+
+
+@bp.route("/setup/<token>", methods=["GET", "POST"])
+def first_admin(token: str):
+    if not services.first_admin_token_valid(token):
+        return render_template("accounts/link_invalid.html"), 404
+    form = FirstAdminForm()
+    if form.validate_on_submit():
+        try:
+            user = services.create_admin(form.name.data, form.email.data, form.password.data)
+        except services.AccountError as error:
+            form.email.errors.append(str(error))
+        else:
+            services.start_session(user)
+            db.session.commit()
+            flash("Your administrator account has been created.", "success")
+            return redirect(url_for("organisations.index"))
+    return render_template("accounts/first_admin.html", form=form)

@@ -1,0 +1,203 @@
+"""What accounts do: registration, signing in and out, passwords and one-time links.
+
+Services flush; the request (or CLI command) commits.
+"""
+
+from __future__ import annotations
+
+import hashlib
+from dataclasses import dataclass
+
+import sqlalchemy as sa
+from flask import current_app, session, url_for
+from flask_login import LoginManager, login_user, logout_user
+from itsdangerous import BadSignature, URLSafeTimedSerializer
+
+from courseapp.accounts.models import JobRole, Role, User
+from courseapp.accounts.passwords import hash_password, needs_rehash, verify_password
+from courseapp.extensions import db
+from courseapp.forms import preserve_form_stash
+from courseapp.mail import mail_configured, send_email
+from courseapp.organisations.models import Organisation, Team, normalise_join_code, utcnow
+
+RESET_SALT = "courseapp.password-reset"
+FIRST_ADMIN_SALT = "courseapp.first-admin"
+
+
+class AccountError(Exception):
+    """A request that cannot be carried out, with a message for the user."""
+
+
+def init_login_manager(manager: LoginManager) -> None:
+    manager.login_view = "accounts.login"
+    manager.login_message = "Sign in to continue."
+    manager.login_message_category = "important"
+    manager.session_protection = "basic"
+
+    @manager.user_loader
+    def load_user(session_token: str) -> User | None:
+        return db.session.scalar(
+            sa.select(User).where(User.session_token == session_token, User.active.is_(True))
+        )
+
+
+def normalise_email(email: str) -> str:
+    return email.strip().lower()
+
+
+def find_user_by_email(email: str) -> User | None:
+    return db.session.scalar(sa.select(User).where(User.email == normalise_email(email)))
+
+
+def organisation_for_join_code(code: str) -> Organisation | None:
+    org = db.session.scalar(
+        sa.select(Organisation).where(Organisation.join_code == normalise_join_code(code))
+    )
+    return org if org is not None and org.join_enabled else None
+
+
+@dataclass(frozen=True)
+class Registration:
+    name: str
+    email: str
+    password: str
+    job_role: JobRole
+    team_id: int | None
+
+
+def register_learner(org: Organisation, details: Registration) -> User:
+    if find_user_by_email(details.email) is not None:
+        raise AccountError("An account with that email address already exists. Sign in instead.")
+    team = db.session.get(Team, details.team_id) if details.team_id else None
+    if team is not None and team.organisation_id != org.id:
+        raise AccountError("Choose a team from the list")
+    user = User(
+        name=details.name.strip(),
+        email=normalise_email(details.email),
+        password_hash=hash_password(details.password),
+        role=Role.LEARNER,
+        job_role=details.job_role,
+        organisation=org,
+        team=team,
+    )
+    db.session.add(user)
+    db.session.flush()
+    return user
+
+
+def authenticate(email: str, password: str) -> User | None:
+    """The user for these credentials, or None. Unknown address and wrong password
+    take the same time and give the same answer."""
+    user = find_user_by_email(email)
+    ok = verify_password(user.password_hash if user else None, password)
+    if not (ok and user is not None and user.active):
+        return None
+    if needs_rehash(user.password_hash):
+        user.password_hash = hash_password(password)
+    return user
+
+
+def start_session(user: User, remember: bool = False) -> None:
+    """Sign in on a fresh session, so nothing from before sign-in carries over
+    (session fixation), except a form the user was part way through."""
+    with preserve_form_stash():
+        session.clear()
+    login_user(user, remember=remember)
+    session.permanent = True
+    user.last_login_at = utcnow()
+
+
+def end_session(user: User) -> None:
+    """Sign out everywhere: a copy of the old cookie no longer identifies anyone."""
+    user.rotate_session_token()
+    logout_user()
+    session.clear()
+
+
+def set_password(user: User, password: str) -> None:
+    user.password_hash = hash_password(password)
+    user.rotate_session_token()
+
+
+def change_password(user: User, current: str, new: str) -> None:
+    if not verify_password(user.password_hash, current):
+        raise AccountError("Your current password is not correct")
+    set_password(user, new)
+    start_session(user)  # this browser stays signed in with the new token
+
+
+def _serializer(salt: str) -> URLSafeTimedSerializer:
+    return URLSafeTimedSerializer(current_app.config["SECRET_KEY"], salt=salt)
+
+
+def _password_fingerprint(user: User) -> str:
+    """Changes whenever the password does, so a used reset link stops working."""
+    return hashlib.sha256((user.password_hash or "unset").encode()).hexdigest()[:20]
+
+
+def make_password_link(user: User) -> str:
+    token = _serializer(RESET_SALT).dumps({"u": user.id, "f": _password_fingerprint(user)})
+    return url_for("accounts.set_password_from_link", token=token, _external=True)
+
+
+def user_for_password_token(token: str) -> User | None:
+    try:
+        data = _serializer(RESET_SALT).loads(
+            token, max_age=current_app.config["PASSWORD_RESET_MAX_AGE"]
+        )
+        user = db.session.get(User, int(data["u"]))
+    except (BadSignature, KeyError, TypeError, ValueError):
+        return None
+    if user is None or not user.active or data.get("f") != _password_fingerprint(user):
+        return None
+    return user
+
+
+def issue_password_link(user: User) -> str | None:
+    """Send the user a set-password link if mail is configured. Otherwise return the
+    link, for the coordinator or admin to pass on."""
+    link = make_password_link(user)
+    if not mail_configured():
+        return link
+    send_email(
+        user.email,
+        "Set your password for " + current_app.config["SERVICE_NAME"],
+        f"Hello {user.name},\n\nUse this link to set your password:\n\n{link}\n\n"
+        "The link works once. If you did not expect this email you can ignore it.\n",
+    )
+    return None
+
+
+def admin_exists() -> bool:
+    return db.session.scalar(sa.select(sa.exists().where(User.role == Role.ADMIN)))
+
+
+def make_first_admin_link() -> str:
+    token = _serializer(FIRST_ADMIN_SALT).dumps("first-admin")
+    return url_for("accounts.first_admin", token=token, _external=True)
+
+
+def first_admin_token_valid(token: str) -> bool:
+    """Valid until it expires or any administrator exists, so it works only once."""
+    try:
+        _serializer(FIRST_ADMIN_SALT).loads(
+            token, max_age=current_app.config["FIRST_ADMIN_LINK_MAX_AGE"]
+        )
+    except BadSignature:
+        return False
+    return not admin_exists()
+
+
+def create_admin(name: str, email: str, password: str) -> User:
+    if find_user_by_email(email) is not None:
+        raise AccountError("An account with that email address already exists")
+    user = User(
+        name=name.strip(),
+        email=normalise_email(email),
+        password_hash=hash_password(password),
+        role=Role.ADMIN,
+        job_role=JobRole.TRAINING,
+    )
+    db.session.add(user)
+    db.session.flush()
+    return user

@@ -1,0 +1,111 @@
+"""Settings read from environment variables, with safe defaults for local use."""
+
+from __future__ import annotations
+
+import os
+import secrets
+from datetime import timedelta
+from pathlib import Path
+
+PROJECT_ROOT = Path(__file__).resolve().parent.parent
+
+
+def _flag(name: str, default: bool) -> bool:
+    value = os.environ.get(name)
+    if value is None:
+        return default
+    return value.strip().lower() in {"1", "true", "yes", "on"}
+
+
+def instance_secret_key(instance_path: Path) -> str:
+    """Return the key kept in the instance folder, creating it on first use.
+
+    A key generated once and stored beside the SQLite database means a local
+    install never runs on a hard-coded secret, and restarts keep sessions valid.
+    """
+    instance_path.mkdir(parents=True, exist_ok=True)
+    key_file = instance_path / "secret_key"
+    try:
+        fd = os.open(key_file, os.O_WRONLY | os.O_CREAT | os.O_EXCL, 0o600)
+    except FileExistsError:
+        return key_file.read_text().strip()
+    with os.fdopen(fd, "w") as handle:
+        key = secrets.token_hex(32)
+        handle.write(key)
+    return key
+
+
+class Config:
+    """Development and default settings. Every value can come from the environment."""
+
+    SERVICE_NAME = os.environ.get("SERVICE_NAME", "Safe & Together e-learning")
+    SECRET_KEY = os.environ.get("SECRET_KEY")  # None: generated in the instance folder
+    SQLALCHEMY_DATABASE_URI = os.environ.get("DATABASE_URL")  # None: SQLite in instance folder
+    SQLALCHEMY_ENGINE_OPTIONS: dict = {"pool_pre_ping": True}
+
+    # Flask-WTF: a token lasts long enough to write a considered free-text answer.
+    WTF_CSRF_TIME_LIMIT = int(os.environ.get("WTF_CSRF_TIME_LIMIT", 8 * 3600))
+
+    SESSION_COOKIE_HTTPONLY = True
+    SESSION_COOKIE_SAMESITE = "Lax"
+    SESSION_COOKIE_SECURE = _flag("SESSION_COOKIE_SECURE", False)
+    REMEMBER_COOKIE_HTTPONLY = True
+    REMEMBER_COOKIE_SAMESITE = "Lax"
+    REMEMBER_COOKIE_SECURE = _flag("SESSION_COOKIE_SECURE", False)
+    REMEMBER_COOKIE_DURATION = timedelta(days=14)
+    PERMANENT_SESSION_LIFETIME = timedelta(hours=12)
+
+    RATELIMIT_STORAGE_URI = os.environ.get("RATELIMIT_STORAGE_URI", "memory://")
+    RATELIMIT_ENABLED = _flag("RATELIMIT_ENABLED", True)
+    RATELIMIT_HEADERS_ENABLED = True
+    LOGIN_LIMIT_PER_ACCOUNT = os.environ.get("LOGIN_LIMIT_PER_ACCOUNT", "10 per 15 minutes")
+    LOGIN_LIMIT_PER_ADDRESS = os.environ.get("LOGIN_LIMIT_PER_ADDRESS", "50 per 15 minutes")
+
+    # argon2id cost (RFC 9106 second recommended option: 64 MiB, 3 passes).
+    ARGON2_TIME_COST = int(os.environ.get("ARGON2_TIME_COST", 3))
+    ARGON2_MEMORY_COST = int(os.environ.get("ARGON2_MEMORY_COST", 65536))
+    ARGON2_PARALLELISM = int(os.environ.get("ARGON2_PARALLELISM", 4))
+
+    PASSWORD_RESET_MAX_AGE = int(os.environ.get("PASSWORD_RESET_MAX_AGE", 7 * 24 * 3600))
+    FIRST_ADMIN_LINK_MAX_AGE = int(os.environ.get("FIRST_ADMIN_LINK_MAX_AGE", 24 * 3600))
+
+    MAIL_SERVER = os.environ.get("MAIL_SERVER")  # None: links are shown, not emailed
+    MAIL_PORT = int(os.environ.get("MAIL_PORT", 587))
+    MAIL_USE_TLS = _flag("MAIL_USE_TLS", True)
+    MAIL_USERNAME = os.environ.get("MAIL_USERNAME")
+    MAIL_PASSWORD = os.environ.get("MAIL_PASSWORD")
+    MAIL_DEFAULT_SENDER = os.environ.get("MAIL_DEFAULT_SENDER", "courseapp@localhost")
+
+    # How many reverse proxies (TLS terminator, load balancer) sit in front of the app.
+    # With 0, X-Forwarded-* headers are ignored; set it to the real number in
+    # production so that login throttling sees each person's address and links use https.
+    TRUSTED_PROXIES = int(os.environ.get("TRUSTED_PROXIES", 0))
+    SQLITE_BUSY_TIMEOUT_MS = int(os.environ.get("SQLITE_BUSY_TIMEOUT_MS", 30000))
+    HSTS = False
+    REQUIRE_SECRET_KEY = False
+    # Where links printed by CLI commands point (the first-administrator link).
+    BASE_URL = os.environ.get("BASE_URL", "http://127.0.0.1:5000")
+    EXIT_URL = os.environ.get("EXIT_URL", "https://www.bbc.co.uk/weather")
+    CONTENT_DIR = Path(os.environ.get("CONTENT_DIR", PROJECT_ROOT / "content"))
+
+
+class ProductionConfig(Config):
+    REQUIRE_SECRET_KEY = True
+    SESSION_COOKIE_SECURE = True
+    REMEMBER_COOKIE_SECURE = True
+    HSTS = True
+
+
+class TestConfig(Config):
+    TESTING = True
+    RATELIMIT_ENABLED = False
+    ARGON2_TIME_COST = 1
+    ARGON2_MEMORY_COST = 8
+    ARGON2_PARALLELISM = 1
+
+
+CONFIGS = {"development": Config, "production": ProductionConfig, "testing": TestConfig}
+
+
+def config_from_env() -> type[Config]:
+    return CONFIGS[os.environ.get("COURSEAPP_ENV", "development")]

@@ -1,0 +1,41 @@
+"""Engine set-up for SQLite: pragmas on every connection and immediate write transactions."""
+
+from __future__ import annotations
+
+from flask import Flask, has_request_context, request
+from sqlalchemy import event
+
+from courseapp.extensions import db
+
+READ_ONLY_METHODS = frozenset({"GET", "HEAD", "OPTIONS"})
+
+
+def configure_sqlite(app: Flask) -> None:
+    """Make SQLite safe for several threads and processes writing at once.
+
+    pysqlite's own transaction handling is switched off so that we emit BEGIN
+    ourselves: BEGIN IMMEDIATE takes the write lock up front, so a second writer
+    waits (up to busy_timeout) instead of failing later with "database is
+    locked" when it tries to upgrade a read lock. Requests that only read (GET,
+    HEAD) begin deferred so that readers never queue behind each other.
+    """
+    with app.app_context():
+        engine = db.engine
+    if engine.dialect.name != "sqlite":
+        return
+    busy_timeout = int(app.config["SQLITE_BUSY_TIMEOUT_MS"])
+
+    @event.listens_for(engine, "connect")
+    def _on_connect(dbapi_connection, _record) -> None:
+        dbapi_connection.isolation_level = None
+        cursor = dbapi_connection.cursor()
+        cursor.execute(f"PRAGMA busy_timeout = {busy_timeout}")
+        cursor.execute("PRAGMA foreign_keys = ON")
+        cursor.execute("PRAGMA journal_mode = WAL")
+        cursor.execute("PRAGMA synchronous = NORMAL")
+        cursor.close()
+
+    @event.listens_for(engine, "begin")
+    def _on_begin(connection) -> None:
+        read_only = has_request_context() and request.method in READ_ONLY_METHODS
+        connection.exec_driver_sql("BEGIN" if read_only else "BEGIN IMMEDIATE")

@@ -1,0 +1,51 @@
+"""Error pages in the design system. No tracebacks leave the server outside debug."""
+
+from __future__ import annotations
+
+from flask import Flask, render_template
+from flask_wtf.csrf import CSRFError
+from sqlalchemy.exc import OperationalError
+from werkzeug.exceptions import HTTPException
+
+from courseapp.extensions import db
+from courseapp.forms import stash_form_and_redirect
+
+PAGES = {
+    400: ("There is a problem with what was sent", "errors/400.html"),
+    403: ("You do not have access to this page", "errors/403.html"),
+    404: ("Page not found", "errors/404.html"),
+    405: ("Page not found", "errors/404.html"),
+    429: ("Too many attempts", "errors/429.html"),
+    503: ("Sorry, the service is unavailable", "errors/503.html"),
+}
+
+
+def render_error(code: int, description: str | None = None):
+    title, template = PAGES.get(
+        code, ("Sorry, there is a problem with the service", "errors/500.html")
+    )
+    return render_template(template, title=title, description=description), code
+
+
+def init_app(app: Flask) -> None:
+    @app.errorhandler(CSRFError)
+    def csrf_error(_error: CSRFError):
+        return stash_form_and_redirect()
+
+    @app.errorhandler(HTTPException)
+    def http_error(error: HTTPException):
+        if error.code is None or error.code < 400:
+            return error
+        description = error.description if error.code == 400 else None
+        return render_error(error.code, description)
+
+    @app.errorhandler(OperationalError)
+    def database_unavailable(_error: OperationalError):
+        db.session.rollback()
+        return render_error(503)
+
+    @app.errorhandler(Exception)
+    def server_error(error: Exception):
+        db.session.rollback()
+        app.logger.exception("Unhandled error", exc_info=error)
+        return render_error(500)

@@ -1,0 +1,104 @@
+"""The base form, and keeping what a user typed when a form expires.
+
+When a form is posted with a missing or expired CSRF token (the page was open
+too long, or the session ended), we do not show an error page. The submitted
+values, apart from passwords and the token, are kept in the session and the
+user is sent back to the form, which comes back filled in, with a message
+asking them to check it and send it again. Nothing is saved from the refused
+request itself.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Iterator
+from contextlib import contextmanager
+from urllib.parse import urlsplit
+
+from flask import abort, flash, redirect, request, session, url_for
+from flask_wtf import FlaskForm
+from werkzeug.datastructures import MultiDict
+from werkzeug.wrappers import Response
+from wtforms.fields.choices import SelectChoice, SelectFieldBase
+
+from courseapp.security import safe_next_url
+
+STASH_KEY = "_form_stash"
+NOT_KEPT = ("csrf_token", "password")
+EXPIRED_MESSAGE = (
+    "That form had been open for too long or you had been signed out, so it was not sent. "
+    "We have kept what you typed: check it and send it again."
+)
+
+
+def options(placeholder: str, pairs) -> list[SelectChoice]:
+    """Choices for a GOV.UK select: a blank first option, then (value, label) pairs."""
+    return [SelectChoice("", placeholder)] + [SelectChoice(str(v), label) for v, label in pairs]
+
+
+class Form(FlaskForm):
+    """Every form in the app. Refills itself from a stash left by an expired post."""
+
+    def __init__(self, *args, **kwargs):
+        stash = None if "formdata" in kwargs else self._take_stash()
+        if stash is not None:
+            kwargs["formdata"] = MultiDict(stash)
+        super().__init__(*args, **kwargs)
+
+    def _take_stash(self) -> list | None:
+        """The stashed values, if they were posted from this page and by this form."""
+        stash = session.get(STASH_KEY) if request.method == "GET" else None
+        if not stash or stash["path"] != request.path:
+            return None
+        own_fields = {name for name, _ in self._unbound_fields}
+        if not own_fields & {name for name, _ in stash["data"]}:
+            return None
+        session.pop(STASH_KEY)
+        return stash["data"]
+
+    def validate_on_submit(self, extra_validators=None) -> bool:
+        """As FlaskForm's, but a value that no page of ours could have offered (an
+        option that is not in the list) means the form was tampered with: 400."""
+        valid = super().validate_on_submit(extra_validators)
+        if self.is_submitted():
+            for field in self:
+                if isinstance(field, SelectFieldBase) and _has_unknown_choice(field):
+                    abort(400, TAMPERED_MESSAGE)
+        return valid
+
+
+TAMPERED_MESSAGE = (
+    "The form contained an answer that was not one of the options on the page. "
+    "Nothing has been saved. Go back, reload the page and try again."
+)
+
+
+def _has_unknown_choice(field: SelectFieldBase) -> bool:
+    if not getattr(field, "validate_choice", True) or not field.raw_data:
+        return False
+    offered = {str(value) for value, *_ in field.iter_choices()}
+    return any(value not in offered for value in field.raw_data)
+
+
+def stash_form_and_redirect() -> Response:
+    kept = [
+        (key, value)
+        for key, value in request.form.items(multi=True)
+        if not any(word in key for word in NOT_KEPT)
+    ]
+    rule = request.url_rule
+    if rule is not None and "GET" in (rule.methods or ()):
+        target = request.full_path.rstrip("?")
+    else:  # an action posted from another page: go back to that page
+        target = safe_next_url(request.referrer) or url_for("site.index")
+    session[STASH_KEY] = {"path": urlsplit(target).path, "data": kept}
+    flash(EXPIRED_MESSAGE, "important")
+    return redirect(target, 303)
+
+
+@contextmanager
+def preserve_form_stash() -> Iterator[None]:
+    """Keep a stashed form across a session.clear() (as at sign-in)."""
+    stash = session.get(STASH_KEY)
+    yield
+    if stash:
+        session[STASH_KEY] = stash

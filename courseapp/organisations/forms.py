@@ -1,0 +1,40 @@
+from __future__ import annotations
+
+from govuk_frontend_wtf.wtforms_widgets import GovSelect, GovSubmitInput, GovTextInput
+from wtforms import SelectField, StringField, SubmitField
+from wtforms.validators import InputRequired, Length
+
+from courseapp.accounts.forms import email_field, name_field
+from courseapp.forms import Form, options
+from courseapp.organisations.models import Sector
+
+
+class OrganisationForm(Form):
+    name = StringField(
+        "Organisation name",
+        widget=GovTextInput(),
+        description="For example, a council, a school cluster or a voluntary organisation",
+        validators=[InputRequired(message="Enter the organisation's name"), Length(max=200)],
+    )
+    sector = SelectField(
+        "Sector",
+        widget=GovSelect(),
+        choices=options("Choose a sector", ((sector.name, sector.value) for sector in Sector)),
+        validators=[InputRequired(message="Choose a sector")],
+    )
+    submit = SubmitField("Create organisation", widget=GovSubmitInput())
+
+
+class TeamForm(Form):
+    team_name = StringField(
+        "Team name",
+        widget=GovTextInput(),
+        validators=[InputRequired(message="Enter a team name"), Length(max=200)],
+    )
+    submit = SubmitField("Add team", widget=GovSubmitInput())
+
+
+class CoordinatorForm(Form):
+    name = name_field("Enter the coordinator's full name")
+    email = email_field("Enter the coordinator's email address")
+    submit = SubmitField("Add coordinator", widget=GovSubmitInput())

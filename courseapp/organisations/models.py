@@ -1,0 +1,88 @@
+from __future__ import annotations
+
+import enum
+import secrets
+from datetime import UTC, datetime
+
+import sqlalchemy as sa
+from sqlalchemy.orm import Mapped, mapped_column, relationship
+
+from courseapp.extensions import db
+
+# Letters and digits that cannot be misread for one another when read aloud or copied.
+JOIN_CODE_ALPHABET = "ABCDEFGHJKLMNPQRSTUVWXYZ23456789"
+JOIN_CODE_LENGTH = 8
+
+
+def utcnow() -> datetime:
+    return datetime.now(UTC).replace(tzinfo=None)
+
+
+class Sector(enum.StrEnum):
+    LOCAL_AUTHORITY = "Local authority (council)"
+    EDUCATION = "Schools and early years"
+    HEALTH = "Health"
+    POLICE_JUSTICE = "Police and justice"
+    VOLUNTARY = "Voluntary and community sector"
+    OTHER = "Other"
+
+
+coordinator_organisations = sa.Table(
+    "coordinator_organisations",
+    db.metadata,
+    sa.Column("user_id", sa.ForeignKey("users.id", ondelete="CASCADE"), primary_key=True),
+    sa.Column(
+        "organisation_id", sa.ForeignKey("organisations.id", ondelete="CASCADE"), primary_key=True
+    ),
+)
+
+
+def new_join_code() -> str:
+    return "".join(secrets.choice(JOIN_CODE_ALPHABET) for _ in range(JOIN_CODE_LENGTH))
+
+
+def normalise_join_code(typed: str) -> str:
+    """Accept a code as people type it: any case, with spaces or hyphens."""
+    return "".join(ch for ch in typed.upper() if ch.isalnum())
+
+
+def format_join_code(code: str) -> str:
+    half = len(code) // 2
+    return f"{code[:half]}-{code[half:]}"
+
+
+class Organisation(db.Model):
+    __tablename__ = "organisations"
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    name: Mapped[str] = mapped_column(sa.String(200), unique=True)
+    sector: Mapped[Sector] = mapped_column(sa.Enum(Sector, native_enum=False, length=60))
+    join_code: Mapped[str] = mapped_column(sa.String(16), unique=True, default=new_join_code)
+    join_enabled: Mapped[bool] = mapped_column(default=True)
+    created_at: Mapped[datetime] = mapped_column(default=utcnow)
+
+    teams: Mapped[list[Team]] = relationship(
+        back_populates="organisation", order_by="Team.name", cascade="all, delete-orphan"
+    )
+
+    @property
+    def organisation_id(self) -> int:
+        """Lets the scoped loader treat an organisation like anything that belongs to one."""
+        return self.id
+
+    @property
+    def display_join_code(self) -> str:
+        return format_join_code(self.join_code)
+
+
+class Team(db.Model):
+    __tablename__ = "teams"
+    __table_args__ = (sa.UniqueConstraint("organisation_id", "name"),)
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    organisation_id: Mapped[int] = mapped_column(
+        sa.ForeignKey("organisations.id", ondelete="CASCADE"), index=True
+    )
+    name: Mapped[str] = mapped_column(sa.String(200))
+
+    organisation: Mapped[Organisation] = relationship(back_populates="teams")

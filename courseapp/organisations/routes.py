@@ -1,0 +1,146 @@
+from __future__ import annotations
+
+from flask import Blueprint, abort, flash, redirect, render_template, url_for
+from flask_login import current_user
+
+from courseapp.access import admin_required, coordinator_required, get_in_scope_or_404
+from courseapp.accounts.forms import ConfirmForm
+from courseapp.accounts.models import User
+from courseapp.accounts.services import AccountError, issue_password_link
+from courseapp.extensions import db
+from courseapp.organisations import services
+from courseapp.organisations.forms import CoordinatorForm, OrganisationForm, TeamForm
+from courseapp.organisations.models import Organisation, Sector
+
+bp = Blueprint("organisations", __name__, url_prefix="/organisations")
+
+
+def _detail(org: Organisation, team_form: TeamForm | None = None, status: int = 200):
+    return (
+        render_template(
+            "organisations/detail.html",
+            organisation=org,
+            members=services.members(org),
+            coordinators=services.coordinators(org),
+            team_form=team_form or TeamForm(),
+            action_form=ConfirmForm(),
+        ),
+        status,
+    )
+
+
+def _send_password_link(org: Organisation, user: User, emailed_message: str):
+    """Email the link if mail is set up; otherwise show it for the coordinator to pass on."""
+    link = issue_password_link(user)
+    if link is None:
+        flash(emailed_message, "success")
+        return _back(org)
+    return render_template(
+        "organisations/password_link.html", organisation=org, user=user, link=link
+    )
+
+
+def _back(org: Organisation):
+    return redirect(url_for(".detail", org_id=org.id), 303)
+
+
+@bp.get("/")
+@coordinator_required
+def index():
+    orgs = services.organisations_in_scope(current_user)
+    return render_template("organisations/index.html", organisations=orgs)
+
+
+@bp.route("/new", methods=["GET", "POST"])
+@admin_required
+def create():
+    form = OrganisationForm()
+    if form.validate_on_submit():
+        try:
+            org = services.create_organisation(form.name.data, Sector[form.sector.data])
+        except services.OrganisationError as error:
+            form.name.errors.append(str(error))
+        else:
+            db.session.commit()
+            flash(
+                f"{org.name} has been created. Its join code is {org.display_join_code}.", "success"
+            )
+            return _back(org)
+    return render_template("organisations/create.html", form=form)
+
+
+@bp.get("/<int:org_id>")
+@coordinator_required
+def detail(org_id: int):
+    return _detail(get_in_scope_or_404(Organisation, org_id))
+
+
+@bp.post("/<int:org_id>/teams")
+@coordinator_required
+def add_team(org_id: int):
+    org = get_in_scope_or_404(Organisation, org_id)
+    form = TeamForm()
+    if form.validate_on_submit():
+        try:
+            team = services.add_team(org, form.team_name.data)
+        except services.OrganisationError as error:
+            form.team_name.errors.append(str(error))
+        else:
+            db.session.commit()
+            flash(f"Team {team.name} added.", "success")
+            return _back(org)
+    return _detail(org, team_form=form, status=400)
+
+
+@bp.post("/<int:org_id>/join-code/new")
+@coordinator_required
+def new_join_code(org_id: int):
+    org = get_in_scope_or_404(Organisation, org_id)
+    if ConfirmForm().validate_on_submit():
+        services.regenerate_join_code(org)
+        db.session.commit()
+        flash(f"New join code: {org.display_join_code}. The old code no longer works.", "success")
+    return _back(org)
+
+
+@bp.post("/<int:org_id>/join-code/switch")
+@coordinator_required
+def switch_join_code(org_id: int):
+    org = get_in_scope_or_404(Organisation, org_id)
+    if ConfirmForm().validate_on_submit():
+        org.join_enabled = not org.join_enabled
+        db.session.commit()
+        state = "switched on" if org.join_enabled else "switched off"
+        flash(f"Registration with the join code is {state}.", "success")
+    return _back(org)
+
+
+@bp.post("/<int:org_id>/members/<int:user_id>/password-link")
+@coordinator_required
+def password_link(org_id: int, user_id: int):
+    org = get_in_scope_or_404(Organisation, org_id)
+    user = get_in_scope_or_404(User, user_id)
+    if user.organisation_id != org.id or not services.may_issue_password_link(current_user, user):
+        abort(404)
+    if not ConfirmForm().validate_on_submit():
+        return _back(org)
+    return _send_password_link(org, user, f"We have emailed {user.name} a password link.")
+
+
+@bp.route("/<int:org_id>/coordinators/new", methods=["GET", "POST"])
+@admin_required
+def add_coordinator(org_id: int):
+    org = get_in_scope_or_404(Organisation, org_id)
+    form = CoordinatorForm()
+    if form.validate_on_submit():
+        try:
+            user, created = services.appoint_coordinator(org, form.name.data, form.email.data)
+        except AccountError as error:
+            form.email.errors.append(str(error))
+        else:
+            db.session.commit()
+            if not created:
+                flash(f"{user.name} is now a coordinator of {org.name}.", "success")
+                return _back(org)
+            return _send_password_link(org, user, f"{user.name} added and emailed a password link.")
+    return render_template("organisations/add_coordinator.html", form=form, organisation=org)

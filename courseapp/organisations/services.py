@@ -1,0 +1,111 @@
+"""Organisations, their teams, join codes and coordinators. Services flush; routes commit."""
+
+from __future__ import annotations
+
+import sqlalchemy as sa
+from sqlalchemy.orm import selectinload
+
+from courseapp.accounts.models import JobRole, Role, User
+from courseapp.accounts.services import AccountError, find_user_by_email, normalise_email
+from courseapp.extensions import db
+from courseapp.organisations.models import (
+    Organisation,
+    Sector,
+    Team,
+    coordinator_organisations,
+    new_join_code,
+)
+
+
+class OrganisationError(Exception):
+    """A change that cannot be made, with a message for the user."""
+
+
+def organisations_in_scope(user: User) -> list[Organisation]:
+    query = sa.select(Organisation).order_by(Organisation.name)
+    scope = user.scope_organisation_ids()
+    if scope is not None:
+        query = query.where(Organisation.id.in_(scope))
+    return list(db.session.scalars(query))
+
+
+def create_organisation(name: str, sector: Sector) -> Organisation:
+    name = name.strip()
+    clash = db.session.scalar(
+        sa.select(Organisation.id).where(sa.func.lower(Organisation.name) == name.lower())
+    )
+    if clash is not None:
+        raise OrganisationError("An organisation with that name already exists")
+    org = Organisation(name=name, sector=sector)
+    db.session.add(org)
+    db.session.flush()
+    return org
+
+
+def add_team(org: Organisation, name: str) -> Team:
+    name = name.strip()
+    if any(team.name.lower() == name.lower() for team in org.teams):
+        raise OrganisationError(f"{org.name} already has a team called {name}")
+    team = Team(name=name)
+    org.teams.append(team)
+    db.session.flush()
+    return team
+
+
+def regenerate_join_code(org: Organisation) -> None:
+    """A new code; the old one stops working at once."""
+    org.join_code = new_join_code()
+    db.session.flush()
+
+
+def members(org: Organisation) -> list[User]:
+    return list(
+        db.session.scalars(
+            sa.select(User)
+            .where(User.organisation_id == org.id)
+            .options(selectinload(User.team))
+            .order_by(User.name, User.id)
+        )
+    )
+
+
+def coordinators(org: Organisation) -> list[User]:
+    return list(
+        db.session.scalars(
+            sa.select(User)
+            .join(coordinator_organisations, coordinator_organisations.c.user_id == User.id)
+            .where(coordinator_organisations.c.organisation_id == org.id)
+            .order_by(User.name)
+        )
+    )
+
+
+def appoint_coordinator(org: Organisation, name: str, email: str) -> tuple[User, bool]:
+    """Make someone a coordinator of org: a new account, or an existing learner or
+    coordinator given this organisation too. Returns the user and whether it is new."""
+    user = find_user_by_email(email)
+    created = user is None
+    if user is None:
+        user = User(
+            name=name.strip(),
+            email=normalise_email(email),
+            role=Role.COORDINATOR,
+            job_role=JobRole.TRAINING,
+            organisation=org,
+        )
+        db.session.add(user)
+    elif user.is_admin:
+        raise AccountError("That person is an administrator and already covers every organisation")
+    else:
+        user.role = Role.COORDINATOR
+    if org not in user.covered_organisations:
+        user.covered_organisations.append(org)
+    db.session.flush()
+    return user, created
+
+
+def may_issue_password_link(actor: User, target: User) -> bool:
+    """Coordinators reset their learners' passwords; administrators anyone's but their own."""
+    if actor.is_admin:
+        return target.id != actor.id
+    return target.role is Role.LEARNER and actor.can_manage(target.organisation_id)

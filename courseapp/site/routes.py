@@ -1,0 +1,46 @@
+from __future__ import annotations
+
+import sqlalchemy as sa
+from flask import Blueprint, current_app, jsonify, redirect, render_template, session, url_for
+from flask_login import current_user, logout_user
+from sqlalchemy.exc import SQLAlchemyError
+
+from courseapp.extensions import db
+from courseapp.site.support import support_page
+
+bp = Blueprint("site", __name__)
+
+
+@bp.get("/")
+def index():
+    if not current_user.is_authenticated:
+        return render_template("site/start.html")
+    if current_user.is_admin or current_user.is_coordinator:
+        return redirect(url_for("organisations.index"))
+    return render_template("site/learner_home.html", user=current_user)
+
+
+@bp.get("/support")
+def support():
+    return render_template("site/support.html", page=support_page())
+
+
+@bp.get("/exit")
+def exit_page():
+    """The "Exit this page" destination: end the session, then leave for a neutral site."""
+    logout_user()
+    session.clear()
+    response = redirect(current_app.config["EXIT_URL"])
+    response.headers["Cache-Control"] = "no-store"
+    response.headers["Clear-Site-Data"] = '"cache"'
+    return response
+
+
+@bp.get("/healthz")
+def healthz():
+    try:
+        db.session.execute(sa.text("SELECT 1"))
+    except SQLAlchemyError:
+        db.session.rollback()
+        return jsonify(status="unavailable", database="unreachable"), 503
+    return jsonify(status="ok", database="ok")

@@ -1,0 +1,187 @@
+"""Shared fixtures: an app on a real database, a client, factories and a query counter."""
+
+from __future__ import annotations
+
+import os
+from collections.abc import Callable, Iterator
+from contextlib import contextmanager
+from pathlib import Path
+
+import pytest
+import sqlalchemy as sa
+from flask import Flask, has_app_context
+from flask.testing import FlaskClient
+
+os.environ["COURSEAPP_ENV"] = "testing"
+
+from courseapp import create_app
+from courseapp.accounts.models import JobRole, Role, User
+from courseapp.accounts.passwords import hash_password
+from courseapp.extensions import db
+from courseapp.organisations.models import Organisation, Sector, Team
+
+IN_CI = os.environ.get("CI") == "true"
+PASSWORD = "correct horse battery staple"
+TEST_SECRET = "test-secret-key-not-for-production"
+
+
+def sqlite_url(tmp_path: Path) -> str:
+    return f"sqlite:///{tmp_path / 'test.sqlite3'}"
+
+
+def postgres_url() -> str:
+    """The PostgreSQL test database, emptied. Skips on a laptop without one; fails in CI."""
+    url = os.environ.get("TEST_DATABASE_URL")
+    if not url:
+        if IN_CI:
+            pytest.fail("TEST_DATABASE_URL must be set in CI")
+        pytest.skip("TEST_DATABASE_URL is not set")
+    engine = sa.create_engine(url)
+    try:
+        with engine.begin() as conn:
+            conn.exec_driver_sql("DROP SCHEMA IF EXISTS public CASCADE")
+            conn.exec_driver_sql("CREATE SCHEMA public")
+    except sa.exc.OperationalError as error:
+        if IN_CI:
+            raise
+        pytest.skip(f"PostgreSQL not reachable: {error}")
+    finally:
+        engine.dispose()
+    return url
+
+
+class Client(FlaskClient):
+    """Runs each request in its own app context, as a real server does, so that
+    nothing cached on `g` or in the session leaks between requests. The test's
+    own session ends its transaction first, so it sees what the request wrote."""
+
+    def open(self, *args, **kwargs):
+        if has_app_context():
+            db.session.rollback()
+        with self.application.app_context():
+            return super().open(*args, **kwargs)
+
+
+def build_app(database_url: str, tmp_path: Path, **overrides) -> Flask:
+    config = {
+        "SQLALCHEMY_DATABASE_URI": database_url,
+        "SECRET_KEY": TEST_SECRET,
+        "WTF_CSRF_ENABLED": False,
+        "SERVER_NAME": None,
+    }
+    config.update(overrides)
+    app = create_app(config)
+    app.test_client_class = Client
+    return app
+
+
+@contextmanager
+def app_with_schema(app: Flask) -> Iterator[Flask]:
+    with app.app_context():
+        db.create_all()
+    yield app
+    with app.app_context():
+        db.session.remove()
+        db.engine.dispose()
+
+
+@pytest.fixture
+def app(tmp_path: Path) -> Iterator[Flask]:
+    app = build_app(sqlite_url(tmp_path), tmp_path)
+    with app_with_schema(app), app.app_context():
+        yield app
+
+
+@pytest.fixture(params=["sqlite", "postgresql"])
+def any_db_url(request: pytest.FixtureRequest, tmp_path: Path) -> str:
+    return sqlite_url(tmp_path) if request.param == "sqlite" else postgres_url()
+
+
+@pytest.fixture
+def any_db_app(any_db_url: str, tmp_path: Path) -> Iterator[Flask]:
+    """The app on SQLite and, where available, PostgreSQL."""
+    app = build_app(any_db_url, tmp_path)
+    with app_with_schema(app), app.app_context():
+        yield app
+
+
+@pytest.fixture
+def client(app: Flask) -> FlaskClient:
+    return app.test_client()
+
+
+@pytest.fixture
+def runner(app: Flask):
+    return app.test_cli_runner()
+
+
+@pytest.fixture
+def make_org() -> Callable[..., Organisation]:
+    counter = iter(range(1, 10_000))
+
+    def _make(name: str | None = None, teams: tuple[str, ...] = (), **fields) -> Organisation:
+        org = Organisation(
+            name=name or f"Organisation {next(counter)}",
+            sector=fields.pop("sector", Sector.LOCAL_AUTHORITY),
+            **fields,
+        )
+        org.teams = [Team(name=team) for team in teams]
+        db.session.add(org)
+        db.session.commit()
+        return org
+
+    return _make
+
+
+@pytest.fixture
+def make_user() -> Callable[..., User]:
+    counter = iter(range(1, 10_000))
+
+    def _make(
+        role: Role = Role.LEARNER,
+        organisation: Organisation | None = None,
+        covers: tuple[Organisation, ...] = (),
+        password: str | None = PASSWORD,
+        **fields,
+    ) -> User:
+        n = next(counter)
+        user = User(
+            name=fields.pop("name", f"Person {n}"),
+            email=fields.pop("email", f"person{n}@example.org"),
+            password_hash=hash_password(password) if password else None,
+            role=role,
+            job_role=fields.pop("job_role", JobRole.SOCIAL_WORKER),
+            organisation=organisation,
+            **fields,
+        )
+        user.covered_organisations = list(covers)
+        db.session.add(user)
+        db.session.commit()
+        return user
+
+    return _make
+
+
+def login(client: FlaskClient, user: User, password: str = PASSWORD):
+    return client.post("/login", data={"email": user.email, "password": password})
+
+
+@pytest.fixture
+def count_queries(app: Flask) -> Callable:
+    """Use as `with count_queries() as queries: ...`; len(queries) is the number run."""
+
+    @contextmanager
+    def _count() -> Iterator[list[str]]:
+        statements: list[str] = []
+
+        def record(_conn, _cursor, statement, *_args) -> None:
+            if not statement.startswith(("BEGIN", "PRAGMA")):
+                statements.append(statement)
+
+        sa.event.listen(db.engine, "before_cursor_execute", record)
+        try:
+            yield statements
+        finally:
+            sa.event.remove(db.engine, "before_cursor_execute", record)
+
+    return _count

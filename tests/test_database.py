@@ -1,0 +1,152 @@
+"""Models and migrations on SQLite and PostgreSQL; SQLite set-up under concurrent writes."""
+
+from __future__ import annotations
+
+import threading
+
+import pytest
+import sqlalchemy as sa
+from alembic.autogenerate import compare_metadata
+from alembic.migration import MigrationContext
+from flask_migrate import downgrade, upgrade
+from sqlalchemy.exc import IntegrityError
+
+from courseapp.accounts.models import Role, User
+from courseapp.extensions import db
+from courseapp.organisations.models import Organisation, Sector, Team
+from tests.conftest import build_app, sqlite_url
+
+
+def test_email_is_unique_whatever_its_case(any_db_app, make_user):
+    make_user(email="sam@example.org")
+    db.session.add(User(name="Copy", email="sam@example.org", role=Role.LEARNER))
+    with pytest.raises(IntegrityError):
+        db.session.commit()
+    db.session.rollback()
+    db.session.add(User(name="Shouting", email="SAM@EXAMPLE.ORG", role=Role.LEARNER))
+    with pytest.raises(IntegrityError):  # the lower-case check constraint
+        db.session.commit()
+
+
+def test_team_names_are_unique_within_an_organisation(any_db_app, make_org):
+    first = make_org(teams=("Early years",))
+    make_org(teams=("Early years",))  # the same name elsewhere is fine
+    db.session.add(Team(organisation_id=first.id, name="Early years"))
+    with pytest.raises(IntegrityError):
+        db.session.commit()
+
+
+def test_coordinator_scope(any_db_app, make_org, make_user):
+    north, south, west = make_org(), make_org(), make_org()
+    coordinator = make_user(role=Role.COORDINATOR, organisation=north, covers=(north, south))
+    admin = make_user(role=Role.ADMIN)
+    learner = make_user(organisation=north)
+    assert coordinator.scope_organisation_ids() == {north.id, south.id}
+    assert coordinator.can_manage(south.id) and not coordinator.can_manage(west.id)
+    assert admin.scope_organisation_ids() is None and admin.can_manage(west.id)
+    assert learner.scope_organisation_ids() == set() and not learner.can_manage(north.id)
+
+
+def test_deleting_an_organisation_removes_its_teams_and_coverage(any_db_app, make_org, make_user):
+    org = make_org(teams=("A", "B"))
+    coordinator = make_user(role=Role.COORDINATOR, covers=(org,))
+    db.session.delete(org)
+    db.session.commit()
+    assert db.session.scalar(sa.select(sa.func.count()).select_from(Team)) == 0
+    db.session.refresh(coordinator)
+    assert coordinator.covered_organisations == []
+
+
+def test_organisation_with_members_cannot_be_deleted(any_db_app, make_org, make_user):
+    org = make_org()
+    make_user(organisation=org)
+    with pytest.raises(IntegrityError):
+        db.session.execute(sa.delete(Organisation).where(Organisation.id == org.id))
+        db.session.commit()
+
+
+def test_join_codes_are_unique_and_readable(any_db_app, make_org):
+    codes = {make_org().join_code for _ in range(20)}
+    assert len(codes) == 20
+    assert all(len(code) == 8 and not set(code) & set("01IO") for code in codes)
+
+
+@pytest.fixture
+def migrated_app(any_db_url, tmp_path):
+    """An app whose schema comes only from the migrations."""
+    app = build_app(any_db_url, tmp_path)
+    with app.app_context():
+        yield app
+        db.session.remove()
+        db.engine.dispose()
+
+
+def test_migrations_apply_cleanly_and_match_the_models(migrated_app):
+    upgrade()
+    with db.engine.connect() as conn:
+        diff = compare_metadata(MigrationContext.configure(conn), db.metadata)
+    assert diff == []
+
+
+def test_migrations_downgrade_to_nothing_and_back(migrated_app):
+    upgrade()
+    downgrade(revision="base")
+    assert set(sa.inspect(db.engine).get_table_names()) <= {"alembic_version"}
+    upgrade()
+    db.session.add(Organisation(name="After round trip", sector=Sector.HEALTH))
+    db.session.commit()
+
+
+def test_sqlite_connections_are_configured(app):
+    with db.engine.connect() as conn:
+        assert conn.exec_driver_sql("PRAGMA journal_mode").scalar() == "wal"
+        assert conn.exec_driver_sql("PRAGMA foreign_keys").scalar() == 1
+        assert conn.exec_driver_sql("PRAGMA busy_timeout").scalar() == 30000
+
+
+def test_sqlite_write_transactions_begin_immediately(app):
+    statements = []
+    sa.event.listen(db.engine, "before_cursor_execute", lambda *a: statements.append(a[2]))
+    db.session.add(Organisation(name="Immediate", sector=Sector.HEALTH))
+    db.session.commit()
+    assert statements[0] == "BEGIN IMMEDIATE"
+
+
+def test_twenty_threads_writing_through_the_app(tmp_path, make_org):
+    """Concurrent registrations on a file-backed SQLite database: no 'database is
+    locked', and every account is there afterwards."""
+    writers = 20
+    app = build_app(sqlite_url(tmp_path), tmp_path)
+    with app.app_context():
+        db.create_all()
+        org = make_org(teams=("Duty and assessment",))
+        code, team_id = org.join_code, org.teams[0].id
+    failures: list[str] = []
+    start = threading.Barrier(writers)
+
+    def register(n: int) -> None:
+        client = app.test_client()
+        start.wait()
+        response = client.post(
+            f"/register/{code}",
+            data={
+                "name": f"Learner {n}",
+                "email": f"learner{n}@example.org",
+                "job_role": "SOCIAL_WORKER",
+                "team": str(team_id),
+                "password": "concurrency is fun to test",
+            },
+        )
+        if response.status_code != 302:
+            failures.append(f"{n}: {response.status_code}")
+
+    threads = [threading.Thread(target=register, args=(n,)) for n in range(writers)]
+    for thread in threads:
+        thread.start()
+    for thread in threads:
+        thread.join()
+    assert failures == []
+    with app.app_context():
+        emails = set(db.session.scalars(sa.select(User.email)))
+        db.engine.dispose()
+    assert emails == {f"learner{n}@example.org" for n in range(writers)}
