@@ -47,5 +47,7 @@ def init_app(app: Flask) -> None:
     @app.errorhandler(Exception)
     def server_error(error: Exception):
         db.session.rollback()
+        if app.debug:  # let the interactive debugger show it
+            raise error
         app.logger.exception("Unhandled error", exc_info=error)
         return render_error(500)

@@ -65,6 +65,6 @@ def init_app(app: Flask) -> None:
         headers["Permissions-Policy"] = "camera=(), microphone=(), geolocation=()"
         if app.config["HSTS"]:
             headers["Strict-Transport-Security"] = "max-age=31536000; includeSubDomains"
-        if current_user.is_authenticated or request.endpoint in {"accounts.login"}:
+        if current_user.is_authenticated:
             headers["Cache-Control"] = "no-store"
         return response

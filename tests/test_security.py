@@ -2,7 +2,9 @@
 
 from __future__ import annotations
 
+import os
 import re
+import uuid
 
 import pytest
 import sqlalchemy as sa
@@ -11,7 +13,7 @@ from courseapp.accounts.models import Role, User
 from courseapp.config import ProductionConfig
 from courseapp.extensions import db
 from courseapp.forms import EXPIRED_MESSAGE
-from tests.conftest import PASSWORD, app_with_schema, build_app, login, sqlite_url
+from tests.conftest import IN_CI, PASSWORD, app_with_schema, build_app, login, sqlite_url
 
 
 @pytest.fixture
@@ -276,7 +278,7 @@ def test_security_headers_on_every_response(client, make_user, signed_in):
         assert "frame-ancestors 'none'" in csp
         assert headers["X-Content-Type-Options"] == "nosniff"
         assert headers["Referrer-Policy"] == "strict-origin-when-cross-origin"
-        assert ("no-store" in headers.get("Cache-Control", "")) is signed_in or url == "/login"
+        assert ("no-store" in headers.get("Cache-Control", "")) is signed_in
 
 
 def test_inline_script_carries_the_request_nonce(client):
@@ -383,3 +385,27 @@ def test_forwarded_headers_are_ignored_unless_proxies_are_trusted(tmp_path):
             environ_base={"REMOTE_ADDR": "10.0.0.2"},
         )
     assert seen == [("10.0.0.2", "http"), ("203.0.113.9", "https")]
+
+
+def test_login_throttle_is_shared_between_replicas_through_redis(tmp_path):
+    """Two app processes (replicas) on one Redis count attempts together."""
+    url = os.environ.get("TEST_REDIS_URL")
+    if not url:
+        if IN_CI:
+            pytest.fail("TEST_REDIS_URL must be set in CI")
+        pytest.skip("TEST_REDIS_URL is not set")
+    settings = {
+        "RATELIMIT_ENABLED": True,
+        "RATELIMIT_STORAGE_URI": url,
+        "RATELIMIT_KEY_PREFIX": f"test-{uuid.uuid4().hex}",
+        "LOGIN_LIMIT_PER_ACCOUNT": "3 per minute",
+    }
+    database = sqlite_url(tmp_path)
+    replicas = [build_app(database, tmp_path, **settings) for _ in range(2)]
+    with replicas[0].app_context():
+        db.create_all()
+    attempt = {"email": "shared@example.org", "password": "wrong password!"}
+    codes = [
+        replicas[i % 2].test_client().post("/login", data=attempt).status_code for i in range(4)
+    ]
+    assert codes == [200, 200, 200, 429]

@@ -22,6 +22,10 @@ class Role(enum.StrEnum):
     COORDINATOR = "coordinator"
     ADMIN = "admin"
 
+    @property
+    def label(self) -> str:
+        return "Administrator" if self is Role.ADMIN else self.value.capitalize()
+
 
 class JobRole(enum.StrEnum):
     SOCIAL_WORKER = "Social worker"
