@@ -10,9 +10,16 @@ from govuk_frontend_wtf.main import WTFormsHelpers
 from jinja2 import ChoiceLoader, FileSystemLoader, PackageLoader, PrefixLoader
 from werkzeug.middleware.proxy_fix import ProxyFix
 
-from courseapp import database, errors, security
+from courseapp import cli, database, errors, security
+from courseapp.accounts import routes as accounts_routes
+from courseapp.accounts import services as accounts_services
 from courseapp.config import PROJECT_ROOT, config_from_env, instance_secret_key
+from courseapp.content import routes as content_routes
+from courseapp.content import services as content_services
+from courseapp.content.cli import content_cli
 from courseapp.extensions import csrf, db, limiter, login_manager, migrate
+from courseapp.organisations import routes as organisations_routes
+from courseapp.site import routes as site_routes
 
 
 def create_app(config: dict[str, Any] | type | None = None) -> Flask:
@@ -54,15 +61,12 @@ def create_app(config: dict[str, Any] | type | None = None) -> Flask:
     security.init_app(app)
     errors.init_app(app)
 
-    from courseapp import cli
-    from courseapp.accounts import routes as accounts_routes
-    from courseapp.accounts import services as accounts_services
-    from courseapp.organisations import routes as organisations_routes
-    from courseapp.site import routes as site_routes
-
     app.register_blueprint(site_routes.bp)
     app.register_blueprint(accounts_routes.bp)
     app.register_blueprint(organisations_routes.bp)
+    app.register_blueprint(content_routes.bp)
+    app.cli.add_command(content_cli)
+    content_services.init_app(app)
     cli.init_app(app)
     accounts_services.init_login_manager(login_manager)
 

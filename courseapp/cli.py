@@ -7,6 +7,7 @@ from flask import Flask, current_app
 from flask_migrate import upgrade
 
 from courseapp.accounts.services import admin_exists, make_first_admin_link
+from courseapp.content.cli import check_content
 
 
 def _first_admin_link() -> str:
@@ -17,8 +18,9 @@ def _first_admin_link() -> str:
 def init_app(app: Flask) -> None:
     @app.cli.command("setup")
     def setup_command() -> None:
-        """Apply database migrations; if there is no administrator yet, print a
-        one-time link for creating the first one."""
+        """Check the course content, apply database migrations and, if there is no
+        administrator yet, print a one-time link for creating the first one."""
+        check_content()
         upgrade()
         if admin_exists():
             click.echo("Database is up to date.")

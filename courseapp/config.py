@@ -87,10 +87,15 @@ class Config:
     BASE_URL = os.environ.get("BASE_URL", "http://127.0.0.1:5000")
     EXIT_URL = os.environ.get("EXIT_URL", "https://www.bbc.co.uk/weather")
     CONTENT_DIR = Path(os.environ.get("CONTENT_DIR", PROJECT_ROOT / "content"))
+    QUIZZES_DIR = Path(os.environ.get("QUIZZES_DIR", PROJECT_ROOT / "quizzes"))
+    # Refuse to start with broken content. Off in development so that
+    # `flask content check` can list the problems; `flask setup` runs that check.
+    CONTENT_STRICT = _flag("CONTENT_STRICT", False)
 
 
 class ProductionConfig(Config):
     REQUIRE_SECRET_KEY = True
+    CONTENT_STRICT = True
     SESSION_COOKIE_SECURE = True
     REMEMBER_COOKIE_SECURE = True
     HSTS = True

@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from flask import Flask, has_request_context, request
+from flask import Flask, g, has_request_context, request
 from sqlalchemy import event
 
 from courseapp.extensions import db
@@ -37,5 +37,19 @@ def configure_sqlite(app: Flask) -> None:
 
     @event.listens_for(engine, "begin")
     def _on_begin(connection) -> None:
-        read_only = has_request_context() and request.method in READ_ONLY_METHODS
+        read_only = (
+            has_request_context()
+            and request.method in READ_ONLY_METHODS
+            and not g.get("expects_writes")
+        )
         connection.exec_driver_sql("BEGIN" if read_only else "BEGIN IMMEDIATE")
+
+
+def expect_writes() -> None:
+    """Call in a GET request before it writes (such as recording progress).
+
+    The read transaction so far is ended, and the next one begins IMMEDIATE, so
+    the write waits its turn rather than failing to upgrade a stale read lock.
+    """
+    g.expects_writes = True
+    db.session.commit()

@@ -23,7 +23,7 @@ def test_stylesheet_does_not_use_the_gov_uk_font(client):
 def test_support_page_is_rendered_from_the_content_file(client):
     page = client.get("/support").get_data(as_text=True)
     assert "0808 2000 247" in page and "999" in page
-    assert '<table class="govuk-table">' in page
+    assert 'class="app-prose"' in page and "<table>" in page
 
 
 def test_exit_clears_the_session_and_leaves_for_a_neutral_site(client, make_user):

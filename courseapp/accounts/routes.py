@@ -15,6 +15,7 @@ from courseapp.accounts.forms import (
     SetPasswordForm,
 )
 from courseapp.accounts.models import JobRole
+from courseapp.content.services import enrol_by_job_role
 from courseapp.extensions import client_address, db, limiter
 from courseapp.forms import options
 from courseapp.security import safe_next_url
@@ -72,6 +73,7 @@ def register(code: str):
         except services.AccountError as error:
             form.email.errors.append(str(error))
         else:
+            enrol_by_job_role(user)
             services.start_session(user)
             db.session.commit()
             flash(f"Your account has been created. Welcome, {user.name}.", "success")

@@ -5,8 +5,8 @@ from flask import Blueprint, current_app, jsonify, redirect, render_template, se
 from flask_login import current_user, logout_user
 from sqlalchemy.exc import SQLAlchemyError
 
+from courseapp.content import services as content_services
 from courseapp.extensions import db
-from courseapp.site.support import support_page
 
 bp = Blueprint("site", __name__)
 
@@ -17,12 +17,16 @@ def index():
         return render_template("site/start.html")
     if current_user.is_admin or current_user.is_coordinator:
         return redirect(url_for("organisations.index"))
-    return render_template("site/learner_home.html", user=current_user)
+    progress = [
+        content_services.pathway_progress(current_user, pathway)
+        for pathway in content_services.enrolled_pathways(current_user)
+    ]
+    return render_template("site/learner_home.html", user=current_user, progress=progress)
 
 
 @bp.get("/support")
 def support():
-    return render_template("site/support.html", page=support_page())
+    return render_template("site/support.html", page=content_services.course().support)
 
 
 @bp.get("/exit")

@@ -76,13 +76,14 @@ def test_learner_registers_signs_out_and_in_and_exits(page: Page, live_server: L
 
     expect(heading(page, "Your training")).to_be_visible()
     expect(page.get_by_text(f"Your account has been created. Welcome, {NAME}.")).to_be_visible()
-    expect(page.get_by_text(TEAM)).to_be_visible()
+    expect(page.get_by_role("heading", name="Safe & Together core e-learning")).to_be_visible()
     assert_no_axe_violations(page, "your-training")
 
     # Your account, then sign out from the header.
     page.get_by_role("link", name="Your account").click()
     expect(heading(page, "Your account")).to_be_visible()
     expect(page.get_by_text(EMAIL)).to_be_visible()
+    expect(page.get_by_text(TEAM)).to_be_visible()
     assert_no_axe_violations(page, "your-account")
 
     page.get_by_role("button", name="Sign out").click()

@@ -1,0 +1,91 @@
+"""The loaded course: pathways, modules, knowledge checks and glossary, read-only."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+from pathlib import Path
+
+from markupsafe import Markup
+
+from courseapp.content.schema import GlossaryTerm, KnowledgeCheck, ModuleMeta, PathwayDef
+
+
+@dataclass(frozen=True)
+class Part:
+    slug: str
+    title: str
+    html: Markup
+
+
+@dataclass(frozen=True)
+class Module:
+    meta: ModuleMeta
+    intro: Markup
+    parts: tuple[Part, ...]
+    words: int
+    path: Path
+
+    @property
+    def id(self) -> str:
+        return self.meta.id
+
+    @property
+    def title(self) -> str:
+        return self.meta.title
+
+    def part(self, slug: str) -> Part | None:
+        return next((part for part in self.parts if part.slug == slug), None)
+
+
+@dataclass(frozen=True)
+class Pathway:
+    definition: PathwayDef
+    modules: tuple[Module, ...]
+
+    @property
+    def id(self) -> str:
+        return self.definition.id
+
+    @property
+    def title(self) -> str:
+        return self.definition.title
+
+    @property
+    def minutes(self) -> int:
+        return sum(module.meta.minutes for module in self.modules)
+
+    def neighbours(self, module_id: str) -> tuple[Module | None, Module | None]:
+        ids = [module.id for module in self.modules]
+        index = ids.index(module_id)
+        before = self.modules[index - 1] if index > 0 else None
+        after = self.modules[index + 1] if index + 1 < len(self.modules) else None
+        return before, after
+
+    def suits(self, job_role_name: str | None) -> bool:
+        roles = self.definition.for_job_roles
+        return roles == "all" or job_role_name in roles
+
+
+@dataclass(frozen=True)
+class Page:
+    title: str
+    html: Markup
+
+
+@dataclass(frozen=True)
+class Course:
+    pathways: dict[str, Pathway]
+    modules: dict[str, Module]
+    checks: dict[str, KnowledgeCheck]
+    glossary: dict[str, GlossaryTerm]
+    glossary_html: dict[str, Markup]
+    support: Page
+    files: int = field(default=0)
+
+    def pathway_for_job_role(self, job_role_name: str | None) -> Pathway:
+        """The most specific pathway for a job role: one that names it, else the one for all."""
+        named = [p for p in self.pathways.values() if p.definition.for_job_roles != "all"]
+        for pathway in named:
+            if pathway.suits(job_role_name):
+                return pathway
+        return next(p for p in self.pathways.values() if p.definition.for_job_roles == "all")

@@ -1,0 +1,36 @@
+from __future__ import annotations
+
+from flask import abort, request
+
+from courseapp.content.schema import KnowledgeCheck
+from courseapp.forms import TAMPERED_MESSAGE, Form
+
+
+def field_name(question_id: str) -> str:
+    return f"q-{question_id}"
+
+
+class KnowledgeCheckForm(Form):
+    """The knowledge check's answers are read from the request against the check's own
+    questions and options; the form class itself only carries the CSRF token."""
+
+    def answers(self, check: KnowledgeCheck) -> tuple[dict[str, list[str]], list[str]]:
+        """(answers by question id, ids of unanswered questions). Anything the page did
+        not offer - an unknown field or option, two answers to a single-answer
+        question - is tampering: 400, and nothing is recorded."""
+        expected = {field_name(q.id) for q in check.questions} | {"csrf_token"}
+        if set(request.form) - expected:
+            abort(400, TAMPERED_MESSAGE)
+        answers, unanswered = {}, []
+        for question in check.questions:
+            chosen = request.form.getlist(field_name(question.id))
+            offered = {option.id for option in question.options}
+            if not set(chosen) <= offered or len(set(chosen)) != len(chosen):
+                abort(400, TAMPERED_MESSAGE)
+            if question.kind == "single" and len(chosen) > 1:
+                abort(400, TAMPERED_MESSAGE)
+            if chosen:
+                answers[question.id] = chosen
+            else:
+                unanswered.append(question.id)
+        return answers, unanswered

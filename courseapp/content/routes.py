@@ -1,0 +1,130 @@
+from __future__ import annotations
+
+from flask import Blueprint, render_template, url_for
+from flask_login import current_user
+
+from courseapp.access import login_required
+from courseapp.content import services
+from courseapp.content.course import Module
+from courseapp.content.forms import KnowledgeCheckForm, field_name
+from courseapp.extensions import db
+
+bp = Blueprint("content", __name__)
+
+CHECK = "check"
+
+
+def _pages(module: Module) -> list[tuple[str | None, str]]:
+    """The module's pages in reading order: (part slug or None for the overview, title)."""
+    return (
+        [(None, "Overview")]
+        + [(p.slug, p.title) for p in module.parts]
+        + [(CHECK, "Knowledge check")]
+    )
+
+
+def _page_url(module: Module, slug: str | None) -> str:
+    if slug is None:
+        return url_for(".module", module_id=module.id)
+    if slug == CHECK:
+        return url_for(".knowledge_check", module_id=module.id)
+    return url_for(".part", module_id=module.id, part_slug=slug)
+
+
+def _navigation(module: Module, slug: str | None) -> dict:
+    """Contents list and previous/next links for a page of a module."""
+    pages = _pages(module)
+    index = [page for page, _ in pages].index(slug)
+    pathway = services.pathway_for(current_user, module)
+    before, after = pathway.neighbours(module.id)
+    previous = (
+        {"href": _page_url(module, pages[index - 1][0]), "labelText": pages[index - 1][1]}
+        if index > 0
+        else before and {"href": _page_url(before, None), "labelText": before.title}
+    )
+    following = (
+        {"href": _page_url(module, pages[index + 1][0]), "labelText": pages[index + 1][1]}
+        if index + 1 < len(pages)
+        else after and {"href": _page_url(after, None), "labelText": after.title}
+    )
+    contents = [
+        {"href": _page_url(module, page), "text": title, "current": page == slug}
+        for page, title in pages
+    ]
+    return {"pathway": pathway, "contents": contents, "previous": previous, "next": following}
+
+
+@bp.get("/pathways")
+@login_required
+def pathways():
+    return render_template("content/pathways.html", pathways=services.course().pathways.values())
+
+
+@bp.get("/pathways/<pathway_id>")
+@login_required
+def pathway(pathway_id: str):
+    pathway = services.pathway_or_404(pathway_id)
+    progress = services.pathway_progress(current_user, pathway)
+    return render_template("content/pathway.html", progress=progress, page_url=_page_url)
+
+
+@bp.get("/modules/<module_id>")
+@login_required
+def module(module_id: str):
+    module = services.module_or_404(module_id)
+    services.record_visit(current_user, module, None)
+    db.session.commit()
+    return render_template("content/module.html", module=module, **_navigation(module, None))
+
+
+@bp.get("/modules/<module_id>/<part_slug>")
+@login_required
+def part(module_id: str, part_slug: str):
+    module = services.module_or_404(module_id)
+    part = module.part(part_slug)
+    if part is None:
+        return render_template("errors/404.html", title="Page not found"), 404
+    services.record_visit(current_user, module, part.slug)
+    db.session.commit()
+    nav = _navigation(module, part.slug)
+    return render_template("content/part.html", module=module, part=part, **nav)
+
+
+@bp.route("/modules/<module_id>/check", methods=["GET", "POST"])
+@login_required
+def knowledge_check(module_id: str):
+    module = services.module_or_404(module_id)
+    check = services.course().checks[module.meta.knowledge_check]
+    form = KnowledgeCheckForm()
+    answers, unanswered, results = {}, [], None
+    if form.validate_on_submit():
+        answers, unanswered = form.answers(check)
+        if not unanswered:
+            results = {r.question_id: r for r in services.mark_check(check, answers)}
+            services.record_completion(current_user, module)
+            db.session.commit()
+    return render_template(
+        "content/check.html",
+        module=module,
+        check=check,
+        form=form,
+        answers=answers,
+        unanswered=unanswered,
+        results=results,
+        field_name=field_name,
+        **_navigation(module, CHECK),
+    )
+
+
+@bp.get("/modules/<module_id>/print")
+@login_required
+def printable(module_id: str):
+    module = services.module_or_404(module_id)
+    return render_template("content/print.html", module=module)
+
+
+@bp.get("/glossary")
+def glossary():
+    loaded = services.course()
+    terms = sorted(loaded.glossary.values(), key=lambda term: term.term.lower())
+    return render_template("content/glossary.html", terms=terms, html=loaded.glossary_html)

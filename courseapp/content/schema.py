@@ -1,0 +1,96 @@
+"""The shape of every content file, checked with pydantic. Unknown keys are errors."""
+
+from __future__ import annotations
+
+from typing import Annotated, Literal
+
+from pydantic import BaseModel, ConfigDict, Field, StringConstraints, model_validator
+
+from courseapp.accounts.models import JobRole
+
+Slug = Annotated[str, StringConstraints(pattern=r"^[a-z0-9]+(-[a-z0-9]+)*$", max_length=80)]
+Text = Annotated[str, StringConstraints(strip_whitespace=True, min_length=1)]
+
+
+class Strict(BaseModel):
+    model_config = ConfigDict(extra="forbid", frozen=True)
+
+
+class ModuleMeta(Strict):
+    id: Slug
+    title: Text
+    pathways: list[Slug] = Field(min_length=1)
+    order: int = Field(ge=1)
+    minutes: int = Field(ge=1, le=120)
+    objectives: list[Text] = Field(min_length=1, max_length=6)
+    knowledge_check: Slug
+    exercises: list[Slug] = []
+
+
+class PathwayDef(Strict):
+    id: Slug
+    title: Text
+    audience: Text
+    cpd_hours: float = Field(gt=0, le=40)
+    for_job_roles: Literal["all"] | list[str]
+    modules: list[Slug] = Field(min_length=1)
+    pre_test: Slug | None = None
+    post_test: Slug | None = None
+
+    @model_validator(mode="after")
+    def _check(self) -> PathwayDef:
+        if len(set(self.modules)) != len(self.modules):
+            raise ValueError("a module is listed twice")
+        if self.for_job_roles != "all":
+            unknown = [role for role in self.for_job_roles if role not in JobRole.__members__]
+            if unknown:
+                raise ValueError(f"unknown job role {unknown[0]!r}")
+        return self
+
+
+class Option(Strict):
+    id: Slug
+    text: Text
+    correct: bool = False
+    feedback: Text
+
+
+class Question(Strict):
+    id: Slug
+    kind: Literal["single", "multiple"]
+    stem: Text
+    options: list[Option] = Field(min_length=2, max_length=6)
+
+    @model_validator(mode="after")
+    def _check(self) -> Question:
+        if len({option.id for option in self.options}) != len(self.options):
+            raise ValueError("option ids must be unique within a question")
+        correct = sum(option.correct for option in self.options)
+        if self.kind == "single" and correct != 1:
+            raise ValueError(
+                f"a single-answer question needs exactly one correct option, not {correct}"
+            )
+        if self.kind == "multiple" and correct < 1:
+            raise ValueError("a multiple-answer question needs at least one correct option")
+        return self
+
+    @property
+    def correct_ids(self) -> frozenset[str]:
+        return frozenset(option.id for option in self.options if option.correct)
+
+
+class KnowledgeCheck(Strict):
+    id: Slug
+    questions: list[Question] = Field(min_length=1, max_length=6)
+
+    @model_validator(mode="after")
+    def _check(self) -> KnowledgeCheck:
+        if len({question.id for question in self.questions}) != len(self.questions):
+            raise ValueError("question ids must be unique within a knowledge check")
+        return self
+
+
+class GlossaryTerm(Strict):
+    id: Slug
+    term: Text
+    definition: Text

@@ -1,0 +1,278 @@
+"""The course content: validation with file and line, coverage of the model, rendering once."""
+
+from __future__ import annotations
+
+import re
+import shutil
+from pathlib import Path
+
+import pytest
+
+from courseapp.config import PROJECT_ROOT, ProductionConfig
+from courseapp.content import services
+from courseapp.content.markdown import slug
+from courseapp.content.problems import ContentError
+from tests.conftest import build_app, sqlite_url
+
+COURSE = services.load_course(PROJECT_ROOT / "content", PROJECT_ROOT / "quizzes")
+
+
+@pytest.fixture
+def copy(tmp_path) -> Path:
+    """A writable copy of the content and quizzes, to break on purpose."""
+    shutil.copytree(PROJECT_ROOT / "content", tmp_path / "content")
+    shutil.copytree(PROJECT_ROOT / "quizzes", tmp_path / "quizzes")
+    return tmp_path
+
+
+def check(folder: Path):
+    app = build_app(sqlite_url(folder), folder, CONTENT_DIR=folder / "content",
+                    QUIZZES_DIR=folder / "quizzes")  # fmt: skip
+    return app.test_cli_runner().invoke(args=["content", "check"])
+
+
+def edit(path: Path, old: str, new: str) -> None:
+    text = path.read_text()
+    assert old in text, old
+    path.write_text(text.replace(old, new, 1))
+
+
+def test_the_course_passes_its_own_check(app):
+    result = app.test_cli_runner().invoke(args=["content", "check"])
+    assert result.exit_code == 0, result.output
+    assert "2 pathways, 13 modules, 13 knowledge checks" in result.output
+
+
+BREAKAGES = {
+    "bad YAML": (
+        "content/modules/why-change.md",
+        "title: Why practice needs to change",
+        "title: [Why practice",
+        "content/modules/why-change.md:4: YAML cannot be read: expected ',' or ']', but got ':'"
+        " (while parsing a flow sequence that starts on line 3)",
+    ),
+    "missing required field": (
+        "content/modules/evidence.md",
+        "minutes: ",
+        "mins: ",
+        "content/modules/evidence.md:2: 'minutes' is missing",
+    ),
+    "unknown quiz id": (
+        "content/modules/welcome.md",
+        "knowledge_check: kc-welcome",
+        "knowledge_check: kc-nowhere",
+        "content/modules/welcome.md:{line}: unknown quiz id 'kc-nowhere'",
+    ),
+    "broken internal link": (
+        "content/modules/why-change.md",
+        "](module:three-principles)",
+        "](module:three-principals)",
+        "content/modules/why-change.md:{line}: broken link module:three-principals",
+    ),
+    "broken glossary link": (
+        "content/modules/why-change.md",
+        "](glossary:perpetrator)",
+        "](glossary:perpetrators)",
+        "content/modules/why-change.md:{line}: broken link glossary:perpetrators",
+    ),
+    "unlabelled case": (
+        "content/modules/why-change.md",
+        '!!! case "Fictional case',
+        '!!! case "Case',
+        'content/modules/why-change.md:{line}: a case box title must start with "Fictional case"',
+    ),
+    "single question with two right answers": (
+        "quizzes/knowledge-checks/evidence.yaml",
+        "feedback:",
+        "correct: true\n        feedback:",
+        "quizzes/knowledge-checks/evidence.yaml:",
+    ),
+    "unknown pathway module": (
+        "content/pathways.yaml",
+        "    - evidence\n",
+        "    - evidence\n    - no-such-module\n",
+        "content/pathways.yaml:{line}: unknown module id 'no-such-module'",
+    ),
+}
+
+
+@pytest.mark.parametrize("case", BREAKAGES)
+def test_content_check_names_file_and_line(copy, case):
+    relative, old, new, expected = BREAKAGES[case]
+    path = copy / relative
+    edit(path, old, new)
+    marker = new.strip().splitlines()[-1].strip()
+    line = next(n for n, text in enumerate(path.read_text().splitlines(), 1) if marker in text)
+    result = check(copy)
+    assert result.exit_code != 0
+    assert expected.format(line=line) in result.output, result.output
+
+
+def test_duplicate_module_id(copy):
+    shutil.copy(copy / "content/modules/welcome.md", copy / "content/modules/welcome-copy.md")
+    result = check(copy)
+    assert result.exit_code != 0
+    assert "content/modules/welcome.md:2: duplicate module id 'welcome'" in result.output or (
+        "welcome-copy.md:2: duplicate module id 'welcome'" in result.output
+    )
+
+
+def test_every_problem_is_listed_not_just_the_first(copy):
+    edit(copy / "content/modules/welcome.md", "knowledge_check: kc-welcome", "knowledge_check: x")
+    edit(copy / "content/glossary.yaml", "- id: marac", "- id: MARAC")
+    result = check(copy)
+    assert "unknown quiz id 'x'" in result.output
+    assert "glossary.yaml" in result.output
+    assert "2 problem(s) found" in result.output
+
+
+def test_production_refuses_to_start_with_broken_content(copy):
+    edit(copy / "content/modules/welcome.md", "knowledge_check: kc-welcome", "knowledge_check: x")
+    config = {k: getattr(ProductionConfig, k) for k in dir(ProductionConfig) if k.isupper()}
+    config.update(SECRET_KEY="x" * 32, SQLALCHEMY_DATABASE_URI=sqlite_url(copy),
+                  CONTENT_DIR=copy / "content", QUIZZES_DIR=copy / "quizzes")  # fmt: skip
+    from courseapp import create_app
+
+    with pytest.raises(ContentError, match=r"welcome.md:\d+: unknown quiz id 'x'"):
+        create_app(config)
+
+
+def test_setup_stops_on_broken_content(copy):
+    edit(copy / "content/pathways.yaml", "cpd_hours: 1", "cpd_hours: lots")
+    app = build_app(sqlite_url(copy), copy, CONTENT_DIR=copy / "content",
+                    QUIZZES_DIR=copy / "quizzes")  # fmt: skip
+    result = app.test_cli_runner().invoke(args=["setup"])
+    assert result.exit_code != 0
+    assert "pathways.yaml" in result.output and "cpd_hours" in result.output
+
+
+# -- Coverage of the model ------------------------------------------------------------
+
+
+def headings(module_id: str) -> set[str]:
+    module = COURSE.modules[module_id]
+    text = module.path.read_text()
+    return {slug(h) for h in re.findall(r"^#{2,3} (.+)$", text, flags=re.MULTILINE)}
+
+
+@pytest.mark.parametrize(
+    "heading",
+    [
+        "Keep the child safe and together with the non-offending parent",
+        "Partner with the non-offending parent as the default position",
+        "Intervene with the perpetrator to reduce risk and harm to the child",
+    ],
+)
+def test_each_principle_has_its_own_section(heading):
+    assert slug(heading) in headings("three-principles")
+
+
+@pytest.mark.parametrize(
+    ("number", "module_id"),
+    [
+        (1, "pattern-of-coercive-control"),
+        (2, "harm-to-children"),
+        (3, "protective-efforts"),
+        (4, "impact-on-family-functioning"),
+        (5, "complicating-factors"),
+    ],
+)
+def test_each_critical_component_has_its_own_module(number, module_id):
+    module = COURSE.modules[module_id]
+    assert module.title.startswith(f"Critical component {number}:")
+    assert len(module.parts) >= 3
+
+
+@pytest.mark.parametrize(
+    "level", ["Destructive", "Neglectful", "Pre-competent", "Competent", "Proficient"]
+)
+def test_each_continuum_level_has_its_own_section(level):
+    assert slug(level) in headings("continuum-of-practice")
+
+
+def test_briefing_covers_each_component_for_schools():
+    found = headings("briefing-what-you-may-notice")
+    for words in ["coercive-control", "harm-the-child", "protective-efforts",
+                  "family-functioning", "substance-misuse"]:  # fmt: skip
+        assert any(words in heading for heading in found), words
+
+
+GLOSSARY_TERMS = [
+    "coercive-control",
+    "non-offending-parent",
+    "perpetrator",
+    "pattern-based-practice",
+    "protective-efforts",
+    "family-functioning",
+    "marac",
+    "matac",
+    "case-conference",
+    "childrens-hearing",
+    "girfec",
+    "equally-safe",
+    "core-training",
+    "champion",
+]
+
+
+def test_every_curriculum_glossary_term_is_defined():
+    assert set(GLOSSARY_TERMS) <= set(COURSE.glossary)
+
+
+def test_every_glossary_link_in_the_modules_is_defined():
+    used = set()
+    for module in COURSE.modules.values():
+        used |= set(re.findall(r"\(glossary:([a-z0-9-]+)\)", module.path.read_text()))
+    assert used and used <= set(COURSE.glossary)
+    assert len(used) >= 10  # the modules really do link to the glossary
+
+
+@pytest.mark.parametrize("module_id", sorted(COURSE.modules))
+def test_every_module_is_well_formed(module_id):
+    module = COURSE.modules[module_id]
+    check = COURSE.checks[module.meta.knowledge_check]
+    assert 3 <= len(check.questions) <= 5
+    assert 1 <= len(module.meta.objectives) <= 6 and module.meta.minutes > 0
+    assert all(option.feedback for q in check.questions for option in q.options)
+    assert "Fictional case" in module.path.read_text() or module_id in {"welcome", "evidence"}
+
+
+def test_pathways_are_complete():
+    core, briefing = COURSE.pathways["core"], COURSE.pathways["briefing"]
+    assert [m.meta.order for m in core.modules] == list(range(1, 12))
+    assert {"welcome", "three-principles"} <= {m.id for m in briefing.modules}
+    assert 45 <= briefing.minutes <= 75
+    assert 120 <= core.minutes <= 240
+
+
+def test_tables_are_rendered_for_the_continuum_pairs_and_audit():
+    assert "<table>" in "".join(p.html for p in COURSE.modules["language-and-documentation"].parts)
+    assert "<table>" in "".join(p.html for p in COURSE.modules["evidence"].parts)
+
+
+def test_rendered_html_is_sanitised(copy):
+    edit(
+        copy / "content/modules/welcome.md",
+        "## ",
+        "<script>alert(1)</script>\n<img src=x onerror=alert(2)>\n\n## ",
+    )
+    course = services.load_course(copy / "content", copy / "quizzes")
+    html = course.modules["welcome"].intro + "".join(
+        p.html for p in course.modules["welcome"].parts
+    )
+    assert "<script" not in html and "onerror" not in html
+
+
+def test_markdown_is_not_parsed_per_request(client, make_user, monkeypatch):
+    from tests.conftest import login
+
+    login(client, make_user())
+    monkeypatch.setattr(
+        "markdown.markdown", lambda *a, **k: pytest.fail("Markdown parsed per request")
+    )
+    assert client.get("/modules/why-change").status_code == 200
+    assert (
+        client.get("/modules/why-change/" + COURSE.modules["why-change"].parts[0].slug).status_code
+        == 200
+    )
+    assert client.get("/glossary").status_code == 200

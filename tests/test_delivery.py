@@ -1,0 +1,190 @@
+"""The learner's experience of the course: enrolment, pages, progress, resume, checks."""
+
+from __future__ import annotations
+
+import sqlalchemy as sa
+from markupsafe import escape
+
+from courseapp.accounts.models import JobRole, Role, User
+from courseapp.content.models import Enrolment, ModuleProgress
+from courseapp.content.services import course, enrol
+from courseapp.extensions import db
+from tests.conftest import login
+
+
+def learner(make_user, job_role=JobRole.SOCIAL_WORKER, pathway="core"):
+    user = make_user(job_role=job_role)
+    enrol(user, course().pathways[pathway])
+    db.session.commit()
+    return user
+
+
+def progress_rows(user):
+    return {
+        row.module_id: row
+        for row in db.session.scalars(
+            sa.select(ModuleProgress).where(ModuleProgress.user_id == user.id)
+        )
+    }
+
+
+def answers_for(check, right=True):
+    data = {}
+    for question in check.questions:
+        chosen = [o.id for o in question.options if o.correct == right]
+        data[f"q-{question.id}"] = chosen if question.kind == "multiple" else chosen[:1]
+    return data
+
+
+def test_registration_enrols_by_job_role(client, make_org):
+    org = make_org(teams=("A",))
+    for email, job_role, pathway in [
+        ("teacher@example.org", "TEACHER", "briefing"),
+        ("sw@example.org", "SOCIAL_WORKER", "core"),
+    ]:
+        visitor = client.application.test_client()
+        visitor.post(
+            f"/register/{org.join_code}",
+            data={
+                "name": "New Person",
+                "email": email,
+                "job_role": job_role,
+                "team": "none",
+                "password": "kettle lantern orchard",
+            },
+        )
+        enrolled = db.session.scalar(
+            sa.select(Enrolment.pathway_id).join(User).where(User.email == email)
+        )
+        assert enrolled == pathway
+
+
+def test_overview_lists_modules_with_status_and_time(client, make_user):
+    user = learner(make_user)
+    login(client, user)
+    client.get("/modules/welcome")
+    page = client.get("/pathways/core").get_data(as_text=True)
+    assert page.count('class="govuk-task-list__item') == 11
+    assert "In progress" in page and page.count("Not started") == 10
+    assert "10 minutes" in page
+    assert "Continue where you left off" in page
+
+
+def test_module_pages_have_contents_and_previous_next(client, make_user):
+    user = learner(make_user)
+    login(client, user)
+    module = course().modules["why-change"]
+    overview = client.get("/modules/why-change").get_data(as_text=True)
+    for objective in module.meta.objectives:
+        assert str(escape(objective)) in overview
+    first, second = module.parts[0], module.parts[1]
+    page = client.get(f"/modules/why-change/{first.slug}").get_data(as_text=True)
+    assert 'aria-current="page"' in page and str(escape(first.title)) in page
+    assert f'href="/modules/why-change/{second.slug}"' in page  # next
+    assert 'href="/modules/why-change"' in page  # previous: the overview
+    check = client.get("/modules/why-change/check").get_data(as_text=True)
+    assert 'href="/modules/three-principles"' in check  # next module in the pathway
+
+
+def test_unknown_module_or_part_is_404(client, make_user):
+    login(client, learner(make_user))
+    assert client.get("/modules/no-such-module").status_code == 404
+    assert client.get("/modules/welcome/no-such-part").status_code == 404
+    assert client.get("/pathways/nowhere").status_code == 404
+
+
+def test_pages_need_signing_in(client):
+    assert client.get("/modules/welcome").status_code == 302
+    assert client.get("/pathways/core").status_code == 302
+
+
+def test_progress_records_the_last_part_and_resumes_there(client, make_user):
+    user = learner(make_user)
+    login(client, user)
+    module = course().modules["three-principles"]
+    client.get("/modules/three-principles")
+    client.get(f"/modules/three-principles/{module.parts[2].slug}")
+    row = progress_rows(user)["three-principles"]
+    assert row.last_part == module.parts[2].slug and row.completed_at is None
+    home = client.get("/").get_data(as_text=True)
+    assert f'href="/modules/three-principles/{module.parts[2].slug}"' in home
+    assert str(escape(module.parts[2].title)) in home
+
+
+def test_knowledge_check_gives_feedback_and_completes_the_module(client, make_user):
+    user = learner(make_user)
+    login(client, user)
+    check = course().checks["kc-welcome"]
+    response = client.post("/modules/welcome/check", data=answers_for(check, right=False))
+    page = response.get_data(as_text=True)
+    assert response.status_code == 200
+    assert f"You got 0 of {len(check.questions)} right" in page
+    wrong = next(o for o in check.questions[0].options if not o.correct)
+    assert str(escape(wrong.feedback)) in page
+    assert "Not quite" in page
+    assert progress_rows(user)["welcome"].completed_at is not None
+    again = client.post("/modules/welcome/check", data=answers_for(check)).get_data(as_text=True)
+    assert f"You got {len(check.questions)} of {len(check.questions)} right" in again
+    overview = client.get("/pathways/core").get_data(as_text=True)
+    assert "Completed" in overview
+
+
+def test_unanswered_question_keeps_answers_and_does_not_complete(client, make_user):
+    user = learner(make_user)
+    login(client, user)
+    check = course().checks["kc-why-change"]
+    data = answers_for(check)
+    missing = f"q-{check.questions[-1].id}"
+    data.pop(missing)
+    page = client.post("/modules/why-change/check", data=data).get_data(as_text=True)
+    assert "There is a problem" in page and f'href="#{missing}"' in page
+    assert "checked" in page
+    assert (
+        "why-change" not in progress_rows(user) or not progress_rows(user)["why-change"].completed
+    )
+
+
+def test_tampered_knowledge_check_is_400_and_records_nothing(client, make_user):
+    user = learner(make_user)
+    login(client, user)
+    check = course().checks["kc-welcome"]
+    question = check.questions[0]
+    for bad in (
+        {f"q-{question.id}": "no-such-option"},
+        {"q-someone-elses-question": "a"},
+        {f"q-{question.id}": [o.id for o in question.options]} if question.kind == "single" else {},
+    ):
+        if not bad:
+            continue
+        data = answers_for(check) | bad
+        assert client.post("/modules/welcome/check", data=data).status_code == 400
+    assert "welcome" not in progress_rows(user)
+
+
+def test_printable_version_has_every_part(client, make_user):
+    login(client, learner(make_user))
+    module = course().modules["evidence"]
+    page = client.get("/modules/evidence/print").get_data(as_text=True)
+    assert all(str(escape(part.title)) in page for part in module.parts)
+
+
+def test_glossary_page_defines_every_term(client):
+    page = client.get("/glossary").get_data(as_text=True)
+    for term in course().glossary.values():
+        assert f'id="{term.id}"' in page
+
+
+def test_two_tabs_recording_progress_at_once_keep_one_row(client, make_user, app):
+    user = learner(make_user)
+    login(client, user)
+    other_tab = app.test_client()
+    other_tab.set_cookie("session", client.get_cookie("session").value)
+    client.get("/modules/welcome")
+    other_tab.get("/modules/welcome")
+    assert len(progress_rows(user)) == 1
+
+
+def test_coordinators_can_preview_pathways(client, make_user):
+    login(client, make_user(role=Role.COORDINATOR))
+    assert "Briefing for schools and early years" in client.get("/pathways").get_data(as_text=True)
+    assert client.get("/pathways/briefing").status_code == 200
