@@ -118,13 +118,13 @@ def test_knowledge_check_gives_feedback_and_completes_the_module(client, make_us
     response = client.post("/modules/welcome/check", data=answers_for(check, right=False))
     page = response.get_data(as_text=True)
     assert response.status_code == 200
-    assert f"You got 0 of {len(check.questions)} right" in page
+    assert f"You answered 0 of {len(check.questions)} questions correctly" in page
     wrong = next(o for o in check.questions[0].options if not o.correct)
     assert str(escape(wrong.feedback)) in page
-    assert "Not quite" in page
+    assert "Your answer is not quite right" in page and "You chose this." in page
     assert progress_rows(user)["welcome"].completed_at is not None
     again = client.post("/modules/welcome/check", data=answers_for(check)).get_data(as_text=True)
-    assert f"You got {len(check.questions)} of {len(check.questions)} right" in again
+    assert f"You answered {len(check.questions)} of {len(check.questions)} questions" in again
     overview = client.get("/pathways/core").get_data(as_text=True)
     assert "Completed" in overview
 

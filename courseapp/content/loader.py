@@ -173,7 +173,11 @@ class _Loader:
             if not match:
                 out.append(line)
             elif match["name"] == "support.md":
-                out.extend(SourceLine(line.number, included.text) for included in support)
+                # One level down, so the included headings sit inside the current part.
+                out.extend(
+                    SourceLine(line.number, "#" + text if text.startswith("#") else text)
+                    for text in (included.text for included in support)
+                )
             else:
                 self.problem(
                     path, line.number, f"cannot include {match['name']!r}: only support.md"

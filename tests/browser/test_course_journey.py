@@ -1,0 +1,210 @@
+"""A learner takes the course in a real browser: the first module and its knowledge
+check, part of the second, then comes back later and carries on where they stopped.
+axe runs on every kind of course page on the way."""
+
+from __future__ import annotations
+
+import re
+
+import pytest
+from playwright.sync_api import BrowserContext, Locator, Page, expect
+
+from courseapp.accounts.models import JobRole, Role, User
+from courseapp.accounts.passwords import hash_password
+from courseapp.content import services
+from courseapp.extensions import db
+from courseapp.organisations.models import Organisation, Sector
+from tests.browser.conftest import LiveServer, assert_no_axe_violations
+
+ORGANISATION = "Northshire County Council"
+NAME = "Jordan Reid"
+EMAIL = "jordan.reid@northshire.example.org"
+PASSWORD = "thistle beacon marble canoe"
+PATHWAY = "Safe & Together core e-learning"
+
+
+def seed_enrolled_learner(live_server: LiveServer) -> tuple[list, list]:
+    """An organisation and a social worker on the core pathway. Returns the first two
+    modules' (title, [part titles]) as the course defines them, so the test follows
+    the content rather than copying it."""
+    with live_server.app.app_context():
+        organisation = Organisation(name=ORGANISATION, sector=Sector.LOCAL_AUTHORITY)
+        learner = User(
+            name=NAME,
+            email=EMAIL,
+            password_hash=hash_password(PASSWORD),
+            role=Role.LEARNER,
+            job_role=JobRole.SOCIAL_WORKER,
+            organisation=organisation,
+        )
+        db.session.add_all([organisation, learner])
+        db.session.flush()
+        pathway = services.course().pathways["core"]
+        services.enrol(learner, pathway)
+        db.session.commit()
+        first, second = pathway.modules[:2]
+        check = services.course().checks[first.meta.knowledge_check]
+        return (
+            [first.title, [part.title for part in first.parts], len(check.questions)],
+            [second.title, [part.title for part in second.parts]],
+        )
+
+
+def heading(page: Page, text: str, level: int = 1) -> Locator:
+    return page.get_by_role("heading", level=level, name=text, exact=True)
+
+
+def sign_in(page: Page, live_server: LiveServer) -> None:
+    page.goto(f"{live_server.url}/login")
+    page.get_by_label("Email address").fill(EMAIL)
+    page.get_by_label("Password", exact=True).fill(PASSWORD)
+    page.get_by_role("button", name="Sign in").click()
+    expect(heading(page, "Your training")).to_be_visible()
+
+
+def next_link(page: Page) -> Locator:
+    """The "Next" link of the module pagination (its name also carries the next page's title)."""
+    pagination = page.get_by_role("navigation", name="Module pages")
+    return pagination.get_by_role("link", name=re.compile(r"^Next"))
+
+
+def task(page: Page, module_title: str) -> Locator:
+    """A module's row in the pathway's task list."""
+    return page.locator(".govuk-task-list__item").filter(
+        has=page.get_by_role("link", name=module_title, exact=True)
+    )
+
+
+@pytest.mark.browser
+def test_learner_completes_a_module_and_resumes_the_next(
+    page: Page, live_server: LiveServer, new_context
+):
+    (module_1, parts_1, questions), (module_2, parts_2) = seed_enrolled_learner(live_server)
+
+    # 1. Signs in and is offered the start of the course.
+    sign_in(page, live_server)
+    expect(page.get_by_role("heading", level=2, name=PATHWAY)).to_be_visible()
+    expect(page.get_by_role("button", name="Start the course")).to_be_visible()
+    expect(page.get_by_text(f"Start with: {module_1}.")).to_be_visible()
+
+    # 2. The pathway overview: every module not started yet.
+    page.get_by_role("link", name=f"See all modules in {PATHWAY}").click()
+    expect(heading(page, PATHWAY)).to_be_visible()
+    expect(page.get_by_text("You have completed 0 of")).to_be_visible()
+    expect(task(page, module_1)).to_contain_text("Not started")
+    expect(task(page, module_2)).to_contain_text("Not started")
+    expect(page.locator(".govuk-task-list__status").filter(has_text="Not started")).to_have_count(
+        page.locator(".govuk-task-list__item").count()
+    )
+    assert_no_axe_violations(page, "pathway-overview")
+
+    # 3. Module 1: the overview, then every part in turn with "Next".
+    page.get_by_role("link", name=module_1, exact=True).click()
+    expect(heading(page, module_1)).to_be_visible()
+    expect(heading(page, "Overview", level=2)).to_be_visible()
+    expect(page.get_by_role("button", name=f"Start: {parts_1[0]}")).to_be_visible()
+    assert_no_axe_violations(page, "module-overview")
+
+    for number, part_title in enumerate(parts_1):
+        next_link(page).click()
+        expect(heading(page, part_title, level=2)).to_be_visible()
+        expect(heading(page, module_1)).to_be_visible()
+        contents = page.get_by_role("navigation", name="Pages in this module")
+        expect(contents.locator("[aria-current=page]")).to_have_text(part_title)
+        if number == 0:
+            # Kept for the glossary visit at the end: a link from the course text.
+            glossary_href = page.locator(".app-prose a[href^='/glossary#']").first.get_attribute(
+                "href"
+            )
+            assert_no_axe_violations(page, "module-part")
+
+    next_link(page).click()
+    expect(heading(page, "Knowledge check", level=2)).to_be_visible()
+    assert_no_axe_violations(page, "knowledge-check")
+
+    # Sent with nothing chosen: an error summary linking to each question.
+    page.get_by_role("button", name="Check my answers").click()
+    expect(page).to_have_title(re.compile(r"^Error: "))
+    error_summary = page.get_by_role("alert")
+    expect(error_summary).to_contain_text("There is a problem")
+    expect(error_summary.get_by_role("link")).to_have_count(questions)
+    first_error = "Select an answer to question 1"
+    error_summary.get_by_role("link", name=first_error).click()
+    expect(page.get_by_role("group").first.get_by_role("radio").first).to_be_focused()
+    assert_no_axe_violations(page, "knowledge-check-errors")
+
+    # Every question answered with its first option.
+    groups = page.get_by_role("group")
+    expect(groups).to_have_count(questions)
+    for index in range(questions):
+        group = groups.nth(index)
+        options = group.get_by_role("radio")
+        if options.count() == 0:
+            options = group.get_by_role("checkbox")
+        options.first.check()
+    page.get_by_role("button", name="Check my answers").click()
+    expect(page).to_have_title(re.compile(r"^Answers checked: "))
+    result = page.get_by_role("alert").filter(has_text="This module is now complete")
+    expect(result).to_be_visible()
+    expect(result).to_contain_text(
+        re.compile(rf"You answered \d of {questions} questions correctly\.")
+    )
+    expect(page.get_by_text(re.compile(r"Your answer is (not quite )?right\."))).to_have_count(
+        questions
+    )
+    expect(page.locator(".app-option-feedback").first).to_be_visible()
+    expect(page.get_by_text("You chose this.").first).to_be_visible()
+    expect(page.get_by_role("button", name="Check my answers again")).to_be_visible()
+    assert_no_axe_violations(page, "knowledge-check-feedback")
+
+    # 4. On to module 2 from the check page: its overview and the first two parts.
+    next_link(page).click()
+    expect(heading(page, module_2)).to_be_visible()
+    next_link(page).click()
+    expect(heading(page, parts_2[0], level=2)).to_be_visible()
+    next_link(page).click()
+    expect(heading(page, parts_2[1], level=2)).to_be_visible()
+    stopped_at = page.url
+
+    # 5. Comes back another day, in a fresh browser, and carries on.
+    page.context.close()
+    context: BrowserContext = new_context()
+    page = context.new_page()
+    sign_in(page, live_server)
+    resume = f"Continue where you left off: {module_2}, {parts_2[1]}."
+    expect(page.get_by_text(resume)).to_be_visible()
+    expect(page.get_by_text("You have completed 1 of")).to_be_visible()
+    page.get_by_role("button", name="Continue where you left off").click()
+    expect(page).to_have_url(stopped_at)
+    expect(heading(page, module_2)).to_be_visible()
+    expect(heading(page, parts_2[1], level=2)).to_be_visible()
+
+    # 6. The pathway overview shows where the learner is.
+    page.get_by_role("link", name=f"Back to {PATHWAY}").click()
+    expect(heading(page, PATHWAY)).to_be_visible()
+    expect(task(page, module_1)).to_contain_text("Completed")
+    expect(task(page, module_2)).to_contain_text("In progress")
+    expect(page.get_by_role("button", name="Continue where you left off")).to_be_visible()
+
+    # 7. The glossary from a link in the course text, the printable module, the pathways.
+    assert glossary_href is not None, "the first part of module 1 should link to the glossary"
+    page.get_by_role("link", name=module_1, exact=True).click()
+    page.get_by_role("button", name=f"Start: {parts_1[0]}").click()
+    expect(heading(page, parts_1[0], level=2)).to_be_visible()
+    page.locator(f".app-prose a[href='{glossary_href}']").first.click()
+    expect(heading(page, "Glossary")).to_be_visible()
+    expect(page).to_have_url(f"{live_server.url}{glossary_href}")
+    expect(page.locator(glossary_href.removeprefix("/glossary"))).to_be_in_viewport()
+    assert_no_axe_violations(page, "glossary")
+
+    page.go_back()
+    page.get_by_role("link", name="View a printable version of this module").click()
+    expect(heading(page, f"{module_1}")).to_be_visible()
+    for part_title in parts_1:
+        expect(heading(page, part_title, level=2)).to_be_visible()
+    assert_no_axe_violations(page, "module-print")
+
+    page.goto(f"{live_server.url}/pathways")
+    expect(heading(page, "Course pathways")).to_be_visible()
+    expect(page.get_by_role("link", name=PATHWAY)).to_be_visible()
+    assert_no_axe_violations(page, "pathways")
