@@ -17,6 +17,11 @@ ENV PYTHONDONTWRITEBYTECODE=1 \
     COURSEAPP_ENV=production \
     FLASK_APP=courseapp
 
+# Pango is what WeasyPrint needs to draw certificate PDFs.
+RUN apt-get update \
+    && apt-get install -y --no-install-recommends libpango-1.0-0 libpangoft2-1.0-0 \
+    && rm -rf /var/lib/apt/lists/*
+
 RUN useradd --create-home --user-group --uid 10001 courseapp
 
 WORKDIR /app

@@ -13,6 +13,7 @@ from werkzeug.middleware.proxy_fix import ProxyFix
 from courseapp import cli, database, errors, security
 from courseapp.accounts import routes as accounts_routes
 from courseapp.accounts import services as accounts_services
+from courseapp.assessment import routes as assessment_routes
 from courseapp.config import PROJECT_ROOT, config_from_env, instance_secret_key
 from courseapp.content import routes as content_routes
 from courseapp.content import services as content_services
@@ -65,6 +66,7 @@ def create_app(config: dict[str, Any] | type | None = None) -> Flask:
     app.register_blueprint(accounts_routes.bp)
     app.register_blueprint(organisations_routes.bp)
     app.register_blueprint(content_routes.bp)
+    app.register_blueprint(assessment_routes.bp)
     app.cli.add_command(content_cli)
     content_services.init_app(app)
     cli.init_app(app)

@@ -80,6 +80,8 @@ class Config:
     # With 0, X-Forwarded-* headers are ignored; set it to the real number in
     # production so that login throttling sees each person's address and links use https.
     TRUSTED_PROXIES = int(os.environ.get("TRUSTED_PROXIES", 0))
+    POST_TEST_ATTEMPTS = int(os.environ.get("POST_TEST_ATTEMPTS", 3))
+    TEST_PAGE_SIZE = int(os.environ.get("TEST_PAGE_SIZE", 5))
     SQLITE_BUSY_TIMEOUT_MS = int(os.environ.get("SQLITE_BUSY_TIMEOUT_MS", 30000))
     HSTS = False
     REQUIRE_SECRET_KEY = False

@@ -41,19 +41,12 @@ class Form(FlaskForm):
     def __init__(self, *args, **kwargs):
         stash = None if "formdata" in kwargs else self._take_stash()
         if stash is not None:
-            kwargs["formdata"] = MultiDict(stash)
+            kwargs["formdata"] = stash
         super().__init__(*args, **kwargs)
 
-    def _take_stash(self) -> list | None:
-        """The stashed values, if they were posted from this page and by this form."""
-        stash = session.get(STASH_KEY) if request.method == "GET" else None
-        if not stash or stash["path"] != request.path:
-            return None
+    def _take_stash(self) -> MultiDict | None:
         own_fields = {name for name, _ in self._unbound_fields}
-        if not own_fields & {name for name, _ in stash["data"]}:
-            return None
-        session.pop(STASH_KEY)
-        return stash["data"]
+        return take_stash(request.path, own_fields)
 
     def validate_on_submit(self, extra_validators=None) -> bool:
         """As FlaskForm's, but a value that no page of ours could have offered (an
@@ -77,6 +70,18 @@ def _has_unknown_choice(field: SelectFieldBase) -> bool:
         return False
     offered = {str(value) for value, *_ in field.iter_choices()}
     return any(value not in offered for value in field.raw_data)
+
+
+def take_stash(path: str, fields: set[str] | None = None) -> MultiDict | None:
+    """Values kept from an expired post to this page (and, if fields are given, to
+    a form with any of those fields), removed from the session once taken."""
+    stash = session.get(STASH_KEY) if request.method == "GET" else None
+    if not stash or stash["path"] != path:
+        return None
+    if fields is not None and not fields & {name for name, _ in stash["data"]}:
+        return None
+    session.pop(STASH_KEY)
+    return MultiDict(stash["data"])
 
 
 def stash_form_and_redirect() -> Response:

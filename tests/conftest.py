@@ -185,3 +185,27 @@ def count_queries(app: Flask) -> Callable:
             sa.event.remove(db.engine, "before_cursor_execute", record)
 
     return _count
+
+
+@pytest.fixture
+def make_learner(app, make_user) -> Callable[..., User]:
+    """A learner enrolled on a pathway, optionally with the pre-test taken and every
+    module completed (the shortcut browser and assessment tests use)."""
+    from courseapp.assessment import attempts
+    from courseapp.assessment.models import Phase
+    from courseapp.content.services import course, enrol, record_completion
+
+    def _make(pathway: str = "core", pre_test: bool = True, modules: bool = False, **fields):
+        user = make_user(**fields)
+        chosen = course().pathways[pathway]
+        enrol(user, chosen)
+        if pre_test:
+            attempt = attempts.start_or_resume(user, chosen, Phase.PRE)
+            attempts.submit(attempt, chosen.definition.pass_mark)
+        if modules:
+            for module in chosen.modules:
+                record_completion(user, module)
+        db.session.commit()
+        return user
+
+    return _make

@@ -5,18 +5,11 @@ from __future__ import annotations
 import sqlalchemy as sa
 from markupsafe import escape
 
-from courseapp.accounts.models import JobRole, Role, User
+from courseapp.accounts.models import Role, User
 from courseapp.content.models import Enrolment, ModuleProgress
-from courseapp.content.services import course, enrol
+from courseapp.content.services import course
 from courseapp.extensions import db
 from tests.conftest import login
-
-
-def learner(make_user, job_role=JobRole.SOCIAL_WORKER, pathway="core"):
-    user = make_user(job_role=job_role)
-    enrol(user, course().pathways[pathway])
-    db.session.commit()
-    return user
 
 
 def progress_rows(user):
@@ -59,19 +52,19 @@ def test_registration_enrols_by_job_role(client, make_org):
         assert enrolled == pathway
 
 
-def test_overview_lists_modules_with_status_and_time(client, make_user):
-    user = learner(make_user)
+def test_overview_lists_modules_with_status_and_time(client, make_learner):
+    user = make_learner()
     login(client, user)
     client.get("/modules/welcome")
     page = client.get("/pathways/core").get_data(as_text=True)
-    assert page.count('class="govuk-task-list__item') == 11
+    assert page.count('class="govuk-task-list__item') == 11 + 3  # pre-test, post-test, certificate
     assert "In progress" in page and page.count("Not started") == 10
     assert "10 minutes" in page
     assert "Continue where you left off" in page
 
 
-def test_module_pages_have_contents_and_previous_next(client, make_user):
-    user = learner(make_user)
+def test_module_pages_have_contents_and_previous_next(client, make_learner):
+    user = make_learner()
     login(client, user)
     module = course().modules["why-change"]
     overview = client.get("/modules/why-change").get_data(as_text=True)
@@ -86,8 +79,8 @@ def test_module_pages_have_contents_and_previous_next(client, make_user):
     assert 'href="/modules/three-principles"' in check  # next module in the pathway
 
 
-def test_unknown_module_or_part_is_404(client, make_user):
-    login(client, learner(make_user))
+def test_unknown_module_or_part_is_404(client, make_learner):
+    login(client, make_learner())
     assert client.get("/modules/no-such-module").status_code == 404
     assert client.get("/modules/welcome/no-such-part").status_code == 404
     assert client.get("/pathways/nowhere").status_code == 404
@@ -98,8 +91,8 @@ def test_pages_need_signing_in(client):
     assert client.get("/pathways/core").status_code == 302
 
 
-def test_progress_records_the_last_part_and_resumes_there(client, make_user):
-    user = learner(make_user)
+def test_progress_records_the_last_part_and_resumes_there(client, make_learner):
+    user = make_learner()
     login(client, user)
     module = course().modules["three-principles"]
     client.get("/modules/three-principles")
@@ -111,8 +104,8 @@ def test_progress_records_the_last_part_and_resumes_there(client, make_user):
     assert str(escape(module.parts[2].title)) in home
 
 
-def test_knowledge_check_gives_feedback_and_completes_the_module(client, make_user):
-    user = learner(make_user)
+def test_knowledge_check_gives_feedback_and_completes_the_module(client, make_learner):
+    user = make_learner()
     login(client, user)
     check = course().checks["kc-welcome"]
     response = client.post("/modules/welcome/check", data=answers_for(check, right=False))
@@ -129,8 +122,8 @@ def test_knowledge_check_gives_feedback_and_completes_the_module(client, make_us
     assert "Completed" in overview
 
 
-def test_unanswered_question_keeps_answers_and_does_not_complete(client, make_user):
-    user = learner(make_user)
+def test_unanswered_question_keeps_answers_and_does_not_complete(client, make_learner):
+    user = make_learner()
     login(client, user)
     check = course().checks["kc-why-change"]
     data = answers_for(check)
@@ -144,8 +137,8 @@ def test_unanswered_question_keeps_answers_and_does_not_complete(client, make_us
     )
 
 
-def test_tampered_knowledge_check_is_400_and_records_nothing(client, make_user):
-    user = learner(make_user)
+def test_tampered_knowledge_check_is_400_and_records_nothing(client, make_learner):
+    user = make_learner()
     login(client, user)
     check = course().checks["kc-welcome"]
     question = check.questions[0]
@@ -161,8 +154,8 @@ def test_tampered_knowledge_check_is_400_and_records_nothing(client, make_user):
     assert "welcome" not in progress_rows(user)
 
 
-def test_printable_version_has_every_part(client, make_user):
-    login(client, learner(make_user))
+def test_printable_version_has_every_part(client, make_learner):
+    login(client, make_learner())
     module = course().modules["evidence"]
     page = client.get("/modules/evidence/print").get_data(as_text=True)
     assert all(str(escape(part.title)) in page for part in module.parts)
@@ -174,8 +167,8 @@ def test_glossary_page_defines_every_term(client):
         assert f'id="{term.id}"' in page
 
 
-def test_two_tabs_recording_progress_at_once_keep_one_row(client, make_user, app):
-    user = learner(make_user)
+def test_two_tabs_recording_progress_at_once_keep_one_row(client, make_learner, app):
+    user = make_learner()
     login(client, user)
     other_tab = app.test_client()
     other_tab.set_cookie("session", client.get_cookie("session").value)

@@ -52,7 +52,17 @@ def test_every_post_route_refuses_a_request_without_a_csrf_token(csrf_app, make_
     client.post("/login", data={"email": admin.email, "password": PASSWORD, "csrf_token": token})
     assert client.get("/account").status_code == 200
     before = _snapshot()
-    values = {"org_id": org.id, "user_id": learner.id, "code": org.join_code, "token": "t"}
+    values = {
+        "org_id": org.id,
+        "user_id": learner.id,
+        "code": org.join_code,
+        "token": "t",
+        "attempt_id": 1,
+        "number": 1,
+        "pathway_id": "core",
+        "phase": "post",
+        "module_id": "welcome",
+    }
     for rule in post_rules:
         response = client.post(_url_for_rule(rule, values), data={"name": "Injected"})
         assert response.status_code == 303, rule.rule

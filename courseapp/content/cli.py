@@ -27,5 +27,7 @@ def check_content() -> None:
         raise click.ClickException(f"{len(error.problems)} problem(s) found") from None
     click.echo(
         f"Content is valid: {len(course.pathways)} pathways, {len(course.modules)} modules, "
-        f"{len(course.checks)} knowledge checks, {len(course.glossary)} glossary terms."
+        f"{len(course.checks)} knowledge checks, {len(course.glossary)} glossary terms, "
+        f"{len(course.bank.items)} test items, {len(course.bank.ratings)} self-ratings, "
+        f"{len(course.bank.tests)} tests."
     )

@@ -2,11 +2,12 @@
 
 from __future__ import annotations
 
-from dataclasses import dataclass, field
+from dataclasses import dataclass
 from pathlib import Path
 
 from markupsafe import Markup
 
+from courseapp.assessment.bank import Bank
 from courseapp.content.schema import GlossaryTerm, KnowledgeCheck, ModuleMeta, PathwayDef
 
 
@@ -80,7 +81,7 @@ class Course:
     glossary: dict[str, GlossaryTerm]
     glossary_html: dict[str, Markup]
     support: Page
-    files: int = field(default=0)
+    bank: Bank
 
     def pathway_for_job_role(self, job_role_name: str | None) -> Pathway:
         """The most specific pathway for a job role: one that names it, else the one for all."""

@@ -6,6 +6,7 @@ from __future__ import annotations
 import re
 from pathlib import Path
 
+from courseapp.assessment.bank import load_bank
 from courseapp.content.course import Course, Module, Page, Part, Pathway
 from courseapp.content.markdown import (
     INCLUDE,
@@ -29,14 +30,14 @@ def module_url(module_id: str, part: str | None = None) -> str:
 
 
 class _Loader:
-    def __init__(self, content_dir: Path, quizzes_dir: Path, test_ids: frozenset[str]):
+    def __init__(self, content_dir: Path, quizzes_dir: Path):
         self.content_dir = content_dir
         self.quizzes_dir = quizzes_dir
-        self.test_ids = test_ids
         self.problems: list[Problem] = []
         # Module files that exist but could not be read: links to them are not
         # reported as broken, so one mistake gives one message.
         self.unreadable: set[str] = set()
+        self.bank = load_bank(quizzes_dir, self.problems.append)
 
     def problem(self, path: Path, line: int | None, message: str) -> None:
         self.problems.append(Problem(path, line, message))
@@ -83,7 +84,7 @@ class _Loader:
         for pathway, doc, index in pathways.values():
             for key in ("pre_test", "post_test"):
                 test_id = getattr(pathway, key)
-                if test_id is not None and test_id not in self.test_ids:
+                if test_id is not None and test_id not in self.bank.tests:
                     self.problem(path, doc.line_of((index, key)), f"unknown quiz id {test_id!r}")
         return pathways
 
@@ -254,8 +255,7 @@ class _Loader:
         if self.problems:
             raise ContentError(self.problems)
         glossary_html = {term_id: to_html(term.definition) for term_id, term in glossary.items()}
-        files = len(sources) + len(checks) + 3
-        return Course(pathways, modules, checks, glossary, glossary_html, support, files)
+        return Course(pathways, modules, checks, glossary, glossary_html, support, self.bank)
 
     def _link_pathways(self, pathway_defs: dict, modules: dict[str, Module]) -> dict[str, Pathway]:
         pathways: dict[str, Pathway] = {}
@@ -282,7 +282,5 @@ class _Loader:
         return pathways
 
 
-def load_course(
-    content_dir: Path, quizzes_dir: Path, test_ids: frozenset[str] = frozenset()
-) -> Course:
-    return _Loader(content_dir, quizzes_dir, test_ids).load()
+def load_course(content_dir: Path, quizzes_dir: Path) -> Course:
+    return _Loader(content_dir, quizzes_dir).load()

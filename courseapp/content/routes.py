@@ -1,9 +1,10 @@
 from __future__ import annotations
 
-from flask import Blueprint, render_template, url_for
+from flask import Blueprint, abort, flash, redirect, render_template, url_for
 from flask_login import current_user
 
 from courseapp.access import login_required
+from courseapp.assessment import journey
 from courseapp.content import services
 from courseapp.content.course import Module
 from courseapp.content.forms import KnowledgeCheckForm, field_name
@@ -64,14 +65,25 @@ def pathways():
 @login_required
 def pathway(pathway_id: str):
     pathway = services.pathway_or_404(pathway_id)
-    progress = services.pathway_progress(current_user, pathway)
-    return render_template("content/pathway.html", progress=progress, page_url=_page_url)
+    steps = journey.journey(current_user, pathway)
+    return render_template("content/pathway.html", journey=steps, page_url=_page_url)
+
+
+def _open_module(module_id: str) -> Module:
+    """The module, if this learner may read it yet; otherwise back to the overview."""
+    module = services.module_or_404(module_id)
+    pathway = services.pathway_for(current_user, module)
+    reason = journey.modules_locked_reason(current_user, pathway)
+    if reason:
+        flash(f"{reason}.", "important")
+        abort(redirect(url_for(".pathway", pathway_id=pathway.id)))
+    return module
 
 
 @bp.get("/modules/<module_id>")
 @login_required
 def module(module_id: str):
-    module = services.module_or_404(module_id)
+    module = _open_module(module_id)
     services.record_visit(current_user, module, None)
     db.session.commit()
     return render_template("content/module.html", module=module, **_navigation(module, None))
@@ -80,7 +92,7 @@ def module(module_id: str):
 @bp.get("/modules/<module_id>/<part_slug>")
 @login_required
 def part(module_id: str, part_slug: str):
-    module = services.module_or_404(module_id)
+    module = _open_module(module_id)
     part = module.part(part_slug)
     if part is None:
         return render_template("errors/404.html", title="Page not found"), 404
@@ -93,7 +105,7 @@ def part(module_id: str, part_slug: str):
 @bp.route("/modules/<module_id>/check", methods=["GET", "POST"])
 @login_required
 def knowledge_check(module_id: str):
-    module = services.module_or_404(module_id)
+    module = _open_module(module_id)
     check = services.course().checks[module.meta.knowledge_check]
     form = KnowledgeCheckForm()
     answers, unanswered, results = {}, [], None

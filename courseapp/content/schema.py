@@ -36,6 +36,7 @@ class PathwayDef(Strict):
     modules: list[Slug] = Field(min_length=1)
     pre_test: Slug | None = None
     post_test: Slug | None = None
+    pass_mark: int = Field(default=70, ge=1, le=100)  # post-test percentage
 
     @model_validator(mode="after")
     def _check(self) -> PathwayDef:

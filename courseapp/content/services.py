@@ -173,22 +173,22 @@ class PathwayProgress:
         return any(task.status is not Status.NOT_STARTED for task in self.tasks)
 
 
-def pathway_progress(user: User, pathway: Pathway) -> PathwayProgress:
-    """Each module's status, and where a returning learner should continue.
-
-    Modules are open from the start; the pre-test, when a pathway has one, will be
-    the first task and the reason a module is locked until it is submitted.
-    """
+def pathway_progress(
+    user: User, pathway: Pathway, locked_reason: str | None = None
+) -> PathwayProgress:
+    """Each module's status, and where a returning learner should continue. With a
+    locked_reason (the pre-test comes first), modules not yet started are locked."""
     progress = progress_by_module(user)
     tasks = []
     for module in pathway.modules:
         row = progress.get(module.id)
         if row is None:
-            status = Status.NOT_STARTED
+            status = Status.LOCKED if locked_reason else Status.NOT_STARTED
         else:
             status = Status.COMPLETED if row.completed else Status.IN_PROGRESS
-        tasks.append(Task(module, status))
-    return PathwayProgress(pathway, tuple(tasks), _resume(tasks, progress))
+        tasks.append(Task(module, status, locked_reason if row is None else None))
+    resume = None if locked_reason else _resume(tasks, progress)
+    return PathwayProgress(pathway, tuple(tasks), resume)
 
 
 def _resume(tasks: list[Task], progress: dict[str, ModuleProgress]):

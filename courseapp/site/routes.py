@@ -5,6 +5,7 @@ from flask import Blueprint, current_app, jsonify, redirect, render_template, se
 from flask_login import current_user, logout_user
 from sqlalchemy.exc import SQLAlchemyError
 
+from courseapp.assessment.journey import journey
 from courseapp.content import services as content_services
 from courseapp.extensions import db
 
@@ -17,11 +18,11 @@ def index():
         return render_template("site/start.html")
     if current_user.is_admin or current_user.is_coordinator:
         return redirect(url_for("organisations.index"))
-    progress = [
-        content_services.pathway_progress(current_user, pathway)
+    journeys = [
+        journey(current_user, pathway)
         for pathway in content_services.enrolled_pathways(current_user)
     ]
-    return render_template("site/learner_home.html", user=current_user, progress=progress)
+    return render_template("site/learner_home.html", user=current_user, journeys=journeys)
 
 
 @bp.get("/support")

@@ -1,0 +1,276 @@
+"""Taking a test: starting or resuming an attempt, saving answers as they are given,
+submitting exactly once, and marking."""
+
+from __future__ import annotations
+
+import random
+import secrets
+from collections import defaultdict
+from contextlib import suppress
+from dataclasses import dataclass
+
+import sqlalchemy as sa
+from flask import current_app
+from sqlalchemy.dialects import postgresql, sqlite
+from sqlalchemy.exc import IntegrityError
+from werkzeug.datastructures import MultiDict
+
+from courseapp.accounts.models import User
+from courseapp.assessment.bank import Test
+from courseapp.assessment.kinds import ReviewRow, Tampered, field_name, kind_of
+from courseapp.assessment.models import Answer, Phase, TestAttempt
+from courseapp.assessment.schema import SCALES, ItemBase, SelfRating
+from courseapp.content.course import Pathway
+from courseapp.content.services import course
+from courseapp.extensions import db
+from courseapp.organisations.models import utcnow
+
+Entry = ItemBase | SelfRating
+RATING_VALUES = {str(n) for n in range(1, 6)}
+
+
+class AttemptError(Exception):
+    """The learner cannot start or change this attempt; the message says why."""
+
+
+def test_for(pathway: Pathway, phase: Phase) -> Test | None:
+    test_id = pathway.definition.pre_test if phase is Phase.PRE else pathway.definition.post_test
+    return course().bank.tests.get(test_id) if test_id else None
+
+
+def attempts(user: User, pathway: Pathway, phase: Phase) -> list[TestAttempt]:
+    return list(
+        db.session.scalars(
+            sa.select(TestAttempt)
+            .where(
+                TestAttempt.user_id == user.id,
+                TestAttempt.pathway_id == pathway.id,
+                TestAttempt.phase == phase,
+            )
+            .order_by(TestAttempt.number)
+        )
+    )
+
+
+def attempts_allowed(phase: Phase) -> int:
+    return 1 if phase is Phase.PRE else int(current_app.config["POST_TEST_ATTEMPTS"])
+
+
+def start_or_resume(user: User, pathway: Pathway, phase: Phase) -> TestAttempt:
+    """The learner's open attempt, or a new one. Two clicks or two tabs get the same one."""
+    test = test_for(pathway, phase)
+    if test is None:
+        raise AttemptError("This pathway has no such test")
+    existing = attempts(user, pathway, phase)
+    open_attempt = next((a for a in existing if not a.submitted), None)
+    if open_attempt is not None:
+        return open_attempt
+    if len(existing) >= attempts_allowed(phase):
+        raise AttemptError("You have used all your attempts at this test")
+    rng = random.Random(secrets.randbits(64))  # noqa: S311 - shuffling options, not secrets
+    attempt = TestAttempt(
+        user_id=user.id,
+        pathway_id=pathway.id,
+        test_id=test.id,
+        phase=phase,
+        number=len(existing) + 1,
+        item_order=[item.id for item in test.items],
+        option_orders={item.id: kind_of(item).option_order(item, rng) for item in test.items},
+    )
+    try:
+        with db.session.begin_nested():
+            db.session.add(attempt)
+    except IntegrityError:  # another request started it a moment ago
+        return next(a for a in attempts(user, pathway, phase) if a.number == attempt.number)
+    return attempt
+
+
+# -- Pages --------------------------------------------------------------------------
+
+
+def test_of(attempt: TestAttempt) -> Test:
+    return course().bank.tests[attempt.test_id]
+
+
+def pages(attempt: TestAttempt) -> list[list[Entry]]:
+    """Self-ratings first, then the items a few to a page, in the attempt's order."""
+    test = test_of(attempt)
+    size = int(current_app.config["TEST_PAGE_SIZE"])
+    items = [test.item(item_id) for item_id in attempt.item_order]
+    items = [item for item in items if item is not None]
+    chunks = [items[i : i + size] for i in range(0, len(items), size)]
+    return ([list(test.ratings)] if test.ratings else []) + chunks
+
+
+def saved_answers(attempt: TestAttempt) -> dict[str, object]:
+    rows = db.session.execute(
+        sa.select(Answer.item_id, Answer.response).where(Answer.attempt_id == attempt.id)
+    )
+    return {item_id: response for item_id, response in rows}
+
+
+def is_rating(entry: Entry) -> bool:
+    return isinstance(entry, SelfRating)
+
+
+def rating_inputs(rating: SelfRating, answer: object) -> dict:
+    return {
+        "component": "radios",
+        "name": field_name(rating.id),
+        "items": [
+            {"value": str(n), "text": label, "checked": answer == n}
+            for n, label in enumerate(SCALES[rating.scale], start=1)
+        ],
+    }
+
+
+def page_inputs(
+    attempt: TestAttempt, entries: list[Entry], stash: MultiDict | None
+) -> list[tuple[Entry, dict]]:
+    """Each entry on a page with what its input needs: the saved answer, or what the
+    learner had typed when their session expired (shown again, not yet saved)."""
+    answers = saved_answers(attempt)
+    if stash is not None:
+        with suppress(Tampered):
+            answers |= {k: v for k, v in parse_page(entries, stash).items() if v is not None}
+    return [
+        (
+            entry,
+            rating_inputs(entry, answers.get(entry.id))
+            if is_rating(entry)
+            else kind_of(entry).inputs(
+                entry, attempt.option_orders.get(entry.id, []), answers.get(entry.id)
+            ),
+        )
+        for entry in entries
+    ]
+
+
+def parse_page(entries: list[Entry], form: MultiDict) -> dict[str, object]:
+    """Answers on one page, by entry id (None when left blank). Raises Tampered for any
+    field or value the page did not offer."""
+    expected = {"csrf_token", "action"}
+    parsed: dict[str, object] = {}
+    for entry in entries:
+        if is_rating(entry):
+            name = field_name(entry.id)
+            expected.add(name)
+            values = form.getlist(name)
+            if len(values) > 1 or (values and values[0] not in RATING_VALUES):
+                raise Tampered(name)
+            parsed[entry.id] = int(values[0]) if values else None
+        else:
+            kind = kind_of(entry)
+            expected |= kind.field_names(entry)
+            parsed[entry.id] = kind.parse(entry, form)
+    if set(form) - expected:
+        raise Tampered(", ".join(sorted(set(form) - expected)))
+    return parsed
+
+
+def save_answers(attempt: TestAttempt, parsed: dict[str, object]) -> None:
+    """Store what the learner has given so far. A blank removes an earlier answer."""
+    if attempt.submitted:
+        raise AttemptError("This test has been submitted, so its answers cannot change")
+    now = utcnow()
+    cleared = [item_id for item_id, value in parsed.items() if value is None]
+    if cleared:
+        db.session.execute(
+            sa.delete(Answer).where(Answer.attempt_id == attempt.id, Answer.item_id.in_(cleared))
+        )
+    rows = [
+        {"attempt_id": attempt.id, "item_id": item_id, "response": value, "saved_at": now}
+        for item_id, value in parsed.items()
+        if value is not None
+    ]
+    if rows:
+        dialect = postgresql if db.engine.dialect.name == "postgresql" else sqlite
+        statement = dialect.insert(Answer).values(rows)
+        statement = statement.on_conflict_do_update(
+            index_elements=["attempt_id", "item_id"],
+            set_={"response": statement.excluded.response, "saved_at": now},
+        )
+        db.session.execute(statement)
+
+
+# -- Submission and marks -----------------------------------------------------------
+
+
+def submit(attempt: TestAttempt, pass_mark: int) -> bool:
+    """Submit and mark the attempt once. Returns False if it was already submitted
+    (a double click, a second tab): the first submission stands."""
+    claimed = db.session.execute(
+        sa.update(TestAttempt)
+        .where(TestAttempt.id == attempt.id, TestAttempt.submitted_at.is_(None))
+        .values(submitted_at=utcnow())
+        .execution_options(synchronize_session=False)
+    )
+    if claimed.rowcount != 1:
+        db.session.refresh(attempt)
+        return False
+    test = test_of(attempt)
+    answers = {
+        a.item_id: a
+        for a in db.session.scalars(sa.select(Answer).where(Answer.attempt_id == attempt.id))
+    }
+    total = 0.0
+    for item in test.items:
+        answer = answers.get(item.id)
+        if answer is not None:
+            answer.score = kind_of(item).score(item, answer.response)
+            total += answer.score
+    db.session.refresh(attempt)
+    attempt.score = total / len(test.items)
+    if attempt.phase is Phase.POST:
+        attempt.passed = attempt.score * 100 >= pass_mark
+    db.session.flush()
+    return True
+
+
+def item_marks(attempt: TestAttempt) -> dict[str, float | None]:
+    rows = db.session.execute(
+        sa.select(Answer.item_id, Answer.score).where(Answer.attempt_id == attempt.id)
+    )
+    return {item_id: score for item_id, score in rows}
+
+
+def review(attempt: TestAttempt) -> list[tuple[ItemBase, float | None, list[ReviewRow]]]:
+    """Each item with its mark and what the learner saw and chose, for the results page."""
+    answers, marks = saved_answers(attempt), item_marks(attempt)
+    return [
+        (
+            item,
+            marks.get(item.id),
+            kind_of(item).review(
+                item, attempt.option_orders.get(item.id, []), answers.get(item.id)
+            ),
+        )
+        for item in test_of(attempt).items
+    ]
+
+
+@dataclass(frozen=True)
+class TagScore:
+    tag: str
+    score: float  # 0..1
+    items: int
+
+
+def tag_scores(attempt: TestAttempt) -> dict[str, TagScore]:
+    """Mean mark per tag for a submitted attempt (an unanswered item counts 0)."""
+    test = test_of(attempt)
+    marks = item_marks(attempt)
+    by_tag: dict[str, list[float]] = defaultdict(list)
+    for item in test.items:
+        by_tag[item.tag].append(marks.get(item.id) or 0.0)
+    return {tag: TagScore(tag, sum(v) / len(v), len(v)) for tag, v in by_tag.items()}
+
+
+def reporting_attempts(
+    user: User, pathway: Pathway
+) -> tuple[TestAttempt | None, TestAttempt | None]:
+    """What reports use: the first submitted pre-test and the best submitted post-test."""
+    pre = next((a for a in attempts(user, pathway, Phase.PRE) if a.submitted), None)
+    posts = [a for a in attempts(user, pathway, Phase.POST) if a.submitted]
+    best = max(posts, key=lambda a: (a.score or 0.0, -a.number), default=None)
+    return pre, best

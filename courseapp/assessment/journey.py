@@ -1,0 +1,116 @@
+"""A learner's way through a pathway: pre-test, modules, post-test, certificate,
+and what is locked until when."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+import sqlalchemy as sa
+
+from courseapp.accounts.models import User
+from courseapp.assessment import attempts as attempts_service
+from courseapp.assessment.models import Certificate, Phase, TestAttempt
+from courseapp.content import services as content
+from courseapp.content.course import Pathway
+from courseapp.content.services import PathwayProgress, Status
+from courseapp.extensions import db
+
+PRE_TEST_FIRST = "Complete the pre-test to unlock the modules"
+MODULES_FIRST = "Complete every module to unlock the post-test"
+
+
+def is_enrolled(user: User, pathway: Pathway) -> bool:
+    return pathway in content.enrolled_pathways(user)
+
+
+def pre_test_done(user: User, pathway: Pathway) -> bool:
+    if attempts_service.test_for(pathway, Phase.PRE) is None:
+        return True
+    return any(a.submitted for a in attempts_service.attempts(user, pathway, Phase.PRE))
+
+
+def modules_locked_reason(user: User, pathway: Pathway) -> str | None:
+    """Why this learner cannot open the pathway's modules yet, or None. Only learners
+    enrolled on the pathway are gated; coordinators previewing the course are not."""
+    if is_enrolled(user, pathway) and not pre_test_done(user, pathway):
+        return PRE_TEST_FIRST
+    return None
+
+
+@dataclass(frozen=True)
+class TestStep:
+    phase: Phase
+    title: str
+    status: Status
+    locked_reason: str | None
+    latest: TestAttempt | None
+    attempts_left: int
+
+
+@dataclass(frozen=True)
+class Journey:
+    pathway: Pathway
+    progress: PathwayProgress
+    pre: TestStep | None
+    post: TestStep | None
+    certificate: Certificate | None
+
+    @property
+    def all_modules_complete(self) -> bool:
+        return self.progress.completed == len(self.progress.tasks)
+
+
+def _step(user: User, pathway: Pathway, phase: Phase, locked_reason: str | None) -> TestStep | None:
+    test = attempts_service.test_for(pathway, phase)
+    if test is None:
+        return None
+    taken = attempts_service.attempts(user, pathway, phase)
+    latest = taken[-1] if taken else None
+    if latest is None:
+        status = Status.LOCKED if locked_reason else Status.NOT_STARTED
+    elif not latest.submitted:
+        status = Status.IN_PROGRESS
+    else:
+        status = Status.COMPLETED
+    left = attempts_service.attempts_allowed(phase) - len(taken)
+    title = "Pre-test" if phase is Phase.PRE else "Post-test"
+    return TestStep(phase, title, status, locked_reason if latest is None else None, latest, left)
+
+
+def journey(user: User, pathway: Pathway) -> Journey:
+    locked = modules_locked_reason(user, pathway)
+    progress = content.pathway_progress(user, pathway, locked_reason=locked)
+    pre = _step(user, pathway, Phase.PRE, None)
+    all_done = progress.completed == len(progress.tasks)
+    post = _step(user, pathway, Phase.POST, None if all_done else MODULES_FIRST)
+    return Journey(pathway, progress, pre, post, certificate_for(user, pathway))
+
+
+def post_test_locked_reason(user: User, pathway: Pathway) -> str | None:
+    if not pre_test_done(user, pathway):
+        return PRE_TEST_FIRST
+    progress = content.pathway_progress(user, pathway)
+    if progress.completed < len(progress.tasks):
+        return MODULES_FIRST
+    return None
+
+
+def certificate_for(user: User, pathway: Pathway) -> Certificate | None:
+    return db.session.scalar(
+        sa.select(Certificate).where(
+            Certificate.user_id == user.id, Certificate.pathway_id == pathway.id
+        )
+    )
+
+
+def award_certificate(user: User, pathway: Pathway, attempt: TestAttempt) -> Certificate | None:
+    """A certificate for passing the post-test with every module complete (once only)."""
+    if not attempt.passed or post_test_locked_reason(user, pathway):
+        return None
+    existing = certificate_for(user, pathway)
+    if existing is not None:
+        return existing
+    certificate = Certificate(user_id=user.id, pathway_id=pathway.id, attempt_id=attempt.id)
+    db.session.add(certificate)
+    db.session.flush()
+    return certificate

@@ -1,0 +1,91 @@
+from __future__ import annotations
+
+import enum
+import secrets
+from datetime import datetime
+from typing import Any
+
+import sqlalchemy as sa
+from sqlalchemy.orm import Mapped, mapped_column, relationship
+
+from courseapp.accounts.models import User
+from courseapp.extensions import db
+from courseapp.organisations.models import utcnow
+
+
+class Phase(enum.StrEnum):
+    PRE = "pre"
+    POST = "post"
+
+
+class TestAttempt(db.Model):
+    """One sitting of a pre- or post-test. Items are referred to by their content ids.
+
+    The order of items and of each item's options is fixed when the attempt starts
+    and kept, so that the learner and any review see exactly what was shown.
+    """
+
+    __tablename__ = "test_attempts"
+    __test__ = False  # not a pytest test class, despite the name
+    __table_args__ = (sa.UniqueConstraint("user_id", "pathway_id", "phase", "number"),)
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    user_id: Mapped[int] = mapped_column(sa.ForeignKey("users.id", ondelete="CASCADE"), index=True)
+    pathway_id: Mapped[str] = mapped_column(sa.String(80))
+    test_id: Mapped[str] = mapped_column(sa.String(80))
+    phase: Mapped[Phase] = mapped_column(sa.Enum(Phase, native_enum=False, length=10))
+    number: Mapped[int] = mapped_column(default=1)
+    item_order: Mapped[list[str]] = mapped_column(sa.JSON)
+    option_orders: Mapped[dict[str, list[str]]] = mapped_column(sa.JSON)
+    started_at: Mapped[datetime] = mapped_column(default=utcnow)
+    submitted_at: Mapped[datetime | None]
+    score: Mapped[float | None]  # 0..1, set on submission
+    passed: Mapped[bool | None]
+
+    answers: Mapped[list[Answer]] = relationship(
+        back_populates="attempt", cascade="all, delete-orphan", order_by="Answer.id"
+    )
+
+    @property
+    def submitted(self) -> bool:
+        return self.submitted_at is not None
+
+
+class Answer(db.Model):
+    """A learner's raw answer to one item or self-rating, and its 0..1 mark once submitted."""
+
+    __tablename__ = "answers"
+    __table_args__ = (sa.UniqueConstraint("attempt_id", "item_id"),)
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    attempt_id: Mapped[int] = mapped_column(
+        sa.ForeignKey("test_attempts.id", ondelete="CASCADE"), index=True
+    )
+    item_id: Mapped[str] = mapped_column(sa.String(80))
+    response: Mapped[Any] = mapped_column(sa.JSON)
+    score: Mapped[float | None]  # None for self-ratings and before submission
+    saved_at: Mapped[datetime] = mapped_column(default=utcnow)
+
+    attempt: Mapped[TestAttempt] = relationship(back_populates="answers")
+
+
+def new_certificate_code() -> str:
+    alphabet = "ABCDEFGHJKLMNPQRSTUVWXYZ23456789"
+    raw = "".join(secrets.choice(alphabet) for _ in range(12))
+    return "-".join(raw[i : i + 4] for i in range(0, 12, 4))
+
+
+class Certificate(db.Model):
+    __tablename__ = "certificates"
+    __table_args__ = (sa.UniqueConstraint("user_id", "pathway_id"),)
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    user_id: Mapped[int] = mapped_column(sa.ForeignKey("users.id", ondelete="CASCADE"), index=True)
+    pathway_id: Mapped[str] = mapped_column(sa.String(80))
+    code: Mapped[str] = mapped_column(sa.String(20), unique=True, default=new_certificate_code)
+    issued_at: Mapped[datetime] = mapped_column(default=utcnow)
+    attempt_id: Mapped[int | None] = mapped_column(
+        sa.ForeignKey("test_attempts.id", ondelete="SET NULL")
+    )
+
+    user: Mapped[User] = relationship()

@@ -1,0 +1,197 @@
+from __future__ import annotations
+
+from flask import (
+    Blueprint,
+    Response,
+    abort,
+    flash,
+    redirect,
+    render_template,
+    request,
+    url_for,
+)
+from flask_login import current_user
+
+from courseapp.access import login_required
+from courseapp.accounts.forms import ConfirmForm
+from courseapp.assessment import attempts as service
+from courseapp.assessment import journey
+from courseapp.assessment.certificates import certificate_pdf, find_certificate
+from courseapp.assessment.kinds import PARTIAL_CREDIT_RULE, Tampered
+from courseapp.assessment.models import Phase, TestAttempt
+from courseapp.assessment.schema import TAG_LABELS
+from courseapp.content.services import course, pathway_or_404
+from courseapp.extensions import db
+from courseapp.forms import TAMPERED_MESSAGE, take_stash
+
+bp = Blueprint("assessment", __name__)
+
+
+def _phase(value: str) -> Phase:
+    try:
+        return Phase(value)
+    except ValueError:
+        abort(404)
+
+
+def _own_attempt(attempt_id: int) -> TestAttempt:
+    attempt = db.session.get(TestAttempt, attempt_id)
+    if attempt is None or attempt.user_id != current_user.id:
+        abort(404)
+    return attempt
+
+
+@bp.route("/pathways/<pathway_id>/tests/<phase>", methods=["GET", "POST"])
+@login_required
+def start(pathway_id: str, phase: str):
+    pathway, phase = pathway_or_404(pathway_id), _phase(phase)
+    test = service.test_for(pathway, phase) or abort(404)
+    locked = journey.post_test_locked_reason(current_user, pathway) if phase is Phase.POST else None
+    taken = service.attempts(current_user, pathway, phase)
+    form = ConfirmForm()
+    if form.validate_on_submit() and not locked:
+        try:
+            attempt = service.start_or_resume(current_user, pathway, phase)
+        except service.AttemptError as error:
+            flash(str(error), "important")
+            return redirect(url_for(".start", pathway_id=pathway.id, phase=phase.value))
+        db.session.commit()
+        return redirect(url_for(".page", attempt_id=attempt.id, number=1))
+    return render_template(
+        "assessment/start.html",
+        pathway=pathway,
+        phase=phase,
+        test=test,
+        taken=taken,
+        allowed=service.attempts_allowed(phase),
+        locked=locked,
+        form=form,
+    )
+
+
+@bp.route("/attempts/<int:attempt_id>/pages/<int:number>", methods=["GET", "POST"])
+@login_required
+def page(attempt_id: int, number: int):
+    attempt = _own_attempt(attempt_id)
+    if attempt.submitted:
+        return redirect(url_for(".results", attempt_id=attempt.id))
+    pages = service.pages(attempt)
+    if not 1 <= number <= len(pages):
+        abort(404)
+    entries = pages[number - 1]
+    form = ConfirmForm()
+    if form.validate_on_submit():
+        try:
+            parsed = service.parse_page(entries, request.form)
+        except Tampered:
+            abort(400, TAMPERED_MESSAGE)
+        service.save_answers(attempt, parsed)
+        db.session.commit()
+        if request.headers.get("X-Autosave"):
+            return Response(status=204)
+        if request.form.get("action") == "back" and number > 1:
+            return redirect(url_for(".page", attempt_id=attempt.id, number=number - 1))
+        if number < len(pages):
+            return redirect(url_for(".page", attempt_id=attempt.id, number=number + 1))
+        return redirect(url_for(".check", attempt_id=attempt.id))
+    entries_with_inputs = service.page_inputs(attempt, entries, take_stash(request.path))
+    return render_template(
+        "assessment/page.html",
+        attempt=attempt,
+        pathway=pathway_or_404(attempt.pathway_id),
+        entries=entries_with_inputs,
+        number=number,
+        pages=len(pages),
+        first_item_number=sum(len(p) for p in pages[: number - 1] if not service.is_rating(p[0])),
+        form=form,
+    )
+
+
+@bp.get("/attempts/<int:attempt_id>/check")
+@login_required
+def check(attempt_id: int):
+    attempt = _own_attempt(attempt_id)
+    if attempt.submitted:
+        return redirect(url_for(".results", attempt_id=attempt.id))
+    answers = service.saved_answers(attempt)
+    rows = [
+        (number, entry, entry.id in answers)
+        for number, page in enumerate(service.pages(attempt), start=1)
+        for entry in page
+    ]
+    return render_template(
+        "assessment/check.html",
+        attempt=attempt,
+        pathway=pathway_or_404(attempt.pathway_id),
+        rows=rows,
+        unanswered=sum(not answered for _, _, answered in rows),
+        form=ConfirmForm(),
+        is_rating=service.is_rating,
+    )
+
+
+@bp.post("/attempts/<int:attempt_id>/submit")
+@login_required
+def submit(attempt_id: int):
+    attempt = _own_attempt(attempt_id)
+    if ConfirmForm().validate_on_submit():
+        pathway = pathway_or_404(attempt.pathway_id)
+        if service.submit(attempt, pathway.definition.pass_mark):
+            journey.award_certificate(current_user, pathway, attempt)
+            db.session.commit()
+    return redirect(url_for(".results", attempt_id=attempt.id), 303)
+
+
+@bp.get("/attempts/<int:attempt_id>/results")
+@login_required
+def results(attempt_id: int):
+    attempt = _own_attempt(attempt_id)
+    if not attempt.submitted:
+        return redirect(url_for(".check", attempt_id=attempt.id))
+    pathway = pathway_or_404(attempt.pathway_id)
+    context = {"attempt": attempt, "pathway": pathway}
+    if attempt.phase is Phase.POST:
+        pre, _best = service.reporting_attempts(current_user, pathway)
+        context |= {
+            "pre_tags": service.tag_scores(pre) if pre else {},
+            "post_tags": service.tag_scores(attempt),
+            "tag_labels": TAG_LABELS,
+            "review": service.review(attempt),
+            "partial_credit_rule": PARTIAL_CREDIT_RULE,
+            "attempts_left": service.attempts_allowed(Phase.POST) - attempt.number,
+            "certificate": journey.certificate_for(current_user, pathway),
+            "form": ConfirmForm(),
+        }
+    return render_template("assessment/results.html", **context)
+
+
+@bp.get("/pathways/<pathway_id>/certificate")
+@login_required
+def certificate(pathway_id: str):
+    pathway = pathway_or_404(pathway_id)
+    awarded = journey.certificate_for(current_user, pathway) or abort(404)
+    return render_template(
+        "assessment/certificate.html", certificate=awarded, pathway=pathway, learner=current_user
+    )
+
+
+@bp.get("/pathways/<pathway_id>/certificate.pdf")
+@login_required
+def certificate_download(pathway_id: str):
+    pathway = pathway_or_404(pathway_id)
+    awarded = journey.certificate_for(current_user, pathway) or abort(404)
+    pdf = certificate_pdf(awarded, pathway, current_user)
+    filename = f"certificate-{pathway.id}-{awarded.code}.pdf"
+    return Response(
+        pdf,
+        mimetype="application/pdf",
+        headers={"Content-Disposition": f'attachment; filename="{filename}"'},
+    )
+
+
+@bp.get("/certificates/<code>")
+def verify(code: str):
+    found = find_certificate(code)
+    title = course().pathways[found.pathway_id].title if found else None
+    page = render_template("assessment/verify.html", found=found, code=code, pathway_title=title)
+    return page, 200 if found else 404

@@ -1,0 +1,500 @@
+"""Pre- and post-tests: the bank, the five item kinds, taking a test, marking, results,
+retakes and certificates."""
+
+from __future__ import annotations
+
+import re
+import threading
+from collections import Counter
+
+import pytest
+import sqlalchemy as sa
+from werkzeug.datastructures import MultiDict
+
+from courseapp.assessment import attempts, journey
+from courseapp.assessment.kinds import KINDS, Tampered, field_name
+from courseapp.assessment.models import Answer, Certificate, Phase, TestAttempt
+from courseapp.assessment.schema import TAGS
+from courseapp.config import PROJECT_ROOT
+from courseapp.content.services import course, load_course, record_completion
+from courseapp.extensions import db
+from tests.conftest import build_app, login, sqlite_url
+
+BANK = load_course(PROJECT_ROOT / "content", PROJECT_ROOT / "quizzes").bank
+
+
+def item(item_id):
+    return BANK.items[item_id]
+
+
+# -- The bank -------------------------------------------------------------------------
+
+
+def test_core_form_covers_every_tag_three_times_with_every_kind():
+    core = BANK.tests["core-test"]
+    tags = Counter(i.tag for i in core.items)
+    assert len(core.items) >= 30
+    assert all(tags[tag] >= 3 for tag in TAGS), tags
+    assert {i.kind for i in core.items} == set(KINDS)
+    assert len(core.ratings) >= 6
+    assert {r.scale for r in core.ratings} == {"confidence", "agreement"}
+
+
+def test_briefing_form_is_a_shorter_subset():
+    briefing, core = BANK.tests["briefing-test"], BANK.tests["core-test"]
+    assert len(briefing.items) < len(core.items)
+    assert {i.id for i in briefing.items} <= {i.id for i in core.items}
+
+
+def test_pathways_use_the_same_form_before_and_after():
+    for chosen in load_course(PROJECT_ROOT / "content", PROJECT_ROOT / "quizzes").pathways.values():
+        assert chosen.definition.pre_test == chosen.definition.post_test
+        assert chosen.definition.pre_test in BANK.tests
+
+
+@pytest.mark.parametrize(
+    ("yaml_text", "message"),
+    [
+        ("- id: x\n  kind: essay\n  tag: evidence\n  stem: s\n  explanation: e\n",
+         "bank/extra.yaml:2: unknown item kind 'essay'"),
+        ("- id: x\n  kind: single\n  tag: evidence\n  stem: s\n  explanation: e\n"
+         "  options:\n    - {id: a, text: A}\n    - {id: b, text: B}\n  correct: z\n",
+         "bank/extra.yaml:1: 'correct' names an option that does not exist: 'z'"),
+        ("- id: x\n  kind: multiple\n  tag: evidence\n  stem: s\n  explanation: e\n"
+         "  options:\n    - {id: a, text: A}\n    - {id: b, text: B}\n  correct: [a, b]\n",
+         "bank/extra.yaml:1: a multiple-response item needs at least one wrong option"),
+        ("- id: x\n  kind: true-false\n  tag: principle-9\n  stem: s\n  explanation: e\n"
+         "  correct: true\n", "bank/extra.yaml:3: 'tag': Input should be"),
+        ("- id: x\n  kind: classification\n  tag: continuum\n  scheme: continuum\n  stem: s\n"
+         "  explanation: e\n  statements:\n    - {id: s1, text: T, answer: excellent}\n"
+         "    - {id: s2, text: U, answer: competent}\n",
+         "bank/extra.yaml:1: statement 's1': 'excellent' is not one of"),
+        ("- id: p1-why-together\n  kind: true-false\n  tag: evidence\n  stem: s\n"
+         "  explanation: e\n  correct: true\n", "duplicate item id 'p1-why-together'"),
+    ],
+)  # fmt: skip
+def test_bank_problems_name_file_and_line(tmp_path, yaml_text, message):
+    import shutil
+
+    shutil.copytree(PROJECT_ROOT / "content", tmp_path / "content")
+    shutil.copytree(PROJECT_ROOT / "quizzes", tmp_path / "quizzes")
+    (tmp_path / "quizzes/bank/extra.yaml").write_text(yaml_text)
+    app = build_app(sqlite_url(tmp_path), tmp_path, CONTENT_DIR=tmp_path / "content",
+                    QUIZZES_DIR=tmp_path / "quizzes")  # fmt: skip
+    result = app.test_cli_runner().invoke(args=["content", "check"])
+    assert result.exit_code != 0
+    assert message in result.output, result.output
+
+
+def test_test_form_with_unknown_item_is_reported(tmp_path):
+    import shutil
+
+    shutil.copytree(PROJECT_ROOT / "content", tmp_path / "content")
+    shutil.copytree(PROJECT_ROOT / "quizzes", tmp_path / "quizzes")
+    path = tmp_path / "quizzes/tests/core-test.yaml"
+    path.write_text(path.read_text().replace("  - p1-why-together\n", "  - p1-nowhere\n", 1))
+    app = build_app(sqlite_url(tmp_path), tmp_path, CONTENT_DIR=tmp_path / "content",
+                    QUIZZES_DIR=tmp_path / "quizzes")  # fmt: skip
+    result = app.test_cli_runner().invoke(args=["content", "check"])
+    assert re.search(r"tests/core-test.yaml:\d+: unknown item id 'p1-nowhere'", result.output)
+
+
+# -- Kinds: parsing and scoring -------------------------------------------------------
+
+
+def first_of_kind(kind):
+    return next(i for i in BANK.items.values() if i.kind == kind)
+
+
+@pytest.mark.parametrize("kind", ["single", "scenario"])
+def test_single_answer_kinds(kind):
+    it = first_of_kind(kind)
+    wrong = next(o.id for o in it.options if o.id != it.correct)
+    k = KINDS[kind]
+    assert k.parse(it, MultiDict({field_name(it.id): it.correct})) == it.correct
+    assert k.score(it, it.correct) == 1.0 and k.score(it, wrong) == 0.0
+    with pytest.raises(Tampered):
+        k.parse(it, MultiDict({field_name(it.id): "zz"}))
+    with pytest.raises(Tampered):
+        k.parse(it, MultiDict([(field_name(it.id), it.correct), (field_name(it.id), wrong)]))
+    assert k.parse(it, MultiDict()) is None
+
+
+def test_true_false():
+    it = first_of_kind("true-false")
+    k = KINDS["true-false"]
+    answer = k.parse(it, MultiDict({field_name(it.id): str(it.correct).lower()}))
+    assert answer is it.correct and k.score(it, answer) == 1.0
+    assert k.score(it, not it.correct) == 0.0
+    with pytest.raises(Tampered):
+        k.parse(it, MultiDict({field_name(it.id): "yes"}))
+
+
+def test_multiple_response_partial_credit():
+    it = first_of_kind("multiple")
+    k = KINDS["multiple"]
+    right = list(it.correct)
+    wrong = [o.id for o in it.options if o.id not in right]
+    assert k.score(it, right) == 1.0
+    assert k.score(it, right[:1]) == pytest.approx(1 / len(right))
+    assert k.score(it, right + wrong[:1]) == pytest.approx((len(right) - 1) / len(right))
+    assert k.score(it, wrong) == 0.0  # never below zero
+    with pytest.raises(Tampered):
+        k.parse(it, MultiDict([(field_name(it.id), "zz")]))
+
+
+def test_classification():
+    it = first_of_kind("classification")
+    k = KINDS["classification"]
+    perfect = {s.id: s.answer for s in it.statements}
+    assert k.score(it, perfect) == 1.0
+    form = MultiDict({field_name(it.id, s.id): s.answer for s in it.statements})
+    assert k.parse(it, form) == perfect
+    partial = MultiDict({field_name(it.id, it.statements[0].id): it.statements[0].answer})
+    assert k.score(it, k.parse(it, partial)) == pytest.approx(1 / len(it.statements))
+    with pytest.raises(Tampered):
+        k.parse(it, MultiDict({field_name(it.id, it.statements[0].id): "excellent"}))
+
+
+# -- Taking a test --------------------------------------------------------------------
+
+
+def pathway(pid="core"):
+    return course().pathways[pid]
+
+
+def right_answers(test, entries=None):
+    """Form data answering every item right (and every self-rating with 3)."""
+    data = MultiDict()
+    for entry in entries or [*test.ratings, *test.items]:
+        if getattr(entry, "scale", None):
+            data.add(field_name(entry.id), "3")
+        elif entry.kind in ("single", "scenario"):
+            data.add(field_name(entry.id), entry.correct)
+        elif entry.kind == "multiple":
+            for option_id in entry.correct:
+                data.add(field_name(entry.id), option_id)
+        elif entry.kind == "true-false":
+            data.add(field_name(entry.id), str(entry.correct).lower())
+        else:
+            for s in entry.statements:
+                data.add(field_name(entry.id, s.id), s.answer)
+    return data
+
+
+def take(client, attempt, answers_for_page):
+    for number, entries in enumerate(attempts.pages(attempt), start=1):
+        client.post(f"/attempts/{attempt.id}/pages/{number}", data=answers_for_page(entries))
+    return client.post(f"/attempts/{attempt.id}/submit")
+
+
+def test_modules_unlock_when_the_pre_test_is_submitted(client, make_learner):
+    user = make_learner(pre_test=False)
+    login(client, user)
+    response = client.get("/modules/why-change")
+    assert response.status_code == 302 and response.headers["Location"] == "/pathways/core"
+    assert "Complete the pre-test to unlock the modules" in client.get("/pathways/core").get_data(
+        as_text=True
+    )
+    client.post("/pathways/core/tests/pre")
+    attempt = db.session.scalar(sa.select(TestAttempt))
+    take(client, attempt, lambda entries: right_answers(None, entries))
+    assert client.get("/modules/why-change").status_code == 200
+
+
+def test_post_test_unlocks_when_every_module_is_complete(client, make_learner):
+    user = make_learner()
+    login(client, user)
+    page = client.get("/pathways/core/tests/post").get_data(as_text=True)
+    assert "Complete every module to unlock the post-test" in page
+    assert client.post("/pathways/core/tests/post").status_code == 200  # refused, page again
+    assert db.session.scalar(sa.select(sa.func.count()).where(TestAttempt.phase == Phase.POST)) == 0
+    for module in pathway().modules:
+        record_completion(user, module)
+    db.session.commit()
+    assert client.post("/pathways/core/tests/post").status_code == 302
+
+
+def test_answers_autosave_and_a_learner_resumes_where_they_were(client, make_learner):
+    login(client, make_learner(modules=True))
+    start = client.post("/pathways/core/tests/post")
+    assert start.headers["Location"].endswith("/pages/1")
+    attempt = db.session.scalar(sa.select(TestAttempt).where(TestAttempt.phase == Phase.POST))
+    entries = attempts.pages(attempt)[1]
+    first = entries[0]
+    saved = client.post(
+        f"/attempts/{attempt.id}/pages/2",
+        data=right_answers(None, [first]),
+        headers={"X-Autosave": "1"},
+    )
+    assert saved.status_code == 204
+    assert first.id in attempts.saved_answers(attempt)
+    # Leave and come back: starting again resumes the same attempt, answer still there.
+    again = client.post("/pathways/core/tests/post")
+    assert again.headers["Location"] == f"/attempts/{attempt.id}/pages/1"
+    page = client.get(f"/attempts/{attempt.id}/pages/2").get_data(as_text=True)
+    assert "checked" in page or "selected" in page
+
+
+def test_item_order_is_stable_and_option_order_is_stored(make_learner):
+    user = make_learner(modules=True)
+    attempt = attempts.start_or_resume(user, pathway(), Phase.POST)
+    test = attempts.test_of(attempt)
+    assert attempt.item_order == [i.id for i in test.items]
+    for it in test.items:
+        order = attempt.option_orders[it.id]
+        if it.kind in ("single", "multiple", "scenario"):
+            assert sorted(order) == sorted(o.id for o in it.options)
+    single = next(i for i in test.items if i.kind == "single")
+    orders = {tuple(attempts.start_or_resume(user, pathway(), Phase.POST).option_orders[single.id])}
+    assert len(orders) == 1  # resuming does not reshuffle
+    rows = KINDS["single"].review(single, attempt.option_orders[single.id], None)
+    by_id = {o.id: o.text for o in single.options}
+    assert [r.text for r in rows] == [by_id[i] for i in attempt.option_orders[single.id]]
+
+
+def test_shuffled_orders_differ_between_attempts(make_learner):
+    orders = set()
+    for _ in range(6):
+        user = make_learner(modules=True)
+        attempt = attempts.start_or_resume(user, pathway(), Phase.POST)
+        orders.add(tuple(tuple(v) for v in attempt.option_orders.values()))
+    assert len(orders) > 1
+
+
+@pytest.mark.parametrize(
+    "bad",
+    [
+        "unknown option",
+        "two answers to a single question",
+        "an item from another page",
+        "junk field",
+    ],
+)
+def test_tampered_answers_are_400_and_nothing_is_stored(client, make_learner, bad):
+    login(client, make_learner(modules=True))
+    client.post("/pathways/core/tests/post")
+    attempt = db.session.scalar(sa.select(TestAttempt).where(TestAttempt.phase == Phase.POST))
+    pages = attempts.pages(attempt)
+    entries = pages[1]
+    single = next(e for e in entries if getattr(e, "kind", "") in ("single", "scenario"))
+    data = right_answers(None, entries)
+    if bad == "unknown option":
+        data.setlist(field_name(single.id), ["not-an-option"])
+    elif bad == "two answers to a single question":
+        data.setlist(field_name(single.id), [o.id for o in single.options[:2]])
+    elif bad == "an item from another page":
+        data.add(field_name(pages[2][0].id), "a")
+    else:
+        data.add("score", "100")
+    response = client.post(f"/attempts/{attempt.id}/pages/2", data=data)
+    assert response.status_code == 400
+    assert "not one of the options" in response.get_data(as_text=True)
+    assert db.session.scalar(sa.select(sa.func.count()).select_from(Answer)) == 0
+
+
+def test_another_learners_attempt_is_not_found(client, make_learner):
+    owner = make_learner(modules=True)
+    attempt = attempts.start_or_resume(owner, pathway(), Phase.POST)
+    db.session.commit()
+    login(client, make_learner())
+    assert client.get(f"/attempts/{attempt.id}/pages/1").status_code == 404
+    assert client.post(f"/attempts/{attempt.id}/submit").status_code == 404
+    assert client.get(f"/attempts/{attempt.id}/results").status_code == 404
+
+
+def test_no_feedback_after_the_pre_test(client, make_learner):
+    login(client, make_learner(pre_test=False))
+    client.post("/pathways/core/tests/pre")
+    attempt = db.session.scalar(sa.select(TestAttempt))
+    response = take(client, attempt, lambda entries: right_answers(None, entries))
+    page = client.get(response.headers["Location"]).get_data(as_text=True)
+    assert "Pre-test submitted" in page
+    some_item = attempts.test_of(attempt).items[0]
+    assert some_item.explanation[:40] not in page and "%" not in page
+
+
+def test_post_test_results_show_score_feedback_and_tags(client, make_learner):
+    login(client, make_learner(modules=True))
+    client.post("/pathways/core/tests/post")
+    attempt = db.session.scalar(sa.select(TestAttempt).where(TestAttempt.phase == Phase.POST))
+    response = take(client, attempt, lambda entries: right_answers(None, entries))
+    page = client.get(response.headers["Location"]).get_data(as_text=True)
+    assert "You passed" in page and "100%" in page
+    assert "Principle 1: keep the child safe" in page
+    assert "takes a share away" in page  # the partial credit rule is stated
+    test = attempts.test_of(attempt)
+    assert page.count('class="app-review"') == len(test.items)
+    db.session.refresh(attempt)
+    assert attempt.score == 1.0 and attempt.passed is True
+
+
+def test_submitting_twice_records_one_result(client, make_learner):
+    login(client, make_learner(modules=True))
+    client.post("/pathways/core/tests/post")
+    attempt = db.session.scalar(sa.select(TestAttempt).where(TestAttempt.phase == Phase.POST))
+    take(client, attempt, lambda entries: right_answers(None, entries))
+    first = db.session.scalar(
+        sa.select(TestAttempt.submitted_at).where(TestAttempt.id == attempt.id)
+    )
+    client.post(f"/attempts/{attempt.id}/submit")
+    again = db.session.scalar(
+        sa.select(TestAttempt.submitted_at).where(TestAttempt.id == attempt.id)
+    )
+    assert first == again
+    assert db.session.scalar(sa.select(sa.func.count()).select_from(Certificate)) == 1
+
+
+def test_concurrent_submissions_record_one_result(tmp_path, make_learner):
+    """Ten requests submit the same attempt at once: one wins, the rest see its result."""
+    app = build_app(sqlite_url(tmp_path / "c"), tmp_path / "c")
+    (tmp_path / "c").mkdir()
+    from courseapp.extensions import db as database
+
+    with app.app_context():
+        database.create_all()
+    ctx = app.app_context()
+    ctx.push()
+    try:
+        from courseapp.accounts.models import Role, User
+        from courseapp.accounts.passwords import hash_password
+        from courseapp.content.services import enrol
+
+        user = User(name="Sam", email="sam@example.org", role=Role.LEARNER,
+                    password_hash=hash_password("correct horse battery staple"))  # fmt: skip
+        database.session.add(user)
+        database.session.flush()
+        enrol(user, pathway())
+        pre = attempts.start_or_resume(user, pathway(), Phase.PRE)
+        attempts.submit(pre, 70)
+        for module in pathway().modules:
+            record_completion(user, module)
+        attempt = attempts.start_or_resume(user, pathway(), Phase.POST)
+        attempts.save_answers(attempt, {i.id: None for i in attempts.test_of(attempt).items})
+        database.session.commit()
+        attempt_id = attempt.id
+    finally:
+        database.session.remove()
+        ctx.pop()
+
+    client = app.test_client()
+    client.post(
+        "/login", data={"email": "sam@example.org", "password": "correct horse battery staple"}
+    )
+    cookie = client.get_cookie("session").value
+    barrier, statuses = threading.Barrier(10), []
+
+    def submit():
+        c = app.test_client()
+        c.set_cookie("session", cookie)
+        barrier.wait()
+        statuses.append(c.post(f"/attempts/{attempt_id}/submit").status_code)
+
+    threads = [threading.Thread(target=submit) for _ in range(10)]
+    for t in threads:
+        t.start()
+    for t in threads:
+        t.join()
+    assert statuses == [303] * 10
+    with app.app_context():
+        rows = database.session.execute(
+            sa.select(TestAttempt.submitted_at, TestAttempt.score).where(
+                TestAttempt.id == attempt_id
+            )
+        ).all()
+        posts = database.session.scalar(
+            sa.select(sa.func.count())
+            .select_from(TestAttempt)
+            .where(TestAttempt.phase == Phase.POST)
+        )
+        database.engine.dispose()
+    assert len(rows) == 1 and rows[0].submitted_at is not None and posts == 1
+
+
+def test_retakes_are_limited_and_reports_use_first_pre_and_best_post(app, make_learner):
+    app.config["POST_TEST_ATTEMPTS"] = 2
+    user = make_learner(modules=True)
+    scores = []
+    for answers in ("none", "all"):
+        attempt = attempts.start_or_resume(user, pathway(), Phase.POST)
+        if answers == "all":
+            test = attempts.test_of(attempt)
+            form = right_answers(test, list(test.items))
+            attempts.save_answers(attempt, attempts.parse_page(list(test.items), form))
+        attempts.submit(attempt, 70)
+        scores.append(attempt.score)
+    db.session.commit()
+    assert scores == [0.0, 1.0]
+    with pytest.raises(attempts.AttemptError, match="used all your attempts"):
+        attempts.start_or_resume(user, pathway(), Phase.POST)
+    pre, best = attempts.reporting_attempts(user, pathway())
+    assert pre.phase is Phase.PRE and pre.number == 1
+    assert best.number == 2 and best.score == 1.0
+
+
+def test_failing_offers_a_retake_and_no_certificate(client, make_learner):
+    login(client, make_learner(modules=True))
+    client.post("/pathways/core/tests/post")
+    attempt = db.session.scalar(sa.select(TestAttempt).where(TestAttempt.phase == Phase.POST))
+    response = take(client, attempt, lambda entries: MultiDict())
+    page = client.get(response.headers["Location"]).get_data(as_text=True)
+    assert "Your score: <strong>0%</strong>" in page and "Take the post-test again" in page
+    assert db.session.scalar(sa.select(sa.func.count()).select_from(Certificate)) == 0
+
+
+def test_certificate_needs_every_module_and_a_pass(make_learner):
+    user = make_learner(modules=True)
+    attempt = attempts.start_or_resume(user, pathway(), Phase.POST)
+    attempt.passed = True
+    assert journey.award_certificate(user, pathway(), attempt) is not None
+    other = make_learner(modules=False)
+    attempt2 = attempts.start_or_resume(other, pathway(), Phase.POST)
+    attempt2.passed = True
+    assert journey.award_certificate(other, pathway(), attempt2) is None
+
+
+def test_certificate_page_pdf_and_public_verification(client, app, make_learner):
+    user = make_learner(modules=True, name="Robin Example", email="robin@example.org")
+    login(client, user)
+    client.post("/pathways/core/tests/post")
+    attempt = db.session.scalar(sa.select(TestAttempt).where(TestAttempt.phase == Phase.POST))
+    take(client, attempt, lambda entries: right_answers(None, entries))
+    certificate = db.session.scalar(sa.select(Certificate))
+    page = client.get("/pathways/core/certificate").get_data(as_text=True)
+    assert "Robin Example" in page and certificate.code in page and "3.5" in page
+    pdf = client.get("/pathways/core/certificate.pdf")
+    assert (
+        pdf.mimetype == "application/pdf" and pdf.data.startswith(b"%PDF") and len(pdf.data) > 1000
+    )
+    visitor = app.test_client()
+    verified = visitor.get(f"/certificates/{certificate.code.lower().replace('-', '')}")
+    text = verified.get_data(as_text=True)
+    assert verified.status_code == 200 and "This certificate is genuine" in text
+    assert "Robin Example" in text and "robin@example.org" not in text and "%" not in text
+    assert visitor.get("/certificates/AAAA-BBBB-CCCC").status_code == 404
+
+
+def test_typed_answers_survive_an_expired_session(tmp_path, make_learner):
+    app = build_app(sqlite_url(tmp_path), tmp_path, WTF_CSRF_ENABLED=True)
+    from tests.conftest import app_with_schema
+
+    with app_with_schema(app), app.app_context():
+        user = make_learner(modules=True)
+        attempt = attempts.start_or_resume(user, pathway(), Phase.POST)
+        db.session.commit()
+        entries = attempts.pages(attempt)[1]
+        first = next(e for e in entries if getattr(e, "kind", "") in ("single", "scenario"))
+        client = app.test_client()  # a browser whose session has expired
+        url = f"/attempts/{attempt.id}/pages/2"
+        response = client.post(url, data={field_name(first.id): first.correct, "csrf_token": "old"})
+        assert response.status_code == 303
+        login_page = client.get(url)
+        assert login_page.status_code == 302  # sign in again first
+        form = client.get(login_page.headers["Location"]).get_data(as_text=True)
+        token = re.search(r'name="csrf_token"[^>]*value="([^"]+)"', form).group(1)
+        client.post(login_page.headers["Location"],
+                    data={"email": user.email, "password": "correct horse battery staple",
+                          "csrf_token": token})  # fmt: skip
+        page = client.get(url).get_data(as_text=True)
+        assert re.search(rf'value="{first.correct}"\s+checked', page)
+        assert attempts.saved_answers(attempt) == {}  # shown again, saved only when sent
