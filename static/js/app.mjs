@@ -13,7 +13,9 @@ for (const form of document.querySelectorAll("form[data-autosave]")) {
     timer = setTimeout(async () => {
       let saved = false;
       try {
-        const response = await fetch(form.action, {
+        // getAttribute, not form.action: the submit buttons are named "action", and a
+        // named control shadows the form's own property.
+        const response = await fetch(form.getAttribute("action"), {
           method: "POST",
           body: new FormData(form),
           headers: { "X-Autosave": "1" },

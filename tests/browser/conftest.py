@@ -18,10 +18,14 @@ from typing import Any
 import pytest
 from axe_playwright_python.sync_playwright import Axe
 from flask import Flask
-from playwright.sync_api import Page
+from playwright.sync_api import Locator, Page
 from werkzeug.serving import make_server
 
+from courseapp.accounts.models import JobRole, Role, User
+from courseapp.accounts.passwords import hash_password
+from courseapp.content.services import course, enrol
 from courseapp.extensions import db
+from courseapp.organisations.models import Organisation, Sector
 from tests.conftest import IN_CI, build_app, sqlite_url
 
 CHROMIUM = Path("/usr/bin/chromium")
@@ -128,3 +132,47 @@ def assert_no_axe_violations(page: Page, name: str) -> None:
             summary = node.get("failureSummary", "").strip().replace("\n", "\n      ")
             lines.append(f"    at {target}\n      {summary}")
     pytest.fail("\n".join(lines), pytrace=False)
+
+
+def heading(page: Page, text: str, level: int = 1) -> Locator:
+    return page.get_by_role("heading", level=level, name=text, exact=True)
+
+
+def sign_in(page: Page, email: str, password: str) -> None:
+    """Fill in and send the sign-in form on the current page."""
+    page.get_by_label("Email address").fill(email)
+    page.get_by_label("Password", exact=True).fill(password)
+    page.get_by_role("button", name="Sign in").click()
+
+
+def task_list(page: Page, heading_text: str) -> Locator:
+    """The GOV.UK task list that follows a level 2 heading."""
+    return page.locator(f"h2:text-is('{heading_text}') + ul.govuk-task-list")
+
+
+def enrol_learner(
+    live_server: LiveServer,
+    *,
+    organisation: str,
+    sector: Sector,
+    name: str,
+    email: str,
+    password: str,
+    job_role: JobRole,
+    pathway_id: str,
+) -> User:
+    """An organisation and a learner in it, enrolled on a pathway, in the live app's
+    database. Call inside an app context of live_server.app; the caller commits."""
+    org = Organisation(name=organisation, sector=sector)
+    learner = User(
+        name=name,
+        email=email,
+        password_hash=hash_password(password),
+        role=Role.LEARNER,
+        job_role=job_role,
+        organisation=org,
+    )
+    db.session.add_all([org, learner])
+    db.session.flush()
+    enrol(learner, course().pathways[pathway_id])
+    return learner

@@ -14,7 +14,12 @@ import pytest
 from playwright.sync_api import Page, expect
 
 from courseapp.organisations.models import Sector
-from tests.browser.conftest import LiveServer, assert_no_axe_violations
+from tests.browser.conftest import (
+    LiveServer,
+    assert_no_axe_violations,
+    heading,
+    sign_in,
+)
 
 ADMIN_NAME = "Alex Morgan"
 ADMIN_EMAIL = "alex.morgan@northshire.example.org"
@@ -27,10 +32,6 @@ COORDINATOR_NAME = "Priya Shah"
 COORDINATOR_EMAIL = "priya.shah@northshire.example.org"
 COORDINATOR_PASSWORD = "velvet compass lighthouse drum"
 JOIN_CODE = re.compile(r"[A-Z0-9]{4}-[A-Z0-9]{4}")
-
-
-def heading(page: Page, text: str):
-    return page.get_by_role("heading", level=1, name=text)
 
 
 def first_admin_path(live_server: LiveServer) -> str:
@@ -54,12 +55,6 @@ def create_organisation(page: Page, name: str, sector: Sector) -> None:
     page.get_by_label("Sector").select_option(label=sector.value)
     page.get_by_role("button", name="Create organisation").click()
     expect(heading(page, name)).to_be_visible()
-
-
-def sign_in(page: Page, email: str, password: str) -> None:
-    page.get_by_label("Email address").fill(email)
-    page.get_by_label("Password", exact=True).fill(password)
-    page.get_by_role("button", name="Sign in").click()
 
 
 @pytest.mark.browser

@@ -1,6 +1,8 @@
 """A learner takes the course in a real browser: the first module and its knowledge
 check, part of the second, then comes back later and carries on where they stopped.
-axe runs on every kind of course page on the way."""
+axe runs on every kind of course page on the way. (The pre-test, which unlocks the
+modules, is seeded as already submitted; tests/browser/test_assessment_journey.py
+takes it in the browser.)"""
 
 from __future__ import annotations
 
@@ -9,12 +11,20 @@ import re
 import pytest
 from playwright.sync_api import BrowserContext, Locator, Page, expect
 
-from courseapp.accounts.models import JobRole, Role, User
-from courseapp.accounts.passwords import hash_password
+from courseapp.accounts.models import JobRole
+from courseapp.assessment import attempts
+from courseapp.assessment.models import Phase
 from courseapp.content import services
 from courseapp.extensions import db
-from courseapp.organisations.models import Organisation, Sector
-from tests.browser.conftest import LiveServer, assert_no_axe_violations
+from courseapp.organisations.models import Sector
+from tests.browser.conftest import (
+    LiveServer,
+    assert_no_axe_violations,
+    enrol_learner,
+    heading,
+    sign_in,
+    task_list,
+)
 
 ORGANISATION = "Northshire County Council"
 NAME = "Jordan Reid"
@@ -23,42 +33,32 @@ PASSWORD = "thistle beacon marble canoe"
 PATHWAY = "Safe & Together core e-learning"
 
 
-def seed_enrolled_learner(live_server: LiveServer) -> tuple[list, list]:
-    """An organisation and a social worker on the core pathway. Returns the first two
-    modules' (title, [part titles]) as the course defines them, so the test follows
-    the content rather than copying it."""
+def seed_enrolled_learner(live_server: LiveServer) -> tuple[list, list, int]:
+    """An organisation and a social worker on the core pathway who has submitted the
+    pre-test (as tests/conftest.py's make_learner does), so the modules are open.
+    Returns the first two modules' (title, [part titles]) as the course defines them,
+    and the number of modules, so the test follows the content rather than copying it."""
     with live_server.app.app_context():
-        organisation = Organisation(name=ORGANISATION, sector=Sector.LOCAL_AUTHORITY)
-        learner = User(
-            name=NAME,
-            email=EMAIL,
-            password_hash=hash_password(PASSWORD),
-            role=Role.LEARNER,
-            job_role=JobRole.SOCIAL_WORKER,
-            organisation=organisation,
-        )
-        db.session.add_all([organisation, learner])
-        db.session.flush()
+        learner = enrol_learner(live_server, organisation=ORGANISATION,
+                                sector=Sector.LOCAL_AUTHORITY, name=NAME, email=EMAIL,
+                                password=PASSWORD, job_role=JobRole.SOCIAL_WORKER,
+                                pathway_id="core")  # fmt: skip
         pathway = services.course().pathways["core"]
-        services.enrol(learner, pathway)
+        pre_test = attempts.start_or_resume(learner, pathway, Phase.PRE)
+        attempts.submit(pre_test, pathway.definition.pass_mark)
         db.session.commit()
         first, second = pathway.modules[:2]
         check = services.course().checks[first.meta.knowledge_check]
         return (
             [first.title, [part.title for part in first.parts], len(check.questions)],
             [second.title, [part.title for part in second.parts]],
+            len(pathway.modules),
         )
 
 
-def heading(page: Page, text: str, level: int = 1) -> Locator:
-    return page.get_by_role("heading", level=level, name=text, exact=True)
-
-
-def sign_in(page: Page, live_server: LiveServer) -> None:
+def sign_in_learner(page: Page, live_server: LiveServer) -> None:
     page.goto(f"{live_server.url}/login")
-    page.get_by_label("Email address").fill(EMAIL)
-    page.get_by_label("Password", exact=True).fill(PASSWORD)
-    page.get_by_role("button", name="Sign in").click()
+    sign_in(page, EMAIL, PASSWORD)
     expect(heading(page, "Your training")).to_be_visible()
 
 
@@ -79,23 +79,43 @@ def task(page: Page, module_title: str) -> Locator:
 def test_learner_completes_a_module_and_resumes_the_next(
     page: Page, live_server: LiveServer, new_context
 ):
-    (module_1, parts_1, questions), (module_2, parts_2) = seed_enrolled_learner(live_server)
+    (module_1, parts_1, questions), (module_2, parts_2), modules = seed_enrolled_learner(
+        live_server
+    )
 
-    # 1. Signs in and is offered the start of the course.
-    sign_in(page, live_server)
+    # 1. Signs in and, the pre-test done, is offered the start of the course.
+    sign_in_learner(page, live_server)
     expect(page.get_by_role("heading", level=2, name=PATHWAY)).to_be_visible()
     expect(page.get_by_role("button", name="Start the course")).to_be_visible()
     expect(page.get_by_text(f"Start with: {module_1}.")).to_be_visible()
+    expect(page.get_by_role("button", name="Start with the pre-test")).to_have_count(0)
 
-    # 2. The pathway overview: every module not started yet.
-    page.get_by_role("link", name=f"See all modules in {PATHWAY}").click()
+    # 2. The pathway overview: the pre-test done, every module not started yet, and
+    # the post-test and certificate waiting for the modules.
+    page.get_by_role("link", name=f"See all steps in {PATHWAY}").click()
     expect(heading(page, PATHWAY)).to_be_visible()
-    expect(page.get_by_text("You have completed 0 of")).to_be_visible()
+    expect(page.get_by_text(f"You have completed 0 of {modules} modules.")).to_be_visible()
+    before = task_list(page, "Before you start").locator(".govuk-task-list__item")
+    expect(before).to_have_count(1)
+    expect(before).to_contain_text("Pre-test")
+    expect(before.locator(".govuk-task-list__status")).to_have_text("Completed")
+    module_tasks = task_list(page, "Modules").locator(".govuk-task-list__item")
+    expect(module_tasks).to_have_count(modules)
     expect(task(page, module_1)).to_contain_text("Not started")
     expect(task(page, module_2)).to_contain_text("Not started")
-    expect(page.locator(".govuk-task-list__status").filter(has_text="Not started")).to_have_count(
-        page.locator(".govuk-task-list__item").count()
-    )
+    expect(
+        module_tasks.locator(".govuk-task-list__status").filter(has_text="Not started")
+    ).to_have_count(modules)
+    finish = task_list(page, "Finish the course").locator(".govuk-task-list__item")
+    expect(finish).to_have_count(2)
+    for title, hint in (
+        ("Post-test", "Complete every module to unlock the post-test"),
+        ("Certificate", "Complete every module and pass the post-test"),
+    ):
+        row = finish.filter(has_text=re.compile(rf"^\s*{title}"))
+        expect(row).to_contain_text(hint)
+        expect(row.locator(".govuk-task-list__status")).to_have_text("Cannot start yet")
+        expect(row.get_by_role("link")).to_have_count(0)
     assert_no_axe_violations(page, "pathway-overview")
 
     # 3. Module 1: the overview, then every part in turn with "Next".
@@ -170,7 +190,7 @@ def test_learner_completes_a_module_and_resumes_the_next(
     page.context.close()
     context: BrowserContext = new_context()
     page = context.new_page()
-    sign_in(page, live_server)
+    sign_in_learner(page, live_server)
     resume = f"Continue where you left off: {module_2}, {parts_2[1]}."
     expect(page.get_by_text(resume)).to_be_visible()
     expect(page.get_by_text("You have completed 1 of")).to_be_visible()

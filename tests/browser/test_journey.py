@@ -10,7 +10,11 @@ from playwright.sync_api import Page, expect
 from courseapp.accounts.models import JobRole
 from courseapp.extensions import db
 from courseapp.organisations.models import Organisation, Sector, Team
-from tests.browser.conftest import LiveServer, assert_no_axe_violations
+from tests.browser.conftest import (
+    LiveServer,
+    assert_no_axe_violations,
+    heading,
+)
 
 JOIN_CODE = "ABCD2345"
 ORGANISATION = "Northshire County Council"
@@ -31,10 +35,6 @@ def seed_organisation(live_server: LiveServer) -> None:
         org.teams = [Team(name=TEAM), Team(name="Early help")]
         db.session.add(org)
         db.session.commit()
-
-
-def heading(page: Page, text: str):
-    return page.get_by_role("heading", level=1, name=text)
 
 
 @pytest.mark.browser
@@ -77,6 +77,12 @@ def test_learner_registers_signs_out_and_in_and_exits(page: Page, live_server: L
     expect(heading(page, "Your training")).to_be_visible()
     expect(page.get_by_text(f"Your account has been created. Welcome, {NAME}.")).to_be_visible()
     expect(page.get_by_role("heading", name="Safe & Together core e-learning")).to_be_visible()
+    # A new learner's course starts with the pre-test, which unlocks the modules.
+    expect(page.get_by_role("button", name="Start with the pre-test")).to_be_visible()
+    expect(page.get_by_role("button", name="Start the course")).to_have_count(0)
+    expect(
+        page.get_by_role("link", name="See all steps in Safe & Together core e-learning")
+    ).to_be_visible()
     assert_no_axe_violations(page, "your-training")
 
     # Your account, then sign out from the header.
