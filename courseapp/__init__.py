@@ -20,6 +20,8 @@ from courseapp.content import services as content_services
 from courseapp.content.cli import content_cli
 from courseapp.extensions import csrf, db, limiter, login_manager, migrate
 from courseapp.organisations import routes as organisations_routes
+from courseapp.rewording import routes as rewording_routes
+from courseapp.rewording.cli import rewording_cli
 from courseapp.site import routes as site_routes
 
 
@@ -67,7 +69,9 @@ def create_app(config: dict[str, Any] | type | None = None) -> Flask:
     app.register_blueprint(organisations_routes.bp)
     app.register_blueprint(content_routes.bp)
     app.register_blueprint(assessment_routes.bp)
+    app.register_blueprint(rewording_routes.bp)
     app.cli.add_command(content_cli)
+    app.cli.add_command(rewording_cli)
     content_services.init_app(app)
     cli.init_app(app)
     accounts_services.init_login_manager(login_manager)

@@ -30,9 +30,14 @@ EXPIRED_MESSAGE = (
 )
 
 
+def choices(pairs) -> list[SelectChoice]:
+    """WTForms choices from (value, label) pairs."""
+    return [SelectChoice(str(value), label) for value, label in pairs]
+
+
 def options(placeholder: str, pairs) -> list[SelectChoice]:
     """Choices for a GOV.UK select: a blank first option, then (value, label) pairs."""
-    return [SelectChoice("", placeholder)] + [SelectChoice(str(v), label) for v, label in pairs]
+    return [SelectChoice("", placeholder), *choices(pairs)]
 
 
 class Form(FlaskForm):

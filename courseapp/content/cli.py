@@ -29,5 +29,5 @@ def check_content() -> None:
         f"Content is valid: {len(course.pathways)} pathways, {len(course.modules)} modules, "
         f"{len(course.checks)} knowledge checks, {len(course.glossary)} glossary terms, "
         f"{len(course.bank.items)} test items, {len(course.bank.ratings)} self-ratings, "
-        f"{len(course.bank.tests)} tests."
+        f"{len(course.bank.tests)} tests, {len(course.rewording.exercises)} rewording exercises."
     )

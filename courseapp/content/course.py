@@ -9,6 +9,7 @@ from markupsafe import Markup
 
 from courseapp.assessment.bank import Bank
 from courseapp.content.schema import GlossaryTerm, KnowledgeCheck, ModuleMeta, PathwayDef
+from courseapp.rewording.catalogue import Rewording
 
 
 @dataclass(frozen=True)
@@ -82,6 +83,7 @@ class Course:
     glossary_html: dict[str, Markup]
     support: Page
     bank: Bank
+    rewording: Rewording
 
     def pathway_for_job_role(self, job_role_name: str | None) -> Pathway:
         """The most specific pathway for a job role: one that names it, else the one for all."""

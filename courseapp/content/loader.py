@@ -20,6 +20,7 @@ from courseapp.content.markdown import (
 from courseapp.content.problems import ContentError, Problem
 from courseapp.content.schema import GlossaryTerm, KnowledgeCheck, ModuleMeta, PathwayDef
 from courseapp.content.yamlfile import YamlDocument, load_yaml, parse_yaml
+from courseapp.rewording.catalogue import load_rewording
 
 PAGES = {"support": "/support", "glossary": "/glossary"}
 WORD = re.compile(r"[\w'\u2019-]+")
@@ -38,6 +39,7 @@ class _Loader:
         # reported as broken, so one mistake gives one message.
         self.unreadable: set[str] = set()
         self.bank = load_bank(quizzes_dir, self.problems.append)
+        self.rewording = load_rewording(quizzes_dir, self.problems.append)
 
     def problem(self, path: Path, line: int | None, message: str) -> None:
         self.problems.append(Problem(path, line, message))
@@ -252,10 +254,19 @@ class _Loader:
             modules[module_id] = Module(meta, intro_html, tuple(parts), words, path)
 
         pathways = self._link_pathways(pathway_defs, modules)
+        for exercise in self.rewording.exercises.values():
+            for module_id in exercise.modules:
+                if module_id not in modules and module_id not in self.unreadable:
+                    path = self.quizzes_dir / "rewording" / "exercises"
+                    self.problem(
+                        path, None, f"exercise {exercise.id!r}: unknown module {module_id!r}"
+                    )
         if self.problems:
             raise ContentError(self.problems)
         glossary_html = {term_id: to_html(term.definition) for term_id, term in glossary.items()}
-        return Course(pathways, modules, checks, glossary, glossary_html, support, self.bank)
+        return Course(
+            pathways, modules, checks, glossary, glossary_html, support, self.bank, self.rewording
+        )
 
     def _link_pathways(self, pathway_defs: dict, modules: dict[str, Module]) -> dict[str, Pathway]:
         pathways: dict[str, Pathway] = {}

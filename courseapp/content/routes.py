@@ -9,6 +9,7 @@ from courseapp.content import services
 from courseapp.content.course import Module
 from courseapp.content.forms import KnowledgeCheckForm, field_name
 from courseapp.extensions import db
+from courseapp.rewording.services import exercises_for_module
 
 bp = Blueprint("content", __name__)
 
@@ -86,7 +87,12 @@ def module(module_id: str):
     module = _open_module(module_id)
     services.record_visit(current_user, module, None)
     db.session.commit()
-    return render_template("content/module.html", module=module, **_navigation(module, None))
+    return render_template(
+        "content/module.html",
+        module=module,
+        exercises=exercises_for_module(module.id),
+        **_navigation(module, None),
+    )
 
 
 @bp.get("/modules/<module_id>/<part_slug>")
@@ -124,6 +130,7 @@ def knowledge_check(module_id: str):
         unanswered=unanswered,
         results=results,
         field_name=field_name,
+        exercises=exercises_for_module(module.id),
         **_navigation(module, CHECK),
     )
 

@@ -24,7 +24,6 @@ class ModuleMeta(Strict):
     minutes: int = Field(ge=1, le=120)
     objectives: list[Text] = Field(min_length=1, max_length=6)
     knowledge_check: Slug
-    exercises: list[Slug] = []
 
 
 class PathwayDef(Strict):

@@ -34,3 +34,21 @@ for (const form of document.querySelectorAll("form[data-autosave]")) {
     }, 250);
   });
 }
+
+// Rewording exercises: keep an unsent draft in this browser, so closing the tab
+// or losing the connection does not lose what was typed. Sent drafts are cleared.
+for (const form of document.querySelectorAll("form[data-draft]")) {
+  const key = `courseapp-draft-${form.dataset.draft}`;
+  const textarea = form.querySelector("textarea");
+  if (!textarea) continue;
+  const draft = window.localStorage.getItem(key);
+  if (draft && draft !== textarea.value) {
+    textarea.value = draft;
+    const note = document.createElement("p");
+    note.className = "govuk-body-s";
+    note.textContent = "We have put back the words you had not yet sent.";
+    textarea.closest(".govuk-form-group")?.prepend(note);
+  }
+  textarea.addEventListener("input", () => window.localStorage.setItem(key, textarea.value));
+  form.addEventListener("submit", () => window.localStorage.removeItem(key));
+}

@@ -1,0 +1,68 @@
+"""`flask --app courseapp rewording assess|evaluate`."""
+
+from __future__ import annotations
+
+import json
+import sys
+from pathlib import Path
+
+import click
+from flask.cli import AppGroup
+
+from courseapp.config import PROJECT_ROOT
+from courseapp.content.services import course
+from courseapp.rewording.engine import assess
+from courseapp.rewording.evaluation import evaluate, read_examples, report
+
+rewording_cli = AppGroup("rewording", help="Rewording exercise feedback.")
+LABELLED = PROJECT_ROOT / "tests" / "data" / "rewording_labelled.jsonl"
+
+
+def assess_line(line: str) -> dict:
+    """One JSON Lines request to one JSON response; problems become {"error": ...}."""
+    try:
+        request = json.loads(line)
+    except json.JSONDecodeError as error:
+        return {"error": f"not valid JSON: {error.msg} at column {error.colno}"}
+    if not isinstance(request, dict):
+        return {"error": "each line must be a JSON object"}
+    text = request.get("text")
+    if not isinstance(text, str):
+        return {"error": "'text' must be a string"}
+    prompt, answers = request.get("prompt", ""), ()
+    if "exercise" in request:
+        exercise = course().rewording.exercises.get(str(request["exercise"]))
+        if exercise is None:
+            return {"error": f"unknown exercise {request['exercise']!r}"}
+        prompt, answers = exercise.destructive, tuple(exercise.model_answers)
+    if not isinstance(prompt, str):
+        return {"error": "'prompt' must be a string"}
+    return assess(course().rewording.rules, text, prompt, answers).as_json()
+
+
+@rewording_cli.command("assess")
+def assess_command() -> None:
+    """Read JSON Lines on standard input ({"prompt"|"exercise", "text"}); write one
+    JSON result per line. A bad line gets {"error": ...} and the rest carry on."""
+    for line in sys.stdin:
+        if line.strip():
+            click.echo(json.dumps(assess_line(line)))
+
+
+@rewording_cli.command("evaluate")
+@click.option(
+    "--examples",
+    type=click.Path(exists=True, dir_okay=False, path_type=Path),
+    default=LABELLED,
+    show_default=True,
+    help="Labelled examples (JSON Lines).",
+)
+@click.option("--mistakes", is_flag=True, help="List the examples the rules get wrong.")
+def evaluate_command(examples: Path, mistakes: bool) -> None:
+    """Accuracy, confusion matrix and each rule's hits and precision."""
+    try:
+        rows = read_examples(examples)
+    except (ValueError, json.JSONDecodeError) as error:
+        raise click.ClickException(str(error)) from None
+    rules = course().rewording.rules
+    click.echo(report(rules, evaluate(rules, rows), show_mistakes=mistakes))

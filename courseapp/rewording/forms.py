@@ -1,0 +1,99 @@
+from __future__ import annotations
+
+from govuk_frontend_wtf.wtforms_widgets import (
+    GovCharacterCount,
+    GovCheckboxInput,
+    GovDateInput,
+    GovRadioInput,
+    GovSelect,
+    GovSubmitInput,
+    GovTextArea,
+)
+from wtforms import BooleanField, DateField, RadioField, SelectField, SubmitField, TextAreaField
+from wtforms.validators import InputRequired, Length, Optional
+
+from courseapp.forms import Form, choices
+from courseapp.rewording.models import ReviewMark, SelfRating
+
+MAX_LENGTH = 1200
+
+
+class RewordingForm(Form):
+    text = TextAreaField(
+        "Your rewording",
+        widget=GovCharacterCount(),
+        description="Write what you would say to the parent, or record in the case note, instead.",
+        validators=[
+            InputRequired(message="Write your rewording"),
+            Length(
+                max=MAX_LENGTH, message=f"Your rewording must be {MAX_LENGTH} characters or fewer"
+            ),
+        ],
+    )
+    fictional = BooleanField(
+        "These details are made up, not a real family's", widget=GovCheckboxInput()
+    )
+    submit = SubmitField("Get feedback", widget=GovSubmitInput())
+
+
+class SelfRatingForm(Form):
+    rating = RadioField(
+        "How does your latest version compare with the model answers?",
+        widget=GovRadioInput(),
+        choices=choices(
+            [
+                (SelfRating.AS_GOOD.value, "As good as the model answers"),
+                (SelfRating.PARTLY.value, "Partly there"),
+                (SelfRating.NOT_YET.value, "Not there yet"),
+            ]
+        ),
+        validators=[InputRequired(message="Choose how your version compares")],
+    )
+    submit = SubmitField("Save my rating", widget=GovSubmitInput())
+
+
+class ReviewForm(Form):
+    mark = RadioField(
+        "Mark this response",
+        widget=GovRadioInput(),
+        choices=choices(
+            [
+                (ReviewMark.EXEMPLARY.value, "Exemplary: a model for others"),
+                (ReviewMark.DISCUSS.value, "Needs discussion"),
+                ("none", "No mark, comment only"),
+            ]
+        ),
+        default="none",
+        validators=[InputRequired(message="Choose a mark, or no mark")],
+    )
+    comment = TextAreaField(
+        "Comment for the learner",
+        widget=GovTextArea(),
+        description="The learner sees this on their exercise page.",
+        validators=[Optional(), Length(max=2000)],
+    )
+    submit = SubmitField("Save", widget=GovSubmitInput())
+
+
+class GovDateField(DateField):
+    """A day/month/year date. GOV.UK's date input sends three values under one name;
+    with none sent (an empty filter), the widget needs raw_data to be None."""
+
+    def process(self, formdata, data=None, **kwargs):
+        super().process(formdata, data, **kwargs)
+        if not self.raw_data or not any(value.strip() for value in self.raw_data):
+            self.raw_data = None
+            self.data = None
+
+
+class QueueFilterForm(Form):
+    """Filters for the review queue, read from the query string (no CSRF on a GET)."""
+
+    class Meta:
+        csrf = False
+
+    exercise = SelectField("Exercise", widget=GovSelect(), choices=[], validators=[Optional()])
+    team = SelectField("Team", widget=GovSelect(), choices=[], validators=[Optional()])
+    since = GovDateField("From", format="%d %m %Y", widget=GovDateInput(), validators=[Optional()])
+    until = GovDateField("To", format="%d %m %Y", widget=GovDateInput(), validators=[Optional()])
+    submit = SubmitField("Filter", widget=GovSubmitInput())

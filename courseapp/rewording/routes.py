@@ -1,0 +1,123 @@
+from __future__ import annotations
+
+from flask import Blueprint, flash, redirect, render_template, request, url_for
+from flask_login import current_user
+
+from courseapp.access import coordinator_required, login_required
+from courseapp.assessment.schema import TAG_LABELS
+from courseapp.extensions import db
+from courseapp.forms import options
+from courseapp.organisations.services import organisations_in_scope
+from courseapp.rewording import services
+from courseapp.rewording.forms import QueueFilterForm, ReviewForm, RewordingForm, SelfRatingForm
+from courseapp.rewording.models import ReviewMark, SelfRating
+from courseapp.rewording.privacy import personal_details
+
+bp = Blueprint("rewording", __name__)
+
+
+@bp.get("/practice")
+@login_required
+def practice():
+    return render_template(
+        "rewording/practice.html",
+        exercises=services.exercises_for(current_user),
+        latest=services.latest_by_exercise(current_user),
+        tag_labels=TAG_LABELS,
+    )
+
+
+def _exercise_page(exercise, form, privacy=(), status=200):
+    versions = services.history(current_user, exercise)
+    latest = versions[-1] if versions else None
+    return render_template(
+        "rewording/exercise.html",
+        exercise=exercise,
+        form=form,
+        privacy=privacy,
+        versions=versions,
+        latest=latest,
+        feedback=services.feedback(exercise, latest.text) if latest else None,
+        rating_form=SelfRatingForm(formdata=None, rating=latest.self_rating if latest else None),
+        tag_labels=TAG_LABELS,
+    ), status
+
+
+@bp.route("/practice/<exercise_id>", methods=["GET", "POST"])
+@login_required
+def exercise(exercise_id: str):
+    exercise = services.exercise_or_404(exercise_id)
+    form = RewordingForm()
+    if form.validate_on_submit():
+        found = personal_details(form.text.data)
+        if found and not form.fictional.data:
+            return _exercise_page(exercise, form, privacy=found)
+        services.submit(current_user, exercise, form.text.data)
+        db.session.commit()
+        return redirect(url_for(".exercise", exercise_id=exercise.id, _anchor="feedback"), 303)
+    if request.method == "GET" and not form.text.data:
+        latest = services.history(current_user, exercise)
+        form.text.data = latest[-1].text if latest else ""
+    return _exercise_page(exercise, form)
+
+
+@bp.post("/practice/<exercise_id>/rating")
+@login_required
+def rate(exercise_id: str):
+    exercise = services.exercise_or_404(exercise_id)
+    versions = services.history(current_user, exercise)
+    form = SelfRatingForm()
+    if versions and form.validate_on_submit():
+        services.rate(versions[-1], SelfRating(form.rating.data))
+        db.session.commit()
+        flash("Your rating has been saved.", "success")
+    return redirect(url_for(".exercise", exercise_id=exercise.id), 303)
+
+
+@bp.get("/review")
+@coordinator_required
+def queue():
+    form = QueueFilterForm(request.args)
+    teams = [t for org in organisations_in_scope(current_user) for t in org.teams]
+    form.exercise.choices = options(
+        "All exercises", ((e.id, e.title) for e in services.exercises().values())
+    )
+    form.team.choices = options(
+        "All teams", ((t.id, f"{t.name} ({t.organisation.name})") for t in teams)
+    )
+    valid = form.validate()
+    filters = services.QueueFilters(
+        exercise_id=form.exercise.data or None,
+        team_id=int(form.team.data) if valid and form.team.data else None,
+        since=form.since.data if valid else None,
+        until=form.until.data if valid else None,
+    )
+    return render_template(
+        "rewording/queue.html",
+        form=form,
+        responses=services.review_queue(current_user, filters),
+        exercises=services.exercises(),
+        current_mark=services.current_mark,
+    )
+
+
+@bp.route("/review/<int:response_id>", methods=["GET", "POST"])
+@coordinator_required
+def review(response_id: int):
+    response = services.response_in_scope_or_404(current_user, response_id)
+    exercise = services.exercise_or_404(response.exercise_id)
+    form = ReviewForm()
+    if form.validate_on_submit():
+        mark = None if form.mark.data == "none" else ReviewMark(form.mark.data)
+        services.add_note(response, current_user, mark, form.comment.data or "")
+        db.session.commit()
+        flash("Your review has been saved. The learner can see your comment.", "success")
+        return redirect(url_for(".queue"), 303)
+    return render_template(
+        "rewording/review.html",
+        response=response,
+        exercise=exercise,
+        versions=services.history(response.user, exercise),
+        form=form,
+        current_mark=services.current_mark(response),
+    )

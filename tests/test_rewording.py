@@ -1,0 +1,345 @@
+"""Rewording exercises: the feedback engine, its CLI, the learner flow and the review queue."""
+
+from __future__ import annotations
+
+import json
+import shutil
+
+import pytest
+import sqlalchemy as sa
+
+from courseapp.accounts.models import Role
+from courseapp.config import PROJECT_ROOT
+from courseapp.content.services import load_course
+from courseapp.extensions import db
+from courseapp.rewording.cli import LABELLED
+from courseapp.rewording.engine import assess
+from courseapp.rewording.evaluation import evaluate, read_examples
+from courseapp.rewording.models import Response, SelfRating
+from tests.conftest import build_app, login, sqlite_url
+
+COURSE = load_course(PROJECT_ROOT / "content", PROJECT_ROOT / "quizzes")
+RULES = COURSE.rewording.rules
+HELD_OUT = PROJECT_ROOT / "tests" / "data" / "rewording_heldout.jsonl"
+PROMPT = "Why did you let him in?"
+
+
+def verdict(text, prompt=PROMPT):
+    return assess(RULES, text, prompt)
+
+
+# -- The engine -----------------------------------------------------------------------
+
+
+@pytest.mark.parametrize(
+    ("flag", "text"),
+    [
+        ("survivor-blame", "You let him into the house again, so this is partly your fault."),
+        ("survivor-blame", "What made you decide to let him back in?"),
+        ("survivor-blame", "How could you let this happen to the children?"),
+        ("survivor-blame", "Mum failed to protect the children from the abuse."),
+        ("why-question", "I understand it's hard. Why did you go back to him?"),
+        ("why-question", "why haven't you left him yet, when you know what he's like"),
+        ("ultimatum", "You need to keep him away from the house from now on."),
+        ("ultimatum", "Next time he turns up, you must call the police straight away."),
+        ("removal-threat", "If he comes back, the children could be taken into care."),
+        ("perpetrator-invisible", "There is a volatile relationship between the parents."),
+        ("perpetrator-invisible", "Mum was pushed into the door during the incident last night."),
+        ("perpetrator-invisible", "Police attended a domestic incident at the family home."),
+        ("parenting-judgement", "Your drinking is the main concern for the children here."),
+        ("parenting-judgement", "Mum needs to set better boundaries for Tyler at home."),
+        ("too-short", "ask better"),
+        ("off-topic", "I would write this in a much better way tomorrow."),
+        ("repeats-prompt", "why did you let him in"),
+    ],
+)
+def test_each_flag(flag, text):
+    result = verdict(text)
+    assert flag in result.as_json()["flags"]
+    assert result.verdict == "needs_work"
+
+
+@pytest.mark.parametrize(
+    ("strength", "text"),
+    [
+        ("open-question", "What happened when he came to the flat last night?"),
+        ("open-question", "Tell me about the last time he came round."),
+        ("names-perpetrator-behaviour", "Dean smashed the TV and threatened Sarah."),
+        ("acknowledges-efforts", "You've kept the children safe and got them to school every day."),
+        ("safety-focus", "I'm worried about you and the children. Are you safe at home tonight?"),
+        ("working-together", "Let's work out together what would help you and the kids."),
+        ("responsibility-with-him", "It's not your fault. His abuse is his responsibility."),
+    ],
+)  # fmt: skip
+def test_each_strength(strength, text):
+    result = verdict(text)
+    assert strength in result.as_json()["strengths"]
+    assert result.verdict == "constructive"
+
+
+@pytest.mark.parametrize(
+    "text",
+    [
+        "You are not to blame for what he did. How are you and the children now?",
+        "It's not your fault he did that. What would help you feel safer tonight?",
+        "I won't ask why you let him in; I'd ask what he said or did at the door.",
+        "This isn't about anything you did wrong. Tell me what happened last night.",
+    ],
+)
+def test_negation_is_not_blame(text):
+    assert verdict(text).verdict == "constructive", verdict(text).as_json()
+
+
+@pytest.mark.parametrize(
+    ("text", "expected"),
+    [
+        ("Instead of asking 'why did you let him in?', I'd ask what happened.", "constructive"),
+        ("Rather than 'leave him or we'll act', I'd ask: 'what would help?'", "constructive"),
+        ('I would say "What happened when he came round? How are the children?"', "constructive"),
+        ('"Why did you let him in?" is what I would ask, but gently.', "needs_work"),
+    ],
+)  # fmt: skip
+def test_quotation(text, expected):
+    assert verdict(text).verdict == expected, verdict(text).as_json()
+
+
+def test_word_order_and_polite_blame():
+    assert verdict("He needs to stop coming round and frightening you.").verdict == "constructive"
+    polite = "I understand it's hard, but you need to think about what your choices do to the kids."
+    assert verdict(polite).verdict == "needs_work"
+
+
+def test_feedback_explains_itself_in_the_models_terms():
+    result = verdict("You need to leave him, or we will have to take action.")
+    for finding in result.flags:
+        assert finding.rule.explains and finding.rule.practice
+    assert any("partner" in f.rule.explains or "safety" in f.rule.explains for f in result.flags)
+
+
+def test_labelled_set_accuracy_holds():
+    """The figure reached when the rules were last tuned; do not lower it."""
+    examples = read_examples(LABELLED)
+    assert len(examples) >= 120
+    assert evaluate(RULES, examples).accuracy >= 1.0
+
+
+def test_held_out_set_accuracy_holds():
+    assert evaluate(RULES, read_examples(HELD_OUT)).accuracy >= 1.0
+
+
+def test_every_exercise_model_answer_is_constructive_and_every_statement_is_not():
+    for exercise in COURSE.rewording.exercises.values():
+        assert assess(RULES, exercise.destructive).verdict == "needs_work", exercise.id
+        for answer in exercise.model_answers:
+            result = assess(RULES, answer, exercise.destructive, tuple(exercise.model_answers))
+            assert result.verdict == "constructive", (exercise.id, answer, result.as_json())
+
+
+def test_exercises_cover_both_pathways():
+    exercises = COURSE.rewording.exercises.values()
+    assert len(exercises) >= 15
+    assert sum("briefing" in e.pathways for e in exercises) >= 3
+    assert all(len(e.model_answers) >= 2 and e.hints for e in exercises)
+
+
+# -- Command line ---------------------------------------------------------------------
+
+
+def test_cli_assess_reads_json_lines_and_never_stops(runner):
+    lines = [
+        json.dumps({"prompt": PROMPT, "text": "What happened when he came round last night?"}),
+        "this is not json",
+        json.dumps(["a", "list"]),
+        json.dumps({"prompt": PROMPT}),
+        json.dumps({"exercise": "let-him-in", "text": "Why did you let him in?"}),
+        json.dumps({"exercise": "no-such-exercise", "text": "hello there"}),
+        json.dumps({"text": "You need to keep him away or the kids will be removed."}),
+        "",
+    ]
+    result = runner.invoke(args=["rewording", "assess"], input="\n".join(lines))
+    assert result.exit_code == 0
+    out = [json.loads(line) for line in result.output.splitlines()]
+    assert len(out) == 7
+    assert out[0] == {
+        "verdict": "constructive",
+        "flags": [],
+        "strengths": ["open-question", "names-perpetrator-behaviour"],
+    }
+    assert "error" in out[1] and "error" in out[2] and "'text'" in out[3]["error"]
+    assert out[4]["verdict"] == "needs_work" and "repeats-prompt" in out[4]["flags"]
+    assert "unknown exercise" in out[5]["error"]
+    assert {"ultimatum", "removal-threat"} <= set(out[6]["flags"])
+
+
+def test_cli_evaluate_reports_accuracy_matrix_and_rules(runner):
+    result = runner.invoke(args=["rewording", "evaluate"])
+    assert result.exit_code == 0
+    assert "Accuracy: 100.0%" in result.output
+    assert "Confusion matrix" in result.output
+    assert "survivor-blame" in result.output and "precision" in result.output
+
+
+def test_cli_evaluate_refuses_a_bad_examples_file(runner, tmp_path):
+    bad = tmp_path / "bad.jsonl"
+    bad.write_text('{"text": "hi", "label": "great"}\n')
+    result = runner.invoke(args=["rewording", "evaluate", "--examples", str(bad)])
+    assert result.exit_code != 0 and "bad.jsonl:1" in result.output
+
+
+# -- Content check --------------------------------------------------------------------
+
+
+@pytest.mark.parametrize(
+    ("edit", "message"),
+    [
+        (("exercises/core.yaml", "case: >-\n    Fictional case.", "case: >-\n    A case."),
+         'exercises/core.yaml:'),
+        (("feedback-rules.yaml", '"\\\\bremoval\\\\b"', '"\\\\bremoval(\\\\b"'),
+         "feedback-rules.yaml:"),
+    ],
+)  # fmt: skip
+def test_content_check_covers_exercises_and_rules(tmp_path, edit, message):
+    shutil.copytree(PROJECT_ROOT / "content", tmp_path / "content")
+    shutil.copytree(PROJECT_ROOT / "quizzes", tmp_path / "quizzes")
+    name, old, new = edit
+    path = tmp_path / "quizzes" / "rewording" / name
+    text = path.read_text()
+    assert old in text
+    path.write_text(text.replace(old, new, 1))
+    app = build_app(sqlite_url(tmp_path), tmp_path, CONTENT_DIR=tmp_path / "content",
+                    QUIZZES_DIR=tmp_path / "quizzes")  # fmt: skip
+    result = app.test_cli_runner().invoke(args=["content", "check"])
+    assert result.exit_code != 0 and message in result.output
+
+
+# -- Learner flow ---------------------------------------------------------------------
+
+
+def responses(user):
+    return list(
+        db.session.scalars(
+            sa.select(Response).where(Response.user_id == user.id).order_by(Response.version)
+        )
+    )
+
+
+def test_write_get_feedback_revise_and_rate(client, make_learner):
+    user = make_learner()
+    login(client, user)
+    page = client.get("/practice/let-him-in").get_data(as_text=True)
+    assert "Why did you let him in?" in page and "Show hints" in page
+    client.post("/practice/let-him-in", data={"text": "Why did you let him in again?"})
+    first = client.get("/practice/let-him-in").get_data(as_text=True)
+    assert "Needs work" in first and "Model answers" in first
+    client.post("/practice/let-him-in", data={"text": "What happened when he came to the flat?"})
+    client.post("/practice/let-him-in", data={"text": "What happened when he came to the flat?"})
+    kept = responses(user)
+    assert [r.version for r in kept] == [1, 2]  # the repeat was not kept twice
+    assert [r.verdict for r in kept] == ["needs_work", "constructive"]
+    client.post("/practice/let-him-in/rating", data={"rating": "as-good"})
+    db.session.refresh(kept[-1])
+    assert kept[-1].self_rating is SelfRating.AS_GOOD
+    practice = client.get("/practice").get_data(as_text=True)
+    assert "Constructive" in practice
+
+
+def test_real_looking_personal_details_are_not_saved_until_confirmed(client, make_learner):
+    user = make_learner()
+    login(client, user)
+    text = "What happened when he came round? Call me on 07700 900123 if you need to talk."
+    page = client.post("/practice/let-him-in", data={"text": text}).get_data(as_text=True)
+    assert "a phone number" in page and "made-up details" in page
+    assert responses(user) == []
+    client.post("/practice/let-him-in", data={"text": text, "fictional": "y"})
+    assert len(responses(user)) == 1
+
+
+@pytest.mark.parametrize(
+    ("text", "found"),
+    [
+        ("Amira Hussain told me he hit her.", "a full name"),
+        ("She lives at 14 Elm Grove, G12 8QQ.", "a postcode"),
+        ("The baby was born on 3 March 2024.", "a date of birth"),
+    ],
+)
+def test_privacy_prompt_recognises_personal_details(client, make_learner, text, found):
+    login(client, make_learner())
+    page = client.post("/practice/let-him-in", data={"text": text}).get_data(as_text=True)
+    assert found in page
+
+
+def test_exercises_appear_in_the_modules_that_teach_them(client, make_learner):
+    login(client, make_learner())
+    page = client.get("/modules/language-and-documentation").get_data(as_text=True)
+    assert 'href="/practice/let-him-in"' in page
+
+
+# -- Review queue ---------------------------------------------------------------------
+
+
+@pytest.fixture
+def two_orgs(make_org, make_user, make_learner):
+    x = make_org(name="Organisation X", teams=("Team X1", "Team X2"))
+    y = make_org(name="Organisation Y")
+    learner_x = make_learner(organisation=x, team=x.teams[0], name="Lee <b>X</b>")
+    learner_y = make_learner(organisation=y, name="Lou Y")
+    texts = {
+        learner_x: "<script>alert(1)</script> What happened last night?",
+        learner_y: "What did he do when he came round?",
+    }
+    for learner, text in texts.items():
+        db.session.add(
+            Response(user_id=learner.id, exercise_id="let-him-in", version=1, text=text,
+                     verdict="constructive", flags=[], strengths=["open-question"])
+        )  # fmt: skip
+    db.session.commit()
+    return {
+        "x": x,
+        "coordinator_x": make_user(role=Role.COORDINATOR, organisation=x, covers=(x,)),
+        "learner_x": learner_x,
+        "learner_y": learner_y,
+    }
+
+
+def test_queue_shows_only_the_coordinators_organisations_and_escapes_text(client, two_orgs):
+    login(client, two_orgs["coordinator_x"])
+    page = client.get("/review").get_data(as_text=True)
+    assert "Lee &lt;b&gt;X&lt;/b&gt;" in page and "Lou Y" not in page
+    assert "<script>alert(1)" not in page and "&lt;script&gt;" in page
+    other = db.session.scalar(
+        sa.select(Response).where(Response.user_id == two_orgs["learner_y"].id)
+    )
+    assert client.get(f"/review/{other.id}").status_code == 404
+    assert client.post(f"/review/{other.id}", data={"mark": "exemplary"}).status_code == 404
+
+
+def test_queue_filters(client, two_orgs):
+    login(client, two_orgs["coordinator_x"])
+    team_2 = two_orgs["x"].teams[1].id
+    assert "Lee" not in client.get(f"/review?team={team_2}").get_data(as_text=True)
+    assert "Lee" in client.get("/review?exercise=let-him-in").get_data(as_text=True)
+    assert "Lee" not in client.get("/review?exercise=her-drinking").get_data(as_text=True)
+    future = "since=1&since=1&since=2999"
+    assert "No responses match" in client.get(f"/review?{future}").get_data(as_text=True)
+
+
+def test_coordinator_marks_and_comments_and_the_learner_sees_it(client, app, two_orgs):
+    login(client, two_orgs["coordinator_x"])
+    response = db.session.scalar(
+        sa.select(Response).where(Response.user_id == two_orgs["learner_x"].id)
+    )
+    client.post(
+        f"/review/{response.id}",
+        data={"mark": "exemplary", "comment": "Great <i>open</i> question"},
+    )
+    queue = client.get("/review").get_data(as_text=True)
+    assert "Exemplary" in queue
+    learner = app.test_client()
+    login(learner, two_orgs["learner_x"])
+    page = learner.get("/practice/let-him-in").get_data(as_text=True)
+    assert "Great &lt;i&gt;open&lt;/i&gt; question" in page
+
+
+def test_learners_cannot_open_the_review_queue(client, two_orgs):
+    login(client, two_orgs["learner_x"])
+    assert client.get("/review").status_code == 403
