@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from flask import Flask, g, has_request_context, request
 from sqlalchemy import event
+from sqlalchemy.dialects import postgresql, sqlite
 
 from courseapp.extensions import db
 
@@ -53,3 +54,18 @@ def expect_writes() -> None:
     """
     g.expects_writes = True
     db.session.commit()
+
+
+def upsert(model, rows: list[dict] | dict, keys: list[str], changes: dict | None = None) -> None:
+    """INSERT ... ON CONFLICT (keys) DO UPDATE, on SQLite or PostgreSQL. Two requests
+    writing the same row at once both succeed, and one row results. `changes` may
+    use "excluded.<column>" strings for the value being inserted."""
+    dialect = postgresql if db.engine.dialect.name == "postgresql" else sqlite
+    statement = dialect.insert(model).values(rows)
+    updates = {
+        column: getattr(statement.excluded, value.removeprefix("excluded."))
+        if isinstance(value, str) and value.startswith("excluded.")
+        else value
+        for column, value in (changes or {}).items()
+    }
+    db.session.execute(statement.on_conflict_do_update(index_elements=keys, set_=updates))

@@ -343,3 +343,28 @@ def test_coordinator_marks_and_comments_and_the_learner_sees_it(client, app, two
 def test_learners_cannot_open_the_review_queue(client, two_orgs):
     login(client, two_orgs["learner_x"])
     assert client.get("/review").status_code == 403
+
+
+def test_saving_a_rating_without_choosing_shows_the_error(client, make_learner):
+    login(client, make_learner())
+    client.post("/practice/let-him-in", data={"text": "What happened when he came round?"})
+    page = client.post("/practice/let-him-in/rating", data={}).get_data(as_text=True)
+    assert "Choose how your version compares" in page
+
+
+def test_an_invalid_filter_is_reported_and_the_others_still_apply(client, two_orgs):
+    login(client, two_orgs["coordinator_x"])
+    team_2 = two_orgs["x"].teams[1].id
+    page = client.get(f"/review?team={team_2}&since=31&since=2&since=2026").get_data(as_text=True)
+    assert "Lee" not in page  # the team filter still applies
+
+
+def test_evidence_is_quoted_as_the_learner_wrote_it():
+    result = verdict("Honestly, Why Did You go back to Him after everything?")
+    assert any(f.evidence.startswith("Why Did You") for f in result.flags), result.flags
+
+
+def test_drafts_are_cleared_when_signing_out(client, make_learner):
+    login(client, make_learner())
+    assert client.post("/logout").headers["Clear-Site-Data"] == '"storage"'
+    assert "storage" in client.get("/exit").headers["Clear-Site-Data"]

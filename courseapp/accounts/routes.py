@@ -117,7 +117,9 @@ def logout():
         services.end_session(current_user._get_current_object())
         db.session.commit()
         flash("You have signed out.", "success")
-    return redirect(url_for(".login"), 303)
+    response = redirect(url_for(".login"), 303)
+    response.headers["Clear-Site-Data"] = '"storage"'  # drafts kept in this browser
+    return response
 
 
 @bp.get("/account")

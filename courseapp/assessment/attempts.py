@@ -11,7 +11,6 @@ from dataclasses import dataclass
 
 import sqlalchemy as sa
 from flask import current_app
-from sqlalchemy.dialects import postgresql, sqlite
 from sqlalchemy.exc import IntegrityError
 from werkzeug.datastructures import MultiDict
 
@@ -22,6 +21,7 @@ from courseapp.assessment.models import Answer, Phase, TestAttempt
 from courseapp.assessment.schema import SCALES, ItemBase, SelfRating
 from courseapp.content.course import Pathway
 from courseapp.content.services import course
+from courseapp.database import upsert
 from courseapp.extensions import db
 from courseapp.organisations.models import utcnow
 
@@ -184,13 +184,12 @@ def save_answers(attempt: TestAttempt, parsed: dict[str, object]) -> None:
         if value is not None
     ]
     if rows:
-        dialect = postgresql if db.engine.dialect.name == "postgresql" else sqlite
-        statement = dialect.insert(Answer).values(rows)
-        statement = statement.on_conflict_do_update(
-            index_elements=["attempt_id", "item_id"],
-            set_={"response": statement.excluded.response, "saved_at": now},
+        upsert(
+            Answer,
+            rows,
+            ["attempt_id", "item_id"],
+            {"response": "excluded.response", "saved_at": now},
         )
-        db.session.execute(statement)
 
 
 # -- Submission and marks -----------------------------------------------------------

@@ -1,7 +1,6 @@
 from __future__ import annotations
 
 import enum
-import secrets
 from datetime import datetime
 from typing import Any
 
@@ -10,7 +9,7 @@ from sqlalchemy.orm import Mapped, mapped_column, relationship
 
 from courseapp.accounts.models import User
 from courseapp.extensions import db
-from courseapp.organisations.models import utcnow
+from courseapp.organisations.models import readable_code, utcnow
 
 
 class Phase(enum.StrEnum):
@@ -70,8 +69,7 @@ class Answer(db.Model):
 
 
 def new_certificate_code() -> str:
-    alphabet = "ABCDEFGHJKLMNPQRSTUVWXYZ23456789"
-    raw = "".join(secrets.choice(alphabet) for _ in range(12))
+    raw = readable_code(12)
     return "-".join(raw[i : i + 4] for i in range(0, 12, 4))
 
 

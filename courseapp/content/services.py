@@ -9,7 +9,6 @@ from pathlib import Path
 
 import sqlalchemy as sa
 from flask import Flask, abort, current_app
-from sqlalchemy.dialects import postgresql, sqlite
 
 from courseapp.accounts.models import User
 from courseapp.content.course import Course, Module, Pathway
@@ -17,7 +16,7 @@ from courseapp.content.loader import load_course
 from courseapp.content.models import Enrolment, ModuleProgress
 from courseapp.content.problems import ContentError
 from courseapp.content.schema import KnowledgeCheck
-from courseapp.database import expect_writes
+from courseapp.database import expect_writes, upsert
 from courseapp.extensions import db
 from courseapp.organisations.models import utcnow
 
@@ -136,12 +135,7 @@ def record_completion(user: User, module: Module) -> None:
 
 
 def _upsert(values: dict, changes: dict) -> None:
-    dialect = postgresql if db.engine.dialect.name == "postgresql" else sqlite
-    statement = dialect.insert(ModuleProgress).values(**values)
-    statement = statement.on_conflict_do_update(
-        index_elements=["user_id", "module_id"], set_=changes
-    )
-    db.session.execute(statement)
+    upsert(ModuleProgress, values, ["user_id", "module_id"], changes)
 
 
 class Status(enum.StrEnum):

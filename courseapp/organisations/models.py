@@ -37,8 +37,13 @@ coordinator_organisations = sa.Table(
 )
 
 
+def readable_code(length: int) -> str:
+    """A random code in letters and digits that cannot be misread for one another."""
+    return "".join(secrets.choice(JOIN_CODE_ALPHABET) for _ in range(length))
+
+
 def new_join_code() -> str:
-    return "".join(secrets.choice(JOIN_CODE_ALPHABET) for _ in range(JOIN_CODE_LENGTH))
+    return readable_code(JOIN_CODE_LENGTH)
 
 
 def normalise_join_code(typed: str) -> str:

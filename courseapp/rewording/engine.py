@@ -173,6 +173,13 @@ def _find(rule: Rule, sentences: list[str], negation: re.Pattern) -> str | None:
     return None
 
 
+def _as_written(text: str, evidence: str) -> str:
+    """The evidence in the learner's own capitals, where it can be found as written."""
+    pattern = r"\s+".join(re.escape(part) for part in evidence.split())
+    found = re.search(pattern, text.replace("\u2019", "'"), flags=re.IGNORECASE)
+    return found.group(0) if found else evidence
+
+
 def assess(
     rules: Rules, text: str, prompt: str = "", model_answers: tuple[str, ...] = ()
 ) -> Assessment:
@@ -195,7 +202,7 @@ def assess(
             continue
         evidence = _find(rule, sentences, rules.negation)
         if evidence is not None:
-            flags.append(Finding(rule.definition, evidence))
+            flags.append(Finding(rule.definition, _as_written(text, evidence)))
     strengths = []
     for rule in rules.strengths:
         evidence = _find(rule, sentences, rules.negation)

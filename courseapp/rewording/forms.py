@@ -94,6 +94,10 @@ class QueueFilterForm(Form):
 
     exercise = SelectField("Exercise", widget=GovSelect(), choices=[], validators=[Optional()])
     team = SelectField("Team", widget=GovSelect(), choices=[], validators=[Optional()])
-    since = GovDateField("From", format="%d %m %Y", widget=GovDateInput(), validators=[Optional()])
-    until = GovDateField("To", format="%d %m %Y", widget=GovDateInput(), validators=[Optional()])
+    since = GovDateField(
+        "Sent on or after", format="%d %m %Y", widget=GovDateInput(), validators=[Optional()]
+    )
+    until = GovDateField(
+        "Sent on or before", format="%d %m %Y", widget=GovDateInput(), validators=[Optional()]
+    )
     submit = SubmitField("Filter", widget=GovSubmitInput())

@@ -27,7 +27,7 @@ def practice():
     )
 
 
-def _exercise_page(exercise, form, privacy=(), status=200):
+def _exercise_page(exercise, form, privacy=(), rating_form=None):
     versions = services.history(current_user, exercise)
     latest = versions[-1] if versions else None
     return render_template(
@@ -38,9 +38,10 @@ def _exercise_page(exercise, form, privacy=(), status=200):
         versions=versions,
         latest=latest,
         feedback=services.feedback(exercise, latest.text) if latest else None,
-        rating_form=SelfRatingForm(formdata=None, rating=latest.self_rating if latest else None),
+        rating_form=rating_form
+        or SelfRatingForm(formdata=None, rating=latest.self_rating if latest else None),
         tag_labels=TAG_LABELS,
-    ), status
+    )
 
 
 @bp.route("/practice/<exercise_id>", methods=["GET", "POST"])
@@ -67,10 +68,13 @@ def rate(exercise_id: str):
     exercise = services.exercise_or_404(exercise_id)
     versions = services.history(current_user, exercise)
     form = SelfRatingForm()
-    if versions and form.validate_on_submit():
-        services.rate(versions[-1], SelfRating(form.rating.data))
-        db.session.commit()
-        flash("Your rating has been saved.", "success")
+    if not versions:
+        return redirect(url_for(".exercise", exercise_id=exercise.id), 303)
+    if not form.validate_on_submit():
+        return _exercise_page(exercise, RewordingForm(formdata=None), rating_form=form)
+    services.rate(versions[-1], SelfRating(form.rating.data))
+    db.session.commit()
+    flash("Your rating has been saved.", "success")
     return redirect(url_for(".exercise", exercise_id=exercise.id), 303)
 
 
@@ -85,12 +89,16 @@ def queue():
     form.team.choices = options(
         "All teams", ((t.id, f"{t.name} ({t.organisation.name})") for t in teams)
     )
-    valid = form.validate()
+    form.validate()  # a field with an error is shown with its message and not applied
+
+    def valid(field):
+        return field.data if field.data and not field.errors else None
+
     filters = services.QueueFilters(
-        exercise_id=form.exercise.data or None,
-        team_id=int(form.team.data) if valid and form.team.data else None,
-        since=form.since.data if valid else None,
-        until=form.until.data if valid else None,
+        exercise_id=valid(form.exercise),
+        team_id=int(form.team.data) if valid(form.team) else None,
+        since=valid(form.since),
+        until=valid(form.until),
     )
     return render_template(
         "rewording/queue.html",
