@@ -10,10 +10,11 @@ from govuk_frontend_wtf.main import WTFormsHelpers
 from jinja2 import ChoiceLoader, FileSystemLoader, PackageLoader, PrefixLoader
 from werkzeug.middleware.proxy_fix import ProxyFix
 
-from courseapp import cli, database, errors, security
+from courseapp import cli, database, errors, models, security  # noqa: F401 - models: all tables
 from courseapp.accounts import routes as accounts_routes
 from courseapp.accounts import services as accounts_services
 from courseapp.assessment import routes as assessment_routes
+from courseapp.audit import routes as audit_routes
 from courseapp.config import PROJECT_ROOT, config_from_env, instance_secret_key
 from courseapp.content import routes as content_routes
 from courseapp.content import services as content_services
@@ -70,6 +71,7 @@ def create_app(config: dict[str, Any] | type | None = None) -> Flask:
     app.register_blueprint(content_routes.bp)
     app.register_blueprint(assessment_routes.bp)
     app.register_blueprint(rewording_routes.bp)
+    app.register_blueprint(audit_routes.bp)
     app.cli.add_command(content_cli)
     app.cli.add_command(rewording_cli)
     content_services.init_app(app)

@@ -18,6 +18,9 @@ class Enrolment(db.Model):
     id: Mapped[int] = mapped_column(primary_key=True)
     user_id: Mapped[int] = mapped_column(sa.ForeignKey("users.id", ondelete="CASCADE"), index=True)
     pathway_id: Mapped[str] = mapped_column(sa.String(80))
+    cohort_id: Mapped[int | None] = mapped_column(
+        sa.ForeignKey("cohorts.id", ondelete="SET NULL"), index=True
+    )
     enrolled_at: Mapped[datetime] = mapped_column(default=utcnow)
 
 
