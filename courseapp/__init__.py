@@ -15,12 +15,15 @@ from courseapp.accounts import routes as accounts_routes
 from courseapp.accounts import services as accounts_services
 from courseapp.assessment import routes as assessment_routes
 from courseapp.audit import routes as audit_routes
+from courseapp.cohorts import routes as cohorts_routes
 from courseapp.config import PROJECT_ROOT, config_from_env, instance_secret_key
 from courseapp.content import routes as content_routes
 from courseapp.content import services as content_services
 from courseapp.content.cli import content_cli
+from courseapp.demo.cli import seed_demo_command
 from courseapp.extensions import csrf, db, limiter, login_manager, migrate
 from courseapp.organisations import routes as organisations_routes
+from courseapp.reports import routes as reports_routes
 from courseapp.rewording import routes as rewording_routes
 from courseapp.rewording.cli import rewording_cli
 from courseapp.site import routes as site_routes
@@ -72,8 +75,11 @@ def create_app(config: dict[str, Any] | type | None = None) -> Flask:
     app.register_blueprint(assessment_routes.bp)
     app.register_blueprint(rewording_routes.bp)
     app.register_blueprint(audit_routes.bp)
+    app.register_blueprint(cohorts_routes.bp)
+    app.register_blueprint(reports_routes.bp)
     app.cli.add_command(content_cli)
     app.cli.add_command(rewording_cli)
+    app.cli.add_command(seed_demo_command)
     content_services.init_app(app)
     cli.init_app(app)
     accounts_services.init_login_manager(login_manager)

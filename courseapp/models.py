@@ -4,7 +4,7 @@ the tests see is complete whichever features a code path has loaded."""
 from courseapp.accounts.models import User
 from courseapp.assessment.models import Answer, Certificate, TestAttempt
 from courseapp.audit.models import AuditEvent
-from courseapp.cohorts.models import Cohort
+from courseapp.cohorts.models import Cohort, EnrolmentImport
 from courseapp.content.models import Enrolment, ModuleProgress
 from courseapp.organisations.models import Organisation, Team
 from courseapp.rewording.models import Response, ReviewNote
@@ -15,6 +15,7 @@ __all__ = [
     "Certificate",
     "Cohort",
     "Enrolment",
+    "EnrolmentImport",
     "ModuleProgress",
     "Organisation",
     "Response",

@@ -64,6 +64,8 @@ def test_every_post_route_refuses_a_request_without_a_csrf_token(csrf_app, make_
         "module_id": "welcome",
         "exercise_id": "let-him-in",
         "response_id": 1,
+        "cohort_id": 1,
+        "import_id": 1,
     }
     for rule in post_rules:
         response = client.post(_url_for_rule(rule, values), data={"name": "Injected"})

@@ -15,7 +15,7 @@ from courseapp.accounts.forms import (
     SetPasswordForm,
 )
 from courseapp.accounts.models import JobRole
-from courseapp.content.services import enrol_by_job_role
+from courseapp.cohorts.services import enrol_new_learner
 from courseapp.extensions import client_address, db, limiter
 from courseapp.forms import options
 from courseapp.security import safe_next_url
@@ -41,9 +41,9 @@ def _home():
 def join():
     form = JoinCodeForm()
     if form.validate_on_submit():
-        org = services.organisation_for_join_code(form.code.data)
-        if org is not None:
-            return redirect(url_for(".register", code=org.join_code))
+        target = services.join_target(form.code.data)
+        if target is not None:
+            return redirect(url_for(".register", code=target.code))
         form.code.errors.append(UNKNOWN_CODE)
     return render_template("accounts/join.html", form=form)
 
@@ -52,11 +52,12 @@ def join():
 def register(code: str):
     if current_user.is_authenticated:
         return _home()
-    org = services.organisation_for_join_code(code)
-    if org is None:
+    target = services.join_target(code)
+    if target is None:
         form = JoinCodeForm(formdata=None, code=code)
         form.code.errors = [UNKNOWN_CODE]
         return render_template("accounts/join.html", form=form), 404
+    org = target.organisation
     form = RegistrationForm()
     teams = [(team.id, team.name) for team in org.teams] + [(NO_TEAM, "My team is not listed")]
     form.team.choices = options("Choose your team", teams)
@@ -73,12 +74,14 @@ def register(code: str):
         except services.AccountError as error:
             form.email.errors.append(str(error))
         else:
-            enrol_by_job_role(user)
+            enrol_new_learner(user, target.cohort)
             services.start_session(user)
             db.session.commit()
             flash(f"Your account has been created. Welcome, {user.name}.", "success")
             return _home()
-    return render_template("accounts/register.html", form=form, organisation=org)
+    return render_template(
+        "accounts/register.html", form=form, organisation=org, cohort=target.cohort
+    )
 
 
 @bp.route("/login", methods=["GET", "POST"])

@@ -15,6 +15,7 @@ from itsdangerous import BadSignature, URLSafeTimedSerializer
 
 from courseapp.accounts.models import JobRole, Role, User
 from courseapp.accounts.passwords import hash_password, needs_rehash, verify_password
+from courseapp.cohorts.models import Cohort
 from courseapp.extensions import db
 from courseapp.forms import preserve_form_stash
 from courseapp.mail import mail_configured, send_email
@@ -54,6 +55,31 @@ def organisation_for_join_code(code: str) -> Organisation | None:
         sa.select(Organisation).where(Organisation.join_code == normalise_join_code(code))
     )
     return org if org is not None and org.join_enabled else None
+
+
+@dataclass(frozen=True)
+class JoinTarget:
+    """What a join code lets someone join: an organisation, or a cohort in one."""
+
+    organisation: Organisation
+    cohort: Cohort | None = None
+
+    @property
+    def code(self) -> str:
+        return self.cohort.join_code if self.cohort else self.organisation.join_code
+
+
+def join_target(code: str) -> JoinTarget | None:
+    """The organisation or cohort whose join code this is, if it is switched on."""
+    org = organisation_for_join_code(code)
+    if org is not None:
+        return JoinTarget(org)
+    cohort = db.session.scalar(
+        sa.select(Cohort).where(Cohort.join_code == normalise_join_code(code))
+    )
+    if cohort is None or not cohort.join_enabled:
+        return None
+    return JoinTarget(cohort.organisation, cohort)
 
 
 @dataclass(frozen=True)

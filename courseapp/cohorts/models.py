@@ -1,12 +1,13 @@
 from __future__ import annotations
 
 from datetime import date, datetime
+from typing import Any
 
 import sqlalchemy as sa
 from sqlalchemy.orm import Mapped, mapped_column, relationship
 
 from courseapp.extensions import db
-from courseapp.organisations.models import Organisation, new_join_code, utcnow
+from courseapp.organisations.models import Organisation, format_join_code, new_join_code, utcnow
 
 
 class Cohort(db.Model):
@@ -30,3 +31,33 @@ class Cohort(db.Model):
     created_at: Mapped[datetime] = mapped_column(default=utcnow)
 
     organisation: Mapped[Organisation] = relationship()
+
+    @property
+    def display_join_code(self) -> str:
+        return format_join_code(self.join_code)
+
+
+class EnrolmentImport(db.Model):
+    """A CSV file of learners for a cohort, parsed and checked row by row, kept until
+    the coordinator confirms it. `rows` holds what each row said and what was found
+    (see cohorts.imports); `confirmed_at` is set once, by the one confirmation that wins."""
+
+    __tablename__ = "enrolment_imports"
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    cohort_id: Mapped[int] = mapped_column(
+        sa.ForeignKey("cohorts.id", ondelete="CASCADE"), index=True
+    )
+    uploaded_by: Mapped[int | None] = mapped_column(
+        sa.ForeignKey("users.id", ondelete="SET NULL"), index=True
+    )
+    rows: Mapped[list[dict[str, Any]]] = mapped_column(sa.JSON)
+    created_at: Mapped[datetime] = mapped_column(default=utcnow)
+    confirmed_at: Mapped[datetime | None]
+
+    cohort: Mapped[Cohort] = relationship()
+
+    @property
+    def organisation_id(self) -> int:
+        """Lets the scoped loader check an import like anything else in an organisation."""
+        return self.cohort.organisation_id

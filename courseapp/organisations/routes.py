@@ -7,6 +7,7 @@ from courseapp.access import admin_required, coordinator_required, get_in_scope_
 from courseapp.accounts.forms import ConfirmForm
 from courseapp.accounts.models import User
 from courseapp.accounts.services import AccountError, issue_password_link
+from courseapp.cohorts import services as cohort_services
 from courseapp.extensions import db
 from courseapp.organisations import services
 from courseapp.organisations.forms import CoordinatorForm, OrganisationForm, TeamForm
@@ -22,6 +23,7 @@ def _detail(org: Organisation, team_form: TeamForm | None = None, status: int = 
             organisation=org,
             members=services.members(org),
             coordinators=services.coordinators(org),
+            cohorts=cohort_services.cohorts_for(org),
             team_form=team_form or TeamForm(),
             action_form=ConfirmForm(),
         ),

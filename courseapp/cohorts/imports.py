@@ -1,0 +1,361 @@
+"""Enrolling learners in a cohort from a CSV file, in two steps.
+
+Upload: the file is read and every row checked (missing fields, badly formed or
+repeated email addresses, accounts in other organisations, unknown teams or job
+roles). The rows and what was found are kept in an EnrolmentImport and shown to
+the coordinator; nothing else is written. Confirm: the rows are checked again
+against the database as it is now and, if nothing has changed, every valid row
+is imported in the caller's one transaction, so all of them are or none are.
+"""
+
+from __future__ import annotations
+
+import csv
+import io
+import smtplib
+from collections import Counter
+from dataclasses import dataclass
+from datetime import timedelta
+from typing import IO, Any
+
+import sqlalchemy as sa
+from email_validator import EmailNotValidError, validate_email
+
+from courseapp.accounts.models import JobRole, Role, User
+from courseapp.accounts.services import issue_password_link, make_password_link, normalise_email
+from courseapp.audit.services import record
+from courseapp.cohorts.models import Cohort, EnrolmentImport
+from courseapp.cohorts.services import cohort_pathway
+from courseapp.content.models import Enrolment
+from courseapp.extensions import db
+from courseapp.organisations.models import utcnow
+
+MAX_BYTES = 1_000_000
+MAX_ROWS = 2000
+COLUMNS = ("name", "email", "team", "job_role")
+REQUIRED_COLUMNS = ("name", "email")
+# Unconfirmed uploads hold personal details; they are deleted after this long.
+PREVIEW_MAX_AGE = timedelta(days=1)
+
+# Row statuses
+NEW = "new"  # an account will be created
+EXISTING = "existing"  # an account in this organisation will be enrolled
+UNCHANGED = "unchanged"  # already in this cohort: nothing to do
+PROBLEM = "problem"  # not imported
+WILL_IMPORT = (NEW, EXISTING)
+
+NOT_CSV = (
+    "The selected file must be a CSV file. In a spreadsheet, choose Save as and "
+    "'CSV UTF-8 (Comma delimited)'"
+)
+TOO_LARGE = "The selected file must be smaller than 1 MB"
+COLUMNS_HINT = "The first row must be the column names: name, email, team, job_role"
+
+
+class ImportFileError(Exception):
+    """The file as a whole cannot be used; the message is for the upload form."""
+
+
+class AlreadyConfirmed(Exception):
+    """The import has been confirmed already (a double click or a second tab)."""
+
+
+# -- Reading the file -----------------------------------------------------------------
+
+
+def _column(heading: str) -> str:
+    return heading.strip().lower().replace(" ", "_").replace("-", "_")
+
+
+def read_csv(filename: str, stream: IO[bytes]) -> list[dict[str, Any]]:
+    """The file's rows as dicts of the four columns (blank where a column is missing),
+    each with its row number as a spreadsheet shows it. Blank lines are skipped."""
+    if not filename.lower().endswith(".csv"):
+        raise ImportFileError(NOT_CSV)
+    data = stream.read(MAX_BYTES + 1)
+    if len(data) > MAX_BYTES:
+        raise ImportFileError(TOO_LARGE)
+    if b"\x00" in data:  # a spreadsheet, a UTF-16 text file or another binary file
+        raise ImportFileError(NOT_CSV)
+    try:
+        text = data.decode("utf-8-sig")
+    except UnicodeDecodeError as error:
+        raise ImportFileError(NOT_CSV) from error
+    try:
+        records = [
+            (number, [cell.strip() for cell in cells])
+            for number, cells in enumerate(csv.reader(io.StringIO(text, newline="")), start=1)
+        ]
+    except csv.Error as error:
+        raise ImportFileError(
+            f"The selected file could not be read as a CSV file: {error}"
+        ) from None
+    records = [(number, cells) for number, cells in records if any(cells)]
+    if not records:
+        raise ImportFileError("The selected file is empty")
+    header = [_column(cell) for cell in records[0][1]]
+    _check_header(header)
+    rows = [_row(number, header, cells) for number, cells in records[1:]]
+    if not rows:
+        raise ImportFileError("The selected file has no learners in it, only the column names")
+    if len(rows) > MAX_ROWS:
+        raise ImportFileError(f"The selected file must have no more than {MAX_ROWS:,} learners")
+    return rows
+
+
+def _check_header(header: list[str]) -> None:
+    missing = [column for column in REQUIRED_COLUMNS if column not in header]
+    unknown = [column for column in header if column and column not in COLUMNS]
+    repeated = [column for column, n in Counter(header).items() if column and n > 1]
+    if missing or unknown or repeated:
+        raise ImportFileError(COLUMNS_HINT)
+
+
+def _row(number: int, header: list[str], cells: list[str]) -> dict[str, Any]:
+    row: dict[str, Any] = {"row": number, **dict.fromkeys(COLUMNS, "")}
+    for column, cell in zip(header, cells, strict=False):
+        if column:
+            row[column] = cell
+    # More cells than columns: usually an unquoted comma, as in "Smith, Jo".
+    row["extra_cells"] = any(cells[len(header) :])
+    return row
+
+
+# -- Checking rows --------------------------------------------------------------------
+
+
+def _job_roles() -> dict[str, JobRole]:
+    names = {role.name.casefold(): role for role in JobRole}
+    return names | {role.value.casefold(): role for role in JobRole}
+
+
+def _email_problem(email: str) -> str | None:
+    if not email:
+        return "Enter an email address"
+    try:
+        validate_email(email, check_deliverability=False)
+    except EmailNotValidError:
+        return "Enter an email address in the correct format, like name@example.org"
+    if len(email) > 320:
+        return "The email address must be 320 characters or fewer"
+    return None
+
+
+def check_rows(cohort: Cohort, raw_rows: list[dict[str, Any]]) -> list[dict[str, Any]]:
+    """Each row with its status, its problems and what it refers to (team_id,
+    job_role, user_id). Reads the database a fixed number of times, whatever the size."""
+    org = cohort.organisation
+    teams = {team.name.casefold(): team.id for team in org.teams}
+    job_roles = _job_roles()
+    emails = {normalise_email(row["email"]) for row in raw_rows if row["email"]}
+    users = _users_by_email(emails)
+    in_cohort = _already_in_cohort(cohort, [user.id for user in users.values()])
+    first_seen: dict[str, int] = {}
+    checked = []
+    for raw in raw_rows:
+        row = {key: raw[key] for key in ("row", *COLUMNS, "extra_cells")}
+        email = normalise_email(raw["email"])
+        problems = []
+        if row["extra_cells"]:
+            problems.append("This row has more cells than there are columns. Check for a comma")
+        if not row["name"]:
+            problems.append("Enter a name")
+        elif len(row["name"]) > 200:
+            problems.append("The name must be 200 characters or fewer")
+        if email_problem := _email_problem(email):
+            problems.append(email_problem)
+        elif email in first_seen:
+            problems.append(f"This email address is also in row {first_seen[email]}")
+        else:
+            first_seen[email] = row["row"]
+        user = users.get(email)
+        if user is not None and user.organisation_id != org.id:
+            problems.append(f"This email address belongs to an account outside {org.name}")
+        team_id = teams.get(row["team"].casefold()) if row["team"] else None
+        if row["team"] and team_id is None:
+            problems.append(f"{org.name} has no team called {row['team']}")
+        job_role = job_roles.get(row["job_role"].casefold()) if row["job_role"] else None
+        if row["job_role"] and job_role is None:
+            problems.append(f"{row['job_role']} is not one of the job roles")
+        if problems:
+            status = PROBLEM
+        elif user is None:
+            status = NEW
+        else:
+            status = UNCHANGED if user.id in in_cohort else EXISTING
+        row.update(
+            status=status,
+            problems=problems,
+            team_id=team_id,
+            job_role_name=job_role.name if job_role else None,
+            user_id=user.id if user is not None and not problems else None,
+        )
+        checked.append(row)
+    return checked
+
+
+def _users_by_email(emails: set[str]) -> dict[str, User]:
+    if not emails:
+        return {}
+    return {u.email: u for u in db.session.scalars(sa.select(User).where(User.email.in_(emails)))}
+
+
+def _already_in_cohort(cohort: Cohort, user_ids: list[int]) -> set[int]:
+    if not user_ids:
+        return set()
+    return set(
+        db.session.scalars(
+            sa.select(Enrolment.user_id).where(
+                Enrolment.cohort_id == cohort.id,
+                Enrolment.pathway_id == cohort.pathway_id,
+                Enrolment.user_id.in_(user_ids),
+            )
+        )
+    )
+
+
+# -- Upload and preview ---------------------------------------------------------------
+
+
+def start_import(cohort: Cohort, actor: User, filename: str, stream: IO[bytes]) -> EnrolmentImport:
+    """Read and check a file and keep the result for the preview. Imports nothing."""
+    if cohort_pathway(cohort) is None:
+        raise ImportFileError("This cohort's pathway is no longer in the course")
+    rows = check_rows(cohort, read_csv(filename, stream))
+    db.session.execute(
+        sa.delete(EnrolmentImport).where(
+            EnrolmentImport.confirmed_at.is_(None),
+            EnrolmentImport.created_at < utcnow() - PREVIEW_MAX_AGE,
+        )
+    )
+    upload = EnrolmentImport(cohort=cohort, uploaded_by=actor.id, rows=rows)
+    db.session.add(upload)
+    db.session.flush()
+    return upload
+
+
+@dataclass(frozen=True)
+class Summary:
+    new: int
+    existing: int
+    unchanged: int
+    problems: int
+
+    @property
+    def to_import(self) -> int:
+        return self.new + self.existing
+
+
+def summary(upload: EnrolmentImport) -> Summary:
+    counts = Counter(row["status"] for row in upload.rows)
+    return Summary(counts[NEW], counts[EXISTING], counts[UNCHANGED], counts[PROBLEM])
+
+
+def recheck(upload: EnrolmentImport) -> bool:
+    """Check the rows again against the database as it is now. If anything differs
+    from the preview the coordinator saw (someone registered meanwhile, a team was
+    renamed), keep the new result and return False: they must look again."""
+    if upload.confirmed_at is not None:
+        return True
+    fresh = check_rows(upload.cohort, upload.rows)
+    if fresh == upload.rows:
+        return True
+    upload.rows = fresh
+    db.session.flush()
+    return False
+
+
+# -- Confirming -----------------------------------------------------------------------
+
+
+@dataclass(frozen=True)
+class Outcome:
+    created: list[User]
+    summary: Summary
+
+
+def confirm(upload: EnrolmentImport, actor: User) -> Outcome:
+    """Import every valid row of a checked upload in the current transaction. The
+    caller commits, or rolls back on any error so that nothing is imported."""
+    _claim(upload)
+    cohort = upload.cohort
+    pathway = cohort_pathway(cohort)
+    if pathway is None:
+        raise ImportFileError("This cohort's pathway is no longer in the course")
+    rows = [row for row in upload.rows if row["status"] in WILL_IMPORT]
+    existing_ids = [row["user_id"] for row in rows if row["status"] == EXISTING]
+    created = [_new_learner(cohort, row) for row in rows if row["status"] == NEW]
+    db.session.add_all(created)
+    db.session.flush()
+    enrolments = _enrolments(existing_ids, pathway.id)
+    for user_id in [*existing_ids, *(user.id for user in created)]:
+        _enrol_row(cohort, user_id, enrolments.get(user_id))
+    db.session.flush()
+    record(actor, "csv-import", f"cohort {cohort.id}")
+    return Outcome(created, summary(upload))
+
+
+def _claim(upload: EnrolmentImport) -> None:
+    """Mark the upload confirmed, atomically: of two confirmations at once (a double
+    click, two tabs) one updates the row and the other finds it already done."""
+    claimed = db.session.execute(
+        sa.update(EnrolmentImport)
+        .where(EnrolmentImport.id == upload.id, EnrolmentImport.confirmed_at.is_(None))
+        .values(confirmed_at=utcnow())
+        .execution_options(synchronize_session=False)
+    ).rowcount
+    if claimed != 1:
+        raise AlreadyConfirmed
+    db.session.refresh(upload, ["confirmed_at"])
+
+
+def _new_learner(cohort: Cohort, row: dict[str, Any]) -> User:
+    """An account with no password: the learner sets one from a link."""
+    return User(
+        name=row["name"],
+        email=normalise_email(row["email"]),
+        role=Role.LEARNER,
+        job_role=JobRole[row["job_role_name"]] if row["job_role_name"] else None,
+        organisation_id=cohort.organisation_id,
+        team_id=row["team_id"],
+    )
+
+
+def _enrolments(user_ids: list[int], pathway_id: str) -> dict[int, Enrolment]:
+    if not user_ids:
+        return {}
+    rows = db.session.scalars(
+        sa.select(Enrolment).where(
+            Enrolment.user_id.in_(user_ids), Enrolment.pathway_id == pathway_id
+        )
+    )
+    return {enrolment.user_id: enrolment for enrolment in rows}
+
+
+def _enrol_row(cohort: Cohort, user_id: int, enrolment: Enrolment | None) -> Enrolment:
+    """Enrol one learner in the cohort, moving an existing enrolment on its pathway."""
+    if enrolment is None:
+        enrolment = Enrolment(user_id=user_id, pathway_id=cohort.pathway_id)
+        db.session.add(enrolment)
+    enrolment.cohort_id = cohort.id
+    return enrolment
+
+
+@dataclass(frozen=True)
+class PasswordLink:
+    user: User
+    link: str | None  # None: emailed
+
+
+def send_password_links(users: list[User]) -> list[PasswordLink]:
+    """Email each new learner a set-password link if mail is set up, else return the
+    links for the coordinator. If an email cannot be sent, its link is returned instead.
+    Call after committing, so that nobody is emailed about an import that failed."""
+    links = []
+    for user in users:
+        try:
+            link = issue_password_link(user)
+        except (OSError, smtplib.SMTPException):
+            link = make_password_link(user)
+        links.append(PasswordLink(user, link))
+    return links

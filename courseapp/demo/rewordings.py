@@ -1,0 +1,75 @@
+"""Realistic texts for each rewording exercise: learners' texts written for the same
+destructive statement (the labelled examples in tests/data), the exercise's model
+answers, and near-misses built from the destructive statement. Each text is sorted
+by the verdict the feedback engine gives it, so the demo's verdicts are the app's."""
+
+from __future__ import annotations
+
+import json
+import re
+from dataclasses import dataclass
+from pathlib import Path
+
+from courseapp.config import PROJECT_ROOT
+from courseapp.rewording.engine import CONSTRUCTIVE
+from courseapp.rewording.schema import Exercise
+from courseapp.rewording.services import feedback
+
+LABELLED = PROJECT_ROOT / "tests" / "data" / "rewording_labelled.jsonl"
+NEAR_MISSES = (
+    "{statement}",
+    "I know this is really hard for you, but {lowered}",
+    "I would say it gently and kindly: {statement}",
+    "{statement} I would make sure I said it in a calm voice.",
+)
+CAPITALISED = re.compile(r"\b[A-Z][a-z]+\b")
+
+
+@dataclass(frozen=True)
+class Pool:
+    constructive: tuple[str, ...]
+    needs_work: tuple[str, ...]
+
+
+def _key(text: str) -> str:
+    return re.sub(r"[^a-z]+", " ", text.lower()).strip()
+
+
+def _labelled(path: Path) -> list[dict]:
+    """The labelled examples, or none where the tests folder is not installed."""
+    if not path.exists():
+        return []
+    lines = path.read_text(encoding="utf-8").splitlines()
+    return [json.loads(line) for line in lines if line.strip()]
+
+
+def _names(rows: list[dict]) -> set[str]:
+    """Words only ever written with a capital: the people in the examples' own cases."""
+    text = " ".join(row["text"] for row in rows)
+    lowered = set(re.findall(r"\b[a-z]+\b", text))
+    return {word for word in CAPITALISED.findall(text) if word.lower() not in lowered} - {"I"}
+
+
+def pools(exercises: list[Exercise], path: Path = LABELLED) -> dict[str, Pool]:
+    rows = _labelled(path)
+    names = _names(rows)
+    result = {}
+    for exercise in exercises:
+        known = set(CAPITALISED.findall(exercise.case + " " + exercise.destructive))
+        written = [
+            row["text"]
+            for row in rows
+            if _key(row["prompt"]) == _key(exercise.destructive)
+            and not (set(CAPITALISED.findall(row["text"])) & names) - known
+        ]
+        statement = exercise.destructive.strip()
+        lowered = statement[0].lower() + statement[1:]
+        near = [t.format(statement=statement, lowered=lowered) for t in NEAR_MISSES]
+        texts = dict.fromkeys([*written, *exercise.model_answers, *near])
+        verdicts = {text: feedback(exercise, text).verdict for text in texts}
+        good = tuple(t for t, v in verdicts.items() if v == CONSTRUCTIVE)
+        result[exercise.id] = Pool(
+            good or tuple(exercise.model_answers),
+            tuple(t for t, v in verdicts.items() if v != CONSTRUCTIVE),
+        )
+    return result

@@ -1,0 +1,175 @@
+"""Fetching what the reports need, in a fixed number of queries whatever the number
+of learners: reporting code only reads and aggregates."""
+
+from __future__ import annotations
+
+from collections import defaultdict
+from dataclasses import dataclass, field
+from datetime import date, datetime, time, timedelta
+
+import sqlalchemy as sa
+
+from courseapp.accounts.models import JobRole, Role, User
+from courseapp.assessment.models import Answer, Certificate, Phase, TestAttempt
+from courseapp.content.models import Enrolment, ModuleProgress
+from courseapp.extensions import db
+from courseapp.organisations.models import Organisation, Team
+from courseapp.rewording.models import Response
+
+
+@dataclass(frozen=True)
+class Filters:
+    pathway_id: str
+    organisation_ids: frozenset[int] | None  # None: every organisation (an admin)
+    team_id: int | None = None
+    job_role: JobRole | None = None
+    cohort_id: int | None = None
+    enrolled_from: date | None = None
+    enrolled_to: date | None = None
+
+
+@dataclass
+class Learner:
+    id: int
+    name: str
+    email: str
+    organisation: str
+    organisation_id: int | None
+    team: str
+    job_role: str
+    enrolled_at: datetime
+    modules_started: int = 0
+    modules_completed: int = 0
+    pre: TestAttempt | None = None
+    post: TestAttempt | None = None
+    certified_at: datetime | None = None
+
+
+@dataclass
+class ReportData:
+    learners: dict[int, Learner]
+    module_completions: dict[str, int]
+    answers: dict[int, dict[str, object]] = field(default_factory=dict)  # attempt id -> item -> raw
+    marks: dict[int, dict[str, float]] = field(default_factory=dict)  # attempt id -> item -> 0..1
+    responses: list[Response] = field(default_factory=list)
+
+
+def _learner_ids(filters: Filters):
+    """A subquery of the ids of learners the filters select."""
+    query = (
+        sa.select(User.id)
+        .join(Enrolment, Enrolment.user_id == User.id)
+        .where(User.role == Role.LEARNER, Enrolment.pathway_id == filters.pathway_id)
+    )
+    if filters.organisation_ids is not None:
+        query = query.where(User.organisation_id.in_(filters.organisation_ids))
+    if filters.team_id:
+        query = query.where(User.team_id == filters.team_id)
+    if filters.job_role:
+        query = query.where(User.job_role == filters.job_role)
+    if filters.cohort_id:
+        query = query.where(Enrolment.cohort_id == filters.cohort_id)
+    if filters.enrolled_from:
+        query = query.where(
+            Enrolment.enrolled_at >= datetime.combine(filters.enrolled_from, time.min)
+        )
+    if filters.enrolled_to:
+        end = datetime.combine(filters.enrolled_to + timedelta(days=1), time.min)
+        query = query.where(Enrolment.enrolled_at < end)
+    return query
+
+
+def _chosen_attempts(ids, pathway_id: str):
+    """The attempts reports use: each learner's first submitted pre-test and best
+    submitted post-test (the earliest of equal bests)."""
+    order = sa.case((TestAttempt.phase == Phase.PRE, TestAttempt.number), else_=0)
+    ranked = (
+        sa.select(
+            TestAttempt.id,
+            sa.func.row_number()
+            .over(
+                partition_by=(TestAttempt.user_id, TestAttempt.phase),
+                order_by=(order, TestAttempt.score.desc(), TestAttempt.number),
+            )
+            .label("rank"),
+        )
+        .where(
+            TestAttempt.user_id.in_(ids),
+            TestAttempt.pathway_id == pathway_id,
+            TestAttempt.submitted_at.is_not(None),
+        )
+        .subquery()
+    )
+    return sa.select(ranked.c.id).where(ranked.c.rank == 1)
+
+
+def load(filters: Filters) -> ReportData:
+    ids = _learner_ids(filters).scalar_subquery()
+    people = db.session.execute(
+        sa.select(User.id, User.name, User.email, User.organisation_id, User.job_role,
+                  Organisation.name, Team.name, sa.func.min(Enrolment.enrolled_at))
+        .join(Enrolment, Enrolment.user_id == User.id)
+        .outerjoin(Organisation, Organisation.id == User.organisation_id)
+        .outerjoin(Team, Team.id == User.team_id)
+        .where(User.id.in_(ids), Enrolment.pathway_id == filters.pathway_id)
+        .group_by(User.id, User.name, User.email, User.organisation_id, User.job_role,
+                  Organisation.name, Team.name)
+        .order_by(User.name, User.id)
+    )  # fmt: skip
+    learners = {
+        row[0]: Learner(row[0], row[1], row[2], row[5] or "", row[3], row[6] or "",
+                        row[4].value if row[4] else "", row[7])
+        for row in people
+    }  # fmt: skip
+
+    progress = db.session.execute(
+        sa.select(ModuleProgress.user_id, sa.func.count(),
+                  sa.func.count(ModuleProgress.completed_at))
+        .where(ModuleProgress.user_id.in_(ids))
+        .group_by(ModuleProgress.user_id)
+    )  # fmt: skip
+    for user_id, started, completed in progress:
+        if user_id in learners:
+            learners[user_id].modules_started = started
+            learners[user_id].modules_completed = completed
+
+    funnel = dict(
+        db.session.execute(
+            sa.select(ModuleProgress.module_id, sa.func.count(ModuleProgress.completed_at))
+            .where(ModuleProgress.user_id.in_(ids))
+            .group_by(ModuleProgress.module_id)
+        ).all()
+    )
+
+    chosen = _chosen_attempts(ids, filters.pathway_id)
+    attempts = db.session.scalars(sa.select(TestAttempt).where(TestAttempt.id.in_(chosen)))
+    for attempt in attempts:
+        learner = learners.get(attempt.user_id)
+        if learner is not None:
+            setattr(learner, attempt.phase.value, attempt)
+
+    for user_id, issued_at in db.session.execute(
+        sa.select(Certificate.user_id, Certificate.issued_at).where(
+            Certificate.user_id.in_(ids), Certificate.pathway_id == filters.pathway_id
+        )
+    ):
+        if user_id in learners:
+            learners[user_id].certified_at = issued_at
+
+    answers: dict[int, dict[str, object]] = defaultdict(dict)
+    marks: dict[int, dict[str, float]] = defaultdict(dict)
+    for attempt_id, item_id, response, score in db.session.execute(
+        sa.select(Answer.attempt_id, Answer.item_id, Answer.response, Answer.score).where(
+            Answer.attempt_id.in_(chosen)
+        )
+    ):
+        answers[attempt_id][item_id] = response
+        if score is not None:
+            marks[attempt_id][item_id] = score
+
+    responses = list(
+        db.session.scalars(
+            sa.select(Response).where(Response.user_id.in_(ids)).order_by(Response.version)
+        )
+    )
+    return ReportData(learners, funnel, dict(answers), dict(marks), responses)

@@ -1,0 +1,60 @@
+"""CSV exports: UTF-8 with BOM, numbers as numbers, 0 never blank, missing as empty,
+and cells that could start a formula neutralised (see statistics.csv_cell)."""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+
+from courseapp.assessment import attempts
+from courseapp.assessment.models import Phase
+from courseapp.assessment.schema import TAGS
+from courseapp.content.course import Pathway
+from courseapp.reports import services
+from courseapp.reports.data import ReportData
+from courseapp.reports.statistics import csv_bytes
+
+
+def percent(value: float | None) -> float | None:
+    return None if value is None else round(value * 100, 1)
+
+
+def learners_csv(data: ReportData, pathway: Pathway) -> bytes:
+    test = attempts.test_for(pathway, Phase.PRE)
+    tags = [t for t in TAGS if test and any(i.tag == t for i in test.items)]
+    header = ["name", "email", "organisation", "team", "job role", "pathway", "status",
+              "enrolled", "completed", "modules completed", "pre-test %", "post-test %",
+              "gain (points)"]  # fmt: skip
+    header += [f"{tag} pre %" for tag in tags] + [f"{tag} post %" for tag in tags]
+    rows = []
+    for row in services.learner_rows(data, pathway, test):
+        person = row.learner
+        rows.append(
+            [person.name, person.email, person.organisation, person.team, person.job_role,
+             pathway.id, row.status, person.enrolled_at.date().isoformat(),
+             person.certified_at.date().isoformat() if person.certified_at else None,
+             person.modules_completed, percent(row.pre), percent(row.post), percent(row.gain)]
+            + [percent(row.pre_tags.get(t)) for t in tags]
+            + [percent(row.post_tags.get(t)) for t in tags]
+        )  # fmt: skip
+    return csv_bytes(header, rows)
+
+
+def items_csv(data: ReportData, pathway: Pathway) -> bytes:
+    test = attempts.test_for(pathway, Phase.PRE)
+    board = services.dashboard(data, pathway, test)
+    header = ["item", "tag", "question", "pre n", "pre facility %", "post n", "post facility %",
+              "post discrimination", "flags"]  # fmt: skip
+    rows = [
+        [item.item_id, item.tag, item.stem, item.pre.n, percent(item.pre.facility), item.post.n,
+         percent(item.post.facility),
+         None if item.post.discrimination is None else round(item.post.discrimination, 2),
+         " ".join(flag.value for flag in item.flags)]
+        for item in board.items
+    ]  # fmt: skip
+    return csv_bytes(header, rows)
+
+
+EXPORTS: dict[str, Callable[[ReportData, Pathway], bytes]] = {
+    "learners": learners_csv,
+    "items": items_csv,
+}

@@ -1,0 +1,128 @@
+from __future__ import annotations
+
+import sqlalchemy as sa
+from flask import Blueprint, Response, abort, render_template, request
+from flask_login import current_user
+
+from courseapp.access import coordinator_required
+from courseapp.accounts.models import JobRole, User
+from courseapp.assessment import attempts
+from courseapp.assessment.schema import TAG_LABELS
+from courseapp.audit.services import record
+from courseapp.cohorts.models import Cohort
+from courseapp.content.services import course
+from courseapp.extensions import db
+from courseapp.forms import options
+from courseapp.organisations.services import organisations_in_scope
+from courseapp.reports import data as report_data
+from courseapp.reports import exports, services
+from courseapp.reports.forms import ReportFilterForm
+from courseapp.reports.statistics import MIN_GROUP
+
+bp = Blueprint("reports", __name__, url_prefix="/reports")
+PAGE_SIZE = 50
+
+
+def _filters() -> tuple[ReportFilterForm, report_data.Filters]:
+    """The filter form from the query string, and the filters it allows for this user."""
+    form = ReportFilterForm(request.args)
+    orgs = organisations_in_scope(current_user)
+    cohorts = db.session.scalars(
+        sa.select(Cohort)
+        .where(Cohort.organisation_id.in_([o.id for o in orgs]))
+        .order_by(Cohort.name)
+    )
+    form.pathway.choices = options("", ((p.id, p.title) for p in course().pathways.values()))[1:]
+    form.organisation.choices = options("All your organisations", ((o.id, o.name) for o in orgs))
+    form.team.choices = options(
+        "All teams", ((t.id, f"{t.name} ({o.name})") for o in orgs for t in o.teams)
+    )
+    form.job_role.choices = options("All job roles", ((r.name, r.value) for r in JobRole))
+    form.cohort.choices = options("All cohorts", ((c.id, c.name) for c in cohorts))
+    form.validate()
+
+    def valid(field):
+        return field.data if field.data and not field.errors else None
+
+    pathway_id = valid(form.pathway) or next(iter(course().pathways))
+    form.pathway.data = pathway_id
+    scope = {o.id for o in orgs}
+    chosen_org = valid(form.organisation)
+    org_ids = frozenset({int(chosen_org)} if chosen_org else scope)
+    if current_user.is_admin and not chosen_org:
+        org_ids = None
+    return form, report_data.Filters(
+        pathway_id=pathway_id,
+        organisation_ids=org_ids,
+        team_id=int(valid(form.team)) if valid(form.team) else None,
+        job_role=JobRole[valid(form.job_role)] if valid(form.job_role) else None,
+        cohort_id=int(valid(form.cohort)) if valid(form.cohort) else None,
+        enrolled_from=valid(form.enrolled_from),
+        enrolled_to=valid(form.enrolled_to),
+    )
+
+
+@bp.get("/")
+@coordinator_required
+def dashboard():
+    form, filters = _filters()
+    pathway = course().pathways[filters.pathway_id]
+    test = attempts.test_for(pathway, attempts.Phase.PRE)
+    loaded = report_data.load(filters)
+    return render_template(
+        "reports/dashboard.html",
+        form=form,
+        pathway=pathway,
+        board=services.dashboard(loaded, pathway, test),
+        comparison=services.compare_organisations(loaded) if current_user.is_admin else None,
+        tag_labels=TAG_LABELS,
+        min_group=MIN_GROUP,
+        query=request.query_string.decode(),
+    )
+
+
+@bp.get("/learners")
+@coordinator_required
+def learners():
+    form, filters = _filters()
+    pathway = course().pathways[filters.pathway_id]
+    rows = services.learner_rows(report_data.load(filters), pathway)
+    sort = request.args.get("sort", "name")
+    rows = services.sort_rows(rows, sort)
+    page = max(request.args.get("page", 1, type=int), 1)
+    shown = rows[(page - 1) * PAGE_SIZE : page * PAGE_SIZE]
+    return render_template(
+        "reports/learners.html", form=form, pathway=pathway, rows=shown, total=len(rows),
+        page=page, pages=max(1, -(-len(rows) // PAGE_SIZE)), sort=sort,
+    )  # fmt: skip
+
+
+@bp.get("/learners/<int:user_id>")
+@coordinator_required
+def learner(user_id: int):
+    person = db.session.get(User, user_id)
+    if person is None or not current_user.can_manage(person.organisation_id):
+        abort(404)
+    record(current_user, "view-learner", f"user {person.id}")
+    db.session.commit()
+    return render_template(
+        "reports/learner.html", detail=services.learner_detail(person), person=person,
+        tag_labels=TAG_LABELS,
+    )  # fmt: skip
+
+
+@bp.get("/export/<kind>.csv")
+@coordinator_required
+def export(kind: str):
+    if kind not in exports.EXPORTS:
+        abort(404)
+    _form, filters = _filters()
+    pathway = course().pathways[filters.pathway_id]
+    body = exports.EXPORTS[kind](report_data.load(filters), pathway)
+    record(current_user, f"export-{kind}", f"pathway {pathway.id}")
+    db.session.commit()
+    filename = f"{kind}-{pathway.id}.csv"
+    return Response(body, mimetype="text/csv", headers={
+        "Content-Disposition": f'attachment; filename="{filename}"',
+        "Cache-Control": "no-store",
+    })  # fmt: skip

@@ -1,0 +1,281 @@
+"""The coordinator dashboard's figures, computed from report data. Reads only."""
+
+from __future__ import annotations
+
+from collections import Counter
+from dataclasses import dataclass
+
+import sqlalchemy as sa
+
+from courseapp.accounts.models import User
+from courseapp.assessment import attempts
+from courseapp.assessment.bank import Test
+from courseapp.assessment.journey import certificate_for
+from courseapp.assessment.models import Phase
+from courseapp.assessment.schema import TAGS
+from courseapp.content.course import Pathway
+from courseapp.content.services import enrolled_pathways, progress_by_module
+from courseapp.extensions import db
+from courseapp.reports import statistics as stats
+from courseapp.reports.data import Learner, ReportData
+from courseapp.rewording.models import Response
+
+
+@dataclass(frozen=True)
+class Completion:
+    enrolled: int
+    not_started: int
+    in_progress: int
+    completed: int
+    rate: float | None
+    median_days: float | None
+
+
+@dataclass(frozen=True)
+class ItemRow:
+    item_id: str
+    tag: str
+    stem: str
+    pre: stats.ItemStats
+    post: stats.ItemStats
+    flags: tuple[stats.ItemFlag, ...]
+
+
+@dataclass(frozen=True)
+class RatingRow:
+    rating_id: str
+    statement: str
+    scale: str
+    blaming: bool
+    summary: stats.RatingSummary
+
+
+@dataclass(frozen=True)
+class Rewording:
+    learners_attempted: int
+    exercises_attempted: int
+    final_constructive: int
+    final_total: int
+    top_flags: list[tuple[str, int]]
+
+
+@dataclass(frozen=True)
+class Dashboard:
+    completion: Completion
+    funnel: list[tuple[str, int]]
+    overall: stats.PairedSummary
+    excluded_missing_pre: int
+    excluded_missing_post: int
+    by_tag: dict[str, stats.PairedSummary]
+    items: list[ItemRow]
+    ratings: list[RatingRow]
+    rewording: Rewording
+
+
+def status(learner: Learner, modules: int) -> str:
+    if learner.certified_at is not None:
+        return "completed"
+    if learner.modules_started or learner.pre is not None:
+        return "in progress"
+    return "not started"
+
+
+def _completion(learners: list[Learner], modules: int) -> Completion:
+    statuses = Counter(status(learner, modules) for learner in learners)
+    days = [
+        (learner.certified_at - learner.enrolled_at).total_seconds() / 86400
+        for learner in learners
+        if learner.certified_at is not None
+    ]
+    n = len(learners)
+    return Completion(
+        enrolled=n,
+        not_started=statuses["not started"],
+        in_progress=statuses["in progress"],
+        completed=statuses["completed"],
+        rate=statuses["completed"] / n if n else None,
+        median_days=stats.median(days),
+    )
+
+
+def tag_scores(test: Test, marks: dict[str, float]) -> dict[str, float]:
+    """A learner's score per tag on one attempt (unanswered items count 0)."""
+    totals: Counter = Counter()
+    counts: Counter = Counter(item.tag for item in test.items)
+    for item in test.items:
+        totals[item.tag] += marks.get(item.id, 0.0)
+    return {tag: totals[tag] / counts[tag] for tag in counts}
+
+
+def dashboard(data: ReportData, pathway: Pathway, test: Test | None) -> Dashboard:
+    learners = list(data.learners.values())
+    completion = _completion(learners, len(pathway.modules))
+    funnel = [
+        (module.title, data.module_completions.get(module.id, 0)) for module in pathway.modules
+    ]
+
+    pairing = stats.pair_scores(
+        {person.id: person.pre.score if person.pre else None for person in learners},
+        {person.id: person.post.score if person.post else None for person in learners},
+    )  # fmt: skip
+    overall = stats.paired_summary(pairing.pairs.values())
+
+    by_tag: dict[str, stats.PairedSummary] = {}
+    items: list[ItemRow] = []
+    ratings: list[RatingRow] = []
+    if test is not None:
+        paired = [data.learners[i] for i in pairing.pairs]
+        per_learner = []
+        for learner in paired:
+            pre = tag_scores(test, data.marks.get(learner.pre.id, {}))
+            post = tag_scores(test, data.marks.get(learner.post.id, {}))
+            per_learner.append({tag: (pre[tag], post[tag]) for tag in pre})
+        by_tag = stats.paired_summary_by_tag(per_learner, [t for t in TAGS if any(
+            item.tag == t for item in test.items)])  # fmt: skip
+
+        item_ids = [item.id for item in test.items]
+        analysis = {}
+        for phase in Phase:
+            records = [
+                stats.LearnerItems(getattr(person, phase.value).score or 0.0,
+                                   data.marks.get(getattr(person, phase.value).id, {}))
+                for person in learners if getattr(person, phase.value) is not None
+            ]  # fmt: skip
+            analysis[phase] = stats.item_analysis(records, item_ids)
+        flags = stats.item_flags(analysis[Phase.PRE], analysis[Phase.POST])
+        items = [
+            ItemRow(item.id, item.tag, item.stem, analysis[Phase.PRE][item.id],
+                    analysis[Phase.POST][item.id], flags.get(item.id, ()))
+            for item in test.items
+        ]  # fmt: skip
+
+        for rating in test.ratings:
+            pairs = []
+            for learner in learners:
+                pre = data.answers.get(learner.pre.id, {}).get(rating.id) if learner.pre else None
+                post = (
+                    data.answers.get(learner.post.id, {}).get(rating.id) if learner.post else None
+                )
+                if pre is not None or post is not None:
+                    pairs.append((pre, post))
+            ratings.append(RatingRow(rating.id, rating.statement, rating.scale, rating.blaming,
+                                     stats.rating_summary(pairs)))  # fmt: skip
+
+    return Dashboard(
+        completion, funnel, overall, pairing.missing_pre, pairing.missing_post, by_tag, items,
+        ratings, _rewording(data),
+    )  # fmt: skip
+
+
+def _rewording(data: ReportData) -> Rewording:
+    final = {}
+    for response in data.responses:  # in version order: the last one kept is the final one
+        final[(response.user_id, response.exercise_id)] = response
+    flags = Counter(flag for response in data.responses for flag in response.flags)
+    return Rewording(
+        learners_attempted=len({user for user, _ in final}),
+        exercises_attempted=len({exercise for _, exercise in final}),
+        final_constructive=sum(r.verdict == "constructive" for r in final.values()),
+        final_total=len(final),
+        top_flags=flags.most_common(5),
+    )
+
+
+@dataclass(frozen=True)
+class OrganisationRow:
+    name: str
+    enrolled: int
+    completion_rate: float | str | None
+    mean_pre: float | str | None
+    mean_post: float | str | None
+
+
+def compare_organisations(data: ReportData) -> list[OrganisationRow]:
+    """Figures per organisation for administrators; groups under MIN_GROUP are suppressed."""
+    groups: dict[str, list[Learner]] = {}
+    for learner in data.learners.values():
+        groups.setdefault(learner.organisation or "No organisation", []).append(learner)
+    rows = []
+    for name, members in sorted(groups.items()):
+        n = len(members)
+        paired = [(m.pre.score, m.post.score) for m in members if m.pre and m.post]
+        done = sum(m.certified_at is not None for m in members)
+        rows.append(OrganisationRow(
+            name, n,
+            stats.suppress_small_group(done / n, n),
+            stats.suppress_small_group(stats.mean([p for p, _ in paired]), len(paired)),
+            stats.suppress_small_group(stats.mean([q for _, q in paired]), len(paired)),
+        ))  # fmt: skip
+    return rows
+
+
+@dataclass(frozen=True)
+class LearnerRow:
+    learner: Learner
+    status: str
+    pre: float | None
+    post: float | None
+    gain: float | None
+    pre_tags: dict[str, float]
+    post_tags: dict[str, float]
+
+
+def learner_rows(data: ReportData, pathway: Pathway, test: Test | None = None) -> list[LearnerRow]:
+    rows = []
+    for learner in data.learners.values():
+        pre = learner.pre.score if learner.pre else None
+        post = learner.post.score if learner.post else None
+        pre_tags = (
+            tag_scores(test, data.marks.get(learner.pre.id, {})) if test and learner.pre else {}
+        )
+        post_tags = (
+            tag_scores(test, data.marks.get(learner.post.id, {})) if test and learner.post else {}
+        )
+        rows.append(LearnerRow(
+            learner, status(learner, len(pathway.modules)), pre, post,
+            post - pre if pre is not None and post is not None else None, pre_tags, post_tags,
+        ))  # fmt: skip
+    return rows
+
+
+SORTS = {
+    "name": lambda row: (row.learner.name.lower(), row.learner.id),
+    "status": lambda row: (row.status, row.learner.name.lower()),
+    "pre": lambda row: (row.pre is None, row.pre or 0.0),
+    "post": lambda row: (row.post is None, -(row.post or 0.0)),
+    "gain": lambda row: (row.gain is None, -(row.gain or 0.0)),
+    "enrolled": lambda row: row.learner.enrolled_at,
+}
+
+
+def sort_rows(rows: list[LearnerRow], sort: str) -> list[LearnerRow]:
+    return sorted(rows, key=SORTS.get(sort, SORTS["name"]))
+
+
+@dataclass(frozen=True)
+class LearnerDetail:
+    pathways: list[tuple[Pathway, dict, list, dict, dict, object]]
+    responses: list
+
+
+def learner_detail(person: User) -> LearnerDetail:
+    """Everything about one learner a coordinator may read, per pathway."""
+    progress = progress_by_module(person)
+    rows = []
+    for pathway in enrolled_pathways(person):
+        test = attempts.test_for(pathway, Phase.PRE)
+        taken = [a for phase in Phase for a in attempts.attempts(person, pathway, phase)]
+        pre, best = attempts.reporting_attempts(person, pathway)
+        pre_tags = tag_scores(test, attempts.item_marks(pre)) if test and pre else {}
+        post_tags = tag_scores(test, attempts.item_marks(best)) if test and best else {}
+        rows.append(
+            (pathway, progress, taken, pre_tags, post_tags, certificate_for(person, pathway))
+        )
+    responses = list(
+        db.session.scalars(
+            sa.select(Response)
+            .where(Response.user_id == person.id)
+            .order_by(Response.exercise_id, Response.version)
+        )
+    )
+    return LearnerDetail(rows, responses)

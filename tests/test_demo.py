@@ -1,0 +1,101 @@
+"""`flask --app courseapp seed-demo`: a demonstration at every stage that the reports can read."""
+
+from __future__ import annotations
+
+import re
+
+import pytest
+import sqlalchemy as sa
+
+from courseapp.accounts.models import Role, User
+from courseapp.accounts.passwords import verify_password
+from courseapp.assessment import attempts
+from courseapp.assessment.models import Certificate, Phase, TestAttempt
+from courseapp.content.models import Enrolment, ModuleProgress
+from courseapp.content.services import course
+from courseapp.demo.journeys import Stage
+from courseapp.demo.services import stage_list
+from courseapp.extensions import db
+from courseapp.reports import data, services
+
+
+def _count(query) -> int:
+    return db.session.scalar(sa.select(sa.func.count()).select_from(query.subquery()))
+
+
+def test_seed_demo_fills_every_stage_and_the_reports_load(app):
+    runner = app.test_cli_runner()
+    result = runner.invoke(args=["seed-demo", "--learners", "40"])
+    assert result.exit_code == 0, result.output
+    assert "40 learners" in result.output
+
+    learners = sa.select(User.id).where(User.role == Role.LEARNER)
+    assert _count(learners) == 40
+    submitted = sa.select(TestAttempt.id).where(TestAttempt.submitted_at.is_not(None))
+    assert _count(submitted.where(TestAttempt.phase == Phase.PRE)) > 0
+    assert _count(submitted.where(TestAttempt.phase == Phase.POST)) > 0
+    assert _count(sa.select(Certificate.id)) == 10  # a quarter of 40
+    not_started = learners.where(
+        ~User.id.in_(sa.select(TestAttempt.user_id)),
+        ~User.id.in_(sa.select(ModuleProgress.user_id)),
+    )
+    assert _count(not_started) == 6
+    failed_only = learners.where(
+        User.id.in_(submitted.with_only_columns(TestAttempt.user_id).where(
+            TestAttempt.phase == Phase.POST)),
+        ~User.id.in_(sa.select(Certificate.user_id)),
+    )  # fmt: skip
+    assert _count(failed_only) == 4
+    assert _count(sa.select(Enrolment.id).where(Enrolment.cohort_id.is_(None))) == 0
+
+    pathway = course().pathways["core"]
+    test = attempts.test_for(pathway, Phase.PRE)
+    filters = data.Filters(pathway_id="core", organisation_ids=None)
+    board = services.dashboard(data.load(filters), pathway, test)
+    assert board.completion.enrolled > 0
+    assert board.completion.not_started > 0
+    assert board.completion.completed > 0
+    assert board.overall.n > 0
+    assert board.overall.post_mean > board.overall.pre_mean
+    assert board.ratings and board.by_tag
+
+
+def test_staff_share_one_random_password_and_learners_have_none(app):
+    result = app.test_cli_runner().invoke(args=["seed-demo", "--learners", "5"])
+    assert result.exit_code == 0, result.output
+    password = re.search(r"only this once:\s+(\S+)", result.output).group(1)
+    staff = db.session.scalars(sa.select(User).where(User.role != Role.LEARNER)).all()
+    assert {user.role for user in staff} == {Role.ADMIN, Role.COORDINATOR}
+    assert all(verify_password(user.password_hash, password) for user in staff)
+    assert all(user.email in result.output for user in staff)
+    assert db.session.scalar(
+        sa.select(sa.func.count(User.id)).where(User.password_hash.is_not(None))
+    ) == len(staff)  # fmt: skip
+
+
+def test_refuses_a_database_with_learners_unless_forced(app):
+    runner = app.test_cli_runner()
+    assert runner.invoke(args=["seed-demo", "--learners", "5"]).exit_code == 0
+    db.session.rollback()
+
+    refused = runner.invoke(args=["seed-demo", "--learners", "5"])
+    assert refused.exit_code != 0
+    assert "already has learners" in refused.output
+    assert (
+        db.session.scalar(sa.select(sa.func.count(User.id)).where(User.role == Role.LEARNER)) == 5
+    )
+
+    forced = runner.invoke(args=["seed-demo", "--learners", "5", "--force"])
+    assert forced.exit_code == 0, forced.output
+    assert (
+        db.session.scalar(sa.select(sa.func.count(User.id)).where(User.role == Role.LEARNER)) == 10
+    )
+
+
+@pytest.mark.parametrize("n", [1, 7, 40, 300])
+def test_stage_shares_add_up(n):
+    stages = stage_list(n)
+    assert len(stages) == n
+    if n == 300:
+        assert stages.count(Stage.CERTIFIED) == 75
+        assert stages.count(Stage.NOT_STARTED) == 45

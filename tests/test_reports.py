@@ -1,0 +1,300 @@
+"""Coordinator reports: every figure from known fixtures, scoping, CSV rules, audit, and a
+fixed number of queries whatever the number of learners."""
+
+from __future__ import annotations
+
+import csv
+import io
+from datetime import datetime, timedelta
+
+import pytest
+import sqlalchemy as sa
+
+from courseapp.accounts.models import JobRole, Role, User
+from courseapp.assessment.models import Answer, Certificate, Phase, TestAttempt
+from courseapp.audit.models import AuditEvent
+from courseapp.content.models import Enrolment, ModuleProgress
+from courseapp.content.services import course
+from courseapp.extensions import db
+from courseapp.reports import data as report_data
+from courseapp.reports import services
+from tests.conftest import login
+
+NOW = datetime(2026, 11, 1, 9, 0)
+
+
+@pytest.fixture(autouse=True)
+def _app_context(app):
+    """Every test here works inside the test app (for the course and the database)."""
+
+
+def core():
+    return course().pathways["core"]
+
+
+def core_test():
+    return course().bank.tests["core-test"]
+
+
+def add_learner(org, name, *, pre=None, post=None, modules=0, certified_days=None, team=None,
+                item_scores=None):  # fmt: skip
+    """A learner on the core pathway with the given first pre-test and best post-test
+    scores (0..1), module completions and certificate, written straight to the tables."""
+    user = User(name=name, email=f"{name.lower().replace(' ', '.')}@example.org",
+                role=Role.LEARNER, job_role=JobRole.SOCIAL_WORKER, organisation=org,
+                team=team)  # fmt: skip
+    db.session.add(user)
+    db.session.flush()
+    db.session.add(Enrolment(user_id=user.id, pathway_id="core", enrolled_at=NOW))
+    for module in core().modules[:modules]:
+        db.session.add(ModuleProgress(user_id=user.id, module_id=module.id, completed_at=NOW))
+    for phase, score in ((Phase.PRE, pre), (Phase.POST, post)):
+        if score is None:
+            continue
+        attempt = TestAttempt(user_id=user.id, pathway_id="core", test_id="core-test", phase=phase,
+                              number=1, item_order=[], option_orders={}, submitted_at=NOW,
+                              score=score)  # fmt: skip
+        db.session.add(attempt)
+        db.session.flush()
+        items = core_test().items
+        scores = (item_scores or {}).get(phase) or {i.id: score for i in items}
+        db.session.add_all(
+            Answer(attempt_id=attempt.id, item_id=item_id, response="a", score=value)
+            for item_id, value in scores.items()
+        )
+    if certified_days is not None:
+        db.session.add(Certificate(user_id=user.id, pathway_id="core",
+                                   issued_at=NOW + timedelta(days=certified_days)))  # fmt: skip
+    db.session.commit()
+    return user
+
+
+def load(org_ids=None, **filters):
+    return report_data.load(
+        report_data.Filters(pathway_id="core", organisation_ids=org_ids, **filters)
+    )
+
+
+@pytest.fixture
+def cohort_of_five(make_org):
+    org = make_org(name="Northshire", teams=("Duty", "Family support"))
+    people = [
+        add_learner(org, "Ann One", pre=0.5, post=0.75, modules=11, certified_days=10),
+        add_learner(org, "Ben Two", pre=1.0, post=1.0, modules=11, certified_days=20),
+        add_learner(org, "Cat Three", pre=0.6, post=0.4, modules=11),
+        add_learner(org, "Dan Four", pre=0.2, modules=3, team=org.teams[0]),
+        add_learner(org, "Eve Five"),
+    ]
+    return org, people
+
+
+def test_completion_and_funnel(cohort_of_five):
+    board = services.dashboard(load(), core(), core_test())
+    c = board.completion
+    assert (c.enrolled, c.not_started, c.in_progress, c.completed) == (5, 1, 2, 2)
+    assert c.rate == pytest.approx(0.4)
+    assert c.median_days == pytest.approx(15)
+    assert board.funnel[0] == (core().modules[0].title, 4)
+    assert board.funnel[-1] == (core().modules[-1].title, 3)
+
+
+def test_paired_gains_and_exclusions(cohort_of_five):
+    board = services.dashboard(load(), core(), core_test())
+    o = board.overall
+    assert o.n == 3
+    assert board.excluded_missing_post == 1 and board.excluded_missing_pre == 0
+    assert o.pre_mean == pytest.approx((0.5 + 1.0 + 0.6) / 3)
+    assert o.post_mean == pytest.approx((0.75 + 1.0 + 0.4) / 3)
+    assert o.mean_gain == pytest.approx((0.25 + 0.0 - 0.2) / 3)
+    # Normalised gain: Ann 0.25/0.5 = 0.5; Cat -0.2/0.4 = -0.5; Ben (pre 100%) undefined.
+    assert o.mean_normalised_gain == pytest.approx(0.0)
+    assert o.n_gain_undefined == 1
+    assert o.n_improved == 1 and o.share_improved == pytest.approx(1 / 3)
+
+
+def test_per_tag_gains(make_org):
+    org = make_org()
+    items = core_test().items
+    weak = {i.id for i in items if i.tag == "component-5"}
+    pre = {i.id: 0.0 for i in items}
+    post = {i.id: (0.0 if i.id in weak else 1.0) for i in items}
+    add_learner(org, "Fay Six", pre=0.0, post=1 - len(weak) / len(items),
+                item_scores={Phase.PRE: pre, Phase.POST: post})  # fmt: skip
+    board = services.dashboard(load(), core(), core_test())
+    assert board.by_tag["component-5"].post_mean == 0.0
+    assert board.by_tag["principle-1"].post_mean == 1.0
+    assert board.by_tag["principle-1"].n == 1
+
+
+def test_item_facility_discrimination_and_flags(make_org):
+    org = make_org()
+    items = core_test().items
+    first, second = items[0].id, items[1].id
+    # Four learners: the item `second` is right only for the weakest at post-test.
+    for n, total in enumerate((0.9, 0.7, 0.5, 0.2)):
+        post_scores = {i.id: 1.0 for i in items} | {second: 1.0 if n == 3 else 0.0}
+        pre_scores = {i.id: 0.0 for i in items} | {first: 1.0, second: 1.0}
+        add_learner(org, f"Learner {n}", pre=0.3, post=total,
+                    item_scores={Phase.PRE: pre_scores, Phase.POST: post_scores})  # fmt: skip
+    board = services.dashboard(load(), core(), core_test())
+    rows = {row.item_id: row for row in board.items}
+    assert rows[first].pre.facility == 1.0 and "easy-at-pre" in rows[first].flags
+    assert rows[second].post.facility == 0.25
+    assert rows[second].post.discrimination == pytest.approx(-1.0)
+    assert {"worse-after", "negative-discrimination"} <= set(rows[second].flags)
+
+
+def test_self_ratings_shift(make_org):
+    org = make_org()
+    rating = core_test().ratings[0]
+    user = add_learner(org, "Gil Seven", pre=0.5, post=0.8)
+    for attempt, value in zip(db.session.scalars(sa.select(TestAttempt).where(
+            TestAttempt.user_id == user.id).order_by(TestAttempt.phase.desc())), (2, 4),
+            strict=True):  # fmt: skip
+        db.session.add(Answer(attempt_id=attempt.id, item_id=rating.id, response=value))
+    db.session.commit()
+    board = services.dashboard(load(), core(), core_test())
+    row = next(r for r in board.ratings if r.rating_id == rating.id)
+    assert row.summary.n_paired == 1
+    assert row.summary.mean_change == 2.0
+    assert sum(row.summary.pre_counts.values()) == 1
+
+
+def test_organisations_compared_with_small_groups_suppressed(make_org):
+    big, small = make_org(name="Big"), make_org(name="Small")
+    for n in range(5):
+        add_learner(big, f"Big {n}", pre=0.4, post=0.8, certified_days=3)
+    for n in range(4):
+        add_learner(small, f"Small {n}", pre=0.4, post=0.8)
+    rows = {row.name: row for row in services.compare_organisations(load())}
+    assert rows["Big"].completion_rate == 1.0 and rows["Big"].mean_post == pytest.approx(0.8)
+    assert rows["Small"].completion_rate == "suppressed"
+    assert rows["Small"].mean_pre == "suppressed"
+
+
+def test_filters_by_team(cohort_of_five):
+    org, _ = cohort_of_five
+    (only,) = load(team_id=org.teams[0].id).learners.values()
+    assert only.name == "Dan Four"
+    assert len(load(job_role=JobRole.TEACHER).learners) == 0
+
+
+def test_coordinator_sees_only_their_organisations(client, make_org, make_user):
+    x, y = make_org(name="Org X"), make_org(name="Org Y")
+    add_learner(x, "Xena Ex", pre=0.5, post=0.9)
+    other = add_learner(y, "Yann Why", pre=0.5, post=0.9)
+    login(client, make_user(role=Role.COORDINATOR, organisation=x, covers=(x,)))
+    page = client.get("/reports/learners").get_data(as_text=True)
+    assert "Xena Ex" in page and "Yann Why" not in page
+    assert client.get(f"/reports/learners/{other.id}").status_code == 404
+    assert client.get(f"/reports/?organisation={y.id}").status_code == 200
+    assert "Yann Why" not in client.get(f"/reports/learners?organisation={y.id}").get_data(
+        as_text=True
+    )
+    exported = client.get("/reports/export/learners.csv").get_data(as_text=True)
+    assert "Xena Ex" in exported and "Yann Why" not in exported
+
+
+def test_learners_csv_format(client, make_org, make_user):
+    org = make_org(name="Csv Org")
+    add_learner(org, "=HYPERLINK(evil)", pre=0.0, post=0.5)
+    add_learner(org, "Zero Person", pre=0.0)
+    admin = make_user(role=Role.ADMIN)
+    login(client, admin)
+    response = client.get("/reports/export/learners.csv")
+    assert response.mimetype == "text/csv"
+    raw = response.data
+    assert raw.startswith(b"\xef\xbb\xbf") and b"\r\n" in raw
+    rows = list(csv.reader(io.StringIO(raw.decode("utf-8-sig"))))
+    header, body = rows[0], {row[0]: row for row in rows[1:]}
+    assert "'=HYPERLINK(evil)" in body
+    evil, zero = body["'=HYPERLINK(evil)"], body["Zero Person"]
+    pre, post, gain = (
+        header.index("pre-test %"),
+        header.index("post-test %"),
+        header.index("gain (points)"),
+    )
+    assert evil[pre] == "0.0" and evil[post] == "50.0" and evil[gain] == "50.0"
+    assert zero[pre] == "0.0" and zero[post] == "" and zero[gain] == ""
+    events = db.session.scalars(sa.select(AuditEvent.action)).all()
+    assert "export-learners" in events
+
+
+def test_item_csv_and_learner_view_are_audited(client, make_org, make_user):
+    org = make_org()
+    person = add_learner(org, "Audit Me", pre=0.4, post=0.7)
+    admin = make_user(role=Role.ADMIN)
+    login(client, admin)
+    items = client.get("/reports/export/items.csv")
+    assert items.data.startswith(b"\xef\xbb\xbfitem,tag,question")
+    assert client.get(f"/reports/learners/{person.id}").status_code == 200
+    actions = set(db.session.scalars(sa.select(AuditEvent.action)))
+    assert {"export-items", "view-learner"} <= actions
+    log = client.get("/audit").get_data(as_text=True)
+    assert "view-learner" in log and f"user {person.id}" in log
+
+
+def test_only_admins_read_the_audit_log(client, make_user, make_org):
+    org = make_org()
+    login(client, make_user(role=Role.COORDINATOR, organisation=org, covers=(org,)))
+    assert client.get("/audit").status_code == 403
+
+
+def test_dashboard_page_shows_every_section(client, cohort_of_five, make_user):
+    login(client, make_user(role=Role.ADMIN))
+    page = client.get("/reports/").get_data(as_text=True)
+    headings = ["Who has started and finished", "Did they learn?", "Which questions are working",
+                "Rewording exercises", "Organisations compared"]  # fmt: skip
+    for heading in headings:
+        assert heading in page
+    assert "n = 3" in page and "<svg" in page
+
+
+def bulk_learners(org, count):
+    """Many learners with pre and post attempts and answers, inserted in bulk."""
+    items = [item.id for item in core_test().items]
+    users = [{"name": f"Bulk {n}", "email": f"bulk{org.id}.{n}@example.org", "role": "LEARNER",
+              "organisation_id": org.id, "session_token": f"token-{org.id}-{n}", "active": True,
+              "created_at": NOW} for n in range(count)]  # fmt: skip
+    db.session.execute(sa.insert(User), users)
+    ids = db.session.scalars(sa.select(User.id).where(User.organisation_id == org.id)).all()
+    db.session.execute(
+        sa.insert(Enrolment),
+        [{"user_id": i, "pathway_id": "core", "enrolled_at": NOW} for i in ids],
+    )
+    db.session.execute(sa.insert(TestAttempt), [
+        {"user_id": i, "pathway_id": "core", "test_id": "core-test", "phase": phase, "number": 1,
+         "item_order": [], "option_orders": {}, "started_at": NOW, "submitted_at": NOW,
+         "score": 0.5}
+        for i in ids for phase in ("PRE", "POST")
+    ])  # fmt: skip
+    attempt_ids = db.session.scalars(
+        sa.select(TestAttempt.id).where(TestAttempt.user_id.in_(ids))
+    ).all()
+    db.session.execute(sa.insert(Answer), [
+        {"attempt_id": a, "item_id": item, "response": "a", "score": 0.5, "saved_at": NOW}
+        for a in attempt_ids for item in items
+    ])  # fmt: skip
+    db.session.commit()
+
+
+def test_dashboard_query_count_does_not_grow_with_learners(
+    client, make_org, make_user, count_queries
+):
+    small, large = make_org(name="Small org"), make_org(name="Large org")
+    bulk_learners(small, 10)
+    bulk_learners(large, 1000)
+    login(client, make_user(role=Role.ADMIN))
+    counts = []
+    for org in (small, large):
+        with count_queries() as queries:
+            response = client.get(f"/reports/?organisation={org.id}")
+        assert response.status_code == 200
+        counts.append(len(queries))
+    assert counts[0] == counts[1]
+
+
+def test_dashboard_without_filters_shows_no_error(client, make_user):
+    login(client, make_user(role=Role.ADMIN))
+    page = client.get("/reports/").get_data(as_text=True)
+    assert "Not a valid choice" not in page and "There is a problem" not in page
