@@ -241,7 +241,7 @@ def learner_rows(data: ReportData, pathway: Pathway, test: Test | None = None) -
 SORTS = {
     "name": lambda row: (row.learner.name.lower(), row.learner.id),
     "status": lambda row: (row.status, row.learner.name.lower()),
-    "pre": lambda row: (row.pre is None, row.pre or 0.0),
+    "pre": lambda row: (row.pre is None, -(row.pre or 0.0)),
     "post": lambda row: (row.post is None, -(row.post or 0.0)),
     "gain": lambda row: (row.gain is None, -(row.gain or 0.0)),
     "enrolled": lambda row: row.learner.enrolled_at,

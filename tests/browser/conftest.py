@@ -39,7 +39,8 @@ CHROMIUM_ARGS = [
     "--disable-component-update",
     "--disable-sync",
 ]
-SCREENSHOTS = Path(__file__).resolve().parents[2] / "test-results" / "screenshots"
+# Outside test-results/, which pytest-playwright empties at the start of every run.
+SCREENSHOTS = Path(__file__).resolve().parents[2] / "test-screenshots"
 
 
 @pytest.fixture(scope="session", autouse=True)

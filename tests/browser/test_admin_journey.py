@@ -154,7 +154,9 @@ def test_admin_sets_up_an_organisation_and_its_coordinator(page: Page, live_serv
     expect(page.get_by_role("alert")).to_contain_text(
         "Registration with the join code is switched off."
     )
-    expect(page.get_by_text("Registration with a join code is switched off.")).to_be_visible()
+    expect(
+        page.get_by_text("Registration with the organisation's join code is switched off.")
+    ).to_be_visible()
     expect(page.locator(".app-join-code")).to_have_count(0)
     expect(page.get_by_role("button", name="Switch on registration")).to_be_visible()
     assert_no_axe_violations(page, "organisation-detail-switched-off")
