@@ -12,12 +12,15 @@ from __future__ import annotations
 
 from collections.abc import Iterator
 from contextlib import contextmanager
+from datetime import date
 from urllib.parse import urlsplit
 
 from flask import abort, flash, redirect, request, session, url_for
 from flask_wtf import FlaskForm
+from govuk_frontend_wtf.wtforms_widgets import GovDateInput
 from werkzeug.datastructures import MultiDict
 from werkzeug.wrappers import Response
+from wtforms import DateField
 from wtforms.fields.choices import SelectChoice, SelectFieldBase
 
 from courseapp.security import safe_next_url
@@ -112,3 +115,40 @@ def preserve_form_stash() -> Iterator[None]:
     yield
     if stash:
         session[STASH_KEY] = stash
+
+
+def strip(value: str | None) -> str | None:
+    return value.strip() if isinstance(value, str) else value
+
+
+class OptionalDateField(DateField):
+    """A GOV.UK date input (day, month and year boxes) that may be left blank. A date
+    that is only partly filled in, or is not a real date, is an error, not a blank."""
+
+    widget = GovDateInput()
+
+    def __init__(self, label: str, **kwargs):
+        super().__init__(label, format="%d %m %Y", **kwargs)
+
+    def process_formdata(self, valuelist: list[str]) -> None:
+        self.data = None
+        parts = [value.strip() for value in valuelist]
+        if len(parts) != 3:  # not from our page: show empty boxes again
+            self.raw_data = None
+        if not any(parts):
+            return
+        what = self.label.text.removesuffix(" (optional)")
+        if len(parts) != 3:
+            raise ValueError(f"{what} must be a real date")
+        missing = [
+            name for name, part in zip(("day", "month", "year"), parts, strict=True) if not part
+        ]
+        if missing:
+            raise ValueError(f"{what} must include a {' and a '.join(missing)}")
+        day, month, year = parts
+        if not all(part.isdigit() for part in parts) or len(year) != 4:
+            raise ValueError(f"{what} must be a real date, like 27 3 2026")
+        try:
+            self.data = date(int(year), int(month), int(day))
+        except ValueError:
+            raise ValueError(f"{what} must be a real date, like 27 3 2026") from None

@@ -11,22 +11,18 @@ from wtforms.validators import Email, InputRequired, Length, ValidationError
 
 from courseapp.accounts.models import JobRole
 from courseapp.accounts.passwords import MAX_LENGTH, policy_problems
-from courseapp.forms import Form, options
+from courseapp.forms import Form, options, strip
 
 
 class GovEmailInput(GovTextInput):
     input_type = "email"
 
 
-def _strip(value: str | None) -> str | None:
-    return value.strip() if isinstance(value, str) else value
-
-
 def name_field(required: str = "Enter your full name") -> StringField:
     return StringField(
         "Full name",
         widget=GovTextInput(),
-        filters=[_strip],
+        filters=[strip],
         validators=[InputRequired(message=required), Length(max=200)],
     )
 
@@ -35,7 +31,7 @@ def email_field(required: str = "Enter your email address") -> EmailField:
     return EmailField(
         "Email address",
         widget=GovEmailInput(),
-        filters=[_strip],
+        filters=[strip],
         validators=[
             InputRequired(message=required),
             Length(max=320),

@@ -1,11 +1,10 @@
 from __future__ import annotations
 
-from govuk_frontend_wtf.wtforms_widgets import GovDateInput, GovSelect, GovSubmitInput
+from govuk_frontend_wtf.wtforms_widgets import GovSelect, GovSubmitInput
 from wtforms import SelectField, SubmitField
 from wtforms.validators import Optional
 
-from courseapp.forms import Form
-from courseapp.rewording.forms import GovDateField
+from courseapp.forms import Form, OptionalDateField
 
 
 class ReportFilterForm(Form):
@@ -21,8 +20,6 @@ class ReportFilterForm(Form):
     team = SelectField("Team", widget=GovSelect(), choices=[], validators=[Optional()])
     job_role = SelectField("Job role", widget=GovSelect(), choices=[], validators=[Optional()])
     cohort = SelectField("Cohort", widget=GovSelect(), choices=[], validators=[Optional()])
-    enrolled_from = GovDateField("Enrolled on or after", format="%d %m %Y", widget=GovDateInput(),
-                                 validators=[Optional()])  # fmt: skip
-    enrolled_to = GovDateField("Enrolled on or before", format="%d %m %Y", widget=GovDateInput(),
-                               validators=[Optional()])  # fmt: skip
+    enrolled_from = OptionalDateField("Enrolled on or after")
+    enrolled_to = OptionalDateField("Enrolled on or before")
     submit = SubmitField("Apply filters", widget=GovSubmitInput())

@@ -3,16 +3,15 @@ from __future__ import annotations
 from govuk_frontend_wtf.wtforms_widgets import (
     GovCharacterCount,
     GovCheckboxInput,
-    GovDateInput,
     GovRadioInput,
     GovSelect,
     GovSubmitInput,
     GovTextArea,
 )
-from wtforms import BooleanField, DateField, RadioField, SelectField, SubmitField, TextAreaField
+from wtforms import BooleanField, RadioField, SelectField, SubmitField, TextAreaField
 from wtforms.validators import InputRequired, Length, Optional
 
-from courseapp.forms import Form, choices
+from courseapp.forms import Form, OptionalDateField, choices
 from courseapp.rewording.models import ReviewMark, SelfRating
 
 MAX_LENGTH = 1200
@@ -75,17 +74,6 @@ class ReviewForm(Form):
     submit = SubmitField("Save", widget=GovSubmitInput())
 
 
-class GovDateField(DateField):
-    """A day/month/year date. GOV.UK's date input sends three values under one name;
-    with none sent (an empty filter), the widget needs raw_data to be None."""
-
-    def process(self, formdata, data=None, **kwargs):
-        super().process(formdata, data, **kwargs)
-        if not self.raw_data or not any(value.strip() for value in self.raw_data):
-            self.raw_data = None
-            self.data = None
-
-
 class QueueFilterForm(Form):
     """Filters for the review queue, read from the query string (no CSRF on a GET)."""
 
@@ -94,10 +82,6 @@ class QueueFilterForm(Form):
 
     exercise = SelectField("Exercise", widget=GovSelect(), choices=[], validators=[Optional()])
     team = SelectField("Team", widget=GovSelect(), choices=[], validators=[Optional()])
-    since = GovDateField(
-        "Sent on or after", format="%d %m %Y", widget=GovDateInput(), validators=[Optional()]
-    )
-    until = GovDateField(
-        "Sent on or before", format="%d %m %Y", widget=GovDateInput(), validators=[Optional()]
-    )
+    since = OptionalDateField("Sent on or after")
+    until = OptionalDateField("Sent on or before")
     submit = SubmitField("Filter", widget=GovSubmitInput())
