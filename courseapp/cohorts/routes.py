@@ -8,7 +8,7 @@ from werkzeug.exceptions import RequestEntityTooLarge
 from courseapp.access import coordinator_required, get_in_scope_or_404
 from courseapp.accounts.forms import ConfirmForm
 from courseapp.accounts.models import JobRole, Role
-from courseapp.cohorts import imports, services
+from courseapp.cohorts import imports, join_codes, services
 from courseapp.cohorts.forms import UploadForm, cohort_form
 from courseapp.cohorts.models import Cohort, EnrolmentImport
 from courseapp.errors import render_error
@@ -105,7 +105,7 @@ def detail(cohort_id: int):
 def new_join_code(cohort_id: int):
     cohort = get_in_scope_or_404(Cohort, cohort_id)
     if ConfirmForm().validate_on_submit():
-        services.regenerate_join_code(cohort)
+        join_codes.regenerate(cohort)
         db.session.commit()
         flash(
             f"New join code: {cohort.display_join_code}. The old code no longer works.", "success"
@@ -118,7 +118,7 @@ def new_join_code(cohort_id: int):
 def switch_join_code(cohort_id: int):
     cohort = get_in_scope_or_404(Cohort, cohort_id)
     if ConfirmForm().validate_on_submit():
-        services.switch_join_code(cohort)
+        join_codes.switch(cohort)
         db.session.commit()
         state = "switched on" if cohort.join_enabled else "switched off"
         flash(f"Registration with this cohort's join code is {state}.", "success")

@@ -10,12 +10,13 @@ import sqlalchemy as sa
 from flask import current_app
 
 from courseapp.accounts.models import User
+from courseapp.cohorts.join_codes import unused_join_code
 from courseapp.cohorts.models import Cohort
 from courseapp.content import services as content
 from courseapp.content.course import Pathway
 from courseapp.content.models import Enrolment
 from courseapp.extensions import db
-from courseapp.organisations.models import Organisation, new_join_code
+from courseapp.organisations.models import Organisation
 
 
 class CohortError(Exception):
@@ -58,20 +59,6 @@ def cohorts_for(org: Organisation) -> list[CohortSummary]:
     ]
 
 
-def _unused_join_code() -> str:
-    """A code that no organisation or cohort has, so that a code always means one thing."""
-    while True:
-        code = new_join_code()
-        taken = db.session.scalar(
-            sa.select(
-                sa.exists().where(Organisation.join_code == code)
-                | sa.exists().where(Cohort.join_code == code)
-            )
-        )
-        if not taken:
-            return code
-
-
 def create_cohort(
     org: Organisation,
     name: str,
@@ -97,22 +84,11 @@ def create_cohort(
         pathway_id=pathway_id,
         starts_on=starts_on,
         ends_on=ends_on,
-        join_code=_unused_join_code(),
+        join_code=unused_join_code(),
     )
     db.session.add(cohort)
     db.session.flush()
     return cohort
-
-
-def regenerate_join_code(cohort: Cohort) -> None:
-    """A new code; the old one stops working at once."""
-    cohort.join_code = _unused_join_code()
-    db.session.flush()
-
-
-def switch_join_code(cohort: Cohort) -> None:
-    cohort.join_enabled = not cohort.join_enabled
-    db.session.flush()
 
 
 def cohort_pathway(cohort: Cohort) -> Pathway | None:

@@ -7,6 +7,7 @@ from courseapp.access import admin_required, coordinator_required, get_in_scope_
 from courseapp.accounts.forms import ConfirmForm
 from courseapp.accounts.models import User
 from courseapp.accounts.services import AccountError, issue_password_link
+from courseapp.cohorts import join_codes
 from courseapp.cohorts import services as cohort_services
 from courseapp.extensions import db
 from courseapp.organisations import services
@@ -99,7 +100,7 @@ def add_team(org_id: int):
 def new_join_code(org_id: int):
     org = get_in_scope_or_404(Organisation, org_id)
     if ConfirmForm().validate_on_submit():
-        services.regenerate_join_code(org)
+        join_codes.regenerate(org)
         db.session.commit()
         flash(f"New join code: {org.display_join_code}. The old code no longer works.", "success")
     return _back(org)
@@ -110,7 +111,7 @@ def new_join_code(org_id: int):
 def switch_join_code(org_id: int):
     org = get_in_scope_or_404(Organisation, org_id)
     if ConfirmForm().validate_on_submit():
-        org.join_enabled = not org.join_enabled
+        join_codes.switch(org)
         db.session.commit()
         state = "switched on" if org.join_enabled else "switched off"
         flash(f"Registration with the join code is {state}.", "success")

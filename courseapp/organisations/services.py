@@ -7,13 +7,13 @@ from sqlalchemy.orm import selectinload
 
 from courseapp.accounts.models import JobRole, Role, User
 from courseapp.accounts.services import AccountError, find_user_by_email, normalise_email
+from courseapp.cohorts.join_codes import unused_join_code
 from courseapp.extensions import db
 from courseapp.organisations.models import (
     Organisation,
     Sector,
     Team,
     coordinator_organisations,
-    new_join_code,
 )
 
 
@@ -36,7 +36,7 @@ def create_organisation(name: str, sector: Sector) -> Organisation:
     )
     if clash is not None:
         raise OrganisationError("An organisation with that name already exists")
-    org = Organisation(name=name, sector=sector)
+    org = Organisation(name=name, sector=sector, join_code=unused_join_code())
     db.session.add(org)
     db.session.flush()
     return org
@@ -50,12 +50,6 @@ def add_team(org: Organisation, name: str) -> Team:
     org.teams.append(team)
     db.session.flush()
     return team
-
-
-def regenerate_join_code(org: Organisation) -> None:
-    """A new code; the old one stops working at once."""
-    org.join_code = new_join_code()
-    db.session.flush()
 
 
 def members(org: Organisation) -> list[User]:

@@ -1,0 +1,35 @@
+"""Join codes for organisations and cohorts. Registration looks a code up in both,
+so a new code must be unused in both for it to mean one thing."""
+
+from __future__ import annotations
+
+import sqlalchemy as sa
+
+from courseapp.cohorts.models import Cohort
+from courseapp.extensions import db
+from courseapp.organisations.models import Organisation, new_join_code
+
+
+def unused_join_code() -> str:
+    while True:
+        code = new_join_code()
+        taken = db.session.scalar(
+            sa.select(
+                sa.exists().where(Organisation.join_code == code)
+                | sa.exists().where(Cohort.join_code == code)
+            )
+        )
+        if not taken:
+            return code
+
+
+def regenerate(holder: Organisation | Cohort) -> None:
+    """A new code; the old one stops working at once."""
+    holder.join_code = unused_join_code()
+    db.session.flush()
+
+
+def switch(holder: Organisation | Cohort) -> None:
+    """Turn registration with this code on or off."""
+    holder.join_enabled = not holder.join_enabled
+    db.session.flush()
