@@ -11,11 +11,12 @@ from __future__ import annotations
 import re
 from collections.abc import Callable
 from dataclasses import dataclass
+from html import unescape
 
 import markdown
 import nh3
 from markdown.extensions.toc import slugify
-from markupsafe import Markup
+from markupsafe import Markup, escape
 
 EXTENSIONS = ["tables", "attr_list", "admonition", "footnotes", "sane_lists", "toc"]
 EXTENSION_CONFIGS = {"toc": {"permalink": False}}
@@ -39,6 +40,8 @@ LINK = re.compile(
 )
 ADMONITION = re.compile(r'^!!! (?P<kind>\S+)(?: "(?P<title>[^"]*)")?\s*$')
 INCLUDE = re.compile(r"^::include (?P<name>[\w.-]+)\s*$")
+HEADING_OR_TABLE = re.compile(r"<h[2-4][^>]*>(?P<heading>.*?)</h[2-4]>|<table>.*?</table>", re.S)
+TAG = re.compile(r"<[^>]+>")
 
 
 def slug(text: str) -> str:
@@ -58,7 +61,25 @@ def to_html(text: str) -> Markup:
         url_schemes={"https", "mailto", "tel"},
         link_rel=None,
     )
-    return Markup(clean)  # noqa: S704 - sanitised by nh3 on the line above
+    return Markup(_scrollable_tables(clean))  # noqa: S704 - sanitised by nh3 above
+
+
+def _scrollable_tables(html: str) -> str:
+    """Put each table in a box that scrolls sideways on a narrow screen (as the
+    templates' scroll_region macro does), named after the heading above it."""
+    label = "Table"
+
+    def wrap(match: re.Match) -> str:
+        nonlocal label
+        if match["heading"] is not None:
+            label = escape(unescape(TAG.sub("", match["heading"]).strip()) or "Table")
+            return match.group(0)
+        return (
+            f'<div class="app-table-scroll" role="region" aria-label="{label}" tabindex="0">'
+            f"{match.group(0)}</div>"
+        )
+
+    return HEADING_OR_TABLE.sub(wrap, html)
 
 
 @dataclass(frozen=True)

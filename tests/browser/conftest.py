@@ -2,8 +2,9 @@
 
 The app runs on a real port with CSRF switched on, so the browser exercises the
 same forms, cookies, Content-Security-Policy and JavaScript that people get.
-Every page a test looks at can be checked with axe and is kept as a screenshot
-in test-results/screenshots/ for people to look at.
+Every page type a test looks at is checked with check_page: axe, reflow at 320px
+wide, and a screenshot kept in test-screenshots/ for people to look at, with the
+list of page types checked in test-screenshots/page-types.txt.
 """
 
 from __future__ import annotations
@@ -41,6 +42,8 @@ CHROMIUM_ARGS = [
 ]
 # Outside test-results/, which pytest-playwright empties at the start of every run.
 SCREENSHOTS = Path(__file__).resolve().parents[2] / "test-screenshots"
+# WCAG 2.2 1.4.10 Reflow: content must fit 320 CSS pixels without scrolling sideways.
+REFLOW_WIDTH = 320
 
 
 @pytest.fixture(scope="session", autouse=True)
@@ -111,28 +114,67 @@ def save_screenshot(page: Page, name: str) -> Path:
     return path
 
 
-def assert_no_axe_violations(page: Page, name: str) -> None:
-    """Run axe (its default rule set, none disabled) on the page as it is now; fail with a
-    readable list (rule, impact, target selectors) if anything is reported.
+PAGE_TYPES = SCREENSHOTS / "page-types.txt"
 
-    A full-page screenshot is saved first, so a failing page can be looked at.
-    """
+
+@pytest.fixture(scope="session", autouse=True)
+def _fresh_page_type_list() -> None:
+    PAGE_TYPES.unlink(missing_ok=True)
+
+
+def _record_page_type(name: str) -> None:
+    """Add to the list of page types checked in this run, for people to read."""
+    SCREENSHOTS.mkdir(parents=True, exist_ok=True)
+    listing = PAGE_TYPES
+    names = set(listing.read_text().split()) if listing.exists() else set()
+    listing.write_text("".join(f"{n}\n" for n in sorted(names | {name})))
+
+
+def horizontal_overflow(page: Page, name: str, width: int = REFLOW_WIDTH) -> int:
+    """How many CSS pixels the page scrolls sideways at this width (0: it reflows). When
+    it does scroll, a screenshot at that width is kept beside the others."""
+    original = page.viewport_size
+    page.set_viewport_size({"width": width, "height": 800})
+    try:
+        overflow = page.evaluate(
+            "() => document.documentElement.scrollWidth - document.documentElement.clientWidth"
+        )
+        if overflow > 0:
+            save_screenshot(page, f"{name}-{width}px")
+        return overflow
+    finally:
+        if original:
+            page.set_viewport_size(original)
+
+
+def check_page(page: Page, name: str) -> None:
+    """Check one page type as it is now: a full-page screenshot is kept; axe (its default
+    rule set, none disabled) must report nothing; and at 320 CSS px wide the page must
+    reflow with no horizontal scrolling (WCAG 2.2, 1.4.10). Fails with a readable list
+    (rule, impact, target selectors) of anything axe reports."""
     screenshot = save_screenshot(page, name)
+    _record_page_type(name)
     results = Axe().run(page)
     violations = results.response["violations"]
-    if not violations:
-        return
-    lines = [f"{len(violations)} axe violation(s) on {name} ({page.url}), see {screenshot}:"]
+    problems = []
+    if violations:
+        problems.append(f"{len(violations)} axe violation(s) on {name} ({page.url}):")
     for violation in violations:
-        lines.append(
+        problems.append(
             f"- {violation['id']} ({violation['impact']}): {violation['help']} "
             f"[{violation['helpUrl']}]"
         )
         for node in violation["nodes"]:
             target = " ".join(str(part) for part in node["target"])
             summary = node.get("failureSummary", "").strip().replace("\n", "\n      ")
-            lines.append(f"    at {target}\n      {summary}")
-    pytest.fail("\n".join(lines), pytrace=False)
+            problems.append(f"    at {target}\n      {summary}")
+    overflow = horizontal_overflow(page, name)
+    if overflow > 0:
+        problems.append(
+            f"{name} ({page.url}) scrolls {overflow}px sideways at {REFLOW_WIDTH}px wide"
+        )
+    if problems:
+        pytest.fail("\n".join([*problems, f"see {screenshot}"]), pytrace=False)
 
 
 def heading(page: Page, text: str, level: int = 1) -> Locator:

@@ -16,7 +16,7 @@ from playwright.sync_api import Page, expect
 from courseapp.organisations.models import Sector
 from tests.browser.conftest import (
     LiveServer,
-    assert_no_axe_violations,
+    check_page,
     heading,
     sign_in,
 )
@@ -64,7 +64,7 @@ def test_admin_sets_up_an_organisation_and_its_coordinator(page: Page, live_serv
     # 1. The first-administrator page, sent empty once so its error summary is checked.
     page.goto(f"{live_server.url}{setup_path}")
     expect(heading(page, "Create the first administrator")).to_be_visible()
-    assert_no_axe_violations(page, "first-admin")
+    check_page(page, "first-admin")
 
     page.get_by_role("button", name="Create administrator account").click()
     error_summary = page.get_by_role("alert")
@@ -73,7 +73,7 @@ def test_admin_sets_up_an_organisation_and_its_coordinator(page: Page, live_serv
     expect(error_summary.get_by_role("link", name="Enter your email address")).to_be_visible()
     expect(error_summary.get_by_role("link", name="Enter a password")).to_be_visible()
     expect(page).to_have_title(re.compile(r"^Error: "))
-    assert_no_axe_violations(page, "first-admin-errors")
+    check_page(page, "first-admin-errors")
 
     page.get_by_label("Full name").fill(ADMIN_NAME)
     page.get_by_label("Email address").fill(ADMIN_EMAIL)
@@ -84,18 +84,18 @@ def test_admin_sets_up_an_organisation_and_its_coordinator(page: Page, live_serv
     expect(page).to_have_url(f"{live_server.url}/organisations/")
     expect(page.get_by_text("Your administrator account has been created.")).to_be_visible()
     expect(page.get_by_text("You do not manage any organisations yet.")).to_be_visible()
-    assert_no_axe_violations(page, "organisations-empty")
+    check_page(page, "organisations-empty")
 
     # 2. Create an organisation, sending the form empty first.
     page.get_by_role("button", name="Create an organisation").click()
     expect(heading(page, "Create an organisation")).to_be_visible()
-    assert_no_axe_violations(page, "create-organisation")
+    check_page(page, "create-organisation")
 
     page.get_by_role("button", name="Create organisation").click()
     error_summary = page.get_by_role("alert")
     expect(error_summary.get_by_role("link", name="Enter the organisation's name")).to_be_visible()
     expect(error_summary.get_by_role("link", name="Choose a sector")).to_be_visible()
-    assert_no_axe_violations(page, "create-organisation-errors")
+    check_page(page, "create-organisation-errors")
 
     create_organisation(page, ORGANISATION, Sector.LOCAL_AUTHORITY)
     org_url = page.url
@@ -106,7 +106,7 @@ def test_admin_sets_up_an_organisation_and_its_coordinator(page: Page, live_serv
     first_code = join_code_on(page)
     expect(banner).to_contain_text(first_code)
     expect(page.get_by_text(Sector.LOCAL_AUTHORITY.value)).to_be_visible()
-    assert_no_axe_violations(page, "organisation-detail")
+    check_page(page, "organisation-detail")
 
     # 3. A team: an empty name is refused (400, the same page with an error summary).
     with page.expect_response(re.compile(r"/teams$")) as team_post:
@@ -117,7 +117,7 @@ def test_admin_sets_up_an_organisation_and_its_coordinator(page: Page, live_serv
     expect(error_summary.get_by_role("link", name="Enter a team name")).to_be_visible()
     expect(heading(page, ORGANISATION)).to_be_visible()
     expect(page).to_have_title(re.compile(r"^Error: "))
-    assert_no_axe_violations(page, "organisation-team-errors")
+    check_page(page, "organisation-team-errors")
 
     page.get_by_label("Team name").fill(TEAM)
     page.get_by_role("button", name="Add team").click()
@@ -128,7 +128,7 @@ def test_admin_sets_up_an_organisation_and_its_coordinator(page: Page, live_serv
     # 4. A coordinator who has no account yet: the link to pass on is shown.
     page.get_by_role("link", name="Add a coordinator").click()
     expect(heading(page, "Add a coordinator")).to_be_visible()
-    assert_no_axe_violations(page, "add-coordinator")
+    check_page(page, "add-coordinator")
 
     page.get_by_label("Full name").fill(COORDINATOR_NAME)
     page.get_by_label("Email address").fill(COORDINATOR_EMAIL)
@@ -136,7 +136,7 @@ def test_admin_sets_up_an_organisation_and_its_coordinator(page: Page, live_serv
     expect(heading(page, f"Password link for {COORDINATOR_NAME}")).to_be_visible()
     link = page.locator("code").inner_text().strip()
     assert link.startswith(f"{live_server.url}/password/"), link
-    assert_no_axe_violations(page, "password-link")
+    check_page(page, "password-link")
 
     page.get_by_role("link", name=f"Back to {ORGANISATION}").click()
     expect(page).to_have_url(org_url)
@@ -159,7 +159,7 @@ def test_admin_sets_up_an_organisation_and_its_coordinator(page: Page, live_serv
     ).to_be_visible()
     expect(page.locator(".app-join-code")).to_have_count(0)
     expect(page.get_by_role("button", name="Switch on registration")).to_be_visible()
-    assert_no_axe_violations(page, "organisation-detail-switched-off")
+    check_page(page, "organisation-detail-switched-off")
 
     # A second organisation, which the coordinator must not see.
     page.get_by_role("link", name="Back to organisations").click()
@@ -170,7 +170,7 @@ def test_admin_sets_up_an_organisation_and_its_coordinator(page: Page, live_serv
     expect(organisations.get_by_role("link", name=ORGANISATION)).to_be_visible()
     expect(organisations.get_by_role("link", name=OTHER_ORGANISATION)).to_be_visible()
     expect(organisations).to_contain_text("Switched off")
-    assert_no_axe_violations(page, "organisations")
+    check_page(page, "organisations")
 
     # 6. Change the administrator's password.
     page.get_by_role("link", name="Your account").click()
@@ -178,7 +178,7 @@ def test_admin_sets_up_an_organisation_and_its_coordinator(page: Page, live_serv
     expect(page.get_by_text("Administrator", exact=True)).to_be_visible()
     page.get_by_role("link", name="Change password").click()
     expect(heading(page, "Change your password")).to_be_visible()
-    assert_no_axe_violations(page, "change-password")
+    check_page(page, "change-password")
 
     page.get_by_label("Current password").fill(ADMIN_PASSWORD)
     page.get_by_label("New password").fill(ADMIN_NEW_PASSWORD)
@@ -199,7 +199,7 @@ def test_admin_sets_up_an_organisation_and_its_coordinator(page: Page, live_serv
     expect(
         page.get_by_text(f"You are setting the password for {COORDINATOR_EMAIL}.")
     ).to_be_visible()
-    assert_no_axe_violations(page, "set-password")
+    check_page(page, "set-password")
 
     page.get_by_label("Create a password").fill(COORDINATOR_PASSWORD)
     page.get_by_role("button", name="Set password").click()
@@ -213,18 +213,18 @@ def test_admin_sets_up_an_organisation_and_its_coordinator(page: Page, live_serv
     expect(organisations.get_by_role("link", name=ORGANISATION)).to_be_visible()
     expect(page.get_by_text(OTHER_ORGANISATION)).to_have_count(0)
     expect(page.get_by_role("button", name="Create an organisation")).to_have_count(0)
-    assert_no_axe_violations(page, "organisations-coordinator")
+    check_page(page, "organisations-coordinator")
 
     response = page.goto(f"{live_server.url}/organisations/new")
     assert response is not None and response.status == 403
     expect(heading(page, "You do not have access to this page")).to_be_visible()
-    assert_no_axe_violations(page, "forbidden")
+    check_page(page, "forbidden")
 
     # 8. Links that do not work: a made-up one, and the used first-administrator link.
     response = page.goto(f"{live_server.url}/password/not-a-token")
     assert response is not None and response.status == 404
     expect(heading(page, "This link does not work")).to_be_visible()
-    assert_no_axe_violations(page, "link-invalid")
+    check_page(page, "link-invalid")
 
     response = page.goto(f"{live_server.url}{setup_path}")
     assert response is not None and response.status == 404

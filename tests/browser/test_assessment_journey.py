@@ -29,7 +29,7 @@ from courseapp.extensions import db
 from courseapp.organisations.models import Sector
 from tests.browser.conftest import (
     LiveServer,
-    assert_no_axe_violations,
+    check_page,
     enrol_learner,
     heading,
     sign_in,
@@ -174,7 +174,7 @@ def answer_questions(page: Page, test: bank.Test, name: str, *, right: bool, sca
             }
             new = [kind for kind, found in here.items() if found and kind not in scanned]
             if new:  # one scan covers every kind of input first seen on this page
-                assert_no_axe_violations(page, f"test-{new[0]}")
+                check_page(page, f"test-{new[0]}")
                 scanned |= set(new)
         page.get_by_role("button", name="Save and continue").click()
         number += 1
@@ -212,7 +212,7 @@ def test_learner_takes_the_tests_and_gets_a_certificate(
     expect(task_status(task_items(page, "Finish the course"), "Post-test")).to_have_text(
         "Cannot start yet"
     )
-    assert_no_axe_violations(page, "overview-locked")
+    check_page(page, "overview-locked")
 
     overview_url = f"{live_server.url}/pathways/{pathway.id}"
     for locked_url in (
@@ -227,7 +227,7 @@ def test_learner_takes_the_tests_and_gets_a_certificate(
     page.get_by_role("button", name="Start with the pre-test").click()
     expect(heading(page, "Pre-test")).to_be_visible()
     expect(page.get_by_text("You will not see your score or any feedback")).to_be_visible()
-    assert_no_axe_violations(page, "test-start")
+    check_page(page, "test-start")
     page.get_by_role("button", name="Start the pre-test").click()
 
     expect(heading(page, "How confident do you feel?")).to_be_visible()
@@ -235,7 +235,7 @@ def test_learner_takes_the_tests_and_gets_a_certificate(
     expect(page.get_by_role("group")).to_have_count(len(test.ratings))
     rate(page, test.ratings, 1)
     expect(autosave_status(page)).to_have_text(SAVED)
-    assert_no_axe_violations(page, "test-ratings")
+    check_page(page, "test-ratings")
     page.get_by_role("button", name="Save and continue").click()
     answer_questions(page, test, "Pre-test", right=False, scan=True)
 
@@ -247,7 +247,7 @@ def test_learner_takes_the_tests_and_gets_a_certificate(
         len(test.ratings) + len(test.items)
     )
     expect(page.get_by_text("Not answered")).to_have_count(0)
-    assert_no_axe_violations(page, "test-check")
+    check_page(page, "test-check")
     page.get_by_role("button", name="Submit pre-test").click()
 
     # No score and no feedback after the pre-test: the same questions come back.
@@ -258,7 +258,7 @@ def test_learner_takes_the_tests_and_gets_a_certificate(
     for explanation in explanations:
         expect(main).not_to_contain_text(explanation)
     expect(main.locator(".govuk-tag, .app-review, table")).to_have_count(0)
-    assert_no_axe_violations(page, "pre-test-submitted")
+    check_page(page, "pre-test-submitted")
 
     # The modules are open now; the post-test waits for them.
     page.get_by_role("button", name="Go to the modules").click()
@@ -348,7 +348,7 @@ def test_learner_takes_the_tests_and_gets_a_certificate(
             expect(review.locator("li").filter(has_text="(your answer)")).to_contain_text(
                 ["(right answer)"] * rights
             )
-    assert_no_axe_violations(page, "post-test-results")
+    check_page(page, "post-test-results")
 
     # 5. The certificate: the page, the PDF, and the public check.
     page.get_by_role("link", name="View and download your certificate").click()
@@ -357,7 +357,7 @@ def test_learner_takes_the_tests_and_gets_a_certificate(
     expect(certificate).to_contain_text(NAME)
     expect(certificate).to_contain_text(pathway.title)
     expect(certificate).not_to_contain_text(EMAIL)
-    assert_no_axe_violations(page, "certificate")
+    check_page(page, "certificate")
 
     check_line = certificate.get_by_text(re.compile(r"^Check this certificate at "))
     verify_url = check_line.inner_text().removeprefix("Check this certificate at ").strip()
@@ -384,7 +384,7 @@ def test_learner_takes_the_tests_and_gets_a_certificate(
     expect(details).to_contain_text(pathway.title)
     expect(stranger.get_by_role("main")).not_to_contain_text(EMAIL)
     assert EMAIL not in stranger.content()
-    assert_no_axe_violations(stranger, "certificate-verify")
+    check_page(stranger, "certificate-verify")
 
     # The code as people may type it: lower case, without hyphens.
     stranger.goto(f"{live_server.url}/certificates/{code.replace('-', '').lower()}")
@@ -394,4 +394,4 @@ def test_learner_takes_the_tests_and_gets_a_certificate(
     assert response is not None and response.status == 404
     expect(heading(stranger, "Certificate not found")).to_be_visible()
     expect(stranger.get_by_role("main")).not_to_contain_text(NAME)
-    assert_no_axe_violations(stranger, "certificate-not-found")
+    check_page(stranger, "certificate-not-found")

@@ -19,7 +19,7 @@ from courseapp.extensions import db
 from courseapp.organisations.models import Sector
 from tests.browser.conftest import (
     LiveServer,
-    assert_no_axe_violations,
+    check_page,
     enrol_learner,
     heading,
     sign_in,
@@ -116,14 +116,14 @@ def test_learner_completes_a_module_and_resumes_the_next(
         expect(row).to_contain_text(hint)
         expect(row.locator(".govuk-task-list__status")).to_have_text("Cannot start yet")
         expect(row.get_by_role("link")).to_have_count(0)
-    assert_no_axe_violations(page, "pathway-overview")
+    check_page(page, "pathway-overview")
 
     # 3. Module 1: the overview, then every part in turn with "Next".
     page.get_by_role("link", name=module_1, exact=True).click()
     expect(heading(page, module_1)).to_be_visible()
     expect(heading(page, "Overview", level=2)).to_be_visible()
     expect(page.get_by_role("button", name=f"Start: {parts_1[0]}")).to_be_visible()
-    assert_no_axe_violations(page, "module-overview")
+    check_page(page, "module-overview")
 
     for number, part_title in enumerate(parts_1):
         next_link(page).click()
@@ -136,11 +136,11 @@ def test_learner_completes_a_module_and_resumes_the_next(
             glossary_href = page.locator(".app-prose a[href^='/glossary#']").first.get_attribute(
                 "href"
             )
-            assert_no_axe_violations(page, "module-part")
+            check_page(page, "module-part")
 
     next_link(page).click()
     expect(heading(page, "Knowledge check", level=2)).to_be_visible()
-    assert_no_axe_violations(page, "knowledge-check")
+    check_page(page, "knowledge-check")
 
     # Sent with nothing chosen: an error summary linking to each question.
     page.get_by_role("button", name="Check my answers").click()
@@ -151,7 +151,7 @@ def test_learner_completes_a_module_and_resumes_the_next(
     first_error = "Select an answer to question 1"
     error_summary.get_by_role("link", name=first_error).click()
     expect(page.get_by_role("group").first.get_by_role("radio").first).to_be_focused()
-    assert_no_axe_violations(page, "knowledge-check-errors")
+    check_page(page, "knowledge-check-errors")
 
     # Every question answered with its first option.
     groups = page.get_by_role("group")
@@ -175,7 +175,7 @@ def test_learner_completes_a_module_and_resumes_the_next(
     expect(page.locator(".app-option-feedback").first).to_be_visible()
     expect(page.get_by_text("You chose this.").first).to_be_visible()
     expect(page.get_by_role("button", name="Check my answers again")).to_be_visible()
-    assert_no_axe_violations(page, "knowledge-check-feedback")
+    check_page(page, "knowledge-check-feedback")
 
     # 4. On to module 2 from the check page: its overview and the first two parts.
     next_link(page).click()
@@ -215,16 +215,16 @@ def test_learner_completes_a_module_and_resumes_the_next(
     expect(heading(page, "Glossary")).to_be_visible()
     expect(page).to_have_url(f"{live_server.url}{glossary_href}")
     expect(page.locator(glossary_href.removeprefix("/glossary"))).to_be_in_viewport()
-    assert_no_axe_violations(page, "glossary")
+    check_page(page, "glossary")
 
     page.go_back()
     page.get_by_role("link", name="View a printable version of this module").click()
     expect(heading(page, f"{module_1}")).to_be_visible()
     for part_title in parts_1:
         expect(heading(page, part_title, level=2)).to_be_visible()
-    assert_no_axe_violations(page, "module-print")
+    check_page(page, "module-print")
 
     page.goto(f"{live_server.url}/pathways")
     expect(heading(page, "Course pathways")).to_be_visible()
     expect(page.get_by_role("link", name=PATHWAY)).to_be_visible()
-    assert_no_axe_violations(page, "pathways")
+    check_page(page, "pathways")

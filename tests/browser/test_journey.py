@@ -12,7 +12,7 @@ from courseapp.extensions import db
 from courseapp.organisations.models import Organisation, Sector, Team
 from tests.browser.conftest import (
     LiveServer,
-    assert_no_axe_violations,
+    check_page,
     heading,
 )
 
@@ -47,18 +47,18 @@ def test_learner_registers_signs_out_and_in_and_exits(page: Page, live_server: L
     # The start page.
     page.goto(f"{live_server.url}/")
     expect(heading(page, "Safe & Together e-learning")).to_be_visible()
-    assert_no_axe_violations(page, "start")
+    check_page(page, "start")
 
     # The join code page, empty, then sent empty so the error summary is checked too.
     page.get_by_role("button", name="Create an account").click()
     expect(heading(page, "Enter your join code")).to_be_visible()
-    assert_no_axe_violations(page, "join-code")
+    check_page(page, "join-code")
     page.get_by_role("button", name="Continue").click()
     error_summary = page.get_by_role("alert")
     expect(error_summary).to_contain_text("There is a problem")
     expect(error_summary.get_by_role("link", name="Enter the join code")).to_be_visible()
     expect(page).to_have_title(re.compile(r"^Error: "))
-    assert_no_axe_violations(page, "join-code-error")
+    check_page(page, "join-code-error")
 
     # People type the code as it is shown to them: with a hyphen, in any case.
     page.get_by_label("Enter your join code").fill("abcd-2345")
@@ -71,7 +71,7 @@ def test_learner_registers_signs_out_and_in_and_exits(page: Page, live_server: L
     page.get_by_label("Your job role").select_option(label=JobRole.SOCIAL_WORKER.value)
     page.get_by_label("Your team").select_option(label=TEAM)
     page.get_by_label("Create a password").fill(PASSWORD)
-    assert_no_axe_violations(page, "register-filled")
+    check_page(page, "register-filled")
     page.get_by_role("button", name="Create account").click()
 
     expect(heading(page, "Your training")).to_be_visible()
@@ -83,21 +83,21 @@ def test_learner_registers_signs_out_and_in_and_exits(page: Page, live_server: L
     expect(
         page.get_by_role("link", name="See all steps in Safe & Together core e-learning")
     ).to_be_visible()
-    assert_no_axe_violations(page, "your-training")
+    check_page(page, "your-training")
 
     # Your account, then sign out from the header.
     page.get_by_role("link", name="Your account").click()
     expect(heading(page, "Your account")).to_be_visible()
     expect(page.get_by_text(EMAIL)).to_be_visible()
     expect(page.get_by_text(TEAM)).to_be_visible()
-    assert_no_axe_violations(page, "your-account")
+    check_page(page, "your-account")
 
     page.get_by_role("button", name="Sign out").click()
     expect(heading(page, "Sign in")).to_be_visible()
     expect(page).to_have_url(f"{live_server.url}/login")
     expect(page.get_by_text("You have signed out.")).to_be_visible()
     expect(page.get_by_role("button", name="Sign out")).to_have_count(0)
-    assert_no_axe_violations(page, "sign-in")
+    check_page(page, "sign-in")
 
     # Sign in again with the same details.
     page.get_by_label("Email address").fill(EMAIL)
@@ -108,7 +108,7 @@ def test_learner_registers_signs_out_and_in_and_exits(page: Page, live_server: L
     # Support, from the footer that is on every page.
     page.get_by_role("contentinfo").get_by_role("link", name="Support and helplines").click()
     expect(page).to_have_url(f"{live_server.url}/support")
-    assert_no_axe_violations(page, "support")
+    check_page(page, "support")
 
     # "Exit this page" leaves for the configured site and ends the session.
     page.get_by_role("button", name="Exit this page").click()
@@ -121,4 +121,4 @@ def test_learner_registers_signs_out_and_in_and_exits(page: Page, live_server: L
     response = page.goto(f"{live_server.url}/no-such-page")
     assert response is not None and response.status == 404
     expect(heading(page, "Page not found")).to_be_visible()
-    assert_no_axe_violations(page, "not-found")
+    check_page(page, "not-found")

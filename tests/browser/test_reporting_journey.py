@@ -25,7 +25,7 @@ from courseapp.accounts.passwords import hash_password
 from courseapp.content.services import course
 from courseapp.extensions import db
 from courseapp.organisations.models import Organisation, Sector, Team
-from tests.browser.conftest import LiveServer, assert_no_axe_violations, heading, sign_in
+from tests.browser.conftest import LiveServer, check_page, heading, sign_in
 from tests.test_reports import add_learner
 
 ORGANISATION = "Eastbrook City Council"
@@ -135,7 +135,7 @@ def test_coordinator_imports_learners_and_reads_reports(
     expect(page.get_by_text("No cohorts yet.")).to_be_visible()
     page.get_by_role("link", name="Create a cohort").click()
     expect(heading(page, "Create a cohort")).to_be_visible()
-    assert_no_axe_violations(page, "cohort-create")
+    check_page(page, "cohort-create")
 
     page.get_by_label("Cohort name").fill(COHORT)
     page.get_by_label("Pathway").select_option(label=PATHWAY_TITLE)
@@ -144,12 +144,12 @@ def test_coordinator_imports_learners_and_reads_reports(
     expect(page.get_by_role("alert")).to_contain_text(f"Cohort {COHORT} created.")
     expect(summary_value(page, "Pathway")).to_have_text(PATHWAY_TITLE)
     expect(summary_value(page, "Learners enrolled")).to_have_text("0")
-    assert_no_axe_violations(page, "cohort-detail")
+    check_page(page, "cohort-detail")
 
     # 2. A file with a bad email address: that row's problem is shown, nothing imported.
     page.get_by_role("button", name="Enrol learners from a CSV file").click()
     expect(heading(page, "Enrol learners from a CSV file")).to_be_visible()
-    assert_no_axe_violations(page, "csv-upload")
+    check_page(page, "csv-upload")
 
     name, _email, team, role = NEW_LEARNERS[1]
     bad_rows = [NEW_LEARNERS[0], (name, BAD_EMAIL, team, role), NEW_LEARNERS[2]]
@@ -173,7 +173,7 @@ def test_coordinator_imports_learners_and_reads_reports(
     )
     expect(body_rows(table(page, "Rows to import"))).to_have_count(2)
     expect(page.get_by_text("Rows with problems will not be imported.")).to_be_visible()
-    assert_no_axe_violations(page, "csv-preview-errors")
+    check_page(page, "csv-preview-errors")
 
     # 3. The corrected file: three new accounts, imported, with links to pass on.
     page.get_by_role("link", name="Upload a different file").click()
@@ -199,7 +199,7 @@ def test_coordinator_imports_learners_and_reads_reports(
     for (name, email, _team, _role), row in zip(NEW_LEARNERS, links.all(), strict=True):
         cells = row.get_by_role("cell")
         expect(cells).to_have_text([name, email, link_pattern])
-    assert_no_axe_violations(page, "csv-imported")
+    check_page(page, "csv-imported")
 
     page.get_by_role("link", name=f"Back to {COHORT}").click()
     expect(heading(page, COHORT)).to_be_visible()
@@ -235,7 +235,7 @@ def test_coordinator_imports_learners_and_reads_reports(
     )
     main = page.get_by_role("main")
     expect(main).not_to_contain_text(OTHER_ORGANISATION)
-    assert_no_axe_violations(page, "reports-dashboard")
+    check_page(page, "reports-dashboard")
 
     # The team filter: only that team's learners count.
     team_filter = page.get_by_label("Team", exact=True)
@@ -251,7 +251,7 @@ def test_coordinator_imports_learners_and_reads_reports(
     expect(page.get_by_label("Team", exact=True).locator("option:checked")).to_have_text(
         f"{TEAM_A} ({ORGANISATION})"
     )
-    assert_no_axe_violations(page, "reports-dashboard-filtered")
+    check_page(page, "reports-dashboard-filtered")
 
     page.get_by_role("link", name="Clear filters").click()
     expect(summary_value(page, "Enrolled")).to_have_text(str(enrolled))
@@ -263,7 +263,7 @@ def test_coordinator_imports_learners_and_reads_reports(
     expect(body_rows(learners)).to_have_count(enrolled)
     expect(learners.locator("tbody td:first-child a")).to_have_text(sorted(ALL_NAMES))
     expect(page.get_by_role("main")).not_to_contain_text(OTHER_NAME)
-    assert_no_axe_violations(page, "reports-learners")
+    check_page(page, "reports-learners")
 
     learners.get_by_role("link", name="Post", exact=True).click()
     expect(page).to_have_url(re.compile(r"[?&]sort=post"))
@@ -285,7 +285,7 @@ def test_coordinator_imports_learners_and_reads_reports(
     expect(attempts).to_have_count(2)
     expect(attempts.locator("td:last-child")).to_have_text([re.compile(r"^50%"),
                                                              re.compile(r"^90%")])  # fmt: skip
-    assert_no_axe_violations(page, "reports-learner")
+    check_page(page, "reports-learner")
 
     # The other organisation's learner cannot be opened by their address either.
     response = page.request.get(f"{live_server.url}/reports/learners/{seeded.other_learner_id}")

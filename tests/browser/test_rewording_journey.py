@@ -29,7 +29,7 @@ from courseapp.rewording.models import Response, SelfRating
 from courseapp.rewording.schema import Exercise
 from tests.browser.conftest import (
     LiveServer,
-    assert_no_axe_violations,
+    check_page,
     enrol_learner,
     heading,
     sign_in,
@@ -142,7 +142,7 @@ def test_learner_rewords_and_coordinator_reviews(page: Page, live_server: LiveSe
     expect(heading(page, "Practise constructive language")).to_be_visible()
     exercise_row = page.locator(".govuk-task-list__item").filter(has_text=exercise.title)
     expect(exercise_row.locator(".govuk-task-list__status")).to_have_text("Not started")
-    assert_no_axe_violations(page, "rewording-practice")
+    check_page(page, "rewording-practice")
 
     page.get_by_role("link", name=exercise.title, exact=True).click()
     expect(page).to_have_url(exercise_url)
@@ -150,7 +150,7 @@ def test_learner_rewords_and_coordinator_reviews(page: Page, live_server: LiveSe
     expect(page.get_by_text(exercise.destructive)).to_be_visible()
     expect(rewording_box(page)).to_have_value("")
     expect(heading(page, "Model answers", level=2)).to_have_count(0)
-    assert_no_axe_violations(page, "rewording-exercise")
+    check_page(page, "rewording-exercise")
 
     # 2a. A phone number: asked for made-up details, and nothing is kept.
     rewording_box(page).fill(WITH_PHONE)
@@ -163,7 +163,7 @@ def test_learner_rewords_and_coordinator_reviews(page: Page, live_server: LiveSe
     expect(rewording_box(page)).to_have_value(WITH_PHONE)
     expect(page.get_by_role("heading", name=re.compile(r"^Feedback on version"))).to_have_count(0)
     assert responses_of(live_server, EMAIL) == []
-    assert_no_axe_violations(page, "rewording-privacy")
+    check_page(page, "rewording-privacy")
 
     # 2b. A blaming answer: "Needs work", each flag explained, the model answers shown.
     rewording_box(page).fill(BLAMING)
@@ -184,7 +184,7 @@ def test_learner_rewords_and_coordinator_reviews(page: Page, live_server: LiveSe
     for answer in exercise.model_answers:
         expect(page.get_by_role("listitem").filter(has_text=answer)).to_have_count(1)
     expect(heading(page, "Your earlier versions", level=2)).to_have_count(0)
-    assert_no_axe_violations(page, "rewording-feedback")
+    check_page(page, "rewording-feedback")
 
     # 3. A revision: "Constructive", its strengths, version 1 kept; then the self-rating.
     expect(rewording_box(page)).to_have_value(BLAMING)
@@ -258,7 +258,7 @@ def test_learner_rewords_and_coordinator_reviews(page: Page, live_server: LiveSe
     main = coordinator.get_by_role("main")
     expect(main).not_to_contain_text(OTHER_NAME)
     expect(main).not_to_contain_text(OTHER_TEXT)
-    assert_no_axe_violations(coordinator, "rewording-queue")
+    check_page(coordinator, "rewording-queue")
 
     team_filter = coordinator.get_by_label("Team", exact=True)
     expect(team_filter.locator("option")).to_have_text(
@@ -284,7 +284,7 @@ def test_learner_rewords_and_coordinator_reviews(page: Page, live_server: LiveSe
     rated = "The learner rated it: as good as the model answers."
     expect(coordinator.get_by_text(rated)).to_be_visible()
     expect(coordinator.get_by_role("listitem").filter(has_text=BLAMING)).to_have_count(1)
-    assert_no_axe_violations(coordinator, "rewording-review")
+    check_page(coordinator, "rewording-review")
 
     mark = coordinator.get_by_role("group", name="Mark this response")
     expect(mark.get_by_label("No mark, comment only", exact=True)).to_be_checked()
