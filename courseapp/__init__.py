@@ -23,6 +23,8 @@ from courseapp.content.cli import content_cli
 from courseapp.demo.cli import seed_demo_command
 from courseapp.extensions import csrf, db, limiter, login_manager, migrate
 from courseapp.organisations import routes as organisations_routes
+from courseapp.privacy import routes as privacy_routes
+from courseapp.privacy.cli import backup_command, purge_command
 from courseapp.reports import routes as reports_routes
 from courseapp.rewording import routes as rewording_routes
 from courseapp.rewording.cli import rewording_cli
@@ -77,9 +79,12 @@ def create_app(config: dict[str, Any] | type | None = None) -> Flask:
     app.register_blueprint(audit_routes.bp)
     app.register_blueprint(cohorts_routes.bp)
     app.register_blueprint(reports_routes.bp)
+    app.register_blueprint(privacy_routes.bp)
     app.cli.add_command(content_cli)
     app.cli.add_command(rewording_cli)
     app.cli.add_command(seed_demo_command)
+    app.cli.add_command(purge_command)
+    app.cli.add_command(backup_command)
     content_services.init_app(app)
     cli.init_app(app)
     accounts_services.init_login_manager(login_manager)

@@ -83,6 +83,8 @@ class Config:
     POST_TEST_ATTEMPTS = int(os.environ.get("POST_TEST_ATTEMPTS", 3))
     TEST_PAGE_SIZE = int(os.environ.get("TEST_PAGE_SIZE", 5))
     SQLITE_BUSY_TIMEOUT_MS = int(os.environ.get("SQLITE_BUSY_TIMEOUT_MS", 30000))
+    # Test attempts, rewordings and CSV uploads older than this are removed by `flask purge`.
+    ATTEMPT_RETENTION_DAYS = int(os.environ.get("ATTEMPT_RETENTION_DAYS", 730))
     HSTS = False
     REQUIRE_SECRET_KEY = False
     # Where links printed by CLI commands point (the first-administrator link).

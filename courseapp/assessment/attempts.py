@@ -73,7 +73,8 @@ def start_or_resume(user: User, pathway: Pathway, phase: Phase) -> TestAttempt:
         pathway_id=pathway.id,
         test_id=test.id,
         phase=phase,
-        number=len(existing) + 1,
+        # After the retention purge the earliest numbers may be gone: never reuse one.
+        number=max((a.number for a in existing), default=0) + 1,
         item_order=[item.id for item in test.items],
         option_orders={item.id: kind_of(item).option_order(item, rng) for item in test.items},
     )

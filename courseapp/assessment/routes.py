@@ -158,7 +158,8 @@ def results(attempt_id: int):
             "tag_labels": TAG_LABELS,
             "review": service.review(attempt),
             "partial_credit_rule": PARTIAL_CREDIT_RULE,
-            "attempts_left": service.attempts_allowed(Phase.POST) - attempt.number,
+            "attempts_left": service.attempts_allowed(Phase.POST)
+            - len(service.attempts(current_user, pathway, Phase.POST)),
             "certificate": journey.certificate_for(current_user, pathway),
             "form": ConfirmForm(),
         }

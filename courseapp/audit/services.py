@@ -9,8 +9,9 @@ from courseapp.audit.models import AuditEvent
 from courseapp.extensions import db
 
 
-def record(actor: User, action: str, subject: str = "") -> None:
-    db.session.add(AuditEvent(actor_id=actor.id, action=action, subject=subject))
+def record(actor: User | None, action: str, subject: str = "") -> None:
+    """`actor` is None for work done by a command rather than a person."""
+    db.session.add(AuditEvent(actor_id=actor.id if actor else None, action=action, subject=subject))
     db.session.flush()
 
 

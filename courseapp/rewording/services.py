@@ -74,7 +74,8 @@ def submit(user: User, exercise: Exercise, text: str) -> Response:
     response = Response(
         user_id=user.id,
         exercise_id=exercise.id,
-        version=len(versions) + 1,
+        # After the retention purge the earliest versions may be gone: never reuse a number.
+        version=versions[-1].version + 1 if versions else 1,
         text=text,
         **result.as_json(),
     )

@@ -1,0 +1,1 @@
+"""Privacy operations: a learner's own data, erasure, retention, backup and the notice."""

@@ -1,0 +1,67 @@
+from __future__ import annotations
+
+from flask import Blueprint, Response, abort, current_app, flash, redirect, render_template, url_for
+from flask_login import current_user
+
+from courseapp.access import admin_required, get_in_scope_or_404, login_required
+from courseapp.accounts.forms import ConfirmForm
+from courseapp.accounts.models import User
+from courseapp.content.services import course
+from courseapp.extensions import db
+from courseapp.organisations.models import Organisation, utcnow
+from courseapp.privacy import erasure, export, retention
+
+bp = Blueprint("privacy", __name__)
+
+
+@bp.get("/privacy")
+def notice():
+    return render_template(
+        "privacy/notice.html",
+        retention=retention.describe_days(current_app.config["ATTEMPT_RETENTION_DAYS"]),
+    )
+
+
+@bp.get("/account/your-data.json")
+@login_required
+def download():
+    data = export.personal_data(current_user, course())
+    filename = f"your-data-{utcnow():%Y-%m-%d}.json"
+    return Response(export.as_json(data), mimetype="application/json", headers={
+        "Content-Disposition": f'attachment; filename="{filename}"',
+        "Cache-Control": "no-store",
+    })  # fmt: skip
+
+
+def _member_or_404(org_id: int, user_id: int) -> tuple[Organisation, User]:
+    org = get_in_scope_or_404(Organisation, org_id)
+    person = db.session.get(User, user_id)
+    if person is None or person.organisation_id != org.id:
+        abort(404)
+    return org, person
+
+
+@bp.route("/organisations/<int:org_id>/members/<int:user_id>/erase", methods=["GET", "POST"])
+@admin_required
+def erase(org_id: int, user_id: int):
+    org, person = _member_or_404(org_id, user_id)
+    form = ConfirmForm()
+    try:
+        erasure.check_erasable(person)
+    except erasure.ErasureRefused as refusal:
+        status = 409 if form.is_submitted() else 200
+        return render_template(
+            "privacy/erase.html", organisation=org, person=person, refusal=str(refusal)
+        ), status
+    if form.validate_on_submit():
+        erasure.erase_learner(person, current_user._get_current_object())
+        db.session.commit()
+        flash("The learner's account and all their records have been erased.", "success")
+        return redirect(url_for("organisations.detail", org_id=org.id), 303)
+    return render_template(
+        "privacy/erase.html",
+        organisation=org,
+        person=person,
+        holdings=erasure.holdings(person),
+        form=form,
+    )
