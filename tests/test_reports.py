@@ -179,6 +179,29 @@ def test_filters_by_team(cohort_of_five):
     assert len(load(job_role=JobRole.TEACHER).learners) == 0
 
 
+def test_search_matches_part_of_a_name_or_email_literally(cohort_of_five, make_org):
+    org, _ = cohort_of_five
+    add_learner(org, "Fay 100% Six")
+    assert [p.name for p in load(search="two").learners.values()] == ["Ben Two"]
+    assert [p.name for p in load(search="CAT.THREE@").learners.values()] == ["Cat Three"]
+    # % and _ are the learner's characters, not wildcards; quotes are just text.
+    assert [p.name for p in load(search="100%").learners.values()] == ["Fay 100% Six"]
+    assert load(search="_").learners == {}
+    assert load(search="' OR '1'='1").learners == {}
+
+
+def test_search_on_the_learner_list(client, cohort_of_five, make_user):
+    org, _ = cohort_of_five
+    login(client, make_user(role=Role.COORDINATOR, organisation=org, covers=(org,)))
+    page = client.get("/reports/learners", query_string={"search": "  ann  "})
+    text = page.get_data(as_text=True)
+    assert page.status_code == 200
+    assert "1 learner" in text and "Ann One" in text and "Ben Two" not in text
+    too_long = client.get("/reports/learners", query_string={"search": "x" * 201})
+    assert "Search for 200 characters or fewer" in too_long.get_data(as_text=True)
+    assert "5 learners" in too_long.get_data(as_text=True)  # the bad filter is not applied
+
+
 def test_coordinator_sees_only_their_organisations(client, make_org, make_user):
     x, y = make_org(name="Org X"), make_org(name="Org Y")
     add_learner(x, "Xena Ex", pre=0.5, post=0.9)

@@ -26,6 +26,7 @@ class Filters:
     cohort_id: int | None = None
     enrolled_from: date | None = None
     enrolled_to: date | None = None
+    search: str | None = None  # part of a name or email address, matched literally
 
 
 @dataclass
@@ -76,7 +77,17 @@ def _learner_ids(filters: Filters):
     if filters.enrolled_to:
         end = datetime.combine(filters.enrolled_to + timedelta(days=1), time.min)
         query = query.where(Enrolment.enrolled_at < end)
+    if filters.search:
+        pattern = f"%{like_literal(filters.search)}%"
+        query = query.where(
+            sa.or_(User.name.ilike(pattern, escape="\\"), User.email.ilike(pattern, escape="\\"))
+        )
     return query
+
+
+def like_literal(text: str) -> str:
+    """Text for a LIKE pattern that matches itself only: % and _ are not wildcards."""
+    return text.replace("\\", "\\\\").replace("%", "\\%").replace("_", "\\_")
 
 
 def _chosen_attempts(ids, pathway_id: str):

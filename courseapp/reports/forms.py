@@ -1,10 +1,10 @@
 from __future__ import annotations
 
-from govuk_frontend_wtf.wtforms_widgets import GovSelect, GovSubmitInput
-from wtforms import SelectField, SubmitField
-from wtforms.validators import Optional
+from govuk_frontend_wtf.wtforms_widgets import GovSelect, GovSubmitInput, GovTextInput
+from wtforms import SelectField, StringField, SubmitField
+from wtforms.validators import Length, Optional
 
-from courseapp.forms import Form, OptionalDateField
+from courseapp.forms import Form, OptionalDateField, strip
 
 
 class ReportFilterForm(Form):
@@ -22,4 +22,10 @@ class ReportFilterForm(Form):
     cohort = SelectField("Cohort", widget=GovSelect(), choices=[], validators=[Optional()])
     enrolled_from = OptionalDateField("Enrolled on or after")
     enrolled_to = OptionalDateField("Enrolled on or before")
+    search = StringField(
+        "Learner name or email address",
+        widget=GovTextInput(),
+        filters=[strip],
+        validators=[Optional(), Length(max=200, message="Search for 200 characters or fewer")],
+    )
     submit = SubmitField("Apply filters", widget=GovSubmitInput())

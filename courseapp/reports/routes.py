@@ -59,6 +59,7 @@ def _filters() -> tuple[ReportFilterForm, report_data.Filters]:
         cohort_id=int(valid(form.cohort)) if valid(form.cohort) else None,
         enrolled_from=valid(form.enrolled_from),
         enrolled_to=valid(form.enrolled_to),
+        search=valid(form.search),
     )
 
 
