@@ -18,6 +18,7 @@ from courseapp.reports import data as report_data
 from courseapp.reports import exports, services
 from courseapp.reports.forms import ReportFilterForm
 from courseapp.reports.statistics import MIN_GROUP
+from courseapp.rewording.services import exercises
 
 bp = Blueprint("reports", __name__, url_prefix="/reports")
 PAGE_SIZE = 50
@@ -108,7 +109,7 @@ def learner(user_id: int):
     db.session.commit()
     return render_template(
         "reports/learner.html", detail=services.learner_detail(person), person=person,
-        tag_labels=TAG_LABELS,
+        tag_labels=TAG_LABELS, exercises=exercises(),
     )  # fmt: skip
 
 

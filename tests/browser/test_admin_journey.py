@@ -1,25 +1,32 @@
 """An administrator's first day, end to end, in a real browser, with axe on every page.
 
 Starts as a new install does, from the first-administrator link the CLI prints, and
-goes on to set up an organisation and its first coordinator, who then signs in.
-Between this and the learner journey, every page type the app has gets an axe scan.
+goes on to set up an organisation, a team and its first coordinator, who then signs in,
+opens a learner's record and downloads the exports. The administrator comes back and
+reads the audit log of what the coordinator did, which names no learner.
 """
 
 from __future__ import annotations
 
+import json
 import re
+from pathlib import Path
 from urllib.parse import urlsplit
 
 import pytest
+import sqlalchemy as sa
 from playwright.sync_api import Page, expect
 
-from courseapp.organisations.models import Sector
+from courseapp.accounts.models import User
+from courseapp.extensions import db
+from courseapp.organisations.models import Organisation, Sector
 from tests.browser.conftest import (
     LiveServer,
     check_page,
     heading,
     sign_in,
 )
+from tests.browser.staff import Progress, add_learner, body_rows, nav_link, table
 
 ADMIN_NAME = "Alex Morgan"
 ADMIN_EMAIL = "alex.morgan@northshire.example.org"
@@ -31,6 +38,9 @@ TEAM = "Children and families east"
 COORDINATOR_NAME = "Priya Shah"
 COORDINATOR_EMAIL = "priya.shah@northshire.example.org"
 COORDINATOR_PASSWORD = "velvet compass lighthouse drum"
+LEARNER_NAME = "Hannah Okafor"
+LEARNER_EMAIL = "hannah.okafor@northshire.example.org"
+LEARNER_PASSWORD = "lantern orchard pebble violin"
 JOIN_CODE = re.compile(r"[A-Z0-9]{4}-[A-Z0-9]{4}")
 
 
@@ -229,3 +239,93 @@ def test_admin_sets_up_an_organisation_and_its_coordinator(page: Page, live_serv
     response = page.goto(f"{live_server.url}{setup_path}")
     assert response is not None and response.status == 404
     expect(heading(page, "This link does not work")).to_be_visible()
+
+    # 9. The coordinator at work: a learner's record opened and both exports downloaded.
+    with live_server.app.app_context():
+        org = db.session.scalar(sa.select(Organisation).where(Organisation.name == ORGANISATION))
+        learner = add_learner(org, LEARNER_NAME, LEARNER_EMAIL, team=org.teams[0],
+                              progress=Progress(pre=20, modules=2),
+                              password=LEARNER_PASSWORD)  # fmt: skip
+        db.session.commit()
+        learner_id = learner.id
+    nav_link(page, "Reports").click()
+    page.get_by_role("link", name="List of learners").click()
+    page.get_by_role("link", name=LEARNER_NAME, exact=True).click()
+    expect(heading(page, LEARNER_NAME)).to_be_visible()
+    nav_link(page, "Reports").click()
+    for link in ("Download learners (CSV)", "Download question statistics (CSV)"):
+        with page.expect_download():
+            page.get_by_role("link", name=link).click()
+    page.get_by_role("button", name="Sign out").click()
+
+    # 10. The administrator, with the new password, reads the audit log: who did what and
+    # when, naming the learner by account number only.
+    sign_in(page, ADMIN_EMAIL, ADMIN_NEW_PASSWORD)
+    expect(heading(page, "Organisations")).to_be_visible()
+    nav_link(page, "Audit log").click()
+    expect(heading(page, "Audit log")).to_be_visible()
+    events = body_rows(table(page, "The latest 3 events"))
+    expect(events.locator("td:nth-child(1)")).to_have_text(
+        [re.compile(r"^\d{1,2} \w{3} \d{4} \d{2}:\d{2}$")] * 3
+    )
+    expect(events.locator("td:nth-child(2)")).to_have_text([COORDINATOR_NAME] * 3)
+    expect(events.locator("td:nth-child(3)")).to_have_text(
+        ["export-items", "export-learners", "view-learner"]
+    )
+    expect(events.locator("td:nth-child(4)")).to_have_text(
+        ["pathway core", "pathway core", f"user {learner_id}"]
+    )
+    for personal in (LEARNER_NAME, LEARNER_EMAIL, LEARNER_EMAIL.split("@")[0]):
+        expect(page.get_by_role("main")).not_to_contain_text(personal)
+    check_page(page, "audit-log")
+
+    # 11. Privacy. The learner downloads her data and reads the privacy notice; then she
+    # asks to be erased, and the administrator erases her. The audit log records it
+    # without her name, and no longer says whose record the coordinator looked at.
+    page.get_by_role("button", name="Sign out").click()
+    sign_in(page, LEARNER_EMAIL, LEARNER_PASSWORD)
+    page.get_by_role("link", name="Your account").click()
+    with page.expect_download() as download:
+        page.get_by_role("link", name="Download your data").click()
+    data = json.loads(Path(download.value.path()).read_text())
+    assert data["profile"]["email"] == LEARNER_EMAIL
+    assert [a["phase"] for a in data["test_attempts"]] == ["pre"]
+    assert len(data["module_progress"]) == 2
+    page.get_by_role("link", name="How we look after your information").click()
+    expect(heading(page, "How we look after your information")).to_be_visible()
+    expect(page.get_by_role("main")).to_contain_text("2 years")
+    check_page(page, "privacy-notice")
+    page.get_by_role("button", name="Sign out").click()
+
+    sign_in(page, ADMIN_EMAIL, ADMIN_NEW_PASSWORD)
+    page.get_by_role("link", name=ORGANISATION).click()
+    page.get_by_role("link", name=f"Erase {LEARNER_NAME}").click()
+    expect(heading(page, f"Erase {LEARNER_NAME}")).to_be_visible()
+    expect(page.get_by_role("main")).to_contain_text("1 test attempt with")
+    check_page(page, "erase-learner")
+    page.get_by_role("button", name="Erase account and records").click()
+    expect(heading(page, ORGANISATION)).to_be_visible()
+    expect(
+        page.get_by_text("The learner's account and all their records have been erased.")
+    ).to_be_visible()
+    expect(page.get_by_role("main")).not_to_contain_text(LEARNER_NAME)
+
+    nav_link(page, "Audit log").click()
+    events = body_rows(table(page, "The latest 4 events"))
+    expect(events.locator("td:nth-child(3)")).to_have_text(
+        ["erase-learner", "export-items", "export-learners", "view-learner"]
+    )
+    expect(events.locator("td:nth-child(4)").first).to_have_text(re.compile(r"^organisation \d+$"))
+    expect(events.locator("td:nth-child(4)").last).to_have_text("an erased learner")
+    for personal in (LEARNER_NAME, LEARNER_EMAIL, f"user {learner_id}"):
+        expect(page.get_by_role("main")).not_to_contain_text(personal)
+
+    # Only learners can be erased: a coordinator's erase page explains and offers no button.
+    with live_server.app.app_context():
+        org = db.session.scalar(sa.select(Organisation).where(Organisation.name == ORGANISATION))
+        coordinator = db.session.scalar(sa.select(User).where(User.email == COORDINATOR_EMAIL))
+        refused = f"/organisations/{org.id}/members/{coordinator.id}/erase"
+    page.goto(f"{live_server.url}{refused}")
+    expect(page.get_by_text("Only learners' accounts can be erased here.")).to_be_visible()
+    expect(page.get_by_role("button", name="Erase account and records")).to_have_count(0)
+    check_page(page, "erase-refused")

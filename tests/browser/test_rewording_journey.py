@@ -1,8 +1,8 @@
-"""A learner practises a rewording exercise in a real browser and a coordinator reviews
-it: the privacy check before anything is saved, feedback with its explanations and the
-model answers, a revision, the self-rating, the unsent draft kept in the browser, the
-review queue scoped to the coordinator's organisation with its team filter, and the
-coordinator's comment shown (escaped) to the learner. axe runs on every page type.
+"""A learner practises a rewording exercise in a real browser: the privacy check before
+anything is saved, feedback with its explanations and the model answers, a revision, the
+self-rating, and the unsent draft kept in the browser. axe runs on every page type.
+(A coordinator reviewing a rewording, and the learner reading the comment, is part of
+tests/browser/test_coordinator_journey.py.)
 
 The expected flags and strengths are worked out by the same rules the app uses, so
 the test follows the rules file rather than repeating its wording.
@@ -16,13 +16,12 @@ import pytest
 import sqlalchemy as sa
 from playwright.sync_api import Locator, Page, expect
 
-from courseapp.accounts.models import JobRole, Role, User
-from courseapp.accounts.passwords import hash_password
+from courseapp.accounts.models import JobRole, User
 from courseapp.assessment import attempts
 from courseapp.assessment.models import Phase
 from courseapp.content.services import course
 from courseapp.extensions import db
-from courseapp.organisations.models import Sector, Team
+from courseapp.organisations.models import Sector
 from courseapp.rewording import services
 from courseapp.rewording.engine import Assessment
 from courseapp.rewording.models import Response, SelfRating
@@ -37,18 +36,9 @@ from tests.browser.conftest import (
 
 EXERCISE_ID = "let-him-in"
 ORGANISATION = "Eastbrook City Council"
-TEAM_1 = "Children and families north"
-TEAM_2 = "Children and families south"
 NAME = "Morag Lindsay"
 EMAIL = "morag.lindsay@eastbrook.example.org"
 PASSWORD = "pebble orchard violin tundra"
-COORDINATOR_NAME = "Tomasz Nowak"
-COORDINATOR_EMAIL = "tomasz.nowak@eastbrook.example.org"
-COORDINATOR_PASSWORD = "granite meadow kestrel sofa"
-OTHER_ORGANISATION = "Fernhill Health Board"
-OTHER_NAME = "Declan Frost"
-OTHER_EMAIL = "declan.frost@fernhill.example.org"
-OTHER_TEXT = "Tell me what happened when he came round, and how the children are today."
 
 WITH_PHONE = "What happened last night? Ring me on 07700 900123."
 BLAMING = "Why did you let him in when you know what he is like?"
@@ -56,57 +46,28 @@ CONSTRUCTIVE = (
     "What happened when he came to the flat last night, and how are you and the children now?"
 )
 DRAFT = "What did you do to keep the children safe while he was there"
-COMMENT = "Great open question <b>well done</b>"
 RATING_QUESTION = "How does your latest version compare with the model answers?"
 
 
-def seed(live_server: LiveServer) -> tuple[Exercise, Assessment, Assessment, int]:
-    """The learner (team 1, pre-test in), the coordinator of their organisation, and a
-    learner elsewhere with a response to the same exercise. Returns the exercise, the
-    feedback the app gives the blaming and the constructive answers, and the id of the
-    other organisation's response."""
+def seed(live_server: LiveServer) -> tuple[Exercise, Assessment, Assessment]:
+    """The learner, pre-test in. Returns the exercise and the feedback the app gives the
+    blaming and the constructive answers."""
     with live_server.app.app_context():
         learner = enrol_learner(live_server, organisation=ORGANISATION,
                                 sector=Sector.LOCAL_AUTHORITY, name=NAME, email=EMAIL,
                                 password=PASSWORD, job_role=JobRole.SOCIAL_WORKER,
                                 pathway_id="core")  # fmt: skip
-        organisation = learner.organisation
-        team_1, team_2 = Team(name=TEAM_1), Team(name=TEAM_2)
-        organisation.teams = [team_1, team_2]
-        learner.team = team_1
         pathway = course().pathways["core"]
         attempt = attempts.start_or_resume(learner, pathway, Phase.PRE)
         attempts.submit(attempt, pathway.definition.pass_mark)
-        coordinator = User(
-            name=COORDINATOR_NAME,
-            email=COORDINATOR_EMAIL,
-            password_hash=hash_password(COORDINATOR_PASSWORD),
-            role=Role.COORDINATOR,
-            organisation=organisation,
-        )
-        coordinator.covered_organisations = [organisation]
-        db.session.add(coordinator)
-
-        exercise = course().rewording.exercises[EXERCISE_ID]
-        other = enrol_learner(live_server, organisation=OTHER_ORGANISATION,
-                              sector=Sector.HEALTH, name=OTHER_NAME, email=OTHER_EMAIL,
-                              password=PASSWORD, job_role=JobRole.HEALTH_VISITOR,
-                              pathway_id="core")  # fmt: skip
-        other_response = Response(
-            user_id=other.id,
-            exercise_id=EXERCISE_ID,
-            version=1,
-            text=OTHER_TEXT,
-            **services.feedback(exercise, OTHER_TEXT).as_json(),
-        )
-        db.session.add(other_response)
         db.session.commit()
+        exercise = course().rewording.exercises[EXERCISE_ID]
         blaming = services.feedback(exercise, BLAMING)
         constructive = services.feedback(exercise, CONSTRUCTIVE)
         assert blaming.verdict == "needs_work", blaming.as_json()
         assert {"why-question", "survivor-blame"} <= set(blaming.as_json()["flags"])
         assert constructive.verdict == "constructive", constructive.as_json()
-        return exercise, blaming, constructive, other_response.id
+        return exercise, blaming, constructive
 
 
 def responses_of(live_server: LiveServer, email: str) -> list[Response]:
@@ -130,8 +91,8 @@ def rewording_box(page: Page) -> Locator:
 
 
 @pytest.mark.browser
-def test_learner_rewords_and_coordinator_reviews(page: Page, live_server: LiveServer, new_context):
-    exercise, blaming, constructive, other_response_id = seed(live_server)
+def test_learner_rewords_and_revises(page: Page, live_server: LiveServer):
+    exercise, blaming, constructive = seed(live_server)
     exercise_url = f"{live_server.url}/practice/{EXERCISE_ID}"
 
     # 1. The learner finds the exercise through "Practise" in the header.
@@ -234,76 +195,3 @@ def test_learner_rewords_and_coordinator_reviews(page: Page, live_server: LiveSe
         )
     ).to_be_visible()
     assert len(responses_of(live_server, EMAIL)) == 2
-
-    # 5. The coordinator's queue: their organisation's learners only, with filters.
-    coordinator = new_context().new_page()
-    coordinator.goto(f"{live_server.url}/login")
-    sign_in(coordinator, COORDINATOR_EMAIL, COORDINATOR_PASSWORD)
-    expect(heading(coordinator, "Organisations")).to_be_visible()
-    nav_link(coordinator, "Review").click()
-    expect(heading(coordinator, "Review rewordings")).to_be_visible()
-    table = coordinator.get_by_role("table")
-    expect(table.locator("caption")).to_have_text("1 response")
-    rows = table.locator("tbody tr")
-    expect(rows).to_have_count(1)
-    expect(rows.get_by_role("cell")).to_have_text(
-        [
-            re.compile(rf"^{NAME}\s*{TEAM_1}$"),
-            exercise.title,
-            re.compile(rf"^{re.escape(CONSTRUCTIVE)}.*\s*Version 2, "),
-            "Constructive",
-            "",
-        ]
-    )
-    main = coordinator.get_by_role("main")
-    expect(main).not_to_contain_text(OTHER_NAME)
-    expect(main).not_to_contain_text(OTHER_TEXT)
-    check_page(coordinator, "rewording-queue")
-
-    team_filter = coordinator.get_by_label("Team", exact=True)
-    expect(team_filter.locator("option")).to_have_text(
-        ["All teams", f"{TEAM_1} ({ORGANISATION})", f"{TEAM_2} ({ORGANISATION})"]
-    )
-    team_filter.select_option(label=f"{TEAM_2} ({ORGANISATION})")
-    coordinator.get_by_role("button", name="Filter").click()
-    expect(coordinator.get_by_text("No responses match these filters.")).to_be_visible()
-    expect(coordinator.get_by_role("table")).to_have_count(0)
-    team_filter = coordinator.get_by_label("Team", exact=True)
-    expect(team_filter.locator("option:checked")).to_have_text(f"{TEAM_2} ({ORGANISATION})")
-    team_filter.select_option(label="All teams")
-    coordinator.get_by_role("button", name="Filter").click()
-    expect(coordinator.get_by_role("table").locator("tbody tr")).to_have_count(1)
-
-    # The other organisation's response cannot be opened by its address either.
-    response = coordinator.request.get(f"{live_server.url}/review/{other_response_id}")
-    assert response.status == 404, response.status
-
-    coordinator.get_by_role("link", name=f"(review {NAME}'s response)").click()
-    expect(heading(coordinator, f"Review {NAME}'s rewording")).to_be_visible()
-    expect(coordinator.locator("blockquote.app-learner-text")).to_have_text(CONSTRUCTIVE)
-    rated = "The learner rated it: as good as the model answers."
-    expect(coordinator.get_by_text(rated)).to_be_visible()
-    expect(coordinator.get_by_role("listitem").filter(has_text=BLAMING)).to_have_count(1)
-    check_page(coordinator, "rewording-review")
-
-    mark = coordinator.get_by_role("group", name="Mark this response")
-    expect(mark.get_by_label("No mark, comment only", exact=True)).to_be_checked()
-    mark.get_by_label("Exemplary: a model for others", exact=True).check()
-    coordinator.get_by_label("Comment for the learner", exact=True).fill(COMMENT)
-    coordinator.get_by_role("button", name="Save", exact=True).click()
-    expect(heading(coordinator, "Review rewordings")).to_be_visible()
-    expect(
-        coordinator.get_by_role("alert").filter(has_text="Your review has been saved.")
-    ).to_be_visible()
-    expect(
-        coordinator.get_by_role("table").locator("tbody tr").get_by_role("cell").last
-    ).to_have_text("Exemplary")
-
-    # 6. The learner sees the comment as text: the markup in it is shown, not obeyed.
-    page.reload()
-    expect(heading(page, "Comments from your coordinator", level=2)).to_be_visible()
-    comment = page.locator(".app-coordinator-comment")
-    expect(comment).to_have_count(1)
-    expect(comment.get_by_text(COMMENT, exact=True)).to_be_visible()
-    expect(comment).to_contain_text("On version 2,")
-    expect(comment.locator("b")).to_have_count(0)

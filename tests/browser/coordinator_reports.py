@@ -1,0 +1,179 @@
+"""The last two steps of the coordinator journey (test_coordinator_journey.py): reading
+the dashboard, whose figures are worked out from the seeded progress in eastbrook.py,
+and downloading the learners and question statistics CSV files."""
+
+from __future__ import annotations
+
+import re
+
+from playwright.sync_api import Page, expect
+
+from tests.browser.conftest import check_page, heading
+from tests.browser.eastbrook import (
+    ALL_NAMES,
+    ELSEWHERE,
+    FORMULA_NAME,
+    NEW_LEARNERS,
+    ORGANISATION,
+    PROGRESS,
+    TEAM_A,
+    TEAM_A_NAMES,
+    Seeded,
+)
+from tests.browser.staff import (
+    UTF8_BOM,
+    assert_focus_visible,
+    body_rows,
+    nav_link,
+    read_download,
+    summary_value,
+    tab_to,
+    table,
+)
+
+
+def read_dashboard(page: Page, seeded: Seeded) -> None:
+    """6. The dashboard: figures with n, module completion, the per-area and question
+    tables, the charts and the rewording figures; then the team filter, with the keyboard."""
+    nav_link(page, "Reports").click()
+    expect(heading(page, "Reports")).to_be_visible()
+    enrolled = len(ALL_NAMES)
+    started = {name for name, p in PROGRESS.items() if p.pre is not None or p.modules != 0}
+    certified = {name for name, p in PROGRESS.items() if p.certified_days is not None}
+    paired = [p for p in PROGRESS.values() if p.pre is not None and p.posts]
+    expect(summary_value(page, "Enrolled")).to_have_text(str(enrolled))
+    expect(summary_value(page, "Not started")).to_have_text(str(enrolled - len(started)))
+    expect(summary_value(page, "In progress")).to_have_text(str(len(started - certified)))
+    expect(summary_value(page, "Completed (certificate)")).to_have_text(str(len(certified)))
+    expect(summary_value(page, "Completion rate")).to_have_text(
+        f"{round(100 * len(certified) / enrolled, 1)}% (n = {enrolled})"
+    )
+    expect(summary_value(page, "Median time to complete")).to_have_text("10.0 days (n = 1)")
+    no_post = sum(p.pre is not None and not p.posts for p in PROGRESS.values())
+    expect(page.get_by_text(
+        f"Only learners with both a pre-test and a post-test count: n = {len(paired)}. "
+        f"Left out: {no_post} with a pre-test but no post-test yet, 0 with a post-test but "
+        "no pre-test."
+    )).to_be_visible()  # fmt: skip
+    mean_pre = sum(seeded.percent(p.pre) for p in paired) / len(paired)
+    mean_post = sum(seeded.percent(max(p.posts)) for p in paired) / len(paired)
+    expect(summary_value(page, "Mean pre-test score")).to_have_text(f"{round(mean_pre, 1)}%")
+    expect(summary_value(page, "Mean post-test score")).to_have_text(f"{round(mean_post, 1)}%")
+
+    page.get_by_text("Module completion as a table").click()
+    completions = body_rows(table(page, "Learners who completed each module"))
+    done = [len(seeded.modules) if p.modules is None else p.modules for p in PROGRESS.values()]
+    counts = [sum(d > i for d in done) for i in range(len(seeded.modules))]
+    expect(completions.get_by_role("rowheader")).to_have_text(seeded.modules)
+    expect(completions.locator("td:first-of-type")).to_have_text([str(n) for n in counts])
+    expect(completions.locator("td:last-of-type")).to_have_text(
+        [f"{round(100 * n / enrolled, 1)}%" for n in counts]
+    )
+    by_area = body_rows(table(page, "By area of the model"))
+    expect(by_area).to_have_count(seeded.areas)
+    expect(by_area.locator("td:nth-child(2)")).to_have_text([str(len(paired))] * seeded.areas)
+    expect(body_rows(table(page, "Question statistics"))).to_have_count(len(seeded.item_ids))
+    funnel_title = f"Share of enrolled learners who completed each module (n = {enrolled})"
+    expect(
+        page.get_by_role("img", name=re.compile(rf"^{re.escape(funnel_title)} "))
+    ).to_be_visible()
+    expect(page.locator("svg[role='img'] > title")).to_have_text(
+        [funnel_title, f"Mean score by area of the model, before and after (n = {len(paired)})"]
+    )
+    expect(summary_value(page, "Learners who tried an exercise")).to_have_text("2")
+    expect(summary_value(page, "Exercises tried")).to_have_text("2")
+    # Carys's last version is constructive; Bilal's only one is an ultimatum.
+    expect(summary_value(page, "Final versions rated constructive")).to_have_text("50.0% (1 of 2)")
+    for text in ELSEWHERE:
+        expect(page.get_by_role("main")).not_to_contain_text(text)
+    check_page(page, "reports-dashboard")
+
+    # The team filter with the keyboard: only that team's learners count.
+    team_filter = page.get_by_label("Team", exact=True)
+    tab_to(page, team_filter)
+    assert_focus_visible(page)
+    page.keyboard.press("ArrowDown")  # from "All teams" to the first team
+    expect(team_filter.locator("option:checked")).to_have_text(f"{TEAM_A} ({ORGANISATION})")
+    tab_to(page, page.get_by_role("button", name="Apply filters"))
+    assert_focus_visible(page)
+    page.keyboard.press("Enter")
+    expect(page).to_have_url(re.compile(r"[?&]team=\d+"))
+    in_team = [PROGRESS[name] for name in TEAM_A_NAMES if name in PROGRESS]
+    paired = [p for p in in_team if p.pre is not None and p.posts]
+    certified = [p for p in in_team if p.certified_days is not None]
+    expect(summary_value(page, "Enrolled")).to_have_text(str(len(TEAM_A_NAMES)))
+    expect(summary_value(page, "Completion rate")).to_have_text(
+        f"{round(100 * len(certified) / len(TEAM_A_NAMES), 1)}% (n = {len(TEAM_A_NAMES)})"
+    )
+    expect(page.get_by_text(
+        f"Only learners with both a pre-test and a post-test count: n = {len(paired)}."
+    )).to_be_visible()  # fmt: skip
+    mean_pre = sum(seeded.percent(p.pre) for p in paired) / len(paired)
+    expect(summary_value(page, "Mean pre-test score")).to_have_text(f"{round(mean_pre, 1)}%")
+    expect(page.get_by_label("Team", exact=True).locator("option:checked")).to_have_text(
+        f"{TEAM_A} ({ORGANISATION})"
+    )
+    check_page(page, "reports-dashboard-filtered")
+
+    page.get_by_role("link", name="Clear filters").click()
+    expect(summary_value(page, "Enrolled")).to_have_text(str(enrolled))
+
+
+def download_exports(page: Page, seeded: Seeded) -> None:
+    """7. The learners CSV and the question statistics CSV, from the unfiltered dashboard:
+    a byte-order mark, the header, this organisation's learners only, formulas defused."""
+    with page.expect_download() as download_info:
+        page.get_by_role("link", name="Download learners (CSV)").click()
+    download = download_info.value
+    assert download.suggested_filename == "learners-core.csv"
+    raw, header, rows = read_download(download)
+    assert raw.startswith(UTF8_BOM), raw[:20]
+    assert header[:7] == ["name", "email", "organisation", "team", "job role", "pathway",
+                          "status"], header  # fmt: skip
+    assert {"pre-test %", "post-test %", "gain (points)"} <= set(header), header
+    by_name = {row[0]: dict(zip(header, row, strict=True)) for row in rows}
+    # A spreadsheet would run the name as a formula: it is written as text instead.
+    assert set(by_name) == ALL_NAMES - {FORMULA_NAME} | {f"'{FORMULA_NAME}"}, sorted(by_name)
+    assert not any(cell.startswith("=") for row in rows for cell in row), rows
+    assert {row["organisation"] for row in by_name.values()} == {ORGANISATION}
+    for text in ELSEWHERE:
+        assert text.encode() not in raw, text
+    priya = by_name["Priya Natarajan"]
+    assert (priya["email"], priya["team"], priya["job role"], priya["status"]) == (
+        NEW_LEARNERS[0][1],
+        TEAM_A,
+        "Social worker",
+        "not started",
+    )
+    amira, progress = by_name["Amira Hassan"], PROGRESS["Amira Hassan"]
+    pre, post = progress.pre, max(progress.posts)
+    assert (amira["status"], amira["modules completed"]) == ("completed", str(len(seeded.modules)))
+    assert (amira["pre-test %"], amira["post-test %"], amira["gain (points)"]) == (
+        str(round(seeded.percent(pre), 1)),
+        str(round(seeded.percent(post), 1)),
+        str(round(seeded.percent(post) - seeded.percent(pre), 1)),
+    )
+
+    with page.expect_download() as download_info:
+        page.get_by_role("link", name="Download question statistics (CSV)").click()
+    download = download_info.value
+    assert download.suggested_filename == "items-core.csv"
+    raw, header, rows = read_download(download)
+    assert raw.startswith(UTF8_BOM), raw[:20]
+    assert header == ["item", "tag", "question", "pre n", "pre facility %", "post n",
+                      "post facility %", "post discrimination", "flags"], header  # fmt: skip
+    assert [row[0] for row in rows] == seeded.item_ids
+    # Each learner answered their first questions right and left the rest: question i's
+    # facility is the share of the test's takers who got more than i right.
+    pre_scores = [p.pre for p in PROGRESS.values() if p.pre is not None]
+    post_scores = [max(p.posts) for p in PROGRESS.values() if p.posts]
+    for index, row in enumerate(rows):
+        item = dict(zip(header, row, strict=True))
+        assert (item["pre n"], item["post n"]) == (str(len(pre_scores)), str(len(post_scores)))
+        assert item["pre facility %"] == str(
+            round(100 * sum(right > index for right in pre_scores) / len(pre_scores), 1)
+        ), item
+        assert item["post facility %"] == str(
+            round(100 * sum(right > index for right in post_scores) / len(post_scores), 1)
+        ), item
+    assert "easy-at-pre" in rows[0][header.index("flags")].split(), rows[0]
