@@ -2,12 +2,12 @@
 
 from __future__ import annotations
 
-from flask import Flask, render_template
+from flask import Flask, g, render_template
 from flask_wtf.csrf import CSRFError
 from sqlalchemy.exc import OperationalError
 from werkzeug.exceptions import HTTPException
 
-from courseapp.extensions import db
+from courseapp.extensions import db, login_manager
 from courseapp.forms import stash_form_and_redirect
 
 PAGES = {
@@ -42,6 +42,9 @@ def init_app(app: Flask) -> None:
     @app.errorhandler(OperationalError)
     def database_unavailable(_error: OperationalError):
         db.session.rollback()
+        # Who is signed in cannot be looked up (or reloaded after the rollback)
+        # either, and the page and its headers would ask: show it as to a visitor.
+        g._login_user = login_manager.anonymous_user()
         return render_error(503)
 
     @app.errorhandler(Exception)

@@ -56,6 +56,15 @@ class Form(FlaskForm):
         own_fields = {name for name, _ in self._unbound_fields}
         return take_stash(request.path, own_fields)
 
+    def validate(self, extra_validators=None) -> bool:
+        """As WTForms', but a null character in what was sent (a posted form, or the
+        query string of a filter form) gets a 400: nobody can type one, and PostgreSQL
+        can neither store nor search for it."""
+        sent = request.form if self.is_submitted() else request.args
+        if any("\x00" in value for _, value in sent.items(multi=True)):
+            abort(400, NULL_CHARACTER_MESSAGE)
+        return super().validate(extra_validators)
+
     def validate_on_submit(self, extra_validators=None) -> bool:
         """As FlaskForm's, but a value that no page of ours could have offered (an
         option that is not in the list) means the form was tampered with: 400."""
@@ -70,6 +79,10 @@ class Form(FlaskForm):
 TAMPERED_MESSAGE = (
     "The form contained an answer that was not one of the options on the page. "
     "Nothing has been saved. Go back, reload the page and try again."
+)
+NULL_CHARACTER_MESSAGE = (
+    "The form contained a null character, which cannot be saved. "
+    "Nothing has been saved. Go back, remove it and try again."
 )
 
 

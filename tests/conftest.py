@@ -2,7 +2,9 @@
 
 from __future__ import annotations
 
+import io
 import os
+import re
 from collections.abc import Callable, Iterator
 from contextlib import contextmanager
 from pathlib import Path
@@ -11,6 +13,7 @@ import pytest
 import sqlalchemy as sa
 from flask import Flask, has_app_context
 from flask.testing import FlaskClient
+from werkzeug.datastructures import MultiDict
 
 os.environ["COURSEAPP_ENV"] = "testing"
 
@@ -106,6 +109,24 @@ def any_db_app(any_db_url: str, tmp_path: Path) -> Iterator[Flask]:
 
 
 @pytest.fixture
+def csrf_app(tmp_path: Path) -> Iterator[Flask]:
+    """The app with CSRF protection on, as in production."""
+    app = build_app(sqlite_url(tmp_path), tmp_path, WTF_CSRF_ENABLED=True)
+    with app_with_schema(app), app.app_context():
+        yield app
+
+
+def csrf_token_from(html: str) -> str:
+    return (
+        re.search(
+            r'name="csrf_token" type="hidden" value="([^"]+)"|name="csrf_token" value="([^"]+)"',
+            html,
+        ).group(1)
+        or ""
+    )
+
+
+@pytest.fixture
 def client(app: Flask) -> FlaskClient:
     return app.test_client()
 
@@ -188,9 +209,12 @@ def count_queries(app: Flask) -> Callable:
 
 
 @pytest.fixture
-def make_learner(app, make_user) -> Callable[..., User]:
+def make_learner(request: pytest.FixtureRequest, make_user) -> Callable[..., User]:
     """A learner enrolled on a pathway, optionally with the pre-test taken and every
-    module completed (the shortcut browser and assessment tests use)."""
+    module completed (the shortcut browser and assessment tests use). In the app the
+    test uses: `any_db_app` if it asks for it, otherwise `app`."""
+    if "any_db_app" not in request.fixturenames:
+        request.getfixturevalue("app")
     from courseapp.assessment import attempts
     from courseapp.assessment.models import Phase
     from courseapp.content.services import course, enrol, record_completion
@@ -209,3 +233,39 @@ def make_learner(app, make_user) -> Callable[..., User]:
         return user
 
     return _make
+
+
+def right_answers(test, entries=None) -> MultiDict:
+    """Form data answering every item right (and every self-rating with 3)."""
+    from courseapp.assessment.kinds import field_name
+
+    data = MultiDict()
+    for entry in entries or [*test.ratings, *test.items]:
+        if getattr(entry, "scale", None):
+            data.add(field_name(entry.id), "3")
+        elif entry.kind in ("single", "scenario"):
+            data.add(field_name(entry.id), entry.correct)
+        elif entry.kind == "multiple":
+            for option_id in entry.correct:
+                data.add(field_name(entry.id), option_id)
+        elif entry.kind == "true-false":
+            data.add(field_name(entry.id), str(entry.correct).lower())
+        else:
+            for s in entry.statements:
+                data.add(field_name(entry.id, s.id), s.answer)
+    return data
+
+
+def upload_csv(client: FlaskClient, cohort, content: str | bytes, filename: str = "learners.csv"):
+    """Post a file to a cohort's CSV import form."""
+    data = content.encode() if isinstance(content, str) else content
+    return client.post(
+        f"/cohorts/{cohort.id}/imports/new",
+        data={"csv_file": (io.BytesIO(data), filename)},
+        content_type="multipart/form-data",
+    )
+
+
+def count(model) -> int:
+    """How many rows the model's table holds."""
+    return db.session.scalar(sa.select(sa.func.count()).select_from(model))

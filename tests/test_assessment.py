@@ -18,7 +18,7 @@ from courseapp.assessment.schema import TAGS
 from courseapp.config import PROJECT_ROOT
 from courseapp.content.services import course, load_course, record_completion
 from courseapp.extensions import db
-from tests.conftest import build_app, login, sqlite_url
+from tests.conftest import build_app, login, right_answers, sqlite_url
 
 BANK = load_course(PROJECT_ROOT / "content", PROJECT_ROOT / "quizzes").bank
 
@@ -161,25 +161,6 @@ def test_classification():
 
 def pathway(pid="core"):
     return course().pathways[pid]
-
-
-def right_answers(test, entries=None):
-    """Form data answering every item right (and every self-rating with 3)."""
-    data = MultiDict()
-    for entry in entries or [*test.ratings, *test.items]:
-        if getattr(entry, "scale", None):
-            data.add(field_name(entry.id), "3")
-        elif entry.kind in ("single", "scenario"):
-            data.add(field_name(entry.id), entry.correct)
-        elif entry.kind == "multiple":
-            for option_id in entry.correct:
-                data.add(field_name(entry.id), option_id)
-        elif entry.kind == "true-false":
-            data.add(field_name(entry.id), str(entry.correct).lower())
-        else:
-            for s in entry.statements:
-                data.add(field_name(entry.id, s.id), s.answer)
-    return data
 
 
 def take(client, attempt, answers_for_page):
@@ -472,29 +453,3 @@ def test_certificate_page_pdf_and_public_verification(client, app, make_learner)
     assert verified.status_code == 200 and "This certificate is genuine" in text
     assert "Robin Example" in text and "robin@example.org" not in text and "%" not in text
     assert visitor.get("/certificates/AAAA-BBBB-CCCC").status_code == 404
-
-
-def test_typed_answers_survive_an_expired_session(tmp_path, make_learner):
-    app = build_app(sqlite_url(tmp_path), tmp_path, WTF_CSRF_ENABLED=True)
-    from tests.conftest import app_with_schema
-
-    with app_with_schema(app), app.app_context():
-        user = make_learner(modules=True)
-        attempt = attempts.start_or_resume(user, pathway(), Phase.POST)
-        db.session.commit()
-        entries = attempts.pages(attempt)[1]
-        first = next(e for e in entries if getattr(e, "kind", "") in ("single", "scenario"))
-        client = app.test_client()  # a browser whose session has expired
-        url = f"/attempts/{attempt.id}/pages/2"
-        response = client.post(url, data={field_name(first.id): first.correct, "csrf_token": "old"})
-        assert response.status_code == 303
-        login_page = client.get(url)
-        assert login_page.status_code == 302  # sign in again first
-        form = client.get(login_page.headers["Location"]).get_data(as_text=True)
-        token = re.search(r'name="csrf_token"[^>]*value="([^"]+)"', form).group(1)
-        client.post(login_page.headers["Location"],
-                    data={"email": user.email, "password": "correct horse battery staple",
-                          "csrf_token": token})  # fmt: skip
-        page = client.get(url).get_data(as_text=True)
-        assert re.search(rf'value="{first.correct}"\s+checked', page)
-        assert attempts.saved_answers(attempt) == {}  # shown again, saved only when sent

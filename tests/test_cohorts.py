@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 import html
-import io
 import re
 import threading
 
@@ -17,7 +16,7 @@ from courseapp.cohorts import imports
 from courseapp.cohorts.models import Cohort, EnrolmentImport
 from courseapp.content.models import Enrolment
 from courseapp.extensions import db
-from tests.conftest import login
+from tests.conftest import count, login, upload_csv
 
 HEADER = "name,email,team,job_role\n"
 
@@ -44,25 +43,12 @@ def world(make_org, make_user):
     }
 
 
-def upload(client, cohort: Cohort, content: str | bytes, filename: str = "learners.csv"):
-    data = content.encode() if isinstance(content, str) else content
-    return client.post(
-        f"/cohorts/{cohort.id}/imports/new",
-        data={"csv_file": (io.BytesIO(data), filename)},
-        content_type="multipart/form-data",
-    )
-
-
 def text(response) -> str:
     return html.unescape(response.get_data(as_text=True))
 
 
 def latest_import() -> EnrolmentImport:
     return db.session.scalar(sa.select(EnrolmentImport).order_by(EnrolmentImport.id.desc()))
-
-
-def count(model) -> int:
-    return db.session.scalar(sa.select(sa.func.count()).select_from(model))
 
 
 def cohort_enrolments(cohort: Cohort) -> list[Enrolment]:
@@ -279,7 +265,7 @@ def test_preview_lists_each_rows_problems_and_imports_nothing(client, world):
     cohort = world["cohort_x"]
     login(client, world["coordinator_x"])
     users_before = count(User)
-    response = upload(client, cohort, PROBLEM_FILE)
+    response = upload_csv(client, cohort, PROBLEM_FILE)
     assert response.status_code == 303
     preview = client.get(response.headers["Location"])
     page = text(preview)
@@ -309,7 +295,7 @@ def test_bom_crlf_and_header_case_are_accepted(client, world):
     content = "\ufeffName,E-mail,Team,Job Role\r\nAda,ada@example.org,Duty,TEACHER\r\n\r\n"
     content = content.replace("E-mail", "Email")
     login(client, world["coordinator_x"])
-    response = upload(client, world["cohort_x"], content.encode("utf-8"))
+    response = upload_csv(client, world["cohort_x"], content.encode("utf-8"))
     assert response.status_code == 303
     (row,) = latest_import().rows
     assert row["name"] == "Ada" and row["status"] == "new"
@@ -332,7 +318,7 @@ def test_bom_crlf_and_header_case_are_accepted(client, world):
 )
 def test_unusable_files_are_refused_with_a_clear_message(client, world, content, filename, message):
     login(client, world["coordinator_x"])
-    response = upload(client, world["cohort_x"], content, filename)
+    response = upload_csv(client, world["cohort_x"], content, filename)
     if message is None:  # Python's csv reads an unclosed quote to the end; one bad row
         assert response.status_code == 303
         return
@@ -353,21 +339,21 @@ def test_too_many_rows_are_refused(client, world, monkeypatch):
     monkeypatch.setattr(imports, "MAX_ROWS", 3)
     content = HEADER + "".join(f"P{n},p{n}@example.org,,\n" for n in range(4))
     login(client, world["coordinator_x"])
-    response = upload(client, world["cohort_x"], content)
+    response = upload_csv(client, world["cohort_x"], content)
     assert "no more than 3 learners" in text(response)
 
 
 def test_too_large_files_are_refused(client, world, monkeypatch):
     monkeypatch.setattr(imports, "MAX_BYTES", 100)
     login(client, world["coordinator_x"])
-    response = upload(client, world["cohort_x"], HEADER + "A,a@example.org,,\n" * 10)
+    response = upload_csv(client, world["cohort_x"], HEADER + "A,a@example.org,,\n" * 10)
     assert "must be smaller than 1 MB" in text(response)
 
 
 def test_a_huge_request_is_refused_before_it_is_read(client, world, monkeypatch):
     monkeypatch.setattr("courseapp.cohorts.routes.UPLOAD_REQUEST_LIMIT", 1000)
     login(client, world["coordinator_x"])
-    response = upload(client, world["cohort_x"], HEADER + "A,a@example.org,,\n" * 200)
+    response = upload_csv(client, world["cohort_x"], HEADER + "A,a@example.org,,\n" * 200)
     assert response.status_code == 413
     assert "must be smaller than 1 MB" in text(response)
     assert count(EnrolmentImport) == 0
@@ -379,7 +365,7 @@ def test_checking_a_file_takes_the_same_queries_whatever_its_size(client, world,
     for n in (3, 60):
         content = HEADER + "".join(f"P{i},p{i}@example.org,Duty,Teacher\n" for i in range(n))
         with count_queries() as queries:
-            assert upload(client, world["cohort_x"], content).status_code == 303
+            assert upload_csv(client, world["cohort_x"], content).status_code == 303
         sizes.append(len(queries))
     assert sizes[0] == sizes[1]
 
@@ -398,7 +384,7 @@ def test_confirm_imports_every_valid_row_and_lists_password_links(client, world,
     db.session.commit()
     coordinator = world["coordinator_x"]
     login(client, coordinator)
-    upload(client, cohort, PROBLEM_FILE)
+    upload_csv(client, cohort, PROBLEM_FILE)
     pending = latest_import()
     response = confirm(client, cohort, pending.id)
     assert response.status_code == 200
@@ -430,7 +416,7 @@ def test_links_are_emailed_when_mail_is_configured(client, world, app, monkeypat
     monkeypatch.setattr("courseapp.accounts.services.send_email", lambda *a: sent.append(a))
     app.config["MAIL_SERVER"] = "smtp.example.org"
     login(client, world["coordinator_x"])
-    upload(client, world["cohort_x"], HEADER + "Ada,ada@example.org,,\nBo,bo@example.org,,\n")
+    upload_csv(client, world["cohort_x"], HEADER + "Ada,ada@example.org,,\nBo,bo@example.org,,\n")
     page = text(confirm(client, world["cohort_x"], latest_import().id))
     assert sorted(to for to, *_ in sent) == ["ada@example.org", "bo@example.org"]
     assert "We have emailed 2 new learners" in page and "/password/" not in page
@@ -440,7 +426,7 @@ def test_a_failure_part_way_imports_nothing(client, world, monkeypatch):
     cohort = world["cohort_x"]
     login(client, world["coordinator_x"])
     content = HEADER + "".join(f"P{n},p{n}@example.org,,\n" for n in range(5))
-    upload(client, cohort, content)
+    upload_csv(client, cohort, content)
     pending = latest_import()
     users_before = count(User)
     real_enrol_row = imports._enrol_row
@@ -470,7 +456,7 @@ def test_a_failure_part_way_imports_nothing(client, world, monkeypatch):
 def test_confirming_twice_imports_once(client, world):
     cohort = world["cohort_x"]
     login(client, world["coordinator_x"])
-    upload(client, cohort, HEADER + "Ada,ada@example.org,,\nBo,bo@example.org,,\n")
+    upload_csv(client, cohort, HEADER + "Ada,ada@example.org,,\nBo,bo@example.org,,\n")
     pending = latest_import()
     assert confirm(client, cohort, pending.id).status_code == 200
     again = confirm(client, cohort, pending.id)
@@ -486,7 +472,7 @@ def test_confirmations_at_the_same_moment_import_once(app, world):
     clients = [app.test_client() for _ in range(4)]
     for each in clients:
         login(each, world["coordinator_x"])
-    upload(
+    upload_csv(
         clients[0], world["cohort_x"], HEADER + "".join(f"P{n},p{n}@x.org,,\n" for n in range(20))
     )
     url = f"/cohorts/{cohort_id}/imports/{latest_import().id}/confirm"
@@ -523,7 +509,7 @@ def test_the_confirmation_claim_is_atomic(app, world):
 def test_changes_since_the_preview_are_shown_before_anything_is_imported(client, world, make_user):
     cohort = world["cohort_x"]
     login(client, world["coordinator_x"])
-    upload(client, cohort, HEADER + "Ada,ada@example.org,,\nBo,bo@example.org,,\n")
+    upload_csv(client, cohort, HEADER + "Ada,ada@example.org,,\nBo,bo@example.org,,\n")
     pending = latest_import()
     make_user(organisation=world["y"], email="bo@example.org")  # Bo joined Y meanwhile
     response = confirm(client, cohort, pending.id)
@@ -541,7 +527,7 @@ def test_learners_already_in_the_cohort_are_left_alone(client, world):
     db.session.add(Enrolment(user_id=kim.id, pathway_id="briefing", cohort_id=cohort.id))
     db.session.commit()
     login(client, world["coordinator_x"])
-    upload(client, cohort, HEADER + f"Kim,{kim.email},,\n")
+    upload_csv(client, cohort, HEADER + f"Kim,{kim.email},,\n")
     (row,) = latest_import().rows
     assert row["status"] == "unchanged"
     page = text(client.get(f"/cohorts/{cohort.id}/imports/{latest_import().id}"))

@@ -1,4 +1,5 @@
-"""The security baseline: CSRF, cookies, sessions, throttling, headers, redirects, errors."""
+"""The security baseline: kept forms, cookies, sessions, throttling, headers, redirects,
+errors. (Every route's access and CSRF check: tests/security/.)"""
 
 from __future__ import annotations
 
@@ -13,75 +14,15 @@ from courseapp.accounts.models import Role, User
 from courseapp.config import ProductionConfig
 from courseapp.extensions import db
 from courseapp.forms import EXPIRED_MESSAGE
-from tests.conftest import IN_CI, PASSWORD, app_with_schema, build_app, login, sqlite_url
-
-
-@pytest.fixture
-def csrf_app(tmp_path):
-    app = build_app(sqlite_url(tmp_path), tmp_path, WTF_CSRF_ENABLED=True)
-    with app_with_schema(app), app.app_context():
-        yield app
-
-
-def csrf_token_from(html: str) -> str:
-    return (
-        re.search(
-            r'name="csrf_token" type="hidden" value="([^"]+)"|name="csrf_token" value="([^"]+)"',
-            html,
-        ).group(1)
-        or ""
-    )
-
-
-def _url_for_rule(rule, values: dict[str, int]) -> str:
-    url = rule.rule
-    for arg in rule.arguments:
-        url = re.sub(rf"<(?:\w+:)?{arg}>", str(values.get(arg, "x")), url)
-    return url
-
-
-def test_every_post_route_refuses_a_request_without_a_csrf_token(csrf_app, make_org, make_user):
-    org = make_org(teams=("Team A",))
-    admin = make_user(role=Role.ADMIN)
-    learner = make_user(organisation=org)
-    post_rules = [rule for rule in csrf_app.url_map.iter_rules() if "POST" in rule.methods]
-    assert len(post_rules) >= 10  # every form in the app, so none is silently missed
-    client = csrf_app.test_client()
-    page = client.get("/login").get_data(as_text=True)
-    token = csrf_token_from(page)
-    client.post("/login", data={"email": admin.email, "password": PASSWORD, "csrf_token": token})
-    assert client.get("/account").status_code == 200
-    before = _snapshot()
-    values = {
-        "org_id": org.id,
-        "user_id": learner.id,
-        "code": org.join_code,
-        "token": "t",
-        "attempt_id": 1,
-        "number": 1,
-        "pathway_id": "core",
-        "phase": "post",
-        "module_id": "welcome",
-        "exercise_id": "let-him-in",
-        "response_id": 1,
-        "cohort_id": 1,
-        "import_id": 1,
-    }
-    for rule in post_rules:
-        response = client.post(_url_for_rule(rule, values), data={"name": "Injected"})
-        assert response.status_code == 303, rule.rule
-        assert _snapshot() == before, f"{rule.rule} changed data without a CSRF token"
-    assert client.get("/account").status_code == 200  # still signed in: no logout either
-
-
-def _snapshot():
-    rows = db.session.execute(sa.text("SELECT id, name, password_hash, session_token FROM users"))
-    orgs = db.session.execute(
-        sa.text("SELECT id, name, join_code, join_enabled FROM organisations")
-    )
-    teams = db.session.execute(sa.text("SELECT count(*) FROM teams")).scalar()
-    db.session.rollback()
-    return sorted(map(tuple, rows)), sorted(map(tuple, orgs)), teams
+from tests.conftest import (
+    IN_CI,
+    PASSWORD,
+    app_with_schema,
+    build_app,
+    csrf_token_from,
+    login,
+    sqlite_url,
+)
 
 
 def test_expired_form_comes_back_with_what_was_typed(csrf_app, make_org, make_user):

@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from tests.conftest import build_app, login
+from tests.conftest import login
 
 
 def test_start_page_has_no_crown_and_no_brand_font(client):
@@ -41,15 +41,3 @@ def test_healthz_reports_a_working_database(client):
     response = client.get("/healthz")
     assert response.status_code == 200
     assert response.json == {"status": "ok", "database": "ok"}
-
-
-def test_healthz_and_pages_report_an_unreachable_database(tmp_path):
-    missing = tmp_path / "no-such-dir" / "db.sqlite3"
-    app = build_app(f"sqlite:///{missing}", tmp_path)
-    client = app.test_client()
-    response = client.get("/healthz")
-    assert response.status_code == 503
-    assert response.json["database"] == "unreachable"
-    page = client.post("/login", data={"email": "a@example.org", "password": "x" * 12})
-    assert page.status_code == 503
-    assert "Sorry, the service is unavailable" in page.get_data(as_text=True)

@@ -3,7 +3,7 @@ from __future__ import annotations
 from flask import abort, request
 
 from courseapp.content.schema import KnowledgeCheck
-from courseapp.forms import TAMPERED_MESSAGE, Form
+from courseapp.forms import TAMPERED_MESSAGE, Form, take_stash
 
 
 def field_name(question_id: str) -> str:
@@ -34,3 +34,18 @@ class KnowledgeCheckForm(Form):
             else:
                 unanswered.append(question.id)
         return answers, unanswered
+
+    def kept_answers(self, check: KnowledgeCheck) -> dict[str, list[str]]:
+        """What the learner had chosen in a post that was refused because their session
+        or the form had expired (see courseapp.forms), to show again. Only options the
+        check offers are kept; nothing is recorded."""
+        kept = take_stash(request.path, {field_name(q.id) for q in check.questions})
+        if kept is None:
+            return {}
+        answers = {}
+        for question in check.questions:
+            offered = {option.id for option in question.options}
+            chosen = [value for value in kept.getlist(field_name(question.id)) if value in offered]
+            if chosen:
+                answers[question.id] = chosen
+        return answers

@@ -114,7 +114,7 @@ def knowledge_check(module_id: str):
     module = _open_module(module_id)
     check = services.course().checks[module.meta.knowledge_check]
     form = KnowledgeCheckForm()
-    answers, unanswered, results = {}, [], None
+    answers, unanswered, results = form.kept_answers(check), [], None
     if form.validate_on_submit():
         answers, unanswered = form.answers(check)
         if not unanswered:

@@ -9,7 +9,7 @@ from govuk_frontend_wtf.wtforms_widgets import (
     GovTextArea,
 )
 from wtforms import BooleanField, RadioField, SelectField, SubmitField, TextAreaField
-from wtforms.validators import InputRequired, Length, Optional
+from wtforms.validators import DataRequired, InputRequired, Length, Optional
 
 from courseapp.forms import Form, OptionalDateField, choices
 from courseapp.rewording.models import ReviewMark, SelfRating
@@ -23,7 +23,7 @@ class RewordingForm(Form):
         widget=GovCharacterCount(),
         description="Write what you would say to the parent, or record in the case note, instead.",
         validators=[
-            InputRequired(message="Write your rewording"),
+            DataRequired(message="Write your rewording"),  # spaces alone are not one
             Length(
                 max=MAX_LENGTH, message=f"Your rewording must be {MAX_LENGTH} characters or fewer"
             ),

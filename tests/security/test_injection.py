@@ -182,3 +182,21 @@ def test_sql_metacharacters_in_filters_and_search_are_only_text(app, hostile, pa
     db.session.rollback()
     assert db.session.scalar(sa.select(sa.func.count()).select_from(User)) == people
     assert db.session.get(User, hostile.users["admin"].id).role is Role.ADMIN
+
+
+def test_a_null_character_in_a_filter_is_refused_not_an_error(any_db_app, make_org, make_user):
+    """PostgreSQL can neither store nor search for a null character: refuse it with a 400
+    (on SQLite too), rather than fail with a 500."""
+    org = make_org()
+    client = any_db_app.test_client()
+    login(client, make_user(role=Role.COORDINATOR, organisation=org, covers=(org,)))
+    filters = [
+        ("/reports/learners", "search"),
+        ("/reports/", "team"),
+        ("/review", "exercise"),
+        ("/reports/export/learners.csv", "search"),
+    ]
+    for path, name in filters:
+        response = client.get(path, query_string={name: "Ann\x00"})
+        assert response.status_code == 400, path
+        assert "null character" in response.get_data(as_text=True)
