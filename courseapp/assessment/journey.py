@@ -11,7 +11,7 @@ from courseapp.accounts.models import User
 from courseapp.assessment import attempts as attempts_service
 from courseapp.assessment.models import Certificate, Phase, TestAttempt
 from courseapp.content import services as content
-from courseapp.content.course import Pathway
+from courseapp.content.course import Module, Pathway
 from courseapp.content.services import PathwayProgress, Status
 from courseapp.extensions import db
 
@@ -29,9 +29,12 @@ def pre_test_done(user: User, pathway: Pathway) -> bool:
     return any(a.submitted for a in attempts_service.attempts(user, pathway, Phase.PRE))
 
 
-def modules_locked_reason(user: User, pathway: Pathway) -> str | None:
-    """Why this learner cannot open the pathway's modules yet, or None. Only learners
-    enrolled on the pathway are gated; coordinators previewing the course are not."""
+def modules_locked_reason(user: User, pathway: Pathway, module: Module | None = None) -> str | None:
+    """Why this learner cannot open the pathway's modules (or this module) yet, or None.
+    Only learners enrolled on the pathway are gated; coordinators previewing the course
+    are not, and nor is the module open before the pre-test."""
+    if module is not None and pathway.open_before_pre_test(module):
+        return None
     if is_enrolled(user, pathway) and not pre_test_done(user, pathway):
         return PRE_TEST_FIRST
     return None

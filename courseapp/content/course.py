@@ -63,6 +63,11 @@ class Pathway:
         after = self.modules[index + 1] if index + 1 < len(self.modules) else None
         return before, after
 
+    def open_before_pre_test(self, module: Module) -> bool:
+        """The first module, with the content note and how the course works, can be read
+        before the pre-test: nobody should meet questions about abuse unprepared."""
+        return module.id == self.modules[0].id
+
     def suits(self, job_role_name: str | None) -> bool:
         roles = self.definition.for_job_roles
         return roles == "all" or job_role_name in roles

@@ -146,7 +146,7 @@ class _Loader:
         if not isinstance(title, str) or not title.strip():
             self.problem(path, 2, "'title' is missing")
             return None, body
-        return Page(title=title, html=to_html("\n".join(line.text for line in body))), body
+        return Page(title=title, html=to_html("\n".join(x.text for x in body), title)), body
 
     def module_sources(self) -> dict[str, tuple[ModuleMeta, list[SourceLine], YamlDocument]]:
         sources: dict[str, tuple[ModuleMeta, list[SourceLine], YamlDocument]] = {}
@@ -243,14 +243,18 @@ class _Loader:
                 lines, section_problems = rewrite_links(list(section.lines), resolve)
                 problems += section_problems
                 parts.append(
-                    Part(section.slug, section.title, to_html("\n".join(x.text for x in lines)))
+                    Part(
+                        section.slug,
+                        section.title,
+                        to_html("\n".join(x.text for x in lines), section.title),
+                    )
                 )
             for number, message in problems:
                 self.problem(path, number, message)
             words = sum(len(WORD.findall(line.text)) for line in intro) + sum(
                 len(WORD.findall(section.title + " " + section.markdown)) for section in sections
             )
-            intro_html = to_html("\n".join(line.text for line in intro))
+            intro_html = to_html("\n".join(line.text for line in intro), meta.title)
             modules[module_id] = Module(meta, intro_html, tuple(parts), words, path)
 
         pathways = self._link_pathways(pathway_defs, modules)

@@ -48,8 +48,9 @@ def slug(text: str) -> str:
     return slugify(text, "-")
 
 
-def to_html(text: str) -> Markup:
-    """Render and sanitise one piece of Markdown."""
+def to_html(text: str, title: str = "Table") -> Markup:
+    """Render and sanitise one piece of Markdown. title names its tables that come
+    before any heading: the piece's own heading, which its page shows above it."""
     html = markdown.markdown(
         text, extensions=EXTENSIONS, extension_configs=EXTENSION_CONFIGS, output_format="html"
     )
@@ -61,13 +62,13 @@ def to_html(text: str) -> Markup:
         url_schemes={"https", "mailto", "tel"},
         link_rel=None,
     )
-    return Markup(_scrollable_tables(clean))  # noqa: S704 - sanitised by nh3 above
+    return Markup(_scrollable_tables(clean, title))  # noqa: S704 - sanitised by nh3 above
 
 
-def _scrollable_tables(html: str) -> str:
+def _scrollable_tables(html: str, title: str) -> str:
     """Put each table in a box that scrolls sideways on a narrow screen (as the
     templates' scroll_region macro does), named after the heading above it."""
-    label = "Table"
+    label = escape(title)
 
     def wrap(match: re.Match) -> str:
         nonlocal label

@@ -74,7 +74,7 @@ def _open_module(module_id: str) -> Module:
     """The module, if this learner may read it yet; otherwise back to the overview."""
     module = services.module_or_404(module_id)
     pathway = services.pathway_for(current_user, module)
-    reason = journey.modules_locked_reason(current_user, pathway)
+    reason = journey.modules_locked_reason(current_user, pathway, module)
     if reason:
         flash(f"{reason}.", "important")
         abort(redirect(url_for(".pathway", pathway_id=pathway.id)))

@@ -171,16 +171,18 @@ def pathway_progress(
     user: User, pathway: Pathway, locked_reason: str | None = None
 ) -> PathwayProgress:
     """Each module's status, and where a returning learner should continue. With a
-    locked_reason (the pre-test comes first), modules not yet started are locked."""
+    locked_reason (the pre-test comes first), modules not yet started are locked, all
+    but the one open before the pre-test."""
     progress = progress_by_module(user)
     tasks = []
     for module in pathway.modules:
         row = progress.get(module.id)
+        locked = None if pathway.open_before_pre_test(module) else locked_reason
         if row is None:
-            status = Status.LOCKED if locked_reason else Status.NOT_STARTED
+            status = Status.LOCKED if locked else Status.NOT_STARTED
         else:
             status = Status.COMPLETED if row.completed else Status.IN_PROGRESS
-        tasks.append(Task(module, status, locked_reason if row is None else None))
+        tasks.append(Task(module, status, locked if row is None else None))
     resume = None if locked_reason else _resume(tasks, progress)
     return PathwayProgress(pathway, tuple(tasks), resume)
 

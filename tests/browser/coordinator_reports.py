@@ -20,14 +20,13 @@ from tests.browser.eastbrook import (
     TEAM_A_NAMES,
     Seeded,
 )
+from tests.browser.keyboard import tab_to
 from tests.browser.staff import (
     UTF8_BOM,
-    assert_focus_visible,
     body_rows,
     nav_link,
     read_download,
     summary_value,
-    tab_to,
     table,
 )
 
@@ -90,12 +89,10 @@ def read_dashboard(page: Page, seeded: Seeded) -> None:
 
     # The team filter with the keyboard: only that team's learners count.
     team_filter = page.get_by_label("Team", exact=True)
-    tab_to(page, team_filter)
-    assert_focus_visible(page)
+    tab_to(page, team_filter)  # which checks the focus can be seen
     page.keyboard.press("ArrowDown")  # from "All teams" to the first team
     expect(team_filter.locator("option:checked")).to_have_text(f"{TEAM_A} ({ORGANISATION})")
     tab_to(page, page.get_by_role("button", name="Apply filters"))
-    assert_focus_visible(page)
     page.keyboard.press("Enter")
     expect(page).to_have_url(re.compile(r"[?&]team=\d+"))
     in_team = [PROGRESS[name] for name in TEAM_A_NAMES if name in PROGRESS]

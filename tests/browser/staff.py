@@ -1,5 +1,5 @@
 """Shared by the coordinator and administrator journeys: finding things on staff pages,
-CSV files in and out, a keyboard check, and learners whose progress is written through
+CSV files in and out, and learners whose progress is written through
 the app's own services (enrolment, module progress, tests, certificates, rewordings),
 so that what a coordinator follows is what the app itself would have stored."""
 
@@ -26,8 +26,6 @@ from courseapp.rewording import services as rewording
 from courseapp.rewording.models import SelfRating
 
 UTF8_BOM = b"\xef\xbb\xbf"
-# GOV.UK Frontend's focus colour: outlines, shadows and button backgrounds use it.
-FOCUS_YELLOW = "rgb(255, 221, 0)"
 
 
 # -- Finding things on the page -------------------------------------------------------
@@ -67,41 +65,6 @@ def read_download(download: Download) -> tuple[bytes, list[str], list[list[str]]
     raw = Path(download.path()).read_bytes()
     header, *rows = list(csv.reader(io.StringIO(raw.decode("utf-8-sig"), newline="")))
     return raw, header, rows
-
-
-# -- Keyboard -------------------------------------------------------------------------
-
-_IS_FOCUSED = "element => element === document.activeElement"
-# The focused element's own style; for GOV.UK radios and checkboxes the input itself is
-# transparent and the focus ring is drawn on its label's ::before.
-_FOCUS_STYLE = """() => {
-  const element = document.activeElement;
-  const drawn = element.matches(".govuk-radios__input, .govuk-checkboxes__input")
-    ? getComputedStyle(element.labels[0], "::before") : getComputedStyle(element);
-  return {
-    outline: drawn.outlineStyle === "none" ? "none" : `${drawn.outlineWidth} ${drawn.outlineColor}`,
-    shadow: drawn.boxShadow,
-    background: drawn.backgroundColor,
-  };
-}"""
-
-
-def tab_to(page: Page, target: Locator, limit: int = 80) -> int:
-    """Press Tab until `target` has the focus, as a keyboard user would; fails if it is
-    not reached within `limit` presses. Returns the number of presses."""
-    page.mouse.move(0, 0)  # so that no :hover style stands in for the focus style
-    for presses in range(1, limit + 1):
-        page.keyboard.press("Tab")
-        if target.evaluate(_IS_FOCUSED):
-            return presses
-    raise AssertionError(f"{target} was not reached with {limit} presses of Tab")
-
-
-def assert_focus_visible(page: Page) -> None:
-    """The focused element shows GOV.UK's yellow focus indicator (an outline, a shadow
-    or, on buttons, the background)."""
-    style = page.evaluate(_FOCUS_STYLE)
-    assert any(FOCUS_YELLOW in value for value in style.values()), style
 
 
 # -- Seeding through the app's services -----------------------------------------------

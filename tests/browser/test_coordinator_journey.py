@@ -50,12 +50,11 @@ from tests.browser.eastbrook import (
     email_of,
     seed,
 )
+from tests.browser.keyboard import assert_focus_visible, tab_to
 from tests.browser.staff import (
-    assert_focus_visible,
     body_rows,
     nav_link,
     summary_value,
-    tab_to,
     table,
     write_csv,
 )
@@ -294,7 +293,6 @@ def review_rewording(page: Page, live_server: LiveServer, new_context, seeded: S
     no_mark = mark.get_by_label("No mark, comment only", exact=True)
     expect(no_mark).to_be_checked()
     tab_to(page, no_mark)
-    assert_focus_visible(page)
     page.keyboard.press("ArrowUp")
     page.keyboard.press("ArrowUp")
     exemplary = mark.get_by_label("Exemplary: a model for others", exact=True)

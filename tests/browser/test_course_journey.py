@@ -1,8 +1,8 @@
 """A learner takes the course in a real browser: the first module and its knowledge
 check, part of the second, then comes back later and carries on where they stopped.
 axe runs on every kind of course page on the way. (The pre-test, which unlocks the
-modules, is seeded as already submitted; tests/browser/test_assessment_journey.py
-takes it in the browser.)"""
+modules, is seeded as already submitted; tests/browser/test_learner_journeys.py
+takes it, and the whole course, in the browser.)"""
 
 from __future__ import annotations
 
