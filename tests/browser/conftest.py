@@ -12,6 +12,7 @@ from __future__ import annotations
 import re
 import threading
 from collections.abc import Iterator
+from contextlib import contextmanager
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
@@ -87,12 +88,9 @@ class LiveServer:
     app: Flask
 
 
-@pytest.fixture
-def live_server(tmp_path: Path) -> Iterator[LiveServer]:
-    """The app on a free local port, on its own SQLite database, with real CSRF."""
-    app = build_app(sqlite_url(tmp_path), tmp_path, WTF_CSRF_ENABLED=True)
-    with app.app_context():
-        db.create_all()
+@contextmanager
+def serve(app: Flask) -> Iterator[LiveServer]:
+    """Serve an app on a free local port from a background thread."""
     server = make_server("127.0.0.1", 0, app, threaded=True)
     thread = threading.Thread(target=server.serve_forever, name="live-server", daemon=True)
     thread.start()
@@ -105,6 +103,16 @@ def live_server(tmp_path: Path) -> Iterator[LiveServer]:
         with app.app_context():
             db.session.remove()
             db.engine.dispose()
+
+
+@pytest.fixture
+def live_server(tmp_path: Path) -> Iterator[LiveServer]:
+    """The app on a free local port, on its own SQLite database, with real CSRF."""
+    app = build_app(sqlite_url(tmp_path), tmp_path, WTF_CSRF_ENABLED=True)
+    with app.app_context():
+        db.create_all()
+    with serve(app) as server:
+        yield server
 
 
 def save_screenshot(page: Page, name: str) -> Path:
