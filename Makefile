@@ -1,5 +1,6 @@
 # Two entry points: `make run` (install everything, start the site on SQLite)
 # and `make test` (install everything, lint, run the whole test suite).
+# `make bench` runs the benchmarks (minutes; see bench/README.md).
 PYTHON ?= python3
 VENV := .venv
 BIN := $(VENV)/bin
@@ -7,7 +8,7 @@ HOST ?= 127.0.0.1
 PORT ?= 5000
 export FLASK_APP := courseapp
 
-.PHONY: run test install install-test assets lint clean
+.PHONY: run test bench install install-test assets lint clean wrk
 
 run: install assets
 	BASE_URL=http://$(HOST):$(PORT) $(BIN)/flask setup
@@ -16,6 +17,13 @@ run: install assets
 # pytest exits 5 when it collects no tests; that is reported, not treated as a crash.
 test: install-test assets lint
 	$(BIN)/pytest $(PYTEST_ARGS) || { code=$$?; [ $$code -eq 5 ] && echo "no tests collected"; [ $$code -eq 5 ]; }
+
+bench: install assets wrk
+	$(BIN)/python -m bench $(BENCH_ARGS)
+
+# The load generator, from Debian's packages.
+wrk:
+	@command -v wrk >/dev/null || { apt-get update -qq && apt-get install -y -qq wrk >/dev/null; }
 
 $(BIN)/python:
 	$(PYTHON) -m venv $(VENV)

@@ -1,0 +1,44 @@
+"""The benchmark harness itself runs, on tiny sizes: servers start, wrk loads them,
+the synthetic data and the simulated learners work, and results.json is written with
+every figure. (The benchmarks proper are run with `make bench`, not by the tests.)"""
+
+from __future__ import annotations
+
+import json
+import shutil
+import subprocess
+import sys
+
+import pytest
+
+from courseapp.config import PROJECT_ROOT
+from tests.conftest import IN_CI
+
+
+@pytest.fixture
+def wrk() -> None:
+    if shutil.which("wrk") is None:
+        message = "the benchmarks need wrk (apt-get install wrk)"
+        if IN_CI:
+            pytest.fail(message)
+        pytest.skip(message)
+
+
+def test_the_benchmark_harness_runs_on_tiny_sizes(wrk, tmp_path):
+    out = tmp_path / "results.json"
+    done = subprocess.run(
+        [sys.executable, "-m", "bench", "--quick", "--out", str(out)],
+        cwd=PROJECT_ROOT, capture_output=True, text=True, timeout=600, check=False,
+    )  # fmt: skip
+    assert done.returncode == 0, done.stdout + done.stderr
+    results = json.loads(out.read_text())
+    assert results["machine"]["cpu_count"] >= 1
+    names = {figure["name"]: figure for figure in results["figures"]}
+    assert names["module page: app / bare"]["value"] > 0
+    assert names["dashboard: same SQL statements at both sizes"]["met"] is True
+    for database in ("SQLite", "PostgreSQL") if IN_CI else ("SQLite",):
+        prefix = f"4 learners at once, {database}"
+        assert names[f"{prefix}: errors"]["value"] == 0
+        assert names[f"{prefix}: attempts marked once"]["met"] is True
+        assert names[f"{prefix}: answers stored once, as sent"]["met"] is True
+    assert "module page: app / bare" in done.stdout  # the table is printed
