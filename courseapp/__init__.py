@@ -10,7 +10,7 @@ from govuk_frontend_wtf.main import WTFormsHelpers
 from jinja2 import ChoiceLoader, FileSystemLoader, PackageLoader, PrefixLoader
 from werkzeug.middleware.proxy_fix import ProxyFix
 
-from courseapp import cli, database, errors, models, security  # noqa: F401 - models: all tables
+from courseapp import cli, database, errors, models, security, templating  # noqa: F401 - models: all tables
 from courseapp.accounts import routes as accounts_routes
 from courseapp.accounts import services as accounts_services
 from courseapp.assessment import routes as assessment_routes
@@ -68,6 +68,7 @@ def create_app(config: dict[str, Any] | type | None = None) -> Flask:
     WTFormsHelpers(app)
     database.configure_sqlite(app)
     security.init_app(app)
+    templating.init_app(app)
     errors.init_app(app)
 
     app.register_blueprint(site_routes.bp)

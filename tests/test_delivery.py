@@ -104,6 +104,25 @@ def test_progress_records_the_last_part_and_resumes_there(client, make_learner):
     assert str(escape(module.parts[2].title)) in home
 
 
+def test_reading_the_same_page_again_writes_nothing(client, make_learner, count_queries):
+    """Progress is written when the learner moves, not on every page view: a reload, or
+    coming back to where they last were, leaves the row as it is."""
+    user = make_learner()
+    login(client, user)
+    welcome, principles = course().modules["welcome"], course().modules["three-principles"]
+    page = f"/modules/three-principles/{principles.parts[1].slug}"
+    client.get(page)
+    with count_queries() as statements:
+        assert client.get(page).status_code == 200
+    assert not [s for s in statements if s.startswith(("INSERT", "UPDATE", "DELETE"))]
+    client.get(f"/modules/welcome/{welcome.parts[0].slug}")  # elsewhere, then back
+    client.get(page)
+    rows = progress_rows(user)
+    assert rows["three-principles"].updated_at >= rows["welcome"].updated_at
+    home = client.get("/").get_data(as_text=True)
+    assert f'href="{page}"' in home  # "Continue where you left off" follows the learner
+
+
 def test_knowledge_check_gives_feedback_and_completes_the_module(client, make_learner):
     user = make_learner()
     login(client, user)

@@ -26,7 +26,16 @@ def is_enrolled(user: User, pathway: Pathway) -> bool:
 def pre_test_done(user: User, pathway: Pathway) -> bool:
     if attempts_service.test_for(pathway, Phase.PRE) is None:
         return True
-    return any(a.submitted for a in attempts_service.attempts(user, pathway, Phase.PRE))
+    return db.session.scalar(
+        sa.select(
+            sa.exists().where(
+                TestAttempt.user_id == user.id,
+                TestAttempt.pathway_id == pathway.id,
+                TestAttempt.phase == Phase.PRE,
+                TestAttempt.submitted_at.is_not(None),
+            )
+        )
+    )
 
 
 def modules_locked_reason(user: User, pathway: Pathway, module: Module | None = None) -> str | None:

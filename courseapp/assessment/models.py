@@ -34,8 +34,12 @@ class TestAttempt(db.Model):
     test_id: Mapped[str] = mapped_column(sa.String(80))
     phase: Mapped[Phase] = mapped_column(sa.Enum(Phase, native_enum=False, length=10))
     number: Mapped[int] = mapped_column(default=1)
-    item_order: Mapped[list[str]] = mapped_column(sa.JSON)
-    option_orders: Mapped[dict[str, list[str]]] = mapped_column(sa.JSON)
+    # Loaded only when a page of the attempt is shown: listing attempts (the journey,
+    # the reports) need not decode them.
+    item_order: Mapped[list[str]] = mapped_column(sa.JSON, deferred=True, deferred_group="order")
+    option_orders: Mapped[dict[str, list[str]]] = mapped_column(
+        sa.JSON, deferred=True, deferred_group="order"
+    )
     started_at: Mapped[datetime] = mapped_column(default=utcnow)
     submitted_at: Mapped[datetime | None]
     score: Mapped[float | None]  # 0..1, set on submission

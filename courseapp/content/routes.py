@@ -6,7 +6,7 @@ from flask_login import current_user
 from courseapp.access import login_required
 from courseapp.assessment import journey
 from courseapp.content import services
-from courseapp.content.course import Module
+from courseapp.content.course import Module, Pathway
 from courseapp.content.forms import KnowledgeCheckForm, field_name
 from courseapp.extensions import db
 from courseapp.rewording.services import exercises_for_module
@@ -33,11 +33,10 @@ def _page_url(module: Module, slug: str | None) -> str:
     return url_for(".part", module_id=module.id, part_slug=slug)
 
 
-def _navigation(module: Module, slug: str | None) -> dict:
+def _navigation(module: Module, pathway: Pathway, slug: str | None) -> dict:
     """Contents list and previous/next links for a page of a module."""
     pages = _pages(module)
     index = [page for page, _ in pages].index(slug)
-    pathway = services.pathway_for(current_user, module)
     before, after = pathway.neighbours(module.id)
     previous = (
         {"href": _page_url(module, pages[index - 1][0]), "labelText": pages[index - 1][1]}
@@ -70,48 +69,49 @@ def pathway(pathway_id: str):
     return render_template("content/pathway.html", journey=steps, page_url=_page_url)
 
 
-def _open_module(module_id: str) -> Module:
-    """The module, if this learner may read it yet; otherwise back to the overview."""
+def _open_module(module_id: str) -> tuple[Module, Pathway]:
+    """The module and the pathway it is read in, if this learner may read it yet;
+    otherwise back to the overview."""
     module = services.module_or_404(module_id)
     pathway = services.pathway_for(current_user, module)
     reason = journey.modules_locked_reason(current_user, pathway, module)
     if reason:
         flash(f"{reason}.", "important")
         abort(redirect(url_for(".pathway", pathway_id=pathway.id)))
-    return module
+    return module, pathway
 
 
 @bp.get("/modules/<module_id>")
 @login_required
 def module(module_id: str):
-    module = _open_module(module_id)
-    services.record_visit(current_user, module, None)
-    db.session.commit()
+    module, pathway = _open_module(module_id)
+    if services.record_visit(current_user, module, None):
+        db.session.commit()
     return render_template(
         "content/module.html",
         module=module,
         exercises=exercises_for_module(module.id),
-        **_navigation(module, None),
+        **_navigation(module, pathway, None),
     )
 
 
 @bp.get("/modules/<module_id>/<part_slug>")
 @login_required
 def part(module_id: str, part_slug: str):
-    module = _open_module(module_id)
+    module, pathway = _open_module(module_id)
     part = module.part(part_slug)
     if part is None:
         return render_template("errors/404.html", title="Page not found"), 404
-    services.record_visit(current_user, module, part.slug)
-    db.session.commit()
-    nav = _navigation(module, part.slug)
+    if services.record_visit(current_user, module, part.slug):
+        db.session.commit()
+    nav = _navigation(module, pathway, part.slug)
     return render_template("content/part.html", module=module, part=part, **nav)
 
 
 @bp.route("/modules/<module_id>/check", methods=["GET", "POST"])
 @login_required
 def knowledge_check(module_id: str):
-    module = _open_module(module_id)
+    module, pathway = _open_module(module_id)
     check = services.course().checks[module.meta.knowledge_check]
     form = KnowledgeCheckForm()
     answers, unanswered, results = form.kept_answers(check), [], None
@@ -131,7 +131,7 @@ def knowledge_check(module_id: str):
         results=results,
         field_name=field_name,
         exercises=exercises_for_module(module.id),
-        **_navigation(module, CHECK),
+        **_navigation(module, pathway, CHECK),
     )
 
 

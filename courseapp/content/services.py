@@ -8,7 +8,7 @@ from functools import cache
 from pathlib import Path
 
 import sqlalchemy as sa
-from flask import Flask, abort, current_app
+from flask import Flask, abort, current_app, g, has_request_context
 
 from courseapp.accounts.models import User
 from courseapp.content.course import Course, Module, Pathway
@@ -82,6 +82,7 @@ def enrol(user: User, pathway: Pathway) -> Enrolment:
         enrolment = Enrolment(user_id=user.id, pathway_id=pathway.id)
         db.session.add(enrolment)
         db.session.flush()
+        g.pop("enrolled_pathways", None)
     return enrolment
 
 
@@ -91,11 +92,18 @@ def enrol_by_job_role(user: User) -> Enrolment:
 
 
 def enrolled_pathways(user: User) -> list[Pathway]:
-    ids = db.session.scalars(
-        sa.select(Enrolment.pathway_id).where(Enrolment.user_id == user.id).order_by(Enrolment.id)
-    )
-    pathways = course().pathways
-    return [pathways[pathway_id] for pathway_id in ids if pathway_id in pathways]
+    """The pathways the user is enrolled on. Read once a request: a module page asks
+    which pathway it is read in and whether the learner is on it (enrol() starts again)."""
+    known = g.setdefault("enrolled_pathways", {}) if has_request_context() else {}
+    if user.id not in known:
+        ids = db.session.scalars(
+            sa.select(Enrolment.pathway_id)
+            .where(Enrolment.user_id == user.id)
+            .order_by(Enrolment.id)
+        )
+        pathways = course().pathways
+        known[user.id] = [pathways[pathway_id] for pathway_id in ids if pathway_id in pathways]
+    return list(known[user.id])
 
 
 def pathway_for(user: User, module: Module) -> Pathway:
@@ -114,9 +122,19 @@ def progress_by_module(user: User) -> dict[str, ModuleProgress]:
     return {row.module_id: row for row in rows}
 
 
-def record_visit(user: User, module: Module, part: str | None) -> None:
-    """Note that the learner opened a page of a module. One row per learner and module,
-    written with an upsert so that two tabs opening pages at once cannot clash."""
+def record_visit(user: User, module: Module, part: str | None) -> bool:
+    """Note that the learner opened a page of a module; returns whether anything was
+    written. One row per learner and module, written with an upsert so that two tabs
+    opening pages at once cannot clash. A page that is already where the learner last
+    was (read again, or reloaded) changes nothing, so it is not written."""
+    latest = db.session.execute(
+        sa.select(ModuleProgress.module_id, ModuleProgress.last_part)
+        .where(ModuleProgress.user_id == user.id)
+        .order_by(ModuleProgress.updated_at.desc(), ModuleProgress.id.desc())
+        .limit(1)
+    ).first()
+    if latest is not None and latest.module_id == module.id and part in (None, latest.last_part):
+        return False
     expect_writes()
     now = utcnow()
     values = {"user_id": user.id, "module_id": module.id, "started_at": now, "updated_at": now}
@@ -124,6 +142,7 @@ def record_visit(user: User, module: Module, part: str | None) -> None:
     if part is not None:
         values["last_part"] = changes["last_part"] = part
     _upsert(values, changes)
+    return True
 
 
 def record_completion(user: User, module: Module) -> None:

@@ -1,0 +1,31 @@
+"""Parts of pages that are the same on every request, rendered once.
+
+`fragment(template, **values)` renders a template with those values the first time it
+is asked for them, and gives the same HTML after that. So a fragment's template must use
+nothing but its values, url_for and config (which do not change while the app runs):
+not the signed-in user, the request, the session or a CSRF token. Where a fragment needs
+one of those, it leaves a placeholder for the page to fill in.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Hashable
+
+from flask import Flask
+from markupsafe import Markup
+
+# Stands in for the session's CSRF token in a cached fragment; the page puts it in.
+CSRF_PLACEHOLDER = "__csrf_token__"
+
+
+def init_app(app: Flask) -> None:
+    rendered: dict[tuple, Markup] = {}
+
+    def fragment(template: str, **values: Hashable) -> Markup:
+        key = (template, *sorted(values.items()))
+        if key not in rendered:
+            page = app.jinja_env.get_template(template)
+            rendered[key] = Markup(page.render(values, csrf_placeholder=CSRF_PLACEHOLDER))  # noqa: S704 - a template's own output
+        return rendered[key]
+
+    app.jinja_env.globals.update(fragment=fragment, csrf_placeholder=CSRF_PLACEHOLDER)
