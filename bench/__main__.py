@@ -13,7 +13,7 @@ from pathlib import Path
 import sqlalchemy as sa
 
 from bench import concurrency, figures, scaling, throughput
-from bench.site import reset_postgres, sqlite_url
+from bench.site import postgres_version, reset_postgres, sqlite_url
 
 HERE = Path(__file__).resolve().parent
 POSTGRES = os.environ.get(
@@ -36,9 +36,9 @@ def main(argv: list[str] | None = None) -> int:
     parts = args.only or PARTS
     results: list[figures.Figure] = []
     try:
-        postgres_version = reset_postgres(POSTGRES)
+        postgres = postgres_version(POSTGRES)
     except sa.exc.OperationalError as error:
-        postgres_version = None
+        postgres = None
         print(f"PostgreSQL at {POSTGRES} is not reachable, so its figures are left out: "
               f"{error.orig}", file=sys.stderr)  # fmt: skip
     with tempfile.TemporaryDirectory(prefix="courseapp-bench-") as folder:
@@ -47,18 +47,19 @@ def main(argv: list[str] | None = None) -> int:
             results += throughput.run(work, seconds=settings["seconds"], rounds=settings["rounds"],
                                       learners=settings["demo_learners"])  # fmt: skip
         if "scaling" in parts:
-            results += scaling.run(work, sizes=settings["sizes"], repeats=settings["repeats"])
+            results += scaling.run(work, sizes=settings["sizes"], repeats=settings["repeats"],
+                                   postgres_url=POSTGRES if postgres else None)  # fmt: skip
         if "concurrency" in parts:
             count = settings["concurrent_learners"]
             results += concurrency.run_one("SQLite", sqlite_url(work, "concurrency.sqlite3"), count)
-            if postgres_version:
+            if postgres:
                 reset_postgres(POSTGRES)
                 results += concurrency.run_one("PostgreSQL", POSTGRES, count)
     print(figures.table(results))
     figures.write(
         args.out,
         results,
-        figures.machine(postgres_version),
+        figures.machine(postgres),
         settings
         | {"parts": list(parts), "gunicorn_workers": 2, "wrk_connections": throughput.CONNECTIONS},
     )

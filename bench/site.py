@@ -43,14 +43,23 @@ def migrate(database_url: str, secret_key: str) -> None:
     flask(app_environment(database_url, secret_key), "db", "upgrade")
 
 
-def reset_postgres(database_url: str) -> str:
-    """Create the benchmark database if it is missing, empty it, and return the server's
-    version. Raises OperationalError when there is no server."""
+def postgres_version(database_url: str) -> str:
+    """The server's version; raises OperationalError when there is no server."""
+    url = sa.make_url(database_url).set(drivername="postgresql+psycopg", database="postgres")
+    engine = sa.create_engine(url)
+    try:
+        with engine.connect() as conn:
+            return str(conn.exec_driver_sql("SHOW server_version").scalar())
+    finally:
+        engine.dispose()
+
+
+def reset_postgres(database_url: str) -> None:
+    """Create the benchmark database if it is missing, and empty it."""
     url = sa.make_url(database_url).set(drivername="postgresql+psycopg")
     server = sa.create_engine(url.set(database="postgres"), isolation_level="AUTOCOMMIT")
     try:
         with server.connect() as conn:
-            version = conn.exec_driver_sql("SHOW server_version").scalar()
             exists = conn.execute(
                 sa.text("SELECT 1 FROM pg_database WHERE datname = :name"),
                 {"name": url.database},
@@ -66,7 +75,6 @@ def reset_postgres(database_url: str) -> str:
             conn.exec_driver_sql("CREATE SCHEMA public")
     finally:
         engine.dispose()
-    return str(version)
 
 
 @dataclass(frozen=True)

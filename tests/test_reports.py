@@ -18,6 +18,7 @@ from courseapp.content.services import course
 from courseapp.extensions import db
 from courseapp.reports import data as report_data
 from courseapp.reports import services
+from courseapp.rewording.models import Response
 from tests.conftest import login
 
 NOW = datetime(2026, 11, 1, 9, 0)
@@ -142,6 +143,31 @@ def test_item_facility_discrimination_and_flags(make_org):
     assert rows[second].post.facility == 0.25
     assert rows[second].post.discrimination == pytest.approx(-1.0)
     assert {"worse-after", "negative-discrimination"} <= set(rows[second].flags)
+
+
+def test_item_statistics_summed_in_sql_match_their_definition(make_org):
+    """The dashboard sums marks in SQL; statistics.item_analysis defines the figures in
+    Python. On learners with tied totals and partial marks, the two agree."""
+    import random
+
+    from courseapp.reports.statistics import LearnerItems, item_analysis
+
+    org = make_org()
+    items = core_test().items
+    rng = random.Random(7)
+    records = []
+    for n in range(23):
+        marks = {i.id: rng.choice((0.0, 0.5, 1.0)) for i in items if rng.random() < 0.9}
+        total = rng.choice((0.25, 0.5, 0.5, 0.75, 1.0))  # ties on the group boundaries
+        add_learner(org, f"Learner {n}", pre=0.3, post=total,
+                    item_scores={Phase.PRE: {items[0].id: 0.0}, Phase.POST: marks})  # fmt: skip
+        records.append(LearnerItems(total, marks))
+    expected = item_analysis(records, [i.id for i in items])
+    board = services.dashboard(load(), core(), core_test())
+    for row in board.items:
+        assert row.post.n == expected[row.item_id].n
+        assert row.post.facility == pytest.approx(expected[row.item_id].facility)
+        assert row.post.discrimination == pytest.approx(expected[row.item_id].discrimination)
 
 
 def test_self_ratings_shift(make_org):
@@ -271,6 +297,40 @@ def test_dashboard_page_shows_every_section(client, cohort_of_five, make_user):
     for heading in headings:
         assert heading in page
     assert "n = 3" in page and "<svg" in page
+
+
+@pytest.mark.parametrize(
+    "change",
+    ["enrolment", "module completed", "test submitted", "certificate", "rewording"],
+)
+def test_figures_are_kept_until_the_data_under_them_changes(
+    client, cohort_of_five, make_user, count_queries, change
+):
+    """A repeat request is answered from the figures kept (no answers are summed again),
+    and anything the figures rest on changing makes them be worked out afresh."""
+    org, people = cohort_of_five
+    login(client, make_user(role=Role.ADMIN))
+    client.get("/reports/")
+    with count_queries() as repeat:
+        kept = client.get("/reports/").get_data(as_text=True)
+    assert not [q for q in repeat if "answers" in q]  # nothing summed again
+    eve = people[4]
+    if change == "enrolment":
+        add_learner(org, "Fay Six")
+    elif change == "module completed":
+        db.session.add(ModuleProgress(user_id=eve.id, module_id="welcome", completed_at=NOW))
+    elif change == "test submitted":
+        add_learner(org, "Gil Seven", pre=0.2)
+    elif change == "certificate":
+        db.session.add(Certificate(user_id=eve.id, pathway_id="core", issued_at=NOW))
+    else:
+        db.session.add(Response(user_id=eve.id, exercise_id="let-him-in", version=1, text="Hi",
+                                verdict="constructive", flags=[], strengths=[]))  # fmt: skip
+    db.session.commit()
+    with count_queries() as fresh:
+        page = client.get("/reports/").get_data(as_text=True)
+    assert [q for q in fresh if "answers" in q]  # worked out afresh
+    assert page != kept
 
 
 def bulk_learners(org, count):

@@ -1,16 +1,16 @@
 """Fetching what the reports need, in a fixed number of queries whatever the number
-of learners: reporting code only reads and aggregates."""
+of learners: reporting code only reads and aggregates. This module reads the learners
+and the attempts the reports use; aggregates.py sums their answers in SQL."""
 
 from __future__ import annotations
 
-from collections import defaultdict
-from dataclasses import dataclass, field
+from dataclasses import dataclass
 from datetime import date, datetime, time, timedelta
 
 import sqlalchemy as sa
 
 from courseapp.accounts.models import JobRole, Role, User
-from courseapp.assessment.models import Answer, Certificate, Phase, TestAttempt
+from courseapp.assessment.models import Certificate, Phase, TestAttempt
 from courseapp.content.models import Enrolment, ModuleProgress
 from courseapp.extensions import db
 from courseapp.organisations.models import Organisation, Team
@@ -41,21 +41,28 @@ class Learner:
     enrolled_at: datetime
     modules_started: int = 0
     modules_completed: int = 0
-    pre: TestAttempt | None = None
-    post: TestAttempt | None = None
+    pre: Attempt | None = None
+    post: Attempt | None = None
     certified_at: datetime | None = None
+
+
+@dataclass(frozen=True)
+class Attempt:
+    """An attempt the reports use (the first pre-test, the best post-test): its id and
+    its score, 0..1. Its answers are summed in SQL (see aggregates.py), never loaded."""
+
+    id: int
+    score: float
 
 
 @dataclass
 class ReportData:
+    filters: Filters
     learners: dict[int, Learner]
     module_completions: dict[str, int]
-    answers: dict[int, dict[str, object]] = field(default_factory=dict)  # attempt id -> item -> raw
-    marks: dict[int, dict[str, float]] = field(default_factory=dict)  # attempt id -> item -> 0..1
-    responses: list[Response] = field(default_factory=list)
 
 
-def _learner_ids(filters: Filters):
+def learner_ids(filters: Filters):
     """A subquery of the ids of learners the filters select."""
     query = (
         sa.select(User.id)
@@ -90,9 +97,11 @@ def like_literal(text: str) -> str:
     return text.replace("\\", "\\\\").replace("%", "\\%").replace("_", "\\_")
 
 
-def _chosen_attempts(ids, pathway_id: str):
-    """The attempts reports use: each learner's first submitted pre-test and best
-    submitted post-test (the earliest of equal bests)."""
+def chosen_attempts(filters: Filters):
+    """A subquery of the ids of the attempts reports use: each learner's first submitted
+    pre-test and best submitted post-test (the earliest of equal bests)."""
+    ids = learner_ids(filters)
+    pathway_id = filters.pathway_id
     order = sa.case((TestAttempt.phase == Phase.PRE, TestAttempt.number), else_=0)
     ranked = (
         sa.select(
@@ -115,7 +124,7 @@ def _chosen_attempts(ids, pathway_id: str):
 
 
 def load(filters: Filters) -> ReportData:
-    ids = _learner_ids(filters).scalar_subquery()
+    ids = learner_ids(filters).scalar_subquery()
     people = db.session.execute(
         sa.select(User.id, User.name, User.email, User.organisation_id, User.job_role,
                   Organisation.name, Team.name, sa.func.min(Enrolment.enrolled_at))
@@ -152,12 +161,14 @@ def load(filters: Filters) -> ReportData:
         ).all()
     )
 
-    chosen = _chosen_attempts(ids, filters.pathway_id)
-    attempts = db.session.scalars(sa.select(TestAttempt).where(TestAttempt.id.in_(chosen)))
-    for attempt in attempts:
-        learner = learners.get(attempt.user_id)
+    chosen = chosen_attempts(filters)
+    for attempt_id, user_id, phase, score in db.session.execute(
+        sa.select(TestAttempt.id, TestAttempt.user_id, TestAttempt.phase, TestAttempt.score)
+        .where(TestAttempt.id.in_(chosen))
+    ):  # fmt: skip
+        learner = learners.get(user_id)
         if learner is not None:
-            setattr(learner, attempt.phase.value, attempt)
+            setattr(learner, phase.value, Attempt(attempt_id, score or 0.0))
 
     for user_id, issued_at in db.session.execute(
         sa.select(Certificate.user_id, Certificate.issued_at).where(
@@ -166,21 +177,25 @@ def load(filters: Filters) -> ReportData:
     ):
         if user_id in learners:
             learners[user_id].certified_at = issued_at
+    return ReportData(filters, learners, funnel)
 
-    answers: dict[int, dict[str, object]] = defaultdict(dict)
-    marks: dict[int, dict[str, float]] = defaultdict(dict)
-    for attempt_id, item_id, response, score in db.session.execute(
-        sa.select(Answer.attempt_id, Answer.item_id, Answer.response, Answer.score).where(
-            Answer.attempt_id.in_(chosen)
-        )
-    ):
-        answers[attempt_id][item_id] = response
-        if score is not None:
-            marks[attempt_id][item_id] = score
 
-    responses = list(
-        db.session.scalars(
-            sa.select(Response).where(Response.user_id.in_(ids)).order_by(Response.version)
-        )
-    )
-    return ReportData(learners, funnel, dict(answers), dict(marks), responses)
+def version(filters: Filters) -> tuple:
+    """What the report figures for these learners rest on, in one cheap query: it
+    changes whenever a learner is enrolled, starts or completes a module, submits a
+    test, is certified or sends a rewording, so figures kept with it stay exact."""
+    ids = learner_ids(filters).scalar_subquery()
+
+    def of(*columns, where) -> sa.ScalarSelect:
+        return sa.select(*columns).where(where).scalar_subquery()
+
+    return tuple(db.session.execute(sa.select(
+        of(sa.func.count(Enrolment.id), where=Enrolment.user_id.in_(ids)),
+        of(sa.func.max(Enrolment.id), where=Enrolment.user_id.in_(ids)),
+        of(sa.func.count(ModuleProgress.id), where=ModuleProgress.user_id.in_(ids)),
+        of(sa.func.count(ModuleProgress.completed_at), where=ModuleProgress.user_id.in_(ids)),
+        of(sa.func.count(TestAttempt.submitted_at), where=TestAttempt.user_id.in_(ids)),
+        of(sa.func.max(TestAttempt.submitted_at), where=TestAttempt.user_id.in_(ids)),
+        of(sa.func.count(Certificate.id), where=Certificate.user_id.in_(ids)),
+        of(sa.func.max(Response.id), where=Response.user_id.in_(ids)),
+    )).one())  # fmt: skip

@@ -16,6 +16,7 @@ from courseapp.forms import options
 from courseapp.organisations.services import organisations_in_scope
 from courseapp.reports import data as report_data
 from courseapp.reports import exports, services
+from courseapp.reports.cache import cached
 from courseapp.reports.forms import ReportFilterForm
 from courseapp.reports.statistics import MIN_GROUP
 from courseapp.rewording.services import exercises
@@ -70,13 +71,18 @@ def dashboard():
     form, filters = _filters()
     pathway = course().pathways[filters.pathway_id]
     test = attempts.test_for(pathway, attempts.Phase.PRE)
-    loaded = report_data.load(filters)
+
+    def work_out():
+        loaded = report_data.load(filters)
+        return services.dashboard(loaded, pathway, test), services.compare_organisations(loaded)
+
+    board, comparison = cached("dashboard", filters, work_out)
     return render_template(
         "reports/dashboard.html",
         form=form,
         pathway=pathway,
-        board=services.dashboard(loaded, pathway, test),
-        comparison=services.compare_organisations(loaded) if current_user.is_admin else None,
+        board=board,
+        comparison=comparison if current_user.is_admin else None,
         tag_labels=TAG_LABELS,
         min_group=MIN_GROUP,
         query=request.query_string.decode(),
@@ -88,7 +94,9 @@ def dashboard():
 def learners():
     form, filters = _filters()
     pathway = course().pathways[filters.pathway_id]
-    rows = services.learner_rows(report_data.load(filters), pathway)
+    rows = cached(
+        "learners", filters, lambda: services.learner_rows(report_data.load(filters), pathway)
+    )
     sort = request.args.get("sort", "name")
     rows = services.sort_rows(rows, sort)
     page = max(request.args.get("page", 1, type=int), 1)
@@ -120,7 +128,9 @@ def export(kind: str):
         abort(404)
     _form, filters = _filters()
     pathway = course().pathways[filters.pathway_id]
-    body = exports.EXPORTS[kind](report_data.load(filters), pathway)
+    body = cached(
+        ("export", kind), filters, lambda: exports.EXPORTS[kind](report_data.load(filters), pathway)
+    )
     record(current_user, f"export-{kind}", f"pathway {pathway.id}")
     db.session.commit()
     filename = f"{kind}-{pathway.id}.csv"

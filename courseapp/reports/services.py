@@ -16,6 +16,7 @@ from courseapp.assessment.schema import TAGS
 from courseapp.content.course import Pathway
 from courseapp.content.services import enrolled_pathways, progress_by_module
 from courseapp.extensions import db
+from courseapp.reports import aggregates
 from courseapp.reports import statistics as stats
 from courseapp.reports.data import Learner, ReportData
 from courseapp.rewording.models import Response
@@ -51,15 +52,6 @@ class RatingRow:
 
 
 @dataclass(frozen=True)
-class Rewording:
-    learners_attempted: int
-    exercises_attempted: int
-    final_constructive: int
-    final_total: int
-    top_flags: list[tuple[str, int]]
-
-
-@dataclass(frozen=True)
 class Dashboard:
     completion: Completion
     funnel: list[tuple[str, int]]
@@ -69,7 +61,7 @@ class Dashboard:
     by_tag: dict[str, stats.PairedSummary]
     items: list[ItemRow]
     ratings: list[RatingRow]
-    rewording: Rewording
+    rewording: aggregates.Rewording
 
 
 def status(learner: Learner, modules: int) -> str:
@@ -124,61 +116,42 @@ def dashboard(data: ReportData, pathway: Pathway, test: Test | None) -> Dashboar
     items: list[ItemRow] = []
     ratings: list[RatingRow] = []
     if test is not None:
+        zero = aggregates.zero_tags(test)
         paired = [data.learners[i] for i in pairing.pairs]
+        tags = aggregates.tag_scores(test, [a.id for p in paired for a in (p.pre, p.post)])
         per_learner = []
         for learner in paired:
-            pre = tag_scores(test, data.marks.get(learner.pre.id, {}))
-            post = tag_scores(test, data.marks.get(learner.post.id, {}))
-            per_learner.append({tag: (pre[tag], post[tag]) for tag in pre})
-        by_tag = stats.paired_summary_by_tag(per_learner, [t for t in TAGS if any(
-            item.tag == t for item in test.items)])  # fmt: skip
+            pre, post = tags.get(learner.pre.id, zero), tags.get(learner.post.id, zero)
+            per_learner.append({tag: (pre[tag], post[tag]) for tag in zero})
+        by_tag = stats.paired_summary_by_tag(per_learner, [t for t in TAGS if t in zero])
 
-        item_ids = [item.id for item in test.items]
         analysis = {}
-        for phase in Phase:
-            records = [
-                stats.LearnerItems(getattr(person, phase.value).score or 0.0,
-                                   data.marks.get(getattr(person, phase.value).id, {}))
-                for person in learners if getattr(person, phase.value) is not None
-            ]  # fmt: skip
-            analysis[phase] = stats.item_analysis(records, item_ids)
+        chosen = {phase: [a for p in learners if (a := getattr(p, phase.value))] for phase in Phase}
+        for phase, taken in chosen.items():
+            cut = stats.group_cut([attempt.score for attempt in taken])
+            sums = aggregates.item_sums(test, [attempt.id for attempt in taken], cut)
+            analysis[phase] = {
+                item.id: stats.item_stats(len(taken), sums.get(item.id, stats.ItemSums()), cut)
+                for item in test.items
+            }
         flags = stats.item_flags(analysis[Phase.PRE], analysis[Phase.POST])
         items = [
             ItemRow(item.id, item.tag, item.stem, analysis[Phase.PRE][item.id],
                     analysis[Phase.POST][item.id], flags.get(item.id, ()))
             for item in test.items
         ]  # fmt: skip
-
-        for rating in test.ratings:
-            pairs = []
-            for learner in learners:
-                pre = data.answers.get(learner.pre.id, {}).get(rating.id) if learner.pre else None
-                post = (
-                    data.answers.get(learner.post.id, {}).get(rating.id) if learner.post else None
-                )
-                if pre is not None or post is not None:
-                    pairs.append((pre, post))
-            ratings.append(RatingRow(rating.id, rating.statement, rating.scale, rating.blaming,
-                                     stats.rating_summary(pairs)))  # fmt: skip
+        everyone = [attempt.id for taken in chosen.values() for attempt in taken]
+        summaries = aggregates.rating_summaries(test, everyone)
+        ratings = [
+            RatingRow(rating.id, rating.statement, rating.scale, rating.blaming,
+                      summaries[rating.id])
+            for rating in test.ratings
+        ]  # fmt: skip
 
     return Dashboard(
         completion, funnel, overall, pairing.missing_pre, pairing.missing_post, by_tag, items,
-        ratings, _rewording(data),
+        ratings, aggregates.rewording(data.filters),
     )  # fmt: skip
-
-
-def _rewording(data: ReportData) -> Rewording:
-    final = {}
-    for response in data.responses:  # in version order: the last one kept is the final one
-        final[(response.user_id, response.exercise_id)] = response
-    flags = Counter(flag for response in data.responses for flag in response.flags)
-    return Rewording(
-        learners_attempted=len({user for user, _ in final}),
-        exercises_attempted=len({exercise for _, exercise in final}),
-        final_constructive=sum(r.verdict == "constructive" for r in final.values()),
-        final_total=len(final),
-        top_flags=flags.most_common(5),
-    )
 
 
 @dataclass(frozen=True)
@@ -221,19 +194,19 @@ class LearnerRow:
 
 
 def learner_rows(data: ReportData, pathway: Pathway, test: Test | None = None) -> list[LearnerRow]:
+    """A row for each learner; with a test, their scores in each of its areas too."""
+    taken = [a.id for p in data.learners.values() for a in (p.pre, p.post) if a is not None]
+    tags = aggregates.tag_scores(test, taken) if test else {}
+    zero = aggregates.zero_tags(test) if test else {}
     rows = []
     for learner in data.learners.values():
         pre = learner.pre.score if learner.pre else None
         post = learner.post.score if learner.post else None
-        pre_tags = (
-            tag_scores(test, data.marks.get(learner.pre.id, {})) if test and learner.pre else {}
-        )
-        post_tags = (
-            tag_scores(test, data.marks.get(learner.post.id, {})) if test and learner.post else {}
-        )
         rows.append(LearnerRow(
             learner, status(learner, len(pathway.modules)), pre, post,
-            post - pre if pre is not None and post is not None else None, pre_tags, post_tags,
+            post - pre if pre is not None and post is not None else None,
+            tags.get(learner.pre.id, zero) if learner.pre else {},
+            tags.get(learner.post.id, zero) if learner.post else {},
         ))  # fmt: skip
     return rows
 

@@ -173,18 +173,63 @@ def group_size(n: int) -> int:
     return max(1, (GROUP_PERCENT * n + 50) // 100)
 
 
-def _group_weights(totals: Sequence[float], size: int, top: bool) -> list[float]:
-    """Weight 1 for each learner inside the group, 0 outside; learners tied on the
-    boundary score share the places left, so the result does not depend on input order."""
-    ordered = sorted(totals, reverse=top)
-    boundary = ordered[size - 1]
+@dataclass(frozen=True)
+class GroupCut:
+    """Who is in the upper and lower 27% by total score: everyone above (below) the
+    boundary score, and each learner tied on it as a share of one, the tied sharing the
+    places left, so that the groups do not depend on the order learners come in."""
+
+    size: int
+    upper_boundary: float
+    upper_share: float
+    lower_boundary: float
+    lower_share: float
+
+    def upper_weight(self, total: float) -> float:
+        if total > self.upper_boundary:
+            return 1.0
+        return self.upper_share if total == self.upper_boundary else 0.0
+
+    def lower_weight(self, total: float) -> float:
+        if total < self.lower_boundary:
+            return 1.0
+        return self.lower_share if total == self.lower_boundary else 0.0
+
+
+def _boundary(totals: Sequence[float], size: int, top: bool) -> tuple[float, float]:
+    boundary = sorted(totals, reverse=top)[size - 1]
     inside = sum(t > boundary if top else t < boundary for t in totals)
     tied = sum(t == boundary for t in totals)
-    share = (size - inside) / tied
-    return [
-        1.0 if (t > boundary if top else t < boundary) else share if t == boundary else 0.0
-        for t in totals
-    ]
+    return boundary, (size - inside) / tied
+
+
+def group_cut(totals: Sequence[float]) -> GroupCut | None:
+    """The upper and lower groups for these total scores (one per learner), or None when
+    there are too few learners for them to say anything."""
+    if len(totals) < MIN_LEARNERS_FOR_DISCRIMINATION:
+        return None
+    size = group_size(len(totals))
+    return GroupCut(size, *_boundary(totals, size, top=True), *_boundary(totals, size, top=False))
+
+
+@dataclass(frozen=True)
+class ItemSums:
+    """One item's marks summed over learners: all of them, and weighted by the upper and
+    lower groups (see GroupCut). Unanswered counts 0."""
+
+    total: float = 0.0
+    upper: float = 0.0
+    lower: float = 0.0
+
+
+def item_stats(n: int, sums: ItemSums, cut: GroupCut | None) -> ItemStats:
+    """Facility (the mean mark) and discrimination D (the upper group's facility minus
+    the lower group's) from an item's summed marks over n learners."""
+    return ItemStats(
+        n=n,
+        facility=sums.total / n if n else None,
+        discrimination=(sums.upper - sums.lower) / cut.size if cut else None,
+    )
 
 
 def item_analysis(records: Sequence[LearnerItems], item_ids: Sequence[str]) -> dict[str, ItemStats]:
@@ -193,26 +238,23 @@ def item_analysis(records: Sequence[LearnerItems], item_ids: Sequence[str]) -> d
     `records` holds one entry per learner who took the test; `item_ids` is the test's
     items, and the result follows its order. Item scores for ids not in `item_ids` are
     ignored. D is the facility of the top 27% by total minus that of the bottom 27%.
+    (The reports do the same sums in SQL: reports/aggregates.py.)
     """
     for record in records:
         _check_score(record.total, "total score")
         for item_id, score in record.items.items():
             _check_score(score, f"score for item {item_id!r}")
-    n = len(records)
-    totals = [r.total for r in records]
-    discriminates = n >= MIN_LEARNERS_FOR_DISCRIMINATION
-    size = group_size(n)
-    upper = _group_weights(totals, size, top=True) if discriminates else []
-    lower = _group_weights(totals, size, top=False) if discriminates else []
+    cut = group_cut([r.total for r in records])
     result = {}
     for item_id in item_ids:
-        scores = [r.items.get(item_id, 0.0) for r in records]
-        discrimination = None
-        if discriminates:
-            high = math.fsum(w * s for w, s in zip(upper, scores, strict=True)) / size
-            low = math.fsum(w * s for w, s in zip(lower, scores, strict=True)) / size
-            discrimination = high - low
-        result[item_id] = ItemStats(n=n, facility=mean(scores), discrimination=discrimination)
+        sums = ItemSums(
+            total=math.fsum(r.items.get(item_id, 0.0) for r in records),
+            upper=math.fsum(cut.upper_weight(r.total) * r.items.get(item_id, 0.0)
+                            for r in records) if cut else 0.0,
+            lower=math.fsum(cut.lower_weight(r.total) * r.items.get(item_id, 0.0)
+                            for r in records) if cut else 0.0,
+        )  # fmt: skip
+        result[item_id] = item_stats(len(records), sums, cut)
     return result
 
 
