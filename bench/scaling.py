@@ -1,7 +1,7 @@
 """Dashboard scaling: the coordinator dashboard and the learners CSV export for a
 synthetic organisation of each size, on SQLite and PostgreSQL, timed inside the server
-process: the first request (nothing kept yet, see reports/cache.py) and the median of
-several repeats, with the number of SQL statements each runs."""
+process: the median of several requests with no figures kept (see reports/cache.py)
+and of several repeats once they are, with the number of SQL statements each runs."""
 
 from __future__ import annotations
 
@@ -19,6 +19,7 @@ from bench.site import PASSWORD, harness_app, migrate, reset_postgres, sqlite_ur
 from bench.synthetic import add_organisation
 from bench.web import TOKEN, new_secret_key
 from courseapp.extensions import db
+from courseapp.reports.cache import REPORT_CACHE
 
 DASHBOARD_GOAL_MS = 300
 PAGES = (("dashboard", "/reports/"), ("learners CSV export", "/reports/export/learners.csv"))
@@ -35,15 +36,16 @@ def _signed_in(app: Flask, email: str) -> FlaskClient:
 
 @dataclass(frozen=True)
 class Measured:
-    first_ms: float  # the first request: nothing kept yet
-    first_statements: int
-    repeat_ms: float  # the median of the repeats
+    uncached_ms: float  # median, with no figures kept (reports/cache.py) before each
+    uncached_statements: int
+    repeat_ms: float  # median of repeats, once the figures are kept
     repeat_statements: int
 
 
 def measure(app: Flask, client: FlaskClient, path: str, repeats: int) -> Measured:
-    """The first request, then the median of `repeats` more, in milliseconds, with the
-    SQL statements each runs."""
+    """Requests timed in the server process, in milliseconds: `repeats` with nothing
+    kept before each, then `repeats` more once the figures are kept; with the SQL
+    statements the last of each ran."""
     with app.app_context():
         engine = db.engine
     statements: list[str] = []
@@ -52,8 +54,7 @@ def measure(app: Flask, client: FlaskClient, path: str, repeats: int) -> Measure
         if not statement.startswith(("BEGIN", "PRAGMA", "COMMIT", "ROLLBACK")):
             statements.append(statement)
 
-    times, counts = [], []
-    for _ in range(repeats + 1):
+    def timed() -> tuple[float, int]:
         sa.event.listen(engine, "before_cursor_execute", count)
         statements.clear()
         started = time.perf_counter()
@@ -62,9 +63,15 @@ def measure(app: Flask, client: FlaskClient, path: str, repeats: int) -> Measure
         sa.event.remove(engine, "before_cursor_execute", count)
         if reply.status_code != 200:
             raise RuntimeError(f"{path} gave {reply.status_code}")
-        times.append(elapsed * 1000)
-        counts.append(len(statements))
-    return Measured(times[0], counts[0], statistics.median(times[1:]), counts[-1])
+        return elapsed * 1000, len(statements)
+
+    uncached = []
+    for _ in range(repeats):
+        app.extensions.pop(REPORT_CACHE, None)
+        uncached.append(timed())
+    kept = [timed() for _ in range(repeats)]
+    return Measured(statistics.median(ms for ms, _ in uncached), uncached[-1][1],
+                    statistics.median(ms for ms, _ in kept), kept[-1][1])  # fmt: skip
 
 
 def run(
@@ -109,23 +116,24 @@ def _run_on(database: str, url: str, sizes: tuple[int, int], repeats: int) -> li
             goal = f"<= {DASHBOARD_GOAL_MS}" if name == "dashboard" and size == large else None
             label = f"{database}: {name}, {size:,} learners"
             figures += [
-                Figure(f"{label}: first request", round(m.first_ms, 1), "ms", goal,
-                       goal_at_most(m.first_ms, DASHBOARD_GOAL_MS) if goal else None,
-                       note=f"{m.first_statements} SQL statements"),
+                Figure(f"{label}: nothing kept", round(m.uncached_ms, 1), "ms (median)", goal,
+                       goal_at_most(m.uncached_ms, DASHBOARD_GOAL_MS) if goal else None,
+                       note=f"{m.uncached_statements} SQL statements"),
                 Figure(f"{label}: repeat requests", round(m.repeat_ms, 1), "ms (median)", goal,
                        goal_at_most(m.repeat_ms, DASHBOARD_GOAL_MS) if goal else None,
                        note=f"{m.repeat_statements} SQL statements"),
             ]  # fmt: skip
-        for when in ("first", "repeat"):
+        for when in ("uncached", "repeat"):
             small_ms = getattr(results[(name, small)], f"{when}_ms")
             large_ms = getattr(results[(name, large)], f"{when}_ms")
             small_n = getattr(results[(name, small)], f"{when}_statements")
             large_n = getattr(results[(name, large)], f"{when}_statements")
+            shown = "nothing kept" if when == "uncached" else "repeat"
             figures += [
-                Figure(f"{database}: {name}, {when}: time({large:,}) / time({small:,})",
+                Figure(f"{database}: {name}, {shown}: time({large:,}) / time({small:,})",
                        round(large_ms / small_ms, 2), "ratio", f"<= {large / small:g} (linear)",
                        goal_at_most(large_ms / small_ms, large / small)),
-                Figure(f"{database}: {name}, {when}: SQL statements at both sizes",
+                Figure(f"{database}: {name}, {shown}: SQL statements at both sizes",
                        large_n, "statements", f"= {small_n}", large_n == small_n),
             ]  # fmt: skip
     return figures

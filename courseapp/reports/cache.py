@@ -17,13 +17,14 @@ from courseapp.reports.data import Filters, version
 
 T = TypeVar("T")
 KEPT = 32  # figures for this many filter choices at once, per process
+REPORT_CACHE = "courseapp.report_cache"  # where in app.extensions
 _lock = threading.Lock()
 
 
 def cached(kind: Hashable, filters: Filters, work_out: Callable[[], T]) -> T:
     """The figures of this kind for these filters: kept ones if nothing they rest on has
     changed (nor the course content), otherwise newly worked out, and kept."""
-    kept: OrderedDict = current_app.extensions.setdefault("courseapp.report_cache", OrderedDict())
+    kept: OrderedDict = current_app.extensions.setdefault(REPORT_CACHE, OrderedDict())
     key = (kind, filters, id(course()), version(filters))
     with _lock:
         if key in kept:
