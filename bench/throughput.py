@@ -64,7 +64,15 @@ def run(workdir: Path, *, seconds: float, rounds: int, learners: int) -> list[Fi
         body = workdir / "module-page.html"
         body.write_bytes(module_page.body)
         bare_env = env | {"BENCH_BARE_BODY": str(body)}
-        with gunicorn("bench.bare:app", bare_env, ready_path="/") as bare_url:
+        with (
+            gunicorn("bench.bare:app", bare_env, ready_path="/") as bare_url,
+            gunicorn("bench.bare:flask_app", bare_env, ready_path="/") as flask_url,
+        ):
+            bare, floor = [], []
+            for _ in range(rounds):
+                bare.append(wrk(f"{bare_url}/", seconds))
+                floor.append(wrk(f"{flask_url}/", seconds))
+            figures += _figures("the same bytes from one Flask route", bare, floor)
             for name, email, path in pages:
                 browser = browsers[email]
                 _expect_page(browser, path)

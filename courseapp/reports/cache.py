@@ -16,7 +16,7 @@ from courseapp.content.services import course
 from courseapp.reports.data import Filters, version
 
 T = TypeVar("T")
-KEPT = 32  # figures for this many filter choices at once, per process
+KEPT = 16  # figures for this many filter choices at once, per process
 REPORT_CACHE = "courseapp.report_cache"  # where in app.extensions
 _lock = threading.Lock()
 
