@@ -39,14 +39,14 @@ def tag_scores(test: Test, attempt_ids: Collection[int]) -> dict[int, dict[str, 
     items, unanswered counting 0. An attempt with no marked answer is missing: see
     zero_tags."""
     areas = Counter(item.tag for item in test.items)
-    item_tags = sa.union_all(*(
-        sa.select(sa.literal(item.id).label("item_id"), sa.literal(item.tag).label("tag"))
-        for item in test.items
-    )).cte("item_tags")  # fmt: skip
+    tag_of = sa.case({item.id: item.tag for item in test.items}, value=Answer.item_id)
     query = (
-        _answers(attempt_ids, Answer.attempt_id, item_tags.c.tag, sa.func.sum(Answer.score))
-        .join(item_tags, item_tags.c.item_id == Answer.item_id)
-        .group_by(Answer.attempt_id, item_tags.c.tag)
+        sa.select(Answer.attempt_id, tag_of.label("tag"), sa.func.sum(Answer.score))
+        .where(
+            Answer.attempt_id.in_(_among(attempt_ids)),
+            Answer.item_id.in_([item.id for item in test.items]),
+        )
+        .group_by(Answer.attempt_id, sa.literal_column("tag"))
     )
     zero = zero_tags(test)
     scores: dict[int, dict[str, float]] = {}
