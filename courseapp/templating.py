@@ -25,7 +25,7 @@ def init_app(app: Flask) -> None:
         key = (template, *sorted(values.items()))
         if key not in rendered:
             page = app.jinja_env.get_template(template)
-            rendered[key] = Markup(page.render(values, csrf_placeholder=CSRF_PLACEHOLDER))  # noqa: S704 - a template's own output
+            rendered[key] = Markup(page.render(values))  # noqa: S704 - a template's own output
         return rendered[key]
 
     app.jinja_env.globals.update(fragment=fragment, csrf_placeholder=CSRF_PLACEHOLDER)

@@ -58,7 +58,7 @@ def tag_scores(test: Test, attempt_ids: Collection[int]) -> dict[int, dict[str, 
 
 
 def zero_tags(test: Test) -> dict[str, float]:
-    return dict.fromkeys(dict.fromkeys(item.tag for item in test.items), 0.0)
+    return dict.fromkeys((item.tag for item in test.items), 0.0)
 
 
 def item_sums(

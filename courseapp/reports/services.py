@@ -90,15 +90,6 @@ def _completion(learners: list[Learner], modules: int) -> Completion:
     )
 
 
-def tag_scores(test: Test, marks: dict[str, float]) -> dict[str, float]:
-    """A learner's score per tag on one attempt (unanswered items count 0)."""
-    totals: Counter = Counter()
-    counts: Counter = Counter(item.tag for item in test.items)
-    for item in test.items:
-        totals[item.tag] += marks.get(item.id, 0.0)
-    return {tag: totals[tag] / counts[tag] for tag in counts}
-
-
 def dashboard(data: ReportData, pathway: Pathway, test: Test | None) -> Dashboard:
     learners = list(data.learners.values())
     completion = _completion(learners, len(pathway.modules))
@@ -236,11 +227,12 @@ def learner_detail(person: User) -> LearnerDetail:
     progress = progress_by_module(person)
     rows = []
     for pathway in enrolled_pathways(person):
-        test = attempts.test_for(pathway, Phase.PRE)
         taken = [a for phase in Phase for a in attempts.attempts(person, pathway, phase)]
         pre, best = attempts.reporting_attempts(person, pathway)
-        pre_tags = tag_scores(test, attempts.item_marks(pre)) if test and pre else {}
-        post_tags = tag_scores(test, attempts.item_marks(best)) if test and best else {}
+        pre_tags, post_tags = (
+            {tag: s.score for tag, s in attempts.tag_scores(attempt).items()} if attempt else {}
+            for attempt in (pre, best)
+        )
         rows.append(
             (pathway, progress, taken, pre_tags, post_tags, certificate_for(person, pathway))
         )
