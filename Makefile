@@ -15,8 +15,11 @@ run: install assets
 	$(BIN)/flask run --host $(HOST) --port $(PORT)
 
 # pytest exits 5 when it collects no tests; that is reported, not treated as a crash.
+# Test files run in parallel, one worker per core (pytest-xdist), each file on one worker
+# so that a file's shared server or database is set up once.
+PYTEST_WORKERS ?= auto
 test: install-test assets lint
-	$(BIN)/pytest $(PYTEST_ARGS) || { code=$$?; [ $$code -eq 5 ] && echo "no tests collected"; [ $$code -eq 5 ]; }
+	$(BIN)/pytest -n $(PYTEST_WORKERS) --dist loadfile $(PYTEST_ARGS) || { code=$$?; [ $$code -eq 5 ] && echo "no tests collected"; [ $$code -eq 5 ]; }
 
 bench: install assets wrk
 	$(BIN)/python -m bench $(BENCH_ARGS)

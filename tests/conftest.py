@@ -39,6 +39,7 @@ def postgres_url() -> str:
         if IN_CI:
             pytest.fail("TEST_DATABASE_URL must be set in CI")
         pytest.skip("TEST_DATABASE_URL is not set")
+    url = _worker_database(url)
     engine = sa.create_engine(url)
     try:
         with engine.begin() as conn:
@@ -51,6 +52,31 @@ def postgres_url() -> str:
     finally:
         engine.dispose()
     return url
+
+
+_WORKER_DATABASES: set[str] = set()
+
+
+def _worker_database(url: str) -> str:
+    """Under pytest-xdist each worker empties a database of its own, named after it."""
+    worker = os.environ.get("PYTEST_XDIST_WORKER")
+    if not worker:
+        return url
+    base = sa.engine.make_url(url)
+    name = f"{base.database}_{worker}"
+    if name not in _WORKER_DATABASES:
+        engine = sa.create_engine(base, isolation_level="AUTOCOMMIT")
+        try:
+            with engine.connect() as conn:
+                found = conn.execute(
+                    sa.text("SELECT 1 FROM pg_database WHERE datname = :name"), {"name": name}
+                ).scalar()
+                if not found:
+                    conn.exec_driver_sql(f'CREATE DATABASE "{name}"')
+        finally:
+            engine.dispose()
+        _WORKER_DATABASES.add(name)
+    return base.set(database=name).render_as_string(hide_password=False)
 
 
 class Client(FlaskClient):
