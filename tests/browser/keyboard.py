@@ -141,7 +141,8 @@ def type_into(page: Page, field: Locator, text: str, *, replace: bool = False) -
 
 def skip_link_works(page: Page) -> None:
     """On a freshly loaded page the first Tab stop is the skip link, and Enter on it
-    moves focus to the main content."""
+    moves focus to the main content (once GOV.UK Frontend has set the skip link up)."""
+    expect(page.locator(".govuk-skip-link")).to_have_attribute("data-govuk-skip-link-init", "")
     page.keyboard.press("Tab")
     skip = page.get_by_role("link", name="Skip to main content")
     assert skip.evaluate(IS_FOCUSED), f"the first Tab stop on {page.url} is not the skip link"
