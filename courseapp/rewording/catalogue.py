@@ -67,7 +67,7 @@ def _rules(path: Path, report: Callable[[Problem], None]) -> Rules | None:
         report(Problem(path, None, f"built-in flags missing: {', '.join(sorted(missing))}"))
         return None
     try:
-        return compile_rules(definition)
+        return compile_rules(definition, path.read_bytes())
     except ValueError as error:
         rule_id = str(error).split("'")[1] if "'" in str(error) else ""
         section = next(

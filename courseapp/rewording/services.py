@@ -41,7 +41,11 @@ def exercises_for_module(module_id: str) -> list[Exercise]:
 
 def feedback(exercise: Exercise, text: str) -> Assessment:
     return assess(
-        course().rewording.rules, text, exercise.destructive, tuple(exercise.model_answers)
+        course().rewording.rules,
+        text,
+        exercise.destructive,
+        tuple(exercise.model_answers),
+        exercise.people,
     )
 
 
