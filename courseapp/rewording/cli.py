@@ -1,4 +1,4 @@
-"""`flask --app courseapp rewording assess|evaluate`."""
+"""`flask --app courseapp rewording assess|evaluate|rejudge`."""
 
 from __future__ import annotations
 
@@ -11,8 +11,10 @@ from flask.cli import AppGroup
 
 from courseapp.config import PROJECT_ROOT
 from courseapp.content.services import course
+from courseapp.extensions import db
 from courseapp.rewording.engine import assess
 from courseapp.rewording.evaluation import evaluate, read_examples, report
+from courseapp.rewording.services import rejudge
 
 rewording_cli = AppGroup("rewording", help="Rewording exercise feedback.")
 LABELLED = PROJECT_ROOT / "tests" / "data" / "rewording_labelled.jsonl"
@@ -82,3 +84,28 @@ def evaluate_command(examples: Path, held_out: Path, mistakes: bool) -> None:
         result = evaluate(rules, rows, course().rewording.exercises)
         sections.append(report(rules, result, f"{title}: {path.name}", mistakes))
     click.echo("\n\n".join(sections))
+
+
+@rewording_cli.command("rejudge")
+@click.option("--dry-run", is_flag=True, help="Report what would change; keep nothing.")
+def rejudge_command(dry_run: bool) -> None:
+    """Judge again the stored versions judged with other rules than today's (after a
+    rule change), keep the new findings, and report what changed."""
+    judged, changes = rejudge(dry_run=dry_run)
+    if dry_run:
+        db.session.rollback()
+    else:
+        db.session.commit()
+    verb = "would change" if dry_run else "changed"
+    click.echo(f"Judged again: {judged} stored versions. Verdict or flags {verb}: {len(changes)}.")
+    moves = {}
+    for change in changes:
+        moves[(change.before, change.after)] = moves.get((change.before, change.after), 0) + 1
+    for (before, after), count in sorted(moves.items()):
+        click.echo(f"  {before} -> {after}: {count}")
+    for change in changes:
+        click.echo(
+            f"- response {change.response_id} ({change.exercise_id}, "
+            f"version {change.version}): {change.before} {list(change.flags_before)} "
+            f"-> {change.after} {list(change.flags_after)}"
+        )
