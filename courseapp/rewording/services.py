@@ -56,7 +56,14 @@ def store(response: Response, result: Assessment) -> None:
     response.flags = [f.rule.id for f in result.flags]
     response.strengths = [s.rule.id for s in result.strengths]
     response.findings = [
-        {"rule": f.rule.id, "kind": kind, "evidence": f.evidence}
+        {
+            "rule": f.rule.id,
+            "kind": kind,
+            "evidence": f.evidence,
+            "label": f.rule.label,
+            "explains": f.rule.explains,
+            "practice": f.rule.practice,
+        }
         for kind, group in (("flag", result.flags), ("strength", result.strengths))
         for f in group
     ]
@@ -65,15 +72,25 @@ def store(response: Response, result: Assessment) -> None:
 
 def stored_feedback(response: Response) -> Assessment:
     """The feedback as it was given, from what was stored: never judged again here.
-    Labels and explanations are the rules file's current wording for the same rule."""
+    Versions kept before findings were stored take the rules file's wording."""
     rules = course().rewording.rules
 
-    def definition(rule_id: str) -> RuleDef:
+    def definition(found: dict) -> RuleDef:
+        if "label" in found:
+            return RuleDef(
+                id=found["rule"],
+                label=found["label"],
+                explains=found["explains"],
+                practice=found["practice"],
+            )
         try:
-            return rules.rule(rule_id).definition
+            return rules.rule(found["rule"]).definition
         except StopIteration:  # a rule since removed from the file
             return RuleDef(
-                id=rule_id, label=rule_id, practice="language-and-documentation", explains=""
+                id=found["rule"],
+                label=found["rule"].replace("-", " ").capitalize(),
+                practice="language-and-documentation",
+                explains="This point came from a rule the course no longer uses.",
             )
 
     found = response.findings or [
@@ -81,13 +98,11 @@ def stored_feedback(response: Response) -> Assessment:
         for kind, ids in (("flag", response.flags), ("strength", response.strengths))
         for rule_id in ids
     ]
-    flags = tuple(
-        Finding(definition(f["rule"]), f["evidence"]) for f in found if f["kind"] == "flag"
-    )
-    strengths = tuple(
-        Finding(definition(f["rule"]), f["evidence"]) for f in found if f["kind"] == "strength"
-    )
-    return Assessment(response.verdict, flags, strengths)
+    by_kind = {
+        kind: tuple(Finding(definition(f), f["evidence"]) for f in found if f["kind"] == kind)
+        for kind in ("flag", "strength")
+    }
+    return Assessment(response.verdict, by_kind["flag"], by_kind["strength"])
 
 
 def history(user: User, exercise: Exercise) -> list[Response]:
