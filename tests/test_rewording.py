@@ -214,6 +214,10 @@ def test_cli_evaluate_refuses_a_bad_examples_file(runner, tmp_path):
          'exercises/core.yaml:'),
         (("feedback-rules.yaml", '"\\\\bremoval\\\\b"', '"\\\\bremoval(\\\\b"'),
          "feedback-rules.yaml:"),
+        (("exercises/core.yaml", "people: {Sara: survivor", "people: {Sarah: survivor"),
+         "'Sarah' is not named in the case"),
+        (("feedback-rules.yaml", "acts: [why-question]", "acts: [why-questions]"),
+         "feedback-rules.yaml:"),
     ],
 )  # fmt: skip
 def test_content_check_covers_exercises_and_rules(tmp_path, edit, message):

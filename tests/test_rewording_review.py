@@ -106,7 +106,8 @@ def orgs(make_org, make_user, make_learner):
     }
 
 
-def test_an_uncertain_verdict_is_explained_and_goes_to_the_top_of_the_queue(app, orgs):
+def test_an_uncertain_verdict_is_explained_and_goes_to_the_top_of_the_queue(any_db_app, orgs):
+    app = any_db_app
     learner = app.test_client()
     login(learner, orgs["learner"])
     page = send(learner, UNSURE)
@@ -123,7 +124,8 @@ def test_an_uncertain_verdict_is_explained_and_goes_to_the_top_of_the_queue(app,
     assert "Waiting for your coordinator" in queue
 
 
-def test_a_coordinator_sets_the_verdict_and_the_learner_and_reports_see_it(app, orgs):
+def test_a_coordinator_sets_the_verdict_and_the_learner_and_reports_see_it(any_db_app, orgs):
+    app = any_db_app
     learner = app.test_client()
     login(learner, orgs["learner"])
     send(learner, UNSURE)

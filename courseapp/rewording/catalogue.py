@@ -45,6 +45,12 @@ def load_rewording(quizzes_dir: Path, report: Callable[[Problem], None]) -> Rewo
             if not exercise.case.startswith("Fictional case"):
                 line = doc.line_of((index, "case"))
                 report(Problem(path, line, 'the case must start with "Fictional case"'))
+            for name in exercise.people:
+                # The coach reads names through `people:`; a renamed person must be
+                # renamed there too, or the coach stops recognising them.
+                if name.lower() not in exercise.case.lower():
+                    line = doc.line_of((index, "people"))
+                    report(Problem(path, line, f"people: {name!r} is not named in the case"))
             exercises[exercise.id] = exercise
     return Rewording(exercises, _rules(folder / RULES_FILE, report))
 

@@ -42,6 +42,11 @@ def assess_line(line: str) -> dict:
         people = exercise.people
     if not isinstance(prompt, str):
         return {"error": "'prompt' must be a string"}
+    people = request.get("people", people)
+    if not isinstance(people, dict) or not all(
+        isinstance(k, str) and isinstance(v, str) for k, v in people.items()
+    ):
+        return {"error": "'people' must map names to roles"}
     return assess(course().rewording.rules, text, prompt, answers, people).as_json()
 
 
