@@ -205,3 +205,13 @@ def test_a_weak_reading_is_uncertain_not_praised():
     # A closed question about what she did, with nothing else to go on.
     leading = judge("let-him-in", "Did you think about calling someone first?")
     assert leading.verdict == "uncertain"
+
+
+def test_evidence_is_quoted_in_the_learners_own_words():
+    """The rules read the prepared text ("it is", "she let he"); the learner is shown
+    what they wrote."""
+    result = judge("let-him-in", "It’s up to you. Sara continues to allow Liam in.")
+    evidence = {f.rule.id: f.evidence for f in result.flags}
+    assert evidence["survivor-blame"] in ("It’s up to you", "It's up to you")
+    how_come = judge("phone-the-police-next-time", "How come you didn't phone the police?")
+    assert how_come.flags[0].evidence == "How come you didn't phone the police"

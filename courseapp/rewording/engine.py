@@ -247,11 +247,31 @@ def _find(rule: Rule, sentences: list[tuple[str, list[Clause]]], negation) -> st
     return None
 
 
-def _as_written(text: str, evidence: str) -> str:
-    """The evidence in the learner's own capitals, where it can be found as written."""
+def _as_written(text: str, evidence: str, people: dict[str, str]) -> str:
+    """The evidence as the learner wrote it. The evidence comes from the prepared text
+    ("it is up to you", "she let he in"), so each word the learner wrote is prepared
+    on its own and the evidence is found among the results: the learner's own words
+    from the first to the last are quoted ("It's up to you", "Sara let Liam in")."""
+    straight = text.replace("\u2019", "'")
+    tokens = list(re.finditer(r"[A-Za-z0-9]+(?:'[A-Za-z]+)?", straight))
+    prepared: list[tuple[str, int]] = []
+    for index, token in enumerate(tokens):
+        word = token.group(0).lower()
+        if word == "come" and prepared and prepared[-1][0] == "how":
+            prepared[-1] = ("why", prepared[-1][1])
+            continue
+        for part in replace_names(expand_contractions(word), people).split():
+            prepared.append((part, index))
+    wanted = words(evidence)
+    found = [w for w, _ in prepared]
+    for start in range(len(found) - len(wanted) + 1):
+        if wanted and found[start : start + len(wanted)] == wanted:
+            first = tokens[prepared[start][1]]
+            last = tokens[prepared[start + len(wanted) - 1][1]]
+            return straight[first.start() : last.end()]
     pattern = r"\s+".join(re.escape(part) for part in evidence.split())
-    found = re.search(pattern, text.replace("\u2019", "'"), flags=re.IGNORECASE)
-    return found.group(0) if found else evidence
+    match = re.search(pattern, straight, flags=re.IGNORECASE)
+    return match.group(0) if match else evidence
 
 
 def read(rules: Rules, text: str, people: dict[str, str]) -> list[tuple[str, list[Clause]]]:
@@ -288,12 +308,12 @@ def assess(
         if not rule.definition.builtin:
             evidence = _find(rule, sentences, rules.negation)
             if evidence is not None:
-                flags.append(Finding(rule.definition, _as_written(text, evidence)))
+                flags.append(Finding(rule.definition, _as_written(text, evidence, people or {})))
     strengths = []
     for rule in rules.strengths:
         evidence = _find(rule, sentences, rules.negation)
         if evidence is not None:
-            strengths.append(Finding(rule.definition, _as_written(text, evidence)))
+            strengths.append(Finding(rule.definition, _as_written(text, evidence, people or {})))
     if any(f.rule.weight == "strong" for f in flags):
         # A text with any blame or pressure gets no praise for the same words.
         return Assessment(NEEDS_WORK, tuple(flags), (), reading)
