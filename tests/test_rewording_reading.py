@@ -210,8 +210,8 @@ def test_a_weak_reading_is_uncertain_not_praised():
 def test_evidence_is_quoted_in_the_learners_own_words():
     """The rules read the prepared text ("it is", "she let he"); the learner is shown
     what they wrote."""
-    result = judge("let-him-in", "It’s up to you. Sara continues to allow Liam in.")
+    result = judge("let-him-in", "It\u2019s up to you. Sara continues to allow Liam in.")
     evidence = {f.rule.id: f.evidence for f in result.flags}
-    assert evidence["survivor-blame"] in ("It’s up to you", "It's up to you")
+    assert evidence["survivor-blame"] in ("It\u2019s up to you", "It's up to you")
     how_come = judge("phone-the-police-next-time", "How come you didn't phone the police?")
     assert how_come.flags[0].evidence == "How come you didn't phone the police"

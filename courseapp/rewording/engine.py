@@ -94,7 +94,8 @@ class Rules:
     negation: re.Pattern
     topic_words: frozenset[str]
     lexicon: Lexicon | None = None
-    # What a stored verdict was judged with: the engine version and the rules file.
+    # What a stored verdict was judged with: the engine version and a hash of the
+    # rules file and the exercises' people (set by the catalogue).
     version: str = ENGINE_VERSION
 
     def rule(self, rule_id: str) -> Rule:
@@ -121,7 +122,7 @@ def rules_version(source: bytes) -> str:
     return f"{ENGINE_VERSION}-{hashlib.sha256(source).hexdigest()[:12]}"
 
 
-def compile_rules(definition: RulesFile, source: bytes = b"") -> Rules:
+def compile_rules(definition: RulesFile) -> Rules:
     """Compile every pattern; raises ValueError (with the rule id) on a bad one."""
 
     def compile_all(rule: RuleDef, patterns: list[str]) -> tuple[re.Pattern, ...]:
@@ -141,7 +142,6 @@ def compile_rules(definition: RulesFile, source: bytes = b"") -> Rules:
         negation,
         frozenset(definition.topic_words),
         Lexicon.from_lexicons(definition.lexicons),
-        rules_version(source),
     )
 
 
