@@ -4,6 +4,8 @@ honest uncertainty, and the examples quoted when the coach was rebuilt."""
 
 from __future__ import annotations
 
+import dataclasses
+
 import pytest
 
 from courseapp.config import PROJECT_ROOT
@@ -102,22 +104,37 @@ def test_names_from_the_exercise_become_role_words():
 
 
 @pytest.mark.parametrize(
-    ("text", "act", "actor"),
+    ("text", "act", "actor", "target"),
     [
-        ("What did Liam do when he arrived?", OPEN, "perpetrator"),
-        ("Why did Sara open the door?", WHY, "survivor"),
-        ("How come you didn't call the police?", WHY, "survivor"),
-        ("Did you let him in?", CLOSED, "survivor"),
-        ("Make sure you ring 999.", INSTRUCTION, "survivor"),
-        ("Sara to keep Liam out of the flat.", INSTRUCTION, "survivor"),
-        ("Liam to attend a behaviour change programme.", INSTRUCTION, "perpetrator"),
-        ("The couple argued all night.", STATEMENT, "both"),
-        ("Both parents had been drinking.", STATEMENT, "both"),
+        ("What did Liam do when he arrived?", OPEN, "perpetrator", None),
+        ("Why did Sara open the door to Liam?", WHY, "survivor", "perpetrator"),
+        ("How come you didn't call the police?", WHY, "survivor", None),
+        ("Did you let him in?", CLOSED, "survivor", "perpetrator"),
+        ("Make sure you ring 999.", INSTRUCTION, "survivor", None),
+        ("Sara to keep Liam out of the flat.", INSTRUCTION, "survivor", "perpetrator"),
+        ("Liam to attend a behaviour change programme.", INSTRUCTION, "perpetrator", None),
+        ("Liam hit Sara in front of the children.", STATEMENT, "perpetrator", "survivor"),
+        ("The couple argued all night.", STATEMENT, "both", None),
+        ("Both parents had been drinking.", STATEMENT, "both", None),
     ],
 )
-def test_each_clause_has_a_speech_act_and_an_actor(text, act, actor):
+def test_each_clause_has_a_speech_act_an_actor_and_a_target(text, act, actor, target):
     first = clauses(text, EXERCISES["let-him-in"].people)[0]
-    assert (first.act, first.actor) == (act, actor)
+    assert (first.act, first.actor, first.target) == (act, actor, target)
+
+
+def test_a_rule_can_ask_for_the_target(monkeypatch):
+    """A rule limited to clauses about the children fires only on those."""
+    flag = RULES.rule("survivor-blame")
+    limited = dataclasses.replace(
+        flag, definition=flag.definition.model_copy(update={"targets": ["child"]})
+    )
+    builtin = tuple(r for r in RULES.flags if r.definition.builtin)
+    rules = dataclasses.replace(RULES, flags=(limited, *builtin))
+    about_children = assess(rules, "It is your job to keep the children away from him.")
+    about_him = assess(rules, "It is your job to keep him away from the house.")
+    assert "survivor-blame" in about_children.as_json()["flags"]
+    assert "survivor-blame" not in about_him.as_json()["flags"]
 
 
 def test_a_named_survivor_is_read_like_she():

@@ -84,6 +84,7 @@ class Rule:
             (not rule.acts or clause.act in rule.acts)
             and clause.act not in rule.not_acts
             and (not rule.actors or clause.actor in rule.actors)
+            and (not rule.targets or clause.target in rule.targets)
         )
 
 
@@ -219,7 +220,10 @@ def _core_start(match: re.Match) -> int:
 
 
 def _find(rule: Rule, sentences: list[tuple[str, list[Clause]]], negation) -> str | None:
-    conditional = bool(rule.definition.acts or rule.definition.not_acts or rule.definition.actors)
+    definition = rule.definition
+    conditional = bool(
+        definition.acts or definition.not_acts or definition.actors or definition.targets
+    )
     for sentence, clauses in sentences:
         for clause in clauses:
             if not rule.applies_to(clause):

@@ -120,7 +120,8 @@ class Lexicon:
 class Clause:
     text: str
     act: str
-    actor: str | None
+    actor: str | None  # who the clause says acts (or is told to act)
+    target: str | None = None  # who else it speaks of: the one acted on or asked about
 
 
 def _starts_with(text: str, phrases: tuple[str, ...]) -> str | None:
@@ -138,15 +139,15 @@ def strip_openers(text: str, lexicon: Lexicon) -> str:
         text = text[len(opener) :].strip(" ,;:-")
 
 
-def actor(text: str, lexicon: Lexicon) -> str | None:
-    """The first person the clause speaks of, read as its actor."""
-    best: tuple[int, str] | None = None
+def mentions(text: str, lexicon: Lexicon) -> list[str]:
+    """The roles the clause speaks of, in the order it first names them."""
+    found: dict[str, int] = {}
     for role, words in lexicon.roles.items():
         for word in words:
-            found = re.search(rf"\b{re.escape(word)}\b", text)
-            if found and (best is None or found.start() < best[0]):
-                best = (found.start(), role)
-    return best[1] if best else None
+            at = re.search(rf"\b{re.escape(word)}\b", text)
+            if at and at.start() < found.get(role, len(text) + 1):
+                found[role] = at.start()
+    return sorted(found, key=found.get)
 
 
 def plan_action(clause: str, lexicon: Lexicon) -> bool:
@@ -200,8 +201,10 @@ def read_sentence(sentence: str, clauses: list[str], lexicon: Lexicon) -> list[C
         acts = [a or STATEMENT for a in acts]
     read = []
     for text, act in zip(stripped, acts, strict=True):
-        who = actor(text, lexicon)
+        roles = mentions(text, lexicon)
+        who = roles[0] if roles else None
         if act == INSTRUCTION and who in (None, "worker"):
             who = "survivor"  # an order with no subject is addressed to her
-        read.append(Clause(text, act, who))
+        others = [role for role in roles if role not in (who, "worker")]
+        read.append(Clause(text, act, who, others[0] if others else None))
     return read

@@ -43,6 +43,7 @@ class RuleDef(Strict):
     acts: list[Act] = []
     not_acts: list[Act] = []
     actors: list[Actor] = []
+    targets: list[Actor] = []
     # A weak flag alone makes the verdict uncertain; a weak strength alone does not
     # make a text constructive.
     weight: Literal["strong", "weak"] = "strong"
