@@ -11,6 +11,7 @@ import sqlalchemy as sa
 from courseapp.accounts.models import Role
 from courseapp.audit.models import AuditEvent
 from courseapp.extensions import db
+from courseapp.forms import TAMPERED_MESSAGE
 from courseapp.rewording import cli, services
 from courseapp.rewording.models import Response
 from tests.conftest import login
@@ -174,3 +175,16 @@ def test_leaving_the_verdict_as_it_is_changes_nothing(app, orgs):
     assert response.coordinator_verdict is None
     assert db.session.scalar(sa.select(sa.func.count()).select_from(AuditEvent).where(
         AuditEvent.action == "rewording.verdict")) == 0  # fmt: skip
+
+
+def test_a_tampered_verdict_is_refused_with_400_and_a_message(app, orgs):
+    learner = app.test_client()
+    login(learner, orgs["learner"])
+    send(learner, UNSURE)
+    (response,) = stored(orgs["learner"])
+    coordinator = app.test_client()
+    login(coordinator, orgs["coordinator_x"])
+    page = coordinator.post(f"/review/{response.id}", data={"verdict": "removed", "mark": "none"})
+    assert page.status_code == 400 and TAMPERED_MESSAGE in page.get_data(as_text=True)
+    db.session.refresh(response)
+    assert response.coordinator_verdict is None
