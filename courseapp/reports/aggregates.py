@@ -137,11 +137,16 @@ class Rewording:
     final_constructive: int
     final_total: int
     top_flags: list[tuple[str, int]]
+    # Versions a coordinator gave a verdict, and how many of those differ from the coach's.
+    coordinator_verdicts: int = 0
+    overturned: int = 0
 
 
 def rewording(filters: Filters) -> Rewording:
     """The learners' rewordings: who tried which exercises, how many final versions (the
-    latest of each learner's for each exercise) are constructive, and the commonest flags."""
+    latest of each learner's for each exercise) are constructive (a coordinator's verdict
+    counts where there is one), the commonest flags, and how often coordinators
+    overturned the coach."""
     ids = learner_ids(filters)
     latest = (
         sa.select(Response.user_id, Response.exercise_id, sa.func.max(Response.version).label("v"))
@@ -158,10 +163,26 @@ def rewording(filters: Filters) -> Rewording:
         sa.select(
             sa.func.count(sa.distinct(Response.user_id)),
             sa.func.count(sa.distinct(Response.exercise_id)),
-            sa.func.count(sa.case((Response.verdict == CONSTRUCTIVE, 1))),
+            sa.func.count(
+                sa.case(
+                    (
+                        sa.func.coalesce(Response.coordinator_verdict, Response.verdict)
+                        == CONSTRUCTIVE,
+                        1,
+                    )
+                )
+            ),
             sa.func.count(),
         ).join(latest, final)
     ).one()
     every_flag = db.session.scalars(sa.select(Response.flags).where(Response.user_id.in_(ids)))
     flags = Counter(flag for flags_of in every_flag for flag in flags_of)
-    return Rewording(learners, exercises, constructive, total, flags.most_common(5))
+    reviewed, overturned = db.session.execute(
+        sa.select(
+            sa.func.count(Response.coordinator_verdict),
+            sa.func.count(sa.case((Response.coordinator_verdict != Response.verdict, 1))),
+        ).where(Response.user_id.in_(ids))
+    ).one()
+    return Rewording(
+        learners, exercises, constructive, total, flags.most_common(5), reviewed, overturned
+    )

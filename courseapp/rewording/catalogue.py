@@ -3,13 +3,15 @@ problems with file and line through the content loader."""
 
 from __future__ import annotations
 
+import dataclasses
+import json
 from collections.abc import Callable
 from dataclasses import dataclass
 from pathlib import Path
 
 from courseapp.content.problems import Problem
 from courseapp.content.yamlfile import load_yaml
-from courseapp.rewording.engine import Rules, compile_rules
+from courseapp.rewording.engine import Rules, compile_rules, rules_version
 from courseapp.rewording.schema import Exercise, RulesFile
 
 RULES_FILE = "feedback-rules.yaml"
@@ -45,8 +47,20 @@ def load_rewording(quizzes_dir: Path, report: Callable[[Problem], None]) -> Rewo
             if not exercise.case.startswith("Fictional case"):
                 line = doc.line_of((index, "case"))
                 report(Problem(path, line, 'the case must start with "Fictional case"'))
+            for name in exercise.people:
+                # The coach reads names through `people:`; a renamed person must be
+                # renamed there too, or the coach stops recognising them.
+                if name.lower() not in exercise.case.lower():
+                    line = doc.line_of((index, "people"))
+                    report(Problem(path, line, f"people: {name!r} is not named in the case"))
             exercises[exercise.id] = exercise
-    return Rewording(exercises, _rules(folder / RULES_FILE, report))
+    rules = _rules(folder / RULES_FILE, report)
+    if rules is not None:
+        # The case's names change how texts are read, so they are part of the version.
+        people = json.dumps({e.id: e.people for e in exercises.values()}, sort_keys=True)
+        source = (folder / RULES_FILE).read_bytes() + people.encode()
+        rules = dataclasses.replace(rules, version=rules_version(source))
+    return Rewording(exercises, rules)
 
 
 def _rules(path: Path, report: Callable[[Problem], None]) -> Rules | None:

@@ -1,4 +1,4 @@
-"""`flask --app courseapp rewording assess|evaluate`."""
+"""`flask --app courseapp rewording assess|evaluate|rejudge`."""
 
 from __future__ import annotations
 
@@ -11,11 +11,15 @@ from flask.cli import AppGroup
 
 from courseapp.config import PROJECT_ROOT
 from courseapp.content.services import course
+from courseapp.extensions import db
 from courseapp.rewording.engine import assess
 from courseapp.rewording.evaluation import evaluate, read_examples, report
+from courseapp.rewording.services import rejudge
 
 rewording_cli = AppGroup("rewording", help="Rewording exercise feedback.")
 LABELLED = PROJECT_ROOT / "tests" / "data" / "rewording_labelled.jsonl"
+# The project's held-out set: never change a rule to fix one of its items.
+HELD_OUT = PROJECT_ROOT / "tests" / "data" / "rewording_heldout_2.jsonl"
 
 
 def assess_line(line: str) -> dict:
@@ -29,15 +33,21 @@ def assess_line(line: str) -> dict:
     text = request.get("text")
     if not isinstance(text, str):
         return {"error": "'text' must be a string"}
-    prompt, answers = request.get("prompt", ""), ()
+    prompt, answers, people = request.get("prompt", ""), (), {}
     if "exercise" in request:
         exercise = course().rewording.exercises.get(str(request["exercise"]))
         if exercise is None:
             return {"error": f"unknown exercise {request['exercise']!r}"}
         prompt, answers = exercise.destructive, tuple(exercise.model_answers)
+        people = exercise.people
     if not isinstance(prompt, str):
         return {"error": "'prompt' must be a string"}
-    return assess(course().rewording.rules, text, prompt, answers).as_json()
+    people = request.get("people", people)
+    if not isinstance(people, dict) or not all(
+        isinstance(k, str) and isinstance(v, str) for k, v in people.items()
+    ):
+        return {"error": "'people' must map names to roles"}
+    return assess(course().rewording.rules, text, prompt, answers, people).as_json()
 
 
 @rewording_cli.command("assess")
@@ -55,14 +65,52 @@ def assess_command() -> None:
     type=click.Path(exists=True, dir_okay=False, path_type=Path),
     default=LABELLED,
     show_default=True,
-    help="Labelled examples (JSON Lines).",
+    help="Labelled (development) examples (JSON Lines).",
+)
+@click.option(
+    "--held-out",
+    type=click.Path(exists=True, dir_okay=False, path_type=Path),
+    default=HELD_OUT,
+    show_default=True,
+    help="Held-out examples (JSON Lines), reported separately.",
 )
 @click.option("--mistakes", is_flag=True, help="List the examples the rules get wrong.")
-def evaluate_command(examples: Path, mistakes: bool) -> None:
-    """Accuracy, confusion matrix and each rule's hits and precision."""
-    try:
-        rows = read_examples(examples)
-    except (ValueError, json.JSONDecodeError) as error:
-        raise click.ClickException(str(error)) from None
+def evaluate_command(examples: Path, held_out: Path, mistakes: bool) -> None:
+    """For the labelled and the held-out set separately: accuracy, blame caught,
+    constructive recognised, the rate of uncertain, a confusion matrix and each
+    rule's hits and precision."""
     rules = course().rewording.rules
-    click.echo(report(rules, evaluate(rules, rows), show_mistakes=mistakes))
+    sections = []
+    for title, path in (("Labelled set", examples), ("Held-out set", held_out)):
+        try:
+            rows = read_examples(path)
+        except (ValueError, json.JSONDecodeError) as error:
+            raise click.ClickException(str(error)) from None
+        result = evaluate(rules, rows, course().rewording.exercises)
+        sections.append(report(rules, result, f"{title}: {path.name}", mistakes))
+    click.echo("\n\n".join(sections))
+
+
+@rewording_cli.command("rejudge")
+@click.option("--dry-run", is_flag=True, help="Report what would change; keep nothing.")
+def rejudge_command(dry_run: bool) -> None:
+    """Judge again the stored versions judged with other rules than today's (after a
+    rule change), keep the new findings, and report what changed."""
+    judged, changes = rejudge(dry_run=dry_run)
+    if dry_run:
+        db.session.rollback()
+    else:
+        db.session.commit()
+    verb = "would change" if dry_run else "changed"
+    click.echo(f"Judged again: {judged} stored versions. Verdict or flags {verb}: {len(changes)}.")
+    moves = {}
+    for change in changes:
+        moves[(change.before, change.after)] = moves.get((change.before, change.after), 0) + 1
+    for (before, after), count in sorted(moves.items()):
+        click.echo(f"  {before} -> {after}: {count}")
+    for change in changes:
+        click.echo(
+            f"- response {change.response_id} ({change.exercise_id}, "
+            f"version {change.version}): {change.before} {list(change.flags_before)} "
+            f"-> {change.after} {list(change.flags_after)}"
+        )

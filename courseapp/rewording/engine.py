@@ -1,24 +1,46 @@
 """The rewording feedback engine: transparent, deterministic rules read from
 quizzes/rewording/feedback-rules.yaml. No network, no downloaded models.
 
-A text is read sentence by sentence (lower case, quotation marks straightened).
-Quoted words that repeat the destructive statement, or that the learner
-introduces as what not to say, are set aside. Each flag's patterns are searched
-clause by clause; a negatable flag is not raised when a negation comes shortly
-before the match or inside it. The verdict is constructive only when no flag is
-raised and at least one strength is found.
+A text is read sentence by sentence and clause by clause (lower case, quotation
+marks straightened, contractions expanded, the case's names replaced by the role
+words she, he and the child; see reading.py). Each clause gets a speech act and an
+actor, and a rule may ask for them (`acts`, `not_acts`, `actors`). A negation
+cancels a negatable match only when it governs the matched words: it comes in the
+few words just before them (or before the pattern's `core` group).
+
+Verdict: any strong flag makes it needs_work, and no strength is praised then; a
+weak flag alone, a text with no strong strength but something to go on, or a
+text the reader finds nothing in at all, is `uncertain` and goes to a coordinator;
+otherwise a strong strength makes it constructive.
 """
 
 from __future__ import annotations
 
+import hashlib
 import re
 from dataclasses import dataclass, field
 
+from courseapp.rewording.reading import (
+    Clause,
+    Lexicon,
+    expand_contractions,
+    read_sentence,
+    replace_names,
+)
 from courseapp.rewording.schema import RuleDef, RulesFile
 
-CONSTRUCTIVE, NEEDS_WORK = "constructive", "needs_work"
+CONSTRUCTIVE, NEEDS_WORK, UNCERTAIN = "constructive", "needs_work", "uncertain"
+VERDICTS = (CONSTRUCTIVE, NEEDS_WORK, UNCERTAIN)
+# Raise when the reading code changes in a way that can change a verdict.
+ENGINE_VERSION = "2"
 MIN_WORDS = 5
-NEGATION_WINDOW_WORDS = 5
+# Words that may stand between a negation and the words it governs ("not really
+# your fault").
+ADVERBS = frozenset(
+    ["really", "always", "all", "just", "only", "entirely", "completely", "ever", "at"]
+)
+# "not here to take", "not going to ask": the negation governs the intention.
+INTENT = frozenset(["here", "going", "trying", "about", "looking", "planning", "wanting"])
 WORD = re.compile(r"[a-z0-9]+(?:'[a-z]+)?")
 # "double quotes", or 'single quotes' around two or more words (an apostrophe
 # inside a word, as in we'll, does not end the quotation).
@@ -29,7 +51,14 @@ QUOTE = re.compile(
 )
 REJECTING = re.compile(
     r"(?:instead of|rather than|not|never|avoid|don't|do not|won't|wouldn't|would not|"
+    r"dont|wont|wouldnt|shouldnt|"
     r"shouldn't|stop|no more|drop|replace|change|cut|remove|not write)\b[^.?!,;:]{0,40}$"
+)
+# Words after a quotation of the destructive statement that say it is wrong.
+REJECTED_AFTER = re.compile(
+    r"^\W*(?:is (?:blaming|judg|not|a why|a closed|a leading|wrong|unhelpful)|sounds|"
+    r"comes across|feels|can feel|could feel|implies|suggests|puts|"
+    r"blames|would sound|might sound|judges|places|makes|was|can sound|could sound)\b"
 )
 SENTENCE = re.compile(r"[^.?!\n]+[.?!]*")
 CLAUSE = re.compile(r"[^,;]+?(?=,|;|\bbut\b|$)|\bbut\b[^,;]*?(?=,|;|$)")
@@ -45,6 +74,19 @@ class Rule:
     def id(self) -> str:
         return self.definition.id
 
+    @property
+    def strong(self) -> bool:
+        return self.definition.weight == "strong"
+
+    def applies_to(self, clause: Clause) -> bool:
+        rule = self.definition
+        return (
+            (not rule.acts or clause.act in rule.acts)
+            and clause.act not in rule.not_acts
+            and (not rule.actors or clause.actor in rule.actors)
+            and (not rule.targets or clause.target in rule.targets)
+        )
+
 
 @dataclass(frozen=True)
 class Rules:
@@ -52,6 +94,10 @@ class Rules:
     strengths: tuple[Rule, ...]
     negation: re.Pattern
     topic_words: frozenset[str]
+    lexicon: Lexicon | None = None
+    # What a stored verdict was judged with: the engine version and a hash of the
+    # rules file and the exercises' people (set by the catalogue).
+    version: str = ENGINE_VERSION
 
     def rule(self, rule_id: str) -> Rule:
         return next(r for r in (*self.flags, *self.strengths) if r.id == rule_id)
@@ -73,6 +119,10 @@ def expand(pattern: str, lexicons: dict[str, list[str]]) -> str:
     return re.sub(r"\{([a-z_]+)\}", words, pattern)
 
 
+def rules_version(source: bytes) -> str:
+    return f"{ENGINE_VERSION}-{hashlib.sha256(source).hexdigest()[:12]}"
+
+
 def compile_rules(definition: RulesFile) -> Rules:
     """Compile every pattern; raises ValueError (with the rule id) on a bad one."""
 
@@ -86,12 +136,13 @@ def compile_rules(definition: RulesFile) -> Rules:
         return Rule(rule, compile_all(rule, rule.patterns), compile_all(rule, rule.unless))
 
     negation_words = definition.lexicons.get("negation", [])
-    negation = re.compile(r"\b(?:" + "|".join(re.escape(w) for w in negation_words) + r")(?:\b|$)")
+    negation = re.compile(r"(?:" + "|".join(re.escape(w) for w in negation_words) + r")")
     return Rules(
         tuple(compiled(r) for r in definition.flags),
         tuple(compiled(r) for r in definition.strengths),
         negation,
         frozenset(definition.topic_words),
+        Lexicon.from_lexicons(definition.lexicons),
     )
 
 
@@ -106,6 +157,7 @@ class Assessment:
     verdict: str
     flags: tuple[Finding, ...] = field(default=())
     strengths: tuple[Finding, ...] = field(default=())
+    reading: tuple[Clause, ...] = field(default=())
 
     def as_json(self) -> dict:
         return {
@@ -133,38 +185,64 @@ def overlap(a: str, b: str) -> float:
 
 
 def set_aside_quotes(text: str, prompt: str) -> str:
-    """Drop quoted words that repeat the prompt or that the learner rejects; keep
-    other quoted words (often the rewording itself) without their quotation marks."""
+    """Drop quoted words that the learner rejects (before or after the quotation);
+    keep other quoted words (often the rewording itself, or the destructive words
+    offered as what they would say) without their quotation marks."""
 
     def replace(match: re.Match) -> str:
         quoted = match.group(1) or match.group(2) or ""
-        before = text[: match.start()]
-        if (prompt and overlap(quoted, prompt) >= 0.6) or REJECTING.search(before):
+        before, after = text[: match.start()], text[match.end() :]
+        repeats = bool(prompt) and overlap(quoted, prompt) >= 0.6
+        if REJECTING.search(before) or (repeats and REJECTED_AFTER.search(after)):
             return " "
         return quoted
 
     return QUOTE.sub(replace, text)
 
 
-def _negated(clause: str, start: int, matched: str, negation: re.Pattern) -> bool:
-    lead = " ".join(clause[:start].split()[-NEGATION_WINDOW_WORDS:])
-    return bool(negation.search(lead) or negation.search(matched))
+def _negated(text: str, start: int, negation: re.Pattern) -> bool:
+    """A negation governs the words just after it: the matched words (or the
+    pattern's `core`) are negated only when a negation comes right before them,
+    allowing for an adverb between ("not your fault", "not really to blame") but
+    not for another verb ("do you not think the children deserve ..." is not a
+    negated "the children deserve")."""
+    lead = text[:start].split()
+    while lead and lead[-1] in ADVERBS:
+        lead.pop()
+    if len(lead) >= 3 and lead[-1] == "to" and lead[-2] in INTENT:
+        lead = lead[:-2]
+    last_two = " ".join(lead[-2:])
+    return bool(lead) and bool(negation.fullmatch(lead[-1]) or negation.fullmatch(last_two))
 
 
-def _find(rule: Rule, sentences: list[str], negation: re.Pattern) -> str | None:
-    for sentence in sentences:
-        for clause in [c.strip() for c in CLAUSE.findall(sentence) if c.strip()] or [sentence]:
-            if any(unless.search(clause) for unless in rule.unless):
+def _core_start(match: re.Match) -> int:
+    return match.start("core") if "core" in match.re.groupindex else match.start()
+
+
+def _find(rule: Rule, sentences: list[tuple[str, list[Clause]]], negation) -> str | None:
+    definition = rule.definition
+    conditional = bool(
+        definition.acts or definition.not_acts or definition.actors or definition.targets
+    )
+    for sentence, clauses in sentences:
+        for clause in clauses:
+            if not rule.applies_to(clause):
+                continue
+            if any(unless.search(clause.text) for unless in rule.unless):
                 continue
             for pattern in rule.patterns:
-                for match in pattern.finditer(clause):
+                for match in pattern.finditer(clause.text):
                     if rule.definition.negatable and _negated(
-                        clause, match.start(), match.group(0), negation
+                        clause.text, _core_start(match), negation
                     ):
                         continue
                     return match.group(0).strip()
         # Patterns that span clauses (a question mark at the end of the sentence).
-        if rule.definition.negatable or any(unless.search(sentence) for unless in rule.unless):
+        if (
+            conditional
+            or rule.definition.negatable
+            or any(unless.search(sentence) for unless in rule.unless)
+        ):
             continue
         for pattern in rule.patterns:
             match = pattern.search(sentence)
@@ -173,48 +251,81 @@ def _find(rule: Rule, sentences: list[str], negation: re.Pattern) -> str | None:
     return None
 
 
-def _as_written(text: str, evidence: str) -> str:
-    """The evidence in the learner's own capitals, where it can be found as written."""
+def _as_written(text: str, evidence: str, people: dict[str, str]) -> str:
+    """The evidence as the learner wrote it. The evidence comes from the prepared text
+    ("it is up to you", "she let he in"), so each word the learner wrote is prepared
+    on its own and the evidence is found among the results: the learner's own words
+    from the first to the last are quoted ("It's up to you", "Sara let Liam in")."""
+    straight = text.replace("\u2019", "'")
+    tokens = list(re.finditer(r"[A-Za-z0-9]+(?:'[A-Za-z]+)?", straight))
+    prepared: list[tuple[str, int]] = []
+    for index, token in enumerate(tokens):
+        word = token.group(0).lower()
+        if word == "come" and prepared and prepared[-1][0] == "how":
+            prepared[-1] = ("why", prepared[-1][1])
+            continue
+        for part in replace_names(expand_contractions(word), people).split():
+            prepared.append((part, index))
+    wanted = words(evidence)
+    found = [w for w, _ in prepared]
+    for start in range(len(found) - len(wanted) + 1):
+        if wanted and found[start : start + len(wanted)] == wanted:
+            first = tokens[prepared[start][1]]
+            last = tokens[prepared[start + len(wanted) - 1][1]]
+            return straight[first.start() : last.end()]
     pattern = r"\s+".join(re.escape(part) for part in evidence.split())
-    found = re.search(pattern, text.replace("\u2019", "'"), flags=re.IGNORECASE)
-    return found.group(0) if found else evidence
+    match = re.search(pattern, straight, flags=re.IGNORECASE)
+    return match.group(0) if match else evidence
+
+
+def read(rules: Rules, text: str, people: dict[str, str]) -> list[tuple[str, list[Clause]]]:
+    """Sentences of the prepared text, each with its clauses read."""
+    text = replace_names(expand_contractions(text), people)
+    sentences = [s.strip() for s in SENTENCE.findall(text) if s.strip()]
+    read_sentences = []
+    for sentence in sentences:
+        clauses = [c.strip() for c in CLAUSE.findall(sentence) if c.strip()] or [sentence]
+        read_sentences.append((sentence, read_sentence(sentence, clauses, rules.lexicon)))
+    return read_sentences
 
 
 def assess(
-    rules: Rules, text: str, prompt: str = "", model_answers: tuple[str, ...] = ()
+    rules: Rules,
+    text: str,
+    prompt: str = "",
+    model_answers: tuple[str, ...] = (),
+    people: dict[str, str] | None = None,
 ) -> Assessment:
     raw = normalise(text)
     prompt = normalise(prompt)
     builtin = {r.id: r for r in rules.flags if r.definition.builtin}
-    flags: list[Finding] = []
     if len(words(raw)) < MIN_WORDS:
-        flags.append(Finding(builtin["too-short"].definition, raw))
-        return Assessment(NEEDS_WORK, tuple(flags))
+        return Assessment(NEEDS_WORK, (Finding(builtin["too-short"].definition, raw),))
     if prompt and (raw.strip(" .?!") == prompt.strip(" .?!") or (
         overlap(raw, prompt) >= 0.8 and overlap(prompt, raw) >= 0.8
     )):  # fmt: skip
-        flags.append(Finding(builtin["repeats-prompt"].definition, raw))
-        return Assessment(NEEDS_WORK, tuple(flags))
-    kept = set_aside_quotes(raw, prompt)
-    sentences = [s.strip() for s in SENTENCE.findall(kept) if s.strip()]
+        return Assessment(NEEDS_WORK, (Finding(builtin["repeats-prompt"].definition, raw),))
+    sentences = read(rules, set_aside_quotes(raw, prompt), people or {})
+    reading = tuple(clause for _, clauses in sentences for clause in clauses)
+    flags = []
     for rule in rules.flags:
-        if rule.definition.builtin:
-            continue
-        evidence = _find(rule, sentences, rules.negation)
-        if evidence is not None:
-            flags.append(Finding(rule.definition, _as_written(text, evidence)))
+        if not rule.definition.builtin:
+            evidence = _find(rule, sentences, rules.negation)
+            if evidence is not None:
+                flags.append(Finding(rule.definition, _as_written(text, evidence, people or {})))
     strengths = []
     for rule in rules.strengths:
         evidence = _find(rule, sentences, rules.negation)
         if evidence is not None:
-            strengths.append(Finding(rule.definition, evidence))
+            strengths.append(Finding(rule.definition, _as_written(text, evidence, people or {})))
+    if any(f.rule.weight == "strong" for f in flags):
+        # A text with any blame or pressure gets no praise for the same words.
+        return Assessment(NEEDS_WORK, tuple(flags), (), reading)
+    if flags:
+        return Assessment(UNCERTAIN, tuple(flags), (), reading)
+    if any(s.rule.weight == "strong" for s in strengths):
+        return Assessment(CONSTRUCTIVE, (), tuple(strengths), reading)
     reference = " ".join((prompt, *map(normalise, model_answers)))
-    if (
-        not flags
-        and not strengths
-        and not set(words(raw)) & rules.topic_words
-        and overlap(raw, reference) < 0.2
-    ):
-        flags.append(Finding(builtin["off-topic"].definition, raw))
-    verdict = CONSTRUCTIVE if strengths and not flags else NEEDS_WORK
-    return Assessment(verdict, tuple(flags), tuple(strengths))
+    if not strengths and not set(words(raw)) & rules.topic_words and overlap(raw, reference) < 0.2:
+        return Assessment(NEEDS_WORK, (Finding(builtin["off-topic"].definition, raw),))
+    return Assessment(UNCERTAIN, (), tuple(strengths), reading)

@@ -1,4 +1,10 @@
-"""Measuring the feedback rules against labelled examples: the trainer's test bench."""
+"""Measuring the feedback rules against labelled examples: the trainer's test bench.
+
+An `uncertain` verdict is not a correct answer: accuracy is given over all items
+(uncertain counts as wrong) and over decided items only. "Blame caught" (recall on
+needs_work items) counts an uncertain verdict as not caught in the headline figure;
+the figure that counts it as caught (it does go to a coordinator) is shown beside it.
+"""
 
 from __future__ import annotations
 
@@ -7,23 +13,60 @@ from collections import Counter
 from dataclasses import dataclass, field
 from pathlib import Path
 
-from courseapp.rewording.engine import CONSTRUCTIVE, NEEDS_WORK, Rules, assess
+from courseapp.rewording.engine import CONSTRUCTIVE, NEEDS_WORK, UNCERTAIN, VERDICTS, Rules, assess
 
 LABELS = (CONSTRUCTIVE, NEEDS_WORK)
+
+
+def _share(part: int, whole: int) -> float:
+    return part / whole if whole else 0.0
 
 
 @dataclass
 class Evaluation:
     total: int = 0
-    correct: int = 0
     confusion: Counter = field(default_factory=Counter)  # (label, verdict) -> count
     hits: Counter = field(default_factory=Counter)  # rule id -> texts it fired on
     right_hits: Counter = field(default_factory=Counter)  # ... on texts with the expected label
     mistakes: list[dict] = field(default_factory=list)
 
+    def count(self, label: str | None = None, verdict: str | None = None) -> int:
+        return sum(
+            n
+            for (lab, ver), n in self.confusion.items()
+            if label in (None, lab) and verdict in (None, ver)
+        )
+
+    @property
+    def correct(self) -> int:
+        return sum(self.confusion[(label, label)] for label in LABELS)
+
     @property
     def accuracy(self) -> float:
-        return self.correct / self.total if self.total else 0.0
+        """Over all items; an uncertain verdict is not a correct one."""
+        return _share(self.correct, self.total)
+
+    @property
+    def decided_accuracy(self) -> float:
+        return _share(self.correct, self.total - self.count(verdict=UNCERTAIN))
+
+    @property
+    def blame_caught(self) -> float:
+        return _share(self.confusion[(NEEDS_WORK, NEEDS_WORK)], self.count(label=NEEDS_WORK))
+
+    @property
+    def blame_kept_from_praise(self) -> float:
+        """Blame caught, counting uncertain (sent to a coordinator) as caught."""
+        not_praised = self.count(label=NEEDS_WORK) - self.confusion[(NEEDS_WORK, CONSTRUCTIVE)]
+        return _share(not_praised, self.count(label=NEEDS_WORK))
+
+    @property
+    def constructive_recognised(self) -> float:
+        return _share(self.confusion[(CONSTRUCTIVE, CONSTRUCTIVE)], self.count(label=CONSTRUCTIVE))
+
+    @property
+    def uncertain_rate(self) -> float:
+        return _share(self.count(verdict=UNCERTAIN), self.total)
 
     def precision(self, rule_id: str) -> float | None:
         return self.right_hits[rule_id] / self.hits[rule_id] if self.hits[rule_id] else None
@@ -43,15 +86,18 @@ def read_examples(path: Path) -> list[dict]:
     return examples
 
 
-def evaluate(rules: Rules, examples: list[dict]) -> Evaluation:
+def evaluate(rules: Rules, examples: list[dict], exercises: dict | None = None) -> Evaluation:
     """A flag is right when it fires on a needs_work example; a strength is right
-    when it fires on a constructive one."""
+    when it fires on a constructive one. An example naming an `exercise` is read
+    with that exercise's people; `people` in the example itself also works."""
     result = Evaluation()
     for row in examples:
-        assessment = assess(rules, row["text"], row.get("prompt", ""))
+        exercise = (exercises or {}).get(row.get("exercise"))
+        people = row.get("people") or (exercise.people if exercise else {})
+        answers = tuple(exercise.model_answers) if exercise else ()
+        assessment = assess(rules, row["text"], row.get("prompt", ""), answers, people)
         label, verdict = row["label"], assessment.verdict
         result.total += 1
-        result.correct += label == verdict
         result.confusion[(label, verdict)] += 1
         for finding in assessment.flags:
             result.hits[finding.rule.id] += 1
@@ -64,17 +110,26 @@ def evaluate(rules: Rules, examples: list[dict]) -> Evaluation:
     return result
 
 
-def report(rules: Rules, result: Evaluation, show_mistakes: bool = False) -> str:
+def report(rules: Rules, result: Evaluation, title: str, show_mistakes: bool = False) -> str:
+    decided = result.total - result.count(verdict=UNCERTAIN)
     lines = [
+        f"== {title} ==",
         f"Examples: {result.total}",
-        f"Accuracy: {result.accuracy:.1%} ({result.correct} of {result.total})",
+        f"Accuracy (all items, uncertain counts as wrong): {result.accuracy:.1%} "
+        f"({result.correct} of {result.total})",
+        f"Accuracy (decided items only): {result.decided_accuracy:.1%} "
+        f"({result.correct} of {decided})",
+        f"Blame caught (needs_work judged needs_work): {result.blame_caught:.1%}"
+        f"  [counting uncertain as caught: {result.blame_kept_from_praise:.1%}]",
+        f"Constructive recognised: {result.constructive_recognised:.1%}",
+        f"Uncertain: {result.uncertain_rate:.1%} ({result.count(verdict=UNCERTAIN)})",
         "",
         "Confusion matrix (rows: label, columns: verdict)",
-        f"{'':>14} {CONSTRUCTIVE:>13} {NEEDS_WORK:>11}",
+        f"{'':>14} " + " ".join(f"{v:>13}" for v in VERDICTS),
     ]
     for label in LABELS:
-        counts = [result.confusion[(label, verdict)] for verdict in LABELS]
-        lines.append(f"{label:>14} {counts[0]:>13} {counts[1]:>11}")
+        counts = [result.confusion[(label, verdict)] for verdict in VERDICTS]
+        lines.append(f"{label:>14} " + " ".join(f"{c:>13}" for c in counts))
     lines += ["", f"{'rule':<28} {'kind':<9} {'hits':>5} {'precision':>10}"]
     for kind, group in (("flag", rules.flags), ("strength", rules.strengths)):
         for rule in group:

@@ -52,6 +52,20 @@ class SelfRatingForm(Form):
 
 
 class ReviewForm(Form):
+    verdict = RadioField(
+        "Your verdict",
+        widget=GovRadioInput(),
+        description="Your verdict replaces the coach's. The learner sees it.",
+        choices=choices(
+            [
+                ("keep", "Leave the verdict as it is"),
+                ("constructive", "Constructive"),
+                ("needs_work", "Needs work"),
+            ]
+        ),
+        default="keep",
+        validators=[Optional()],  # not sent: the verdict is left as it is
+    )
     mark = RadioField(
         "Mark this response",
         widget=GovRadioInput(),

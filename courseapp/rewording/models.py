@@ -33,9 +33,15 @@ class Response(db.Model):
     exercise_id: Mapped[str] = mapped_column(sa.String(80), index=True)
     version: Mapped[int]
     text: Mapped[str] = mapped_column(sa.Text)
+    # What the coach found, as the learner saw it: the verdict, the rule ids, each
+    # finding's evidence, and the rules version it was judged with (see rejudge).
     verdict: Mapped[str] = mapped_column(sa.String(20))
     flags: Mapped[list[str]] = mapped_column(sa.JSON)
     strengths: Mapped[list[str]] = mapped_column(sa.JSON)
+    findings: Mapped[list[dict]] = mapped_column(sa.JSON, default=list)
+    rules_version: Mapped[str] = mapped_column(sa.String(40), default="")
+    # A coordinator's verdict replaces the coach's wherever one is given.
+    coordinator_verdict: Mapped[str | None] = mapped_column(sa.String(20))
     self_rating: Mapped[SelfRating | None] = mapped_column(
         sa.Enum(SelfRating, native_enum=False, length=10)
     )
@@ -45,6 +51,10 @@ class Response(db.Model):
     notes: Mapped[list[ReviewNote]] = relationship(
         back_populates="response", cascade="all, delete-orphan", order_by="ReviewNote.id"
     )
+
+    @property
+    def final_verdict(self) -> str:
+        return self.coordinator_verdict or self.verdict
 
 
 class ReviewNote(db.Model):
@@ -63,6 +73,8 @@ class ReviewNote(db.Model):
         sa.Enum(ReviewMark, native_enum=False, length=10)
     )
     comment: Mapped[str] = mapped_column(sa.Text, default="")
+    # The verdict the coordinator set with this note, if any.
+    verdict: Mapped[str | None] = mapped_column(sa.String(20))
     created_at: Mapped[datetime] = mapped_column(default=utcnow)
 
     response: Mapped[Response] = relationship(back_populates="notes")

@@ -14,6 +14,7 @@ from courseapp.rewording.models import ReviewMark, SelfRating
 from courseapp.rewording.privacy import personal_details
 
 bp = Blueprint("rewording", __name__)
+VERDICT_CHOICES = ("constructive", "needs_work")
 
 
 @bp.get("/practice")
@@ -37,7 +38,7 @@ def _exercise_page(exercise, form, privacy=(), rating_form=None):
         privacy=privacy,
         versions=versions,
         latest=latest,
-        feedback=services.feedback(exercise, latest.text) if latest else None,
+        feedback=services.stored_feedback(latest) if latest else None,
         rating_form=rating_form
         or SelfRatingForm(formdata=None, rating=latest.self_rating if latest else None),
         tag_labels=TAG_LABELS,
@@ -117,7 +118,8 @@ def review(response_id: int):
     form = ReviewForm()
     if form.validate_on_submit():
         mark = None if form.mark.data == "none" else ReviewMark(form.mark.data)
-        services.add_note(response, current_user, mark, form.comment.data or "")
+        verdict = form.verdict.data if form.verdict.data in VERDICT_CHOICES else None
+        services.add_note(response, current_user, mark, form.comment.data or "", verdict)
         db.session.commit()
         flash("Your review has been saved. The learner can see your comment.", "success")
         return redirect(url_for(".queue"), 303)

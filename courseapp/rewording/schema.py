@@ -9,11 +9,19 @@ from pydantic import Field
 from courseapp.assessment.schema import Tag
 from courseapp.content.schema import Slug, Strict, Text
 
+Role = Literal["survivor", "perpetrator", "child", "other"]
+Act = Literal[
+    "why-question", "open-question", "closed-question", "instruction", "condition", "statement"
+]
+Actor = Literal["survivor", "perpetrator", "child", "both", "worker", "other"]
+
 
 class Exercise(Strict):
     id: Slug
     title: Text
     pathways: list[Literal["core", "briefing"]] = Field(min_length=1)
+    # The case's people by name, so the coach reads "Sara let Liam in" as she and he.
+    people: dict[str, Role] = {}
     modules: list[Slug] = []
     practises: Tag
     case: Text
@@ -31,6 +39,14 @@ class RuleDef(Strict):
     unless: list[str] = []
     negatable: bool = False
     builtin: bool = False
+    # The reading a clause must have for the rule to apply (empty: any).
+    acts: list[Act] = []
+    not_acts: list[Act] = []
+    actors: list[Actor] = []
+    targets: list[Actor] = []
+    # A weak flag alone makes the verdict uncertain; a weak strength alone does not
+    # make a text constructive.
+    weight: Literal["strong", "weak"] = "strong"
 
 
 class RulesFile(Strict):

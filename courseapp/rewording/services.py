@@ -12,11 +12,12 @@ from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import joinedload
 
 from courseapp.accounts.models import User
+from courseapp.audit.services import record
 from courseapp.content.services import course, enrolled_pathways
 from courseapp.extensions import db
-from courseapp.rewording.engine import Assessment, assess
+from courseapp.rewording.engine import UNCERTAIN, Assessment, Finding, assess
 from courseapp.rewording.models import Response, ReviewMark, ReviewNote, SelfRating
-from courseapp.rewording.schema import Exercise
+from courseapp.rewording.schema import Exercise, RuleDef
 
 
 def exercises() -> dict[str, Exercise]:
@@ -41,8 +42,67 @@ def exercises_for_module(module_id: str) -> list[Exercise]:
 
 def feedback(exercise: Exercise, text: str) -> Assessment:
     return assess(
-        course().rewording.rules, text, exercise.destructive, tuple(exercise.model_answers)
+        course().rewording.rules,
+        text,
+        exercise.destructive,
+        tuple(exercise.model_answers),
+        exercise.people,
     )
+
+
+def store(response: Response, result: Assessment) -> None:
+    """Keep what the learner is shown, and the rules version it was judged with."""
+    response.verdict = result.verdict
+    response.flags = [f.rule.id for f in result.flags]
+    response.strengths = [s.rule.id for s in result.strengths]
+    response.findings = [
+        {
+            "rule": f.rule.id,
+            "kind": kind,
+            "evidence": f.evidence,
+            "label": f.rule.label,
+            "explains": f.rule.explains,
+            "practice": f.rule.practice,
+        }
+        for kind, group in (("flag", result.flags), ("strength", result.strengths))
+        for f in group
+    ]
+    response.rules_version = course().rewording.rules.version
+
+
+def stored_feedback(response: Response) -> Assessment:
+    """The feedback as it was given, from what was stored: never judged again here.
+    Versions kept before findings were stored take the rules file's wording."""
+    rules = course().rewording.rules
+
+    def definition(found: dict) -> RuleDef:
+        if "label" in found:
+            return RuleDef(
+                id=found["rule"],
+                label=found["label"],
+                explains=found["explains"],
+                practice=found["practice"],
+            )
+        try:
+            return rules.rule(found["rule"]).definition
+        except StopIteration:  # a rule since removed from the file
+            return RuleDef(
+                id=found["rule"],
+                label=found["rule"].replace("-", " ").capitalize(),
+                practice="language-and-documentation",
+                explains="This point came from a rule the course no longer uses.",
+            )
+
+    found = response.findings or [
+        {"rule": rule_id, "kind": kind, "evidence": ""}
+        for kind, ids in (("flag", response.flags), ("strength", response.strengths))
+        for rule_id in ids
+    ]
+    by_kind = {
+        kind: tuple(Finding(definition(f), f["evidence"]) for f in found if f["kind"] == kind)
+        for kind in ("flag", "strength")
+    }
+    return Assessment(response.verdict, by_kind["flag"], by_kind["strength"])
 
 
 def history(user: User, exercise: Exercise) -> list[Response]:
@@ -70,15 +130,14 @@ def submit(user: User, exercise: Exercise, text: str) -> Response:
     versions = history(user, exercise)
     if versions and versions[-1].text == text:
         return versions[-1]
-    result = feedback(exercise, text)
     response = Response(
         user_id=user.id,
         exercise_id=exercise.id,
         # After the retention purge the earliest versions may be gone: never reuse a number.
         version=versions[-1].version + 1 if versions else 1,
         text=text,
-        **result.as_json(),
     )
+    store(response, feedback(exercise, text))
     try:
         with db.session.begin_nested():
             db.session.add(response)
@@ -123,7 +182,15 @@ def review_queue(reviewer: User, filters: QueueFilters, limit: int = 200) -> lis
         )
         .join(User, User.id == Response.user_id)
         .options(joinedload(Response.user).joinedload(User.team), joinedload(Response.notes))
-        .order_by(Response.created_at.desc(), Response.id.desc())
+        # Responses the coach could not judge come first, until a coordinator has.
+        .order_by(
+            sa.case(
+                (sa.and_(Response.verdict == UNCERTAIN, Response.coordinator_verdict.is_(None)), 0),
+                else_=1,
+            ),
+            Response.created_at.desc(),
+            Response.id.desc(),
+        )
         .limit(limit)
     )
     scope = reviewer.scope_organisation_ids()
@@ -149,14 +216,80 @@ def response_in_scope_or_404(reviewer: User, response_id: int) -> Response:
 
 
 def add_note(
-    response: Response, reviewer: User, mark: ReviewMark | None, comment: str
+    response: Response,
+    reviewer: User,
+    mark: ReviewMark | None,
+    comment: str,
+    verdict: str | None = None,
 ) -> ReviewNote:
+    """A coordinator's mark and comment; with a verdict, it replaces the coach's
+    (recorded in the audit log)."""
     note = ReviewNote(
-        response=response, reviewer_id=reviewer.id, mark=mark, comment=comment.strip()
+        response=response,
+        reviewer_id=reviewer.id,
+        mark=mark,
+        comment=comment.strip(),
+        verdict=verdict,
     )
     db.session.add(note)
+    if verdict is not None and verdict != response.final_verdict:
+        record(
+            reviewer,
+            "rewording.verdict",
+            f"response {response.id}: {response.final_verdict} -> {verdict}",
+        )
+        response.coordinator_verdict = verdict
     db.session.flush()
     return note
+
+
+# -- Re-judging after a rule change ---------------------------------------------------
+
+
+@dataclass(frozen=True)
+class Change:
+    response_id: int
+    exercise_id: str
+    version: int
+    before: str
+    after: str
+    flags_before: tuple[str, ...]
+    flags_after: tuple[str, ...]
+
+
+def rejudge(dry_run: bool = False) -> tuple[int, list[Change]]:
+    """Judge again every stored version judged with other rules than today's. Returns
+    how many were judged again and what changed. A coordinator's verdict stands."""
+    current = course().rewording.rules.version
+    stale = db.session.scalars(
+        sa.select(Response).where(Response.rules_version != current).order_by(Response.id)
+    ).all()
+    changes = []
+    for response in stale:
+        exercise = exercises().get(response.exercise_id)
+        if exercise is None:
+            continue
+        before, flags_before = response.verdict, tuple(response.flags)
+        result = feedback(exercise, response.text)
+        after = result.as_json()
+        if (before, list(flags_before)) != (after["verdict"], after["flags"]) or set(
+            response.strengths
+        ) != set(after["strengths"]):
+            changes.append(
+                Change(
+                    response.id,
+                    response.exercise_id,
+                    response.version,
+                    before,
+                    after["verdict"],
+                    flags_before,
+                    tuple(after["flags"]),
+                )
+            )
+        if not dry_run:
+            store(response, result)
+    db.session.flush()
+    return len(stale), changes
 
 
 def current_mark(response: Response) -> ReviewMark | None:

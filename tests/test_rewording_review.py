@@ -1,0 +1,190 @@
+"""What the learner saw is kept; rejudging after a rule change; uncertain responses
+at the top of the queue; the coordinator's verdict, scoped to their organisations."""
+
+from __future__ import annotations
+
+import dataclasses
+
+import pytest
+import sqlalchemy as sa
+
+from courseapp.accounts.models import Role
+from courseapp.audit.models import AuditEvent
+from courseapp.extensions import db
+from courseapp.forms import TAMPERED_MESSAGE
+from courseapp.rewording import cli, services
+from courseapp.rewording.models import Response
+from tests.conftest import login
+
+BLAME = "Why did you let him in when the children were there?"
+UNSURE = "Sara and the children were at home on Tuesday evening."
+
+
+def change_rules(monkeypatch, without: str) -> None:
+    """As if a trainer had removed one flag from the rules file."""
+    real = services.course()
+    rules = real.rewording.rules
+    changed = dataclasses.replace(
+        rules,
+        flags=tuple(r for r in rules.flags if r.id != without),
+        version=rules.version + "-changed",
+    )
+    patched = dataclasses.replace(
+        real, rewording=dataclasses.replace(real.rewording, rules=changed)
+    )
+    monkeypatch.setattr(services, "course", lambda: patched)
+    monkeypatch.setattr(cli, "course", lambda: patched)
+
+
+def send(client, text: str, exercise: str = "let-him-in") -> str:
+    client.post(f"/practice/{exercise}", data={"text": text})
+    return client.get(f"/practice/{exercise}").get_data(as_text=True)
+
+
+def stored(user) -> list[Response]:
+    return list(
+        db.session.scalars(
+            sa.select(Response).where(Response.user_id == user.id).order_by(Response.version)
+        )
+    )
+
+
+def test_findings_are_stored_with_the_rules_version_and_survive_a_rule_change(
+    any_db_app, make_learner, monkeypatch
+):
+    client = any_db_app.test_client()
+    learner = make_learner()
+    login(client, learner)
+    page = send(client, BLAME)
+    assert "Needs work" in page and "Asks the survivor" in page
+    (response,) = stored(learner)
+    assert response.verdict == "needs_work" and "why-question" in response.flags
+    assert {"rule": "why-question", "kind": "flag", "evidence": BLAME[:-1]}.items() <= next(
+        f for f in response.findings if f["rule"] == "why-question"
+    ).items()
+    assert response.rules_version == services.course().rewording.rules.version
+
+    change_rules(monkeypatch, without="why-question")
+    page = client.get("/practice/let-him-in").get_data(as_text=True)
+    assert "Asks the survivor" in page  # the page shows what was given, not a new judgement
+
+    judged, changes = services.rejudge()
+    db.session.commit()
+    assert judged == 1 and [c.response_id for c in changes] == [response.id]
+    assert changes[0].before == "needs_work" and "why-question" in changes[0].flags_before
+    db.session.refresh(response)
+    assert "why-question" not in response.flags
+    assert response.rules_version.endswith("-changed")
+    assert services.rejudge() == (0, [])  # nothing left judged with other rules
+
+
+def test_rejudge_command_reports_what_changed(app, runner, make_learner, monkeypatch):
+    client = app.test_client()
+    login(client, make_learner())
+    send(client, BLAME)
+    change_rules(monkeypatch, without="why-question")
+    dry = runner.invoke(args=["rewording", "rejudge", "--dry-run"])
+    assert "Judged again: 1 stored versions. Verdict or flags would change: 1." in dry.output
+    result = runner.invoke(args=["rewording", "rejudge"])
+    assert result.exit_code == 0, result.output
+    assert "Verdict or flags changed: 1." in result.output
+    assert "let-him-in, version 1" in result.output and "why-question" in result.output
+    again = runner.invoke(args=["rewording", "rejudge"])
+    assert "Judged again: 0 stored versions" in again.output
+
+
+# -- Uncertain responses and the coordinator's verdict ---------------------------------
+
+
+@pytest.fixture
+def orgs(make_org, make_user, make_learner):
+    x, y = make_org(name="Organisation X"), make_org(name="Organisation Y")
+    return {
+        "learner": make_learner(organisation=x, name="Lee X"),
+        "other": make_learner(organisation=x, name="Ann X"),
+        "coordinator_x": make_user(role=Role.COORDINATOR, organisation=x, covers=(x,)),
+        "coordinator_y": make_user(role=Role.COORDINATOR, organisation=y, covers=(y,)),
+    }
+
+
+def test_an_uncertain_verdict_is_explained_and_goes_to_the_top_of_the_queue(any_db_app, orgs):
+    app = any_db_app
+    learner = app.test_client()
+    login(learner, orgs["learner"])
+    page = send(learner, UNSURE)
+    assert "could not judge this version" in page and "A coordinator will look at it" in page
+    assert "What works" not in page
+    other = app.test_client()
+    login(other, orgs["other"])
+    send(other, "What happened when Liam came to the flat last night?")  # newer, decided
+
+    coordinator = app.test_client()
+    login(coordinator, orgs["coordinator_x"])
+    queue = coordinator.get("/review").get_data(as_text=True)
+    assert queue.index("Lee X") < queue.index("Ann X")
+    assert "Waiting for your coordinator" in queue
+
+
+def test_a_coordinator_sets_the_verdict_and_the_learner_and_reports_see_it(any_db_app, orgs):
+    app = any_db_app
+    learner = app.test_client()
+    login(learner, orgs["learner"])
+    send(learner, UNSURE)
+    (response,) = stored(orgs["learner"])
+
+    outsider = app.test_client()
+    login(outsider, orgs["coordinator_y"])
+    data = {"verdict": "constructive", "mark": "none", "comment": "Fine"}
+    assert outsider.post(f"/review/{response.id}", data=data).status_code == 404
+    assert outsider.get(f"/review/{response.id}").status_code == 404
+
+    coordinator = app.test_client()
+    login(coordinator, orgs["coordinator_x"])
+    form = coordinator.get(f"/review/{response.id}").get_data(as_text=True)
+    assert "could not judge this version" in form and "Your verdict" in form
+    data["comment"] = "A factual note: <b>add what Liam did</b> next time."
+    assert coordinator.post(f"/review/{response.id}", data=data).status_code == 303
+    db.session.refresh(response)
+    assert response.coordinator_verdict == "constructive" and response.verdict == "uncertain"
+    event = db.session.scalar(sa.select(AuditEvent).where(AuditEvent.action == "rewording.verdict"))
+    assert event.actor_id == orgs["coordinator_x"].id
+    assert f"response {response.id}: uncertain -> constructive" == event.subject
+
+    page = learner.get("/practice/let-him-in").get_data(as_text=True)
+    assert "Your coordinator has looked at this version" in page
+    assert "&lt;b&gt;add what Liam did&lt;/b&gt;" in page
+    practice = learner.get("/practice").get_data(as_text=True)
+    assert "Constructive (your coordinator)" in practice
+    queue = coordinator.get("/review").get_data(as_text=True)
+    assert "Set by a coordinator" in queue
+
+    dashboard = coordinator.get("/reports/").get_data(as_text=True)
+    assert "Coordinators overturned the coach" in dashboard
+    assert "1 of 1 versions given a coordinator" in dashboard
+
+
+def test_leaving_the_verdict_as_it_is_changes_nothing(app, orgs):
+    learner = app.test_client()
+    login(learner, orgs["learner"])
+    send(learner, BLAME)
+    (response,) = stored(orgs["learner"])
+    coordinator = app.test_client()
+    login(coordinator, orgs["coordinator_x"])
+    coordinator.post(f"/review/{response.id}", data={"verdict": "keep", "mark": "none"})
+    db.session.refresh(response)
+    assert response.coordinator_verdict is None
+    assert db.session.scalar(sa.select(sa.func.count()).select_from(AuditEvent).where(
+        AuditEvent.action == "rewording.verdict")) == 0  # fmt: skip
+
+
+def test_a_tampered_verdict_is_refused_with_400_and_a_message(app, orgs):
+    learner = app.test_client()
+    login(learner, orgs["learner"])
+    send(learner, UNSURE)
+    (response,) = stored(orgs["learner"])
+    coordinator = app.test_client()
+    login(coordinator, orgs["coordinator_x"])
+    page = coordinator.post(f"/review/{response.id}", data={"verdict": "removed", "mark": "none"})
+    assert page.status_code == 400 and TAMPERED_MESSAGE in page.get_data(as_text=True)
+    db.session.refresh(response)
+    assert response.coordinator_verdict is None
