@@ -30,26 +30,43 @@ def item(item_id):
 # -- The bank -------------------------------------------------------------------------
 
 
-def test_core_form_covers_every_tag_three_times_with_every_kind():
-    core = BANK.tests["core-test"]
-    tags = Counter(i.tag for i in core.items)
-    assert len(core.items) >= 30
+def test_core_forms_together_cover_every_tag_three_times_with_every_kind():
+    forms = [BANK.tests[form_id] for form_id in ("core-a", "core-b")]
+    items = [i for form in forms for i in form.items]
+    tags = Counter(i.tag for i in items)
+    assert len(items) >= 30
     assert all(tags[tag] >= 3 for tag in TAGS), tags
-    assert {i.kind for i in core.items} == set(KINDS)
-    assert len(core.ratings) >= 6
-    assert {r.scale for r in core.ratings} == {"confidence", "agreement"}
+    assert {i.kind for i in items} == set(KINDS)
+    for form in forms:
+        assert len(form.ratings) >= 6
+        assert {r.scale for r in form.ratings} == {"confidence", "agreement"}
 
 
-def test_briefing_form_is_a_shorter_subset():
-    briefing, core = BANK.tests["briefing-test"], BANK.tests["core-test"]
-    assert len(briefing.items) < len(core.items)
-    assert {i.id for i in briefing.items} <= {i.id for i in core.items}
+def test_briefing_forms_are_shorter_than_the_core_forms():
+    for briefing in ("briefing-a", "briefing-b"):
+        for core in ("core-a", "core-b"):
+            assert len(BANK.tests[briefing].items) < len(BANK.tests[core].items)
 
 
-def test_pathways_use_the_same_form_before_and_after():
+def test_pathways_have_two_forms_of_their_own_that_share_no_item():
     for chosen in load_course(PROJECT_ROOT / "content", PROJECT_ROOT / "quizzes").pathways.values():
-        assert chosen.definition.pre_test == chosen.definition.post_test
-        assert chosen.definition.pre_test in BANK.tests
+        first, second = (BANK.tests[form_id] for form_id in chosen.definition.test_forms)
+        assert first.form.pathway == second.form.pathway == chosen.id
+        assert not {i.id for i in first.items} & {i.id for i in second.items}
+
+
+def test_a_pathway_naming_another_pathways_form_is_reported(tmp_path):
+    import shutil
+
+    shutil.copytree(PROJECT_ROOT / "content", tmp_path / "content")
+    shutil.copytree(PROJECT_ROOT / "quizzes", tmp_path / "quizzes")
+    path = tmp_path / "content/pathways.yaml"
+    path.write_text(path.read_text().replace("[briefing-a, briefing-b]", "[briefing-a, core-b]"))
+    app = build_app(sqlite_url(tmp_path), tmp_path, CONTENT_DIR=tmp_path / "content",
+                    QUIZZES_DIR=tmp_path / "quizzes")  # fmt: skip
+    result = app.test_cli_runner().invoke(args=["content", "check"])
+    assert result.exit_code != 0
+    assert re.search(r"pathways.yaml:\d+: test form 'core-b' is for pathway 'core'", result.output)
 
 
 @pytest.mark.parametrize(
@@ -91,12 +108,12 @@ def test_test_form_with_unknown_item_is_reported(tmp_path):
 
     shutil.copytree(PROJECT_ROOT / "content", tmp_path / "content")
     shutil.copytree(PROJECT_ROOT / "quizzes", tmp_path / "quizzes")
-    path = tmp_path / "quizzes/tests/core-test.yaml"
+    path = tmp_path / "quizzes/tests/core-a.yaml"
     path.write_text(path.read_text().replace("  - p1-why-together\n", "  - p1-nowhere\n", 1))
     app = build_app(sqlite_url(tmp_path), tmp_path, CONTENT_DIR=tmp_path / "content",
                     QUIZZES_DIR=tmp_path / "quizzes")  # fmt: skip
     result = app.test_cli_runner().invoke(args=["content", "check"])
-    assert re.search(r"tests/core-test.yaml:\d+: unknown item id 'p1-nowhere'", result.output)
+    assert re.search(r"tests/core-a.yaml:\d+: unknown item id 'p1-nowhere'", result.output)
 
 
 # -- Kinds: parsing and scoring -------------------------------------------------------

@@ -34,8 +34,10 @@ class AttemptError(Exception):
 
 
 def test_for(pathway: Pathway, phase: Phase) -> Test | None:
-    test_id = pathway.definition.pre_test if phase is Phase.PRE else pathway.definition.post_test
-    return course().bank.tests.get(test_id) if test_id else None
+    forms = pathway.definition.test_forms
+    if not forms:
+        return None
+    return course().bank.tests.get(forms[0] if phase is Phase.PRE else forms[1])
 
 
 def attempts(user: User, pathway: Pathway, phase: Phase) -> list[TestAttempt]:

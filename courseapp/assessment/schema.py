@@ -153,6 +153,7 @@ class SelfRating(Strict):
 class TestForm(Strict):
     id: Slug
     title: Text
+    pathway: Slug
     items: list[Slug] = Field(min_length=1)
     self_ratings: list[Slug] = []
 

@@ -84,10 +84,14 @@ class _Loader:
         if pathways and len(for_all) != 1:
             self.problem(path, None, "exactly one pathway must have 'for_job_roles: all'")
         for pathway, doc, index in pathways.values():
-            for key in ("pre_test", "post_test"):
-                test_id = getattr(pathway, key)
-                if test_id is not None and test_id not in self.bank.tests:
-                    self.problem(path, doc.line_of((index, key)), f"unknown quiz id {test_id!r}")
+            for position, test_id in enumerate(pathway.test_forms):
+                line = doc.line_of((index, "test_forms", position))
+                test = self.bank.tests.get(test_id)
+                if test is None:
+                    self.problem(path, line, f"unknown quiz id {test_id!r}")
+                elif test.form.pathway != pathway.id:
+                    message = f"test form {test_id!r} is for pathway {test.form.pathway!r}"
+                    self.problem(path, line, message)
         return pathways
 
     def glossary(self) -> dict[str, GlossaryTerm]:

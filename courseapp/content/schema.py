@@ -33,14 +33,17 @@ class PathwayDef(Strict):
     cpd_hours: float = Field(gt=0, le=40)
     for_job_roles: Literal["all"] | list[str]
     modules: list[Slug] = Field(min_length=1)
-    pre_test: Slug | None = None
-    post_test: Slug | None = None
+    # Two parallel forms: each learner takes one as the pre-test and the other as the
+    # post-test, half of them in each order (no tests when empty).
+    test_forms: list[Slug] = Field(default=[])
     pass_mark: int = Field(default=70, ge=1, le=100)  # post-test percentage
 
     @model_validator(mode="after")
     def _check(self) -> PathwayDef:
         if len(set(self.modules)) != len(self.modules):
             raise ValueError("a module is listed twice")
+        if self.test_forms and (len(self.test_forms) != 2 or len(set(self.test_forms)) != 2):
+            raise ValueError("'test_forms' must name two different test forms")
         if self.for_job_roles != "all":
             unknown = [role for role in self.for_job_roles if role not in JobRole.__members__]
             if unknown:
