@@ -12,6 +12,8 @@ hand-set weights that differ from courseapp.assessment.guessing:
 - `OddOneOut`: picks the option least like the others (lowest mean word overlap),
   the "the right answer looks different" folk rule; for multiple-response items
   the two least alike.
+- `ByPosition` (added later, before the items were revised for key position and
+  statement order): answers by where things sit in the exported record.
 
 True/false and classification items get their own rules in each learner,
 described where they are made.
@@ -139,4 +141,24 @@ def _classify_by_tone(record: dict, tone) -> dict[str, str]:
     return answer
 
 
-HELD_OUT = (BagOfCues(), OddOneOut())
+class ByPosition:
+    """Where the key sits, not what it says: the third option on single-answer items
+    (writers' favourite), the middle two on multiple-response items, True on
+    true/false, and statements given the categories in the order both are listed."""
+
+    name = "by-position"
+
+    def answer(self, record: dict):
+        kind = record["kind"]
+        if kind == "true-false":
+            return True
+        if kind == "classification":
+            ids = [c["id"] for c in record["categories"]]
+            return {s["id"]: ids[i % len(ids)] for i, s in enumerate(record["statements"])}
+        ids = [option["id"] for option in record["options"]]
+        if kind == "multiple":
+            return ids[1:3] if len(ids) > 3 else ids[1:2]
+        return ids[min(2, len(ids) - 1)]
+
+
+HELD_OUT = (BagOfCues(), OddOneOut(), ByPosition())
