@@ -24,7 +24,7 @@ def is_enrolled(user: User, pathway: Pathway) -> bool:
 
 
 def pre_test_done(user: User, pathway: Pathway) -> bool:
-    if attempts_service.test_for(pathway, Phase.PRE) is None:
+    if not attempts_service.has_tests(pathway):
         return True
     return db.session.scalar(
         sa.select(
@@ -73,8 +73,7 @@ class Journey:
 
 
 def _step(user: User, pathway: Pathway, phase: Phase, locked_reason: str | None) -> TestStep | None:
-    test = attempts_service.test_for(pathway, phase)
-    if test is None:
+    if not attempts_service.has_tests(pathway):
         return None
     taken = attempts_service.attempts(user, pathway, phase)
     latest = taken[-1] if taken else None

@@ -45,7 +45,8 @@ def _own_attempt(attempt_id: int) -> TestAttempt:
 @login_required
 def start(pathway_id: str, phase: str):
     pathway, phase = pathway_or_404(pathway_id), _phase(phase)
-    test = service.test_for(pathway, phase) or abort(404)
+    number = service.next_number(current_user, pathway, phase)
+    test = service.test_for(current_user, pathway, phase, number) or abort(404)
     locked = journey.post_test_locked_reason(current_user, pathway) if phase is Phase.POST else None
     taken = service.attempts(current_user, pathway, phase)
     form = ConfirmForm()
