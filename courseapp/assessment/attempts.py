@@ -19,7 +19,7 @@ from courseapp.assessment.bank import Test
 from courseapp.assessment.kinds import ReviewRow, Tampered, field_name, kind_of
 from courseapp.assessment.models import Answer, Phase, TestAttempt
 from courseapp.assessment.schema import SCALES, ItemBase, SelfRating
-from courseapp.content.course import Pathway
+from courseapp.content.course import Module, Pathway
 from courseapp.content.models import Enrolment
 from courseapp.content.services import course
 from courseapp.database import upsert
@@ -235,6 +235,17 @@ def save_answers(attempt: TestAttempt, parsed: dict[str, object]) -> None:
 # -- Submission and marks -----------------------------------------------------------
 
 
+def unanswered(attempt: TestAttempt) -> int:
+    """Questions and self-ratings of the attempt not yet answered."""
+    answers = saved_answers(attempt)
+    return sum(entry.id not in answers for page in pages(attempt) for entry in page)
+
+
+def needs_confirmation(attempt: TestAttempt) -> bool:
+    """A post-test with questions unanswered is submitted only once the learner says so."""
+    return attempt.phase is Phase.POST and unanswered(attempt) > 0
+
+
 def submit(attempt: TestAttempt, pass_mark: int) -> bool:
     """Submit and mark the attempt once. Returns False if it was already submitted
     (a double click, a second tab): the first submission stands."""
@@ -303,6 +314,26 @@ def tag_scores(attempt: TestAttempt) -> dict[str, TagScore]:
     for item in test.items:
         by_tag[item.tag].append(marks.get(item.id) or 0.0)
     return {tag: TagScore(tag, sum(v) / len(v), len(v)) for tag, v in by_tag.items()}
+
+
+def shows_answers(attempt: TestAttempt) -> bool:
+    """Right answers and explanations are shown only after a post-test that passed: a
+    pre-test's or a failed post-test's form may be taken again (retakes alternate)."""
+    return attempt.phase is Phase.POST and bool(attempt.passed)
+
+
+def modules_to_revisit(
+    pathway: Pathway, scores: dict[str, TagScore]
+) -> list[tuple[Module, list[str]]]:
+    """The pathway's modules that teach an area scored below the pass mark, in course
+    order, each with those areas."""
+    low = {tag for tag, s in scores.items() if s.score * 100 < pathway.definition.pass_mark}
+    found = []
+    for module in pathway.modules:
+        tags = [tag for tag in module.meta.teaches if tag in low]
+        if tags:
+            found.append((module, tags))
+    return found
 
 
 def reporting_attempts(
