@@ -309,7 +309,6 @@ class _Loader:
                     )
         return pathways
 
-
     def _other_minutes(self, definition, doc, index) -> float:
         """The time a pathway's tests and required rewordings take: a learner sits
         both forms, one before and one after."""
