@@ -31,7 +31,7 @@ TAG_LABELS = {
     "continuum": "The continuum of practice",
     "language-and-documentation": "Language, documentation and case planning",
     "evidence": "What the evidence says",
-    "briefing": "Noticing, recording and passing on concerns in schools and nurseries",
+    "briefing": "Noticing, recording and passing on in schools and early years",
 }
 
 SCHEMES = {
