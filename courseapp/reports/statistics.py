@@ -46,6 +46,9 @@ def median(values: Sequence[float]) -> float | None:
 # -- Paired pre/post -------------------------------------------------------------------
 
 
+NO_GAIN: Final = PairedGain(0, None, None, None, None, None)
+
+
 @dataclass(frozen=True)
 class PairedSummary:
     n: int
@@ -59,7 +62,7 @@ class PairedSummary:
     n_improved: int
     share_improved: float | None
     class_normalised_gain: float | None = None  # Hake's, from the mean pre and post
-    gain: PairedGain = PairedGain(0, None, None, None, None, None)  # with CI and d_z
+    gain: PairedGain = NO_GAIN  # the mean difference with its CI and d_z
 
 
 @dataclass(frozen=True)
