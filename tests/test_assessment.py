@@ -18,7 +18,7 @@ from courseapp.assessment.schema import TAGS
 from courseapp.config import PROJECT_ROOT
 from courseapp.content.services import course, load_course, record_completion
 from courseapp.extensions import db
-from tests.conftest import build_app, login, right_answers, sqlite_url
+from tests.conftest import build_app, complete_the_work, login, right_answers, sqlite_url
 
 BANK = load_course(PROJECT_ROOT / "content", PROJECT_ROOT / "quizzes").bank
 
@@ -181,10 +181,13 @@ def pathway(pid="core"):
     return course().pathways[pid]
 
 
-def take(client, attempt, answers_for_page):
+def take(client, attempt, answers_for_page, confirm=True):
+    """Answer every page, then submit (ticking the box a post-test with unanswered
+    questions asks for, unless confirm is False)."""
     for number, entries in enumerate(attempts.pages(attempt), start=1):
         client.post(f"/attempts/{attempt.id}/pages/{number}", data=answers_for_page(entries))
-    return client.post(f"/attempts/{attempt.id}/submit")
+    data = {"confirm_unanswered": "y"} if confirm else {}
+    return client.post(f"/attempts/{attempt.id}/submit", data=data)
 
 
 def test_modules_unlock_when_the_pre_test_is_submitted(client, make_learner):
@@ -210,6 +213,11 @@ def test_post_test_unlocks_when_every_module_is_complete(client, make_learner):
     assert db.session.scalar(sa.select(sa.func.count()).where(TestAttempt.phase == Phase.POST)) == 0
     for module in pathway().modules:
         record_completion(user, module)
+    db.session.commit()
+    page = client.get("/pathways/core/tests/post").get_data(as_text=True)
+    assert "Submit 3 more rewording exercises to unlock the post-test" in page
+    assert client.post("/pathways/core/tests/post").status_code == 200  # still refused
+    complete_the_work(user, pathway())
     db.session.commit()
     assert client.post("/pathways/core/tests/post").status_code == 302
 
@@ -366,8 +374,7 @@ def test_concurrent_submissions_record_one_result(tmp_path, make_learner):
         enrol(user, pathway())
         pre = attempts.start_or_resume(user, pathway(), Phase.PRE)
         attempts.submit(pre, 70)
-        for module in pathway().modules:
-            record_completion(user, module)
+        complete_the_work(user, pathway())
         attempt = attempts.start_or_resume(user, pathway(), Phase.POST)
         attempts.save_answers(attempt, {i.id: None for i in attempts.test_of(attempt).items})
         database.session.commit()
@@ -387,7 +394,8 @@ def test_concurrent_submissions_record_one_result(tmp_path, make_learner):
         c = app.test_client()
         c.set_cookie("session", cookie)
         barrier.wait()
-        statuses.append(c.post(f"/attempts/{attempt_id}/submit").status_code)
+        response = c.post(f"/attempts/{attempt_id}/submit", data={"confirm_unanswered": "y"})
+        statuses.append(response.status_code)
 
     threads = [threading.Thread(target=submit) for _ in range(10)]
     for t in threads:
@@ -460,7 +468,8 @@ def test_certificate_page_pdf_and_public_verification(client, app, make_learner)
     take(client, attempt, lambda entries: right_answers(None, entries))
     certificate = db.session.scalar(sa.select(Certificate))
     page = client.get("/pathways/core/certificate").get_data(as_text=True)
-    assert "Robin Example" in page and certificate.code in page and "3.5" in page
+    assert "Robin Example" in page and certificate.code in page
+    assert f"{pathway().cpd_hours:g}" in page
     pdf = client.get("/pathways/core/certificate.pdf")
     assert (
         pdf.mimetype == "application/pdf" and pdf.data.startswith(b"%PDF") and len(pdf.data) > 1000

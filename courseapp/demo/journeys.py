@@ -99,7 +99,7 @@ class Journeys:
         if stage is Stage.SOME_MODULES:
             done = rng.randint(1, max(1, len(modules) - 1))
         for module in modules[:done]:
-            length = timedelta(minutes=module.meta.minutes * rng.uniform(0.7, 1.6))
+            length = timedelta(minutes=module.minutes * rng.uniform(0.7, 1.6))
             steps.append(Step("module", self.days(2.5), length, module))
         if stage is Stage.SOME_MODULES and done < len(modules) and rng.random() < 0.6:
             steps.append(Step("visit", self.days(3), self.minutes(5, 15), modules[done]))
@@ -177,7 +177,7 @@ class Journeys:
         })  # fmt: skip
 
     def test(self, user: User, pathway: Pathway, phase: Phase, ability: float, step: Step) -> None:
-        if attempts.test_for(pathway, phase) is None:
+        if not attempts.has_tests(pathway):
             return
         pass_mark = pathway.definition.pass_mark
         attempt = attempts.start_or_resume(user, pathway, phase)

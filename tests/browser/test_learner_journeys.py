@@ -228,7 +228,7 @@ def test_learner_takes_the_whole_course(
     check_page(page, "your-training-completed")
     page.get_by_role("link", name=f"See all steps in {pathway.title}").click()
     expect(task_status(finish, "Certificate")).to_have_text("Completed")
-    hours = pathway.definition.cpd_hours
+    hours = pathway.cpd_hours
     expect(finish.last.locator(".govuk-task-list__hint")).to_have_text(
         f"{hours:g} CPD {'hour' if hours == 1 else 'hours'}"
     )
