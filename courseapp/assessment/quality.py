@@ -17,7 +17,8 @@ Bounds (a problem when crossed):
 - per form, true and false statements out of balance by more than one, or absolutes
   (always, never, only, must...) or hedges (can, may, often...) found in true
   statements more than one more (or fewer) times than in false ones;
-- the forms of a pathway with different counts per tag or per kind, or sharing items;
+- the forms of a pathway with different counts per tag, per kind or per tag and kind
+  (items are paired by tag and kind across the forms), or sharing items;
 - knowledge checks: the right option the longest in more than KC_LONGEST_BOUND of
   single-answer questions.
 """
@@ -127,6 +128,10 @@ def form_report(pathway: str, test: Test, report: Report) -> None:
     singles = [i for i in items if isinstance(i, SingleItem)]
     key_longest = [i.id for i in singles if _lengths(i)[i.correct] == max(_lengths(i).values())]
     key_shortest = [i.id for i in singles if _lengths(i)[i.correct] == min(_lengths(i).values())]
+    multiples = [i for i in items if isinstance(i, MultipleItem)]
+    multi_longest = [
+        i.id for i in multiples if max(_lengths(i).items(), key=lambda kv: kv[1])[0] in i.correct
+    ]
     positions = Counter([o.id for o in i.options].index(i.correct) for i in singles)
     alike = [likeness(i) for i in singles]
     odd = [i.id for i, a in zip(singles, alike, strict=True) if a[i.correct] == min(a.values())]
@@ -145,7 +150,8 @@ def form_report(pathway: str, test: Test, report: Report) -> None:
         + ", ".join(f"{tag} {n}" for tag, n in sorted(tags.items())),
         f"  one-key choice items whose key is the longest option: {len(key_longest)} of "
         f"{len(singles)} ({share_longest:.2f}); the shortest: {len(key_shortest)} "
-        f"({share_shortest:.2f})",
+        f"({share_shortest:.2f}); multiple-response items whose longest option is right: "
+        f"{len(multi_longest)} of {len(multiples)}",
         "  keys of one-key items by position: "
         + ", ".join(f"{'abcdef'[p]} {n}" for p, n in sorted(positions.items()))
         + f"; key least like the other options: {len(odd)}, most like them: {len(most)}",
@@ -206,6 +212,7 @@ def pathway_report(group: PathwayForms, report: Report) -> None:
         for what, key in (
             ("tag", lambda i: i.tag),
             ("kind", lambda i: FAMILY.get(i.kind, i.kind)),
+            ("tag and kind", lambda i: f"{i.tag}/{FAMILY.get(i.kind, i.kind)}"),
         ):
             a, b = Counter(map(key, first.items)), Counter(map(key, other.items))
             if a != b:
