@@ -12,8 +12,6 @@ import pytest
 import sqlalchemy as sa
 
 from courseapp.accounts.models import Role, User
-from courseapp.assessment import attempts
-from courseapp.assessment.models import Phase
 from courseapp.audit.models import AuditEvent
 from courseapp.cohorts import imports
 from courseapp.content.services import course

@@ -53,9 +53,10 @@ def add_learner(org, name, *, pre=None, post=None, modules=0, certified_days=Non
     for phase, score in ((Phase.PRE, pre), (Phase.POST, post)):
         if score is None:
             continue
+        passed = score >= 0.7 if phase is Phase.POST else None
         attempt = TestAttempt(user_id=user.id, pathway_id="core", test_id="core-test", phase=phase,
                               number=1, item_order=[], option_orders={}, submitted_at=NOW,
-                              score=score, passed=score >= 0.7 if phase is Phase.POST else None)  # fmt: skip
+                              score=score, passed=passed)  # fmt: skip
         db.session.add(attempt)
         db.session.flush()
         items = core_test().items
