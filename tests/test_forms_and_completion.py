@@ -104,6 +104,7 @@ def test_learners_enrolling_at_once_still_alternate(any_db_url, tmp_path):
     with app.app_context():
         counts = Counter(db.session.scalars(sa.select(Enrolment.form_order)))
         db.session.remove()
+        db.engine.dispose()
     assert counts == {0: 10, 1: 10}
 
 
