@@ -44,6 +44,7 @@ class Learner:
     modules_started: int = 0
     modules_completed: int = 0
     rewordings: int = 0  # the pathway's rewording exercises with a version submitted
+    post_test_passed: bool = False  # any post-test attempt, on either form
     pre: Attempt | None = None
     post: Attempt | None = None
     certified_at: datetime | None = None
@@ -57,7 +58,6 @@ class Attempt:
     id: int
     score: float
     test_id: str = ""
-    passed: bool = False
 
 
 @dataclass
@@ -104,27 +104,34 @@ def like_literal(text: str) -> str:
 
 def chosen_attempts(filters: Filters):
     """A subquery of the ids of the attempts reports use: each learner's first submitted
-    pre-test and best submitted post-test (the earliest of equal bests)."""
+    pre-test and best submitted post-test (the earliest of equal bests) on the other form
+    from their pre-test, so that every pair is measured across forms. (A retake on the
+    pre-test's form counts towards passing, not towards gain.)"""
     ids = learner_ids(filters)
     pathway_id = filters.pathway_id
+    pathway = course().pathways.get(pathway_id)
+    forms = pathway.definition.test_forms if pathway else []
     order = sa.case((TestAttempt.phase == Phase.PRE, TestAttempt.number), else_=0)
-    ranked = (
-        sa.select(
-            TestAttempt.id,
-            sa.func.row_number()
-            .over(
-                partition_by=(TestAttempt.user_id, TestAttempt.phase),
-                order_by=(order, TestAttempt.score.desc(), TestAttempt.number),
-            )
-            .label("rank"),
+    query = sa.select(
+        TestAttempt.id,
+        sa.func.row_number()
+        .over(
+            partition_by=(TestAttempt.user_id, TestAttempt.phase),
+            order_by=(order, TestAttempt.score.desc(), TestAttempt.number),
         )
-        .where(
-            TestAttempt.user_id.in_(ids),
-            TestAttempt.pathway_id == pathway_id,
-            TestAttempt.submitted_at.is_not(None),
-        )
-        .subquery()
+        .label("rank"),
+    ).where(
+        TestAttempt.user_id.in_(ids),
+        TestAttempt.pathway_id == pathway_id,
+        TestAttempt.submitted_at.is_not(None),
     )
+    if forms:
+        pre_form = sa.case((Enrolment.form_order == 1, forms[1]), else_=forms[0])
+        query = query.join(
+            Enrolment,
+            sa.and_(Enrolment.user_id == TestAttempt.user_id, Enrolment.pathway_id == pathway_id),
+        ).where(sa.or_(TestAttempt.phase == Phase.PRE, TestAttempt.test_id != pre_form))
+    ranked = query.subquery()
     return sa.select(ranked.c.id).where(ranked.c.rank == 1)
 
 
@@ -181,15 +188,23 @@ def load(filters: Filters) -> ReportData:
     )
 
     chosen = chosen_attempts(filters)
-    for attempt_id, user_id, phase, score, test_id, passed in db.session.execute(
+    for attempt_id, user_id, phase, score, test_id in db.session.execute(
         sa.select(TestAttempt.id, TestAttempt.user_id, TestAttempt.phase, TestAttempt.score,
-                  TestAttempt.test_id, TestAttempt.passed)
+                  TestAttempt.test_id)
         .where(TestAttempt.id.in_(chosen))
     ):  # fmt: skip
         learner = learners.get(user_id)
         if learner is not None:
-            attempt = Attempt(attempt_id, score or 0.0, test_id, bool(passed))
-            setattr(learner, phase.value, attempt)
+            setattr(learner, phase.value, Attempt(attempt_id, score or 0.0, test_id))
+
+    for (user_id,) in db.session.execute(
+        sa.select(TestAttempt.user_id)
+        .where(TestAttempt.user_id.in_(ids), TestAttempt.pathway_id == filters.pathway_id,
+               TestAttempt.phase == Phase.POST, TestAttempt.passed.is_(True))
+        .distinct()
+    ):  # fmt: skip
+        if user_id in learners:
+            learners[user_id].post_test_passed = True
 
     for user_id, issued_at in db.session.execute(
         sa.select(Certificate.user_id, Certificate.issued_at).where(

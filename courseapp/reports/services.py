@@ -84,8 +84,9 @@ class Dashboard:
 def completion_of(learner: Learner, pathway: Pathway) -> PathwayCompletion:
     """The learner's completion under the one rule (content.completion), from the
     counts the report data summed in SQL."""
-    passed = learner.post is not None and learner.post.passed
-    return PathwayCompletion(pathway, learner.modules_completed, learner.rewordings, passed)
+    return PathwayCompletion(
+        pathway, learner.modules_completed, learner.rewordings, learner.post_test_passed
+    )
 
 
 def status(learner: Learner, pathway: Pathway) -> str:
