@@ -339,8 +339,13 @@ def modules_to_revisit(
 def reporting_attempts(
     user: User, pathway: Pathway
 ) -> tuple[TestAttempt | None, TestAttempt | None]:
-    """What reports use: the first submitted pre-test and the best submitted post-test."""
+    """What reports use: the first submitted pre-test and the best submitted post-test
+    on the other form (reports/data.chosen_attempts does the same in SQL)."""
     pre = next((a for a in attempts(user, pathway, Phase.PRE) if a.submitted), None)
-    posts = [a for a in attempts(user, pathway, Phase.POST) if a.submitted]
+    forms = pathway.definition.test_forms
+    pre_form = forms[form_order(user, pathway)] if forms else None
+    posts = [
+        a for a in attempts(user, pathway, Phase.POST) if a.submitted and a.test_id != pre_form
+    ]
     best = max(posts, key=lambda a: (a.score or 0.0, -a.number), default=None)
     return pre, best
