@@ -39,7 +39,7 @@ def _add_learners(app, count: int, seed: int) -> list[Learner]:
     rng = random.Random(seed)  # noqa: S311 - repeatable simulated learners
     with app.app_context():
         pathway = content.course().pathways["core"]
-        test = content.course().bank.tests[pathway.definition.pre_test]
+        test = content.course().bank.tests[pathway.definition.test_forms[0]]
         profiles = Profiles.draw(rng, list(test.items), list(test.ratings))
         org = Organisation(name="Concurrency", sector=Sector.LOCAL_AUTHORITY)
         db.session.add(org)
@@ -51,7 +51,8 @@ def _add_learners(app, count: int, seed: int) -> list[Learner]:
                         job_role=JobRole.SOCIAL_WORKER, organisation=org)  # fmt: skip
             db.session.add(user)
             db.session.flush()
-            content.enrol(user, pathway)
+            # Everyone on form A first, so the answers drawn fit the pages they get.
+            content.enrol(user, pathway).form_order = 0
             answers = answer_test(test, profiles, Phase.PRE, rng.gauss(0, 0.8), rng)
             learners.append(Learner(user.email, answers))
         db.session.commit()
@@ -114,7 +115,7 @@ def run_one(database: str, database_url: str, learners: int, seed: int = 1) -> l
     people = _add_learners(app, learners, seed)
     with app.app_context():
         pathway = content.course().pathways["core"]
-        test = content.course().bank.tests[pathway.definition.pre_test]
+        test = content.course().bank.tests[pathway.definition.test_forms[0]]
         # The pages every attempt at this test shows (items keep the form's order).
         shown = TestAttempt(test_id=test.id, item_order=[item.id for item in test.items])
         page_entries = attempts_service.pages(shown)

@@ -48,8 +48,8 @@ def add_organisation(
     """An organisation with five teams, a coordinator and `learners` learners."""
     rng = random.Random(seed)  # noqa: S311 - repeatable synthetic data
     pathway = content.course().pathways["core"]
-    test = content.course().bank.tests[pathway.definition.pre_test]
-    profiles = Profiles.draw(rng, list(test.items), list(test.ratings))
+    forms = [content.course().bank.tests[f] for f in pathway.definition.test_forms]
+    profiles = {t.id: Profiles.draw(rng, list(t.items), list(t.ratings)) for t in forms}
     now = utcnow().replace(microsecond=0)
     org = Organisation(name=name, sector=Sector.LOCAL_AUTHORITY)
     org.teams = [Team(name=f"Team {n}") for n in range(1, 6)]
@@ -71,17 +71,20 @@ def add_organisation(
         sa.select(User.id).where(User.organisation_id == org.id, User.role == Role.LEARNER)
         .order_by(User.id)
     ))  # fmt: skip
-    _insert(Enrolment, [{"user_id": i, "pathway_id": pathway.id, "enrolled_at": now} for i in ids])
+    # Half the learners take form A first and half form B, as the app assigns them.
+    _insert(Enrolment, [{"user_id": i, "pathway_id": pathway.id, "enrolled_at": now,
+                         "form_order": n % 2} for n, i in enumerate(ids)])  # fmt: skip
 
     progress, attempts, planned = [], [], []
-    for user_id in ids:
+    for n, user_id in enumerate(ids):
         ability = rng.gauss(0, 0.8)
         done = rng.randint(0, len(pathway.modules))
         progress += [{"user_id": user_id, "module_id": m.id, "started_at": now, "updated_at": now,
                       "completed_at": now} for m in pathway.modules[:done]]  # fmt: skip
         phases = [Phase.PRE] + ([Phase.POST] if rng.random() < POST_SHARE else [])
         for phase in phases:
-            answers = answer_test(test, profiles, phase, ability, rng)
+            test = forms[n % 2] if phase is Phase.PRE else forms[1 - n % 2]
+            answers = answer_test(test, profiles[test.id], phase, ability, rng)
             marks = {item.id: kind_of(item).score(item, answers[item.id])
                      for item in test.items if item.id in answers}  # fmt: skip
             score = sum(marks.values()) / len(test.items)

@@ -14,6 +14,7 @@ from courseapp import cli, database, errors, models, security, templating  # noq
 from courseapp.accounts import routes as accounts_routes
 from courseapp.accounts import services as accounts_services
 from courseapp.assessment import routes as assessment_routes
+from courseapp.assessment.cli import assessment_cli
 from courseapp.audit import routes as audit_routes
 from courseapp.cohorts import routes as cohorts_routes
 from courseapp.config import PROJECT_ROOT, config_from_env, instance_secret_key
@@ -82,6 +83,7 @@ def create_app(config: dict[str, Any] | type | None = None) -> Flask:
     app.register_blueprint(reports_routes.bp)
     app.register_blueprint(privacy_routes.bp)
     app.cli.add_command(content_cli)
+    app.cli.add_command(assessment_cli)
     app.cli.add_command(rewording_cli)
     app.cli.add_command(seed_demo_command)
     app.cli.add_command(purge_command)

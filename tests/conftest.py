@@ -243,7 +243,7 @@ def make_learner(request: pytest.FixtureRequest, make_user) -> Callable[..., Use
         request.getfixturevalue("app")
     from courseapp.assessment import attempts
     from courseapp.assessment.models import Phase
-    from courseapp.content.services import course, enrol, record_completion
+    from courseapp.content.services import course, enrol
 
     def _make(pathway: str = "core", pre_test: bool = True, modules: bool = False, **fields):
         user = make_user(**fields)
@@ -253,12 +253,26 @@ def make_learner(request: pytest.FixtureRequest, make_user) -> Callable[..., Use
             attempt = attempts.start_or_resume(user, chosen, Phase.PRE)
             attempts.submit(attempt, chosen.definition.pass_mark)
         if modules:
-            for module in chosen.modules:
-                record_completion(user, module)
+            complete_the_work(user, chosen)
         db.session.commit()
         return user
 
     return _make
+
+
+def complete_the_work(user, pathway) -> None:
+    """Everything before the post-test: every module's parts opened and its knowledge
+    check answered right, and the pathway's required rewordings submitted (each with its
+    first model answer)."""
+    from courseapp.content.services import course, record_completion
+    from courseapp.rewording import services as rewording
+
+    for module in pathway.modules:
+        record_completion(user, module)
+    ours = [e for e in course().rewording.exercises.values() if pathway.id in e.pathways]
+    for exercise in ours[: pathway.definition.required_rewordings]:
+        rewording.submit(user, exercise, exercise.model_answers[0])
+    db.session.flush()
 
 
 def right_answers(test, entries=None) -> MultiDict:

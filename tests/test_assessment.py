@@ -18,7 +18,7 @@ from courseapp.assessment.schema import TAGS
 from courseapp.config import PROJECT_ROOT
 from courseapp.content.services import course, load_course, record_completion
 from courseapp.extensions import db
-from tests.conftest import build_app, login, right_answers, sqlite_url
+from tests.conftest import build_app, complete_the_work, login, right_answers, sqlite_url
 
 BANK = load_course(PROJECT_ROOT / "content", PROJECT_ROOT / "quizzes").bank
 
@@ -30,26 +30,44 @@ def item(item_id):
 # -- The bank -------------------------------------------------------------------------
 
 
-def test_core_form_covers_every_tag_three_times_with_every_kind():
-    core = BANK.tests["core-test"]
-    tags = Counter(i.tag for i in core.items)
-    assert len(core.items) >= 30
-    assert all(tags[tag] >= 3 for tag in TAGS), tags
-    assert {i.kind for i in core.items} == set(KINDS)
-    assert len(core.ratings) >= 6
-    assert {r.scale for r in core.ratings} == {"confidence", "agreement"}
+def test_each_core_form_covers_every_core_tag_three_times_and_both_every_kind():
+    forms = [BANK.tests[form_id] for form_id in ("core-a", "core-b")]
+    items = [i for form in forms for i in form.items]
+    for form in forms:
+        tags = Counter(i.tag for i in form.items)
+        assert all(tags[tag] >= 3 for tag in TAGS if tag != "briefing"), tags
+        assert "briefing" not in tags
+    assert {i.kind for i in items} == set(KINDS)
+    for form in forms:
+        assert len(form.ratings) >= 6
+        assert {r.scale for r in form.ratings} == {"confidence", "agreement"}
 
 
-def test_briefing_form_is_a_shorter_subset():
-    briefing, core = BANK.tests["briefing-test"], BANK.tests["core-test"]
-    assert len(briefing.items) < len(core.items)
-    assert {i.id for i in briefing.items} <= {i.id for i in core.items}
+def test_briefing_forms_are_shorter_than_the_core_forms():
+    for briefing in ("briefing-a", "briefing-b"):
+        for core in ("core-a", "core-b"):
+            assert len(BANK.tests[briefing].items) < len(BANK.tests[core].items)
 
 
-def test_pathways_use_the_same_form_before_and_after():
+def test_pathways_have_two_forms_of_their_own_that_share_no_item():
     for chosen in load_course(PROJECT_ROOT / "content", PROJECT_ROOT / "quizzes").pathways.values():
-        assert chosen.definition.pre_test == chosen.definition.post_test
-        assert chosen.definition.pre_test in BANK.tests
+        first, second = (BANK.tests[form_id] for form_id in chosen.definition.test_forms)
+        assert first.form.pathway == second.form.pathway == chosen.id
+        assert not {i.id for i in first.items} & {i.id for i in second.items}
+
+
+def test_a_pathway_naming_another_pathways_form_is_reported(tmp_path):
+    import shutil
+
+    shutil.copytree(PROJECT_ROOT / "content", tmp_path / "content")
+    shutil.copytree(PROJECT_ROOT / "quizzes", tmp_path / "quizzes")
+    path = tmp_path / "content/pathways.yaml"
+    path.write_text(path.read_text().replace("[briefing-a, briefing-b]", "[briefing-a, core-b]"))
+    app = build_app(sqlite_url(tmp_path), tmp_path, CONTENT_DIR=tmp_path / "content",
+                    QUIZZES_DIR=tmp_path / "quizzes")  # fmt: skip
+    result = app.test_cli_runner().invoke(args=["content", "check"])
+    assert result.exit_code != 0
+    assert re.search(r"pathways.yaml:\d+: test form 'core-b' is for pathway 'core'", result.output)
 
 
 @pytest.mark.parametrize(
@@ -91,12 +109,12 @@ def test_test_form_with_unknown_item_is_reported(tmp_path):
 
     shutil.copytree(PROJECT_ROOT / "content", tmp_path / "content")
     shutil.copytree(PROJECT_ROOT / "quizzes", tmp_path / "quizzes")
-    path = tmp_path / "quizzes/tests/core-test.yaml"
+    path = tmp_path / "quizzes/tests/core-a.yaml"
     path.write_text(path.read_text().replace("  - p1-why-together\n", "  - p1-nowhere\n", 1))
     app = build_app(sqlite_url(tmp_path), tmp_path, CONTENT_DIR=tmp_path / "content",
                     QUIZZES_DIR=tmp_path / "quizzes")  # fmt: skip
     result = app.test_cli_runner().invoke(args=["content", "check"])
-    assert re.search(r"tests/core-test.yaml:\d+: unknown item id 'p1-nowhere'", result.output)
+    assert re.search(r"tests/core-a.yaml:\d+: unknown item id 'p1-nowhere'", result.output)
 
 
 # -- Kinds: parsing and scoring -------------------------------------------------------
@@ -163,10 +181,13 @@ def pathway(pid="core"):
     return course().pathways[pid]
 
 
-def take(client, attempt, answers_for_page):
+def take(client, attempt, answers_for_page, confirm=True):
+    """Answer every page, then submit (ticking the box a post-test with unanswered
+    questions asks for, unless confirm is False)."""
     for number, entries in enumerate(attempts.pages(attempt), start=1):
         client.post(f"/attempts/{attempt.id}/pages/{number}", data=answers_for_page(entries))
-    return client.post(f"/attempts/{attempt.id}/submit")
+    data = {"confirm_unanswered": "y"} if confirm else {}
+    return client.post(f"/attempts/{attempt.id}/submit", data=data)
 
 
 def test_modules_unlock_when_the_pre_test_is_submitted(client, make_learner):
@@ -192,6 +213,11 @@ def test_post_test_unlocks_when_every_module_is_complete(client, make_learner):
     assert db.session.scalar(sa.select(sa.func.count()).where(TestAttempt.phase == Phase.POST)) == 0
     for module in pathway().modules:
         record_completion(user, module)
+    db.session.commit()
+    page = client.get("/pathways/core/tests/post").get_data(as_text=True)
+    assert "Submit 3 more rewording exercises to unlock the post-test" in page
+    assert client.post("/pathways/core/tests/post").status_code == 200  # still refused
+    complete_the_work(user, pathway())
     db.session.commit()
     assert client.post("/pathways/core/tests/post").status_code == 302
 
@@ -348,8 +374,7 @@ def test_concurrent_submissions_record_one_result(tmp_path, make_learner):
         enrol(user, pathway())
         pre = attempts.start_or_resume(user, pathway(), Phase.PRE)
         attempts.submit(pre, 70)
-        for module in pathway().modules:
-            record_completion(user, module)
+        complete_the_work(user, pathway())
         attempt = attempts.start_or_resume(user, pathway(), Phase.POST)
         attempts.save_answers(attempt, {i.id: None for i in attempts.test_of(attempt).items})
         database.session.commit()
@@ -369,7 +394,8 @@ def test_concurrent_submissions_record_one_result(tmp_path, make_learner):
         c = app.test_client()
         c.set_cookie("session", cookie)
         barrier.wait()
-        statuses.append(c.post(f"/attempts/{attempt_id}/submit").status_code)
+        response = c.post(f"/attempts/{attempt_id}/submit", data={"confirm_unanswered": "y"})
+        statuses.append(response.status_code)
 
     threads = [threading.Thread(target=submit) for _ in range(10)]
     for t in threads:
@@ -393,10 +419,12 @@ def test_concurrent_submissions_record_one_result(tmp_path, make_learner):
 
 
 def test_retakes_are_limited_and_reports_use_first_pre_and_best_post(app, make_learner):
-    app.config["POST_TEST_ATTEMPTS"] = 2
+    """Reports pair the first pre-test with the best post-test on the other form: a
+    retake on the pre-test's own form (retakes alternate) counts for passing only."""
+    app.config["POST_TEST_ATTEMPTS"] = 3
     user = make_learner(modules=True)
     scores = []
-    for answers in ("none", "all"):
+    for answers in ("none", "all", "all"):
         attempt = attempts.start_or_resume(user, pathway(), Phase.POST)
         if answers == "all":
             test = attempts.test_of(attempt)
@@ -405,12 +433,12 @@ def test_retakes_are_limited_and_reports_use_first_pre_and_best_post(app, make_l
         attempts.submit(attempt, 70)
         scores.append(attempt.score)
     db.session.commit()
-    assert scores == [0.0, 1.0]
+    assert scores == [0.0, 1.0, 1.0]
     with pytest.raises(attempts.AttemptError, match="used all your attempts"):
         attempts.start_or_resume(user, pathway(), Phase.POST)
     pre, best = attempts.reporting_attempts(user, pathway())
     assert pre.phase is Phase.PRE and pre.number == 1
-    assert best.number == 2 and best.score == 1.0
+    assert best.number == 3 and best.score == 1.0 and best.test_id != pre.test_id
 
 
 def test_failing_offers_a_retake_and_no_certificate(client, make_learner):
@@ -442,7 +470,8 @@ def test_certificate_page_pdf_and_public_verification(client, app, make_learner)
     take(client, attempt, lambda entries: right_answers(None, entries))
     certificate = db.session.scalar(sa.select(Certificate))
     page = client.get("/pathways/core/certificate").get_data(as_text=True)
-    assert "Robin Example" in page and certificate.code in page and "3.5" in page
+    assert "Robin Example" in page and certificate.code in page
+    assert f"{pathway().cpd_hours:g}" in page
     pdf = client.get("/pathways/core/certificate.pdf")
     assert (
         pdf.mimetype == "application/pdf" and pdf.data.startswith(b"%PDF") and len(pdf.data) > 1000

@@ -53,9 +53,9 @@ BREAKAGES = {
     ),
     "missing required field": (
         "content/modules/evidence.md",
-        "minutes: ",
-        "mins: ",
-        "content/modules/evidence.md:2: 'minutes' is missing",
+        "order: ",
+        "ordre: ",
+        "content/modules/evidence.md:2: 'order' is missing",
     ),
     "unknown quiz id": (
         "content/modules/welcome.md",
@@ -138,12 +138,12 @@ def test_production_refuses_to_start_with_broken_content(copy):
 
 
 def test_setup_stops_on_broken_content(copy):
-    edit(copy / "content/pathways.yaml", "cpd_hours: 1", "cpd_hours: lots")
+    edit(copy / "content/pathways.yaml", "required_rewordings: 3", "required_rewordings: lots")
     app = build_app(sqlite_url(copy), copy, CONTENT_DIR=copy / "content",
                     QUIZZES_DIR=copy / "quizzes")  # fmt: skip
     result = app.test_cli_runner().invoke(args=["setup"])
     assert result.exit_code != 0
-    assert "pathways.yaml" in result.output and "cpd_hours" in result.output
+    assert "pathways.yaml" in result.output and "required_rewordings" in result.output
 
 
 # -- Coverage of the model ------------------------------------------------------------
@@ -232,7 +232,7 @@ def test_every_module_is_well_formed(module_id):
     module = COURSE.modules[module_id]
     check = COURSE.checks[module.meta.knowledge_check]
     assert 3 <= len(check.questions) <= 5
-    assert 1 <= len(module.meta.objectives) <= 6 and module.meta.minutes > 0
+    assert 1 <= len(module.meta.objectives) <= 6 and module.minutes > 0
     assert all(option.feedback for q in check.questions for option in q.options)
     assert "Fictional case" in module.path.read_text() or module_id in {"welcome", "evidence"}
 
@@ -241,8 +241,34 @@ def test_pathways_are_complete():
     core, briefing = COURSE.pathways["core"], COURSE.pathways["briefing"]
     assert [m.meta.order for m in core.modules] == list(range(1, 12))
     assert {"welcome", "three-principles"} <= {m.id for m in briefing.modules}
-    assert 45 <= briefing.minutes <= 75
-    assert 120 <= core.minutes <= 240
+    assert 45 <= briefing.module_minutes <= 75
+    assert 120 <= core.module_minutes <= 240
+
+
+def test_cpd_hours_equal_the_time_computed_from_the_content():
+    """Minutes and CPD hours follow from the words, questions and exercises, with the
+    allowances stated in content/README.md (130 words a minute, 1 minute a question,
+    15 seconds a self-rating, 8 minutes a rewording)."""
+    import math
+
+    readme = (PROJECT_ROOT / "content/README.md").read_text()
+    for allowance in ("130 words a minute", "1 minute a question", "15 seconds each",
+                      "8 minutes each"):  # fmt: skip
+        assert allowance in readme
+    for pathway in COURSE.pathways.values():
+        modules = 0
+        for m in pathway.modules:
+            questions = len(COURSE.checks[m.meta.knowledge_check].questions)
+            assert m.minutes == math.ceil(m.words / 130 + questions)
+            modules += m.minutes
+        forms = [COURSE.bank.tests[f] for f in pathway.definition.test_forms]
+        tests = sum(len(f.items) + len(f.ratings) / 4 for f in forms)
+        total = math.ceil(modules + tests + 8 * pathway.definition.required_rewordings)
+        assert pathway.minutes == total
+        assert pathway.cpd_hours == math.floor(total / 30 + 0.5) / 2
+        assert abs(pathway.cpd_hours * 60 - total) <= 15
+    assert COURSE.pathways["core"].cpd_hours > 3.5  # the old hand-set figure was too low
+    assert COURSE.pathways["briefing"].cpd_hours >= 1
 
 
 def test_tables_are_rendered_for_the_continuum_pairs_and_audit():

@@ -57,9 +57,10 @@ def test_overview_lists_modules_with_status_and_time(client, make_learner):
     login(client, user)
     client.get("/modules/welcome")
     page = client.get("/pathways/core").get_data(as_text=True)
-    assert page.count('class="govuk-task-list__item') == 11 + 3  # pre-test, post-test, certificate
-    assert "In progress" in page and page.count("Not started") == 10
-    assert "10 minutes" in page
+    # pre-test, rewording exercises, post-test, certificate
+    assert page.count('class="govuk-task-list__item') == 11 + 4
+    assert "In progress" in page and page.count("Not started") == 11  # and the rewordings
+    assert f"{course().modules['welcome'].minutes} minutes" in page
     assert "Continue where you left off" in page
 
 
@@ -124,19 +125,25 @@ def test_reading_the_same_page_again_writes_nothing(client, make_learner, count_
 
 
 def test_knowledge_check_gives_feedback_and_completes_the_module(client, make_learner):
+    """Feedback after every try; the module is complete once every answer is right and
+    every part has been opened, in either order."""
     user = make_learner()
     login(client, user)
     check = course().checks["kc-welcome"]
     response = client.post("/modules/welcome/check", data=answers_for(check, right=False))
     page = response.get_data(as_text=True)
     assert response.status_code == 200
-    assert f"You answered 0 of {len(check.questions)} questions correctly" in page
+    assert f"You answered 0 of {len(check.questions)} questions right" in page
     wrong = next(o for o in check.questions[0].options if not o.correct)
     assert str(escape(wrong.feedback)) in page
     assert "Your answer is not quite right" in page and "You chose this." in page
-    assert progress_rows(user)["welcome"].completed_at is not None
+    assert progress_rows(user)["welcome"].completed_at is None  # a wrong answer
     again = client.post("/modules/welcome/check", data=answers_for(check)).get_data(as_text=True)
     assert f"You answered {len(check.questions)} of {len(check.questions)} questions" in again
+    assert progress_rows(user)["welcome"].completed_at is None  # no part opened yet
+    for part in course().modules["welcome"].parts:
+        client.get(f"/modules/welcome/{part.slug}")
+    assert progress_rows(user)["welcome"].completed_at is not None
     overview = client.get("/pathways/core").get_data(as_text=True)
     assert "Completed" in overview
 

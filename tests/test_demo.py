@@ -9,7 +9,6 @@ import sqlalchemy as sa
 
 from courseapp.accounts.models import Role, User
 from courseapp.accounts.passwords import verify_password
-from courseapp.assessment import attempts
 from courseapp.assessment.models import Certificate, Phase, TestAttempt
 from courseapp.content.models import Enrolment, ModuleProgress
 from courseapp.content.services import course
@@ -49,15 +48,34 @@ def test_seed_demo_fills_every_stage_and_the_reports_load(app):
     assert _count(sa.select(Enrolment.id).where(Enrolment.cohort_id.is_(None))) == 0
 
     pathway = course().pathways["core"]
-    test = attempts.test_for(pathway, Phase.PRE)
     filters = data.Filters(pathway_id="core", organisation_ids=None)
-    board = services.dashboard(data.load(filters), pathway, test)
+    loaded = data.load(filters)
+    board = services.dashboard(loaded, pathway)
     assert board.completion.enrolled > 0
     assert board.completion.not_started > 0
     assert board.completion.completed > 0
     assert board.overall.n > 0
     assert board.overall.post_mean > board.overall.pre_mean
     assert board.ratings and board.by_tag
+    # Both form orders, paired across forms: every post-test is the other form.
+    assert [row.label for row in board.orders] == ["core-a then core-b", "core-b then core-a"]
+    assert all(row.enrolled > 0 for row in board.orders)
+    assert {(row.form_id, row.phase) for row in board.forms} >= {
+        ("core-a", Phase.PRE),
+        ("core-b", Phase.PRE),
+    }
+    for learner in loaded.learners.values():
+        if learner.pre and learner.post:
+            assert learner.pre.test_id != learner.post.test_id
+    # Completion by the rule: the certified have done every module and the rewordings.
+    for learner in loaded.learners.values():
+        if learner.certified_at is not None:
+            assert services.status(learner, pathway) == "completed"
+            assert learner.rewordings >= pathway.definition.required_rewordings
+    some = sa.select(ModuleProgress.id).where(
+        ModuleProgress.completed_at.is_(None), ModuleProgress.check_passed_at.is_(None)
+    )
+    assert _count(some) > 0  # modules opened and left, under the new rule
 
 
 def test_staff_share_one_random_password_and_learners_have_none(app):

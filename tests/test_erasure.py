@@ -12,8 +12,6 @@ import pytest
 import sqlalchemy as sa
 
 from courseapp.accounts.models import Role, User
-from courseapp.assessment import attempts
-from courseapp.assessment.models import Phase
 from courseapp.audit.models import AuditEvent
 from courseapp.cohorts import imports
 from courseapp.content.services import course
@@ -75,7 +73,7 @@ def world(any_db_app, make_org, make_user):
 def _remaining_on_core() -> int:
     pathway = course().pathways["core"]
     loaded = report_data.load(report_data.Filters(pathway_id="core", organisation_ids=None))
-    board = report_services.dashboard(loaded, pathway, attempts.test_for(pathway, Phase.PRE))
+    board = report_services.dashboard(loaded, pathway)
     return board.completion.enrolled
 
 

@@ -177,7 +177,10 @@ def check_taker(any_db_app, make_learner):
     user = make_learner()
     client = any_db_app.test_client()
     login(client, user)
-    return client, user.id, course().modules["why-change"]
+    module = course().modules["why-change"]
+    for part in module.parts:  # every part opened: the check decides completion
+        client.get(f"/modules/{module.id}/{part.slug}")
+    return client, user.id, module
 
 
 def progress(user_id: int) -> list[tuple]:
@@ -210,7 +213,12 @@ def test_any_knowledge_check_post(check_taker, data):
         assert set(chosen) <= {option.id for option in question.options}
         assert len(set(chosen)) == len(chosen) and (question.kind != "single" or len(chosen) < 2)
     if all(form.getlist(name) for name in names):
-        assert dict(progress(user_id))[module.id] is not None  # the module is complete
+        right = all(
+            set(form.getlist(question_field(q.id))) == q.correct_ids for q in check.questions
+        )
+        was_complete = dict(before).get(module.id) is not None
+        # Complete once every answer is right; a wrong try never undoes it.
+        assert (dict(progress(user_id))[module.id] is not None) == (right or was_complete)
     else:
         assert progress(user_id) == before  # a question unanswered: not done yet
 

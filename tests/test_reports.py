@@ -40,7 +40,8 @@ def core_test():
 def add_learner(org, name, *, pre=None, post=None, modules=0, certified_days=None, team=None,
                 item_scores=None):  # fmt: skip
     """A learner on the core pathway with the given first pre-test and best post-test
-    scores (0..1), module completions and certificate, written straight to the tables."""
+    scores (0..1), module completions and certificate, written straight to the tables.
+    A certified learner has also submitted the rewordings the pathway requires."""
     user = User(name=name, email=f"{name.lower().replace(' ', '.')}@example.org",
                 role=Role.LEARNER, job_role=JobRole.SOCIAL_WORKER, organisation=org,
                 team=team)  # fmt: skip
@@ -52,9 +53,10 @@ def add_learner(org, name, *, pre=None, post=None, modules=0, certified_days=Non
     for phase, score in ((Phase.PRE, pre), (Phase.POST, post)):
         if score is None:
             continue
+        passed = score >= 0.7 if phase is Phase.POST else None
         attempt = TestAttempt(user_id=user.id, pathway_id="core", test_id="core-test", phase=phase,
                               number=1, item_order=[], option_orders={}, submitted_at=NOW,
-                              score=score)  # fmt: skip
+                              score=score, passed=passed)  # fmt: skip
         db.session.add(attempt)
         db.session.flush()
         items = core_test().items
@@ -66,6 +68,12 @@ def add_learner(org, name, *, pre=None, post=None, modules=0, certified_days=Non
     if certified_days is not None:
         db.session.add(Certificate(user_id=user.id, pathway_id="core",
                                    issued_at=NOW + timedelta(days=certified_days)))  # fmt: skip
+        exercises = [e for e in course().rewording.exercises.values() if "core" in e.pathways]
+        db.session.add_all(
+            Response(user_id=user.id, exercise_id=e.id, version=1, text=e.model_answers[0],
+                     verdict="constructive", flags=[], strengths=[])
+            for e in exercises[: core().definition.required_rewordings]
+        )  # fmt: skip
     db.session.commit()
     return user
 
@@ -90,7 +98,7 @@ def cohort_of_five(make_org):
 
 
 def test_completion_and_funnel(cohort_of_five):
-    board = services.dashboard(load(), core(), core_test())
+    board = services.dashboard(load(), core())
     c = board.completion
     assert (c.enrolled, c.not_started, c.in_progress, c.completed) == (5, 1, 2, 2)
     assert c.rate == pytest.approx(0.4)
@@ -100,7 +108,7 @@ def test_completion_and_funnel(cohort_of_five):
 
 
 def test_paired_gains_and_exclusions(cohort_of_five):
-    board = services.dashboard(load(), core(), core_test())
+    board = services.dashboard(load(), core())
     o = board.overall
     assert o.n == 3
     assert board.excluded_missing_post == 1 and board.excluded_missing_pre == 0
@@ -121,7 +129,7 @@ def test_per_tag_gains(make_org):
     post = {i.id: (0.0 if i.id in weak else 1.0) for i in items}
     add_learner(org, "Fay Six", pre=0.0, post=1 - len(weak) / len(items),
                 item_scores={Phase.PRE: pre, Phase.POST: post})  # fmt: skip
-    board = services.dashboard(load(), core(), core_test())
+    board = services.dashboard(load(), core())
     assert board.by_tag["component-5"].post_mean == 0.0
     assert board.by_tag["principle-1"].post_mean == 1.0
     assert board.by_tag["principle-1"].n == 1
@@ -137,7 +145,7 @@ def test_item_facility_discrimination_and_flags(make_org):
         pre_scores = {i.id: 0.0 for i in items} | {first: 1.0, second: 1.0}
         add_learner(org, f"Learner {n}", pre=0.3, post=total,
                     item_scores={Phase.PRE: pre_scores, Phase.POST: post_scores})  # fmt: skip
-    board = services.dashboard(load(), core(), core_test())
+    board = services.dashboard(load(), core())
     rows = {row.item_id: row for row in board.items}
     assert rows[first].pre.facility == 1.0 and "easy-at-pre" in rows[first].flags
     assert rows[second].post.facility == 0.25
@@ -163,7 +171,7 @@ def test_item_statistics_summed_in_sql_match_their_definition(make_org):
                     item_scores={Phase.PRE: {items[0].id: 0.0}, Phase.POST: marks})  # fmt: skip
         records.append(LearnerItems(total, marks))
     expected = item_analysis(records, [i.id for i in items])
-    board = services.dashboard(load(), core(), core_test())
+    board = services.dashboard(load(), core())
     for row in board.items:
         assert row.post.n == expected[row.item_id].n
         assert row.post.facility == pytest.approx(expected[row.item_id].facility)
@@ -179,7 +187,7 @@ def test_self_ratings_shift(make_org):
             strict=True):  # fmt: skip
         db.session.add(Answer(attempt_id=attempt.id, item_id=rating.id, response=value))
     db.session.commit()
-    board = services.dashboard(load(), core(), core_test())
+    board = services.dashboard(load(), core())
     row = next(r for r in board.ratings if r.rating_id == rating.id)
     assert row.summary.n_paired == 1
     assert row.summary.mean_change == 2.0
@@ -189,7 +197,7 @@ def test_self_ratings_shift(make_org):
 def test_organisations_compared_with_small_groups_suppressed(make_org):
     big, small = make_org(name="Big"), make_org(name="Small")
     for n in range(5):
-        add_learner(big, f"Big {n}", pre=0.4, post=0.8, certified_days=3)
+        add_learner(big, f"Big {n}", pre=0.4, post=0.8, modules=11, certified_days=3)
     for n in range(4):
         add_learner(small, f"Small {n}", pre=0.4, post=0.8)
     rows = {row.name: row for row in services.compare_organisations(load())}
@@ -275,7 +283,7 @@ def test_item_csv_and_learner_view_are_audited(client, make_org, make_user):
     admin = make_user(role=Role.ADMIN)
     login(client, admin)
     items = client.get("/reports/export/items.csv")
-    assert items.data.startswith(b"\xef\xbb\xbfitem,tag,question")
+    assert items.data.startswith(b"\xef\xbb\xbfform,item,tag,question")
     assert client.get(f"/reports/learners/{person.id}").status_code == 200
     actions = set(db.session.scalars(sa.select(AuditEvent.action)))
     assert {"export-items", "view-learner"} <= actions

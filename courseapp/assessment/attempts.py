@@ -19,7 +19,8 @@ from courseapp.assessment.bank import Test
 from courseapp.assessment.kinds import ReviewRow, Tampered, field_name, kind_of
 from courseapp.assessment.models import Answer, Phase, TestAttempt
 from courseapp.assessment.schema import SCALES, ItemBase, SelfRating
-from courseapp.content.course import Pathway
+from courseapp.content.course import Module, Pathway
+from courseapp.content.models import Enrolment
 from courseapp.content.services import course
 from courseapp.database import upsert
 from courseapp.extensions import db
@@ -33,9 +34,46 @@ class AttemptError(Exception):
     """The learner cannot start or change this attempt; the message says why."""
 
 
-def test_for(pathway: Pathway, phase: Phase) -> Test | None:
-    test_id = pathway.definition.pre_test if phase is Phase.PRE else pathway.definition.post_test
-    return course().bank.tests.get(test_id) if test_id else None
+def has_tests(pathway: Pathway) -> bool:
+    return bool(pathway.definition.test_forms)
+
+
+def pathway_forms(pathway: Pathway) -> list[Test]:
+    """The pathway's two forms, A then B."""
+    return [course().bank.tests[form_id] for form_id in pathway.definition.test_forms]
+
+
+def form_order(user: User, pathway: Pathway) -> int:
+    """0 (form A first) or 1 (form B first), as given at enrolment; 0 for someone not
+    enrolled (a coordinator looking at the test)."""
+    order = db.session.scalar(
+        sa.select(Enrolment.form_order).where(
+            Enrolment.user_id == user.id, Enrolment.pathway_id == pathway.id
+        )
+    )
+    return order or 0
+
+
+def form_id_for(order: int, forms: list[str], phase: Phase, number: int) -> str:
+    """The form of a learner's attempt: the pre-test is their first form; the first
+    post-test is the other one, and each retake alternates, so no post-test repeats
+    the form taken just before it."""
+    first, second = forms[order], forms[1 - order]
+    if phase is Phase.PRE:
+        return first
+    return second if number % 2 == 1 else first
+
+
+def test_for(user: User, pathway: Pathway, phase: Phase, number: int = 1) -> Test | None:
+    """The form this learner takes for this attempt (number) of the phase."""
+    forms = pathway.definition.test_forms
+    if not forms:
+        return None
+    return course().bank.tests.get(form_id_for(form_order(user, pathway), forms, phase, number))
+
+
+def next_number(user: User, pathway: Pathway, phase: Phase) -> int:
+    return max((a.number for a in attempts(user, pathway, phase)), default=0) + 1
 
 
 def attempts(user: User, pathway: Pathway, phase: Phase) -> list[TestAttempt]:
@@ -58,8 +96,7 @@ def attempts_allowed(phase: Phase) -> int:
 
 def start_or_resume(user: User, pathway: Pathway, phase: Phase) -> TestAttempt:
     """The learner's open attempt, or a new one. Two clicks or two tabs get the same one."""
-    test = test_for(pathway, phase)
-    if test is None:
+    if not has_tests(pathway):
         raise AttemptError("This pathway has no such test")
     existing = attempts(user, pathway, phase)
     open_attempt = next((a for a in existing if not a.submitted), None)
@@ -67,14 +104,16 @@ def start_or_resume(user: User, pathway: Pathway, phase: Phase) -> TestAttempt:
         return open_attempt
     if len(existing) >= attempts_allowed(phase):
         raise AttemptError("You have used all your attempts at this test")
+    # After the retention purge the earliest numbers may be gone: never reuse one.
+    number = max((a.number for a in existing), default=0) + 1
+    test = test_for(user, pathway, phase, number)
     rng = random.Random(secrets.randbits(64))  # noqa: S311 - shuffling options, not secrets
     attempt = TestAttempt(
         user_id=user.id,
         pathway_id=pathway.id,
         test_id=test.id,
         phase=phase,
-        # After the retention purge the earliest numbers may be gone: never reuse one.
-        number=max((a.number for a in existing), default=0) + 1,
+        number=number,
         item_order=[item.id for item in test.items],
         option_orders={item.id: kind_of(item).option_order(item, rng) for item in test.items},
     )
@@ -196,6 +235,17 @@ def save_answers(attempt: TestAttempt, parsed: dict[str, object]) -> None:
 # -- Submission and marks -----------------------------------------------------------
 
 
+def unanswered(attempt: TestAttempt) -> int:
+    """Questions and self-ratings of the attempt not yet answered."""
+    answers = saved_answers(attempt)
+    return sum(entry.id not in answers for page in pages(attempt) for entry in page)
+
+
+def needs_confirmation(attempt: TestAttempt) -> bool:
+    """A post-test with questions unanswered is submitted only once the learner says so."""
+    return attempt.phase is Phase.POST and unanswered(attempt) > 0
+
+
 def submit(attempt: TestAttempt, pass_mark: int) -> bool:
     """Submit and mark the attempt once. Returns False if it was already submitted
     (a double click, a second tab): the first submission stands."""
@@ -266,11 +316,36 @@ def tag_scores(attempt: TestAttempt) -> dict[str, TagScore]:
     return {tag: TagScore(tag, sum(v) / len(v), len(v)) for tag, v in by_tag.items()}
 
 
+def shows_answers(attempt: TestAttempt) -> bool:
+    """Right answers and explanations are shown only after a post-test that passed: a
+    pre-test's or a failed post-test's form may be taken again (retakes alternate)."""
+    return attempt.phase is Phase.POST and bool(attempt.passed)
+
+
+def modules_to_revisit(
+    pathway: Pathway, scores: dict[str, TagScore]
+) -> list[tuple[Module, list[str]]]:
+    """The pathway's modules that teach an area scored below the pass mark, in course
+    order, each with those areas."""
+    low = {tag for tag, s in scores.items() if s.score * 100 < pathway.definition.pass_mark}
+    found = []
+    for module in pathway.modules:
+        tags = [tag for tag in module.meta.teaches if tag in low]
+        if tags:
+            found.append((module, tags))
+    return found
+
+
 def reporting_attempts(
     user: User, pathway: Pathway
 ) -> tuple[TestAttempt | None, TestAttempt | None]:
-    """What reports use: the first submitted pre-test and the best submitted post-test."""
+    """What reports use: the first submitted pre-test and the best submitted post-test
+    on the other form (reports/data.chosen_attempts does the same in SQL)."""
     pre = next((a for a in attempts(user, pathway, Phase.PRE) if a.submitted), None)
-    posts = [a for a in attempts(user, pathway, Phase.POST) if a.submitted]
+    forms = pathway.definition.test_forms
+    pre_form = forms[form_order(user, pathway)] if forms else None
+    posts = [
+        a for a in attempts(user, pathway, Phase.POST) if a.submitted and a.test_id != pre_form
+    ]
     best = max(posts, key=lambda a: (a.score or 0.0, -a.number), default=None)
     return pre, best

@@ -11,12 +11,19 @@ from courseapp.accounts.models import User
 from courseapp.assessment import attempts as attempts_service
 from courseapp.assessment.models import Certificate, Phase, TestAttempt
 from courseapp.content import services as content
+from courseapp.content.completion import PathwayCompletion
 from courseapp.content.course import Module, Pathway
 from courseapp.content.services import PathwayProgress, Status
 from courseapp.extensions import db
+from courseapp.rewording.models import Response
 
 PRE_TEST_FIRST = "Complete the pre-test to unlock the modules"
 MODULES_FIRST = "Complete every module to unlock the post-test"
+
+
+def rewordings_first(left: int) -> str:
+    exercises = "rewording exercise" if left == 1 else "rewording exercises"
+    return f"Submit {left} more {exercises} to unlock the post-test"
 
 
 def is_enrolled(user: User, pathway: Pathway) -> bool:
@@ -24,7 +31,7 @@ def is_enrolled(user: User, pathway: Pathway) -> bool:
 
 
 def pre_test_done(user: User, pathway: Pathway) -> bool:
-    if attempts_service.test_for(pathway, Phase.PRE) is None:
+    if not attempts_service.has_tests(pathway):
         return True
     return db.session.scalar(
         sa.select(
@@ -63,6 +70,7 @@ class TestStep:
 class Journey:
     pathway: Pathway
     progress: PathwayProgress
+    completion: PathwayCompletion
     pre: TestStep | None
     post: TestStep | None
     certificate: Certificate | None
@@ -72,9 +80,46 @@ class Journey:
         return self.progress.completed == len(self.progress.tasks)
 
 
+def rewordings_submitted(user: User, pathway: Pathway) -> int:
+    """How many of the pathway's rewording exercises the learner has sent a version of."""
+    ids = [e.id for e in content.course().rewording.exercises.values() if pathway.id in e.pathways]
+    return db.session.scalar(
+        sa.select(sa.func.count(sa.distinct(Response.exercise_id))).where(
+            Response.user_id == user.id, Response.exercise_id.in_(ids)
+        )
+    )
+
+
+def post_test_passed(user: User, pathway: Pathway) -> bool:
+    return db.session.scalar(
+        sa.select(
+            sa.exists().where(
+                TestAttempt.user_id == user.id,
+                TestAttempt.pathway_id == pathway.id,
+                TestAttempt.phase == Phase.POST,
+                TestAttempt.passed.is_(True),
+            )
+        )
+    )
+
+
+def completion(user: User, pathway: Pathway, progress: PathwayProgress) -> PathwayCompletion:
+    return PathwayCompletion(
+        pathway, progress.completed, rewordings_submitted(user, pathway),
+        post_test_passed(user, pathway),
+    )  # fmt: skip
+
+
+def _work_locked_reason(done: PathwayCompletion) -> str | None:
+    if done.modules_completed < len(done.pathway.modules):
+        return MODULES_FIRST
+    if done.rewordings_left:
+        return rewordings_first(done.rewordings_left)
+    return None
+
+
 def _step(user: User, pathway: Pathway, phase: Phase, locked_reason: str | None) -> TestStep | None:
-    test = attempts_service.test_for(pathway, phase)
-    if test is None:
+    if not attempts_service.has_tests(pathway):
         return None
     taken = attempts_service.attempts(user, pathway, phase)
     latest = taken[-1] if taken else None
@@ -92,19 +137,17 @@ def _step(user: User, pathway: Pathway, phase: Phase, locked_reason: str | None)
 def journey(user: User, pathway: Pathway) -> Journey:
     locked = modules_locked_reason(user, pathway)
     progress = content.pathway_progress(user, pathway, locked_reason=locked)
+    done = completion(user, pathway, progress)
     pre = _step(user, pathway, Phase.PRE, None)
-    all_done = progress.completed == len(progress.tasks)
-    post = _step(user, pathway, Phase.POST, None if all_done else MODULES_FIRST)
-    return Journey(pathway, progress, pre, post, certificate_for(user, pathway))
+    post = _step(user, pathway, Phase.POST, _work_locked_reason(done))
+    return Journey(pathway, progress, done, pre, post, certificate_for(user, pathway))
 
 
 def post_test_locked_reason(user: User, pathway: Pathway) -> str | None:
     if not pre_test_done(user, pathway):
         return PRE_TEST_FIRST
     progress = content.pathway_progress(user, pathway)
-    if progress.completed < len(progress.tasks):
-        return MODULES_FIRST
-    return None
+    return _work_locked_reason(completion(user, pathway, progress))
 
 
 def certificate_for(user: User, pathway: Pathway) -> Certificate | None:
@@ -116,8 +159,10 @@ def certificate_for(user: User, pathway: Pathway) -> Certificate | None:
 
 
 def award_certificate(user: User, pathway: Pathway, attempt: TestAttempt) -> Certificate | None:
-    """A certificate for passing the post-test with every module complete (once only)."""
-    if not attempt.passed or post_test_locked_reason(user, pathway):
+    """A certificate once the pathway is complete (content.completion): the post-test
+    passed, every module complete and the rewordings submitted (once only)."""
+    progress = content.pathway_progress(user, pathway)
+    if not attempt.passed or not completion(user, pathway, progress).complete:
         return None
     existing = certificate_for(user, pathway)
     if existing is not None:

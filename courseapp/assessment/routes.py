@@ -17,6 +17,7 @@ from courseapp.accounts.forms import ConfirmForm
 from courseapp.assessment import attempts as service
 from courseapp.assessment import journey
 from courseapp.assessment.certificates import certificate_pdf, find_certificate
+from courseapp.assessment.forms import UNANSWERED_ERROR, SubmitTestForm
 from courseapp.assessment.kinds import PARTIAL_CREDIT_RULE, Tampered
 from courseapp.assessment.models import Phase, TestAttempt
 from courseapp.assessment.schema import TAG_LABELS
@@ -45,7 +46,8 @@ def _own_attempt(attempt_id: int) -> TestAttempt:
 @login_required
 def start(pathway_id: str, phase: str):
     pathway, phase = pathway_or_404(pathway_id), _phase(phase)
-    test = service.test_for(pathway, phase) or abort(404)
+    number = service.next_number(current_user, pathway, phase)
+    test = service.test_for(current_user, pathway, phase, number) or abort(404)
     locked = journey.post_test_locked_reason(current_user, pathway) if phase is Phase.POST else None
     taken = service.attempts(current_user, pathway, phase)
     form = ConfirmForm()
@@ -107,34 +109,44 @@ def page(attempt_id: int, number: int):
     )
 
 
-@bp.get("/attempts/<int:attempt_id>/check")
-@login_required
-def check(attempt_id: int):
-    attempt = _own_attempt(attempt_id)
-    if attempt.submitted:
-        return redirect(url_for(".results", attempt_id=attempt.id))
+def _check_page(attempt: TestAttempt, form: SubmitTestForm):
     answers = service.saved_answers(attempt)
     rows = [
         (number, entry, entry.id in answers)
         for number, page in enumerate(service.pages(attempt), start=1)
         for entry in page
     ]
+    unanswered = sum(not answered for _, _, answered in rows)
     return render_template(
         "assessment/check.html",
         attempt=attempt,
         pathway=pathway_or_404(attempt.pathway_id),
         rows=rows,
-        unanswered=sum(not answered for _, _, answered in rows),
-        form=ConfirmForm(),
+        unanswered=unanswered,
+        confirm=attempt.phase is Phase.POST and unanswered > 0,
+        form=form,
         is_rating=service.is_rating,
     )
+
+
+@bp.get("/attempts/<int:attempt_id>/check")
+@login_required
+def check(attempt_id: int):
+    attempt = _own_attempt(attempt_id)
+    if attempt.submitted:
+        return redirect(url_for(".results", attempt_id=attempt.id))
+    return _check_page(attempt, SubmitTestForm())
 
 
 @bp.post("/attempts/<int:attempt_id>/submit")
 @login_required
 def submit(attempt_id: int):
     attempt = _own_attempt(attempt_id)
-    if ConfirmForm().validate_on_submit():
+    form = SubmitTestForm()
+    if form.validate_on_submit() and not attempt.submitted:
+        if service.needs_confirmation(attempt) and not form.confirm_unanswered.data:
+            form.confirm_unanswered.errors = [UNANSWERED_ERROR]
+            return _check_page(attempt, form)
         pathway = pathway_or_404(attempt.pathway_id)
         if service.submit(attempt, pathway.definition.pass_mark):
             journey.award_certificate(current_user, pathway, attempt)
@@ -152,11 +164,14 @@ def results(attempt_id: int):
     context = {"attempt": attempt, "pathway": pathway}
     if attempt.phase is Phase.POST:
         pre, _best = service.reporting_attempts(current_user, pathway)
+        post_tags = service.tag_scores(attempt)
+        shown = service.shows_answers(attempt)
         context |= {
             "pre_tags": service.tag_scores(pre) if pre else {},
-            "post_tags": service.tag_scores(attempt),
+            "post_tags": post_tags,
             "tag_labels": TAG_LABELS,
-            "review": service.review(attempt),
+            "review": service.review(attempt) if shown else None,
+            "revisit": None if shown else service.modules_to_revisit(pathway, post_tags),
             "partial_credit_rule": PARTIAL_CREDIT_RULE,
             "attempts_left": service.attempts_allowed(Phase.POST)
             - len(service.attempts(current_user, pathway, Phase.POST)),

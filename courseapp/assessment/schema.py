@@ -11,12 +11,12 @@ from courseapp.content.schema import Slug, Strict, Text
 TAGS = (
     "principle-1", "principle-2", "principle-3",
     "component-1", "component-2", "component-3", "component-4", "component-5",
-    "continuum", "language-and-documentation", "evidence",
+    "continuum", "language-and-documentation", "evidence", "briefing",
 )  # fmt: skip
 Tag = Literal[
     "principle-1", "principle-2", "principle-3",
     "component-1", "component-2", "component-3", "component-4", "component-5",
-    "continuum", "language-and-documentation", "evidence",
+    "continuum", "language-and-documentation", "evidence", "briefing",
 ]  # fmt: skip
 
 TAG_LABELS = {
@@ -31,6 +31,7 @@ TAG_LABELS = {
     "continuum": "The continuum of practice",
     "language-and-documentation": "Language, documentation and case planning",
     "evidence": "What the evidence says",
+    "briefing": "Noticing, recording and passing on in schools and early years",
 }
 
 SCHEMES = {
@@ -153,6 +154,7 @@ class SelfRating(Strict):
 class TestForm(Strict):
     id: Slug
     title: Text
+    pathway: Slug
     items: list[Slug] = Field(min_length=1)
     self_ratings: list[Slug] = []
 

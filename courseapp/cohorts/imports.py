@@ -27,6 +27,7 @@ from courseapp.audit.services import record
 from courseapp.cohorts.models import Cohort, EnrolmentImport
 from courseapp.cohorts.services import cohort_pathway
 from courseapp.content.models import Enrolment
+from courseapp.content.services import next_form_order
 from courseapp.extensions import db
 from courseapp.organisations.models import utcnow
 
@@ -335,7 +336,8 @@ def _enrolments(user_ids: list[int], pathway_id: str) -> dict[int, Enrolment]:
 def _enrol_row(cohort: Cohort, user_id: int, enrolment: Enrolment | None) -> Enrolment:
     """Enrol one learner in the cohort, moving an existing enrolment on its pathway."""
     if enrolment is None:
-        enrolment = Enrolment(user_id=user_id, pathway_id=cohort.pathway_id)
+        order = next_form_order(cohort.pathway_id, cohort.id, cohort.organisation_id)
+        enrolment = Enrolment(user_id=user_id, pathway_id=cohort.pathway_id, form_order=order)
         db.session.add(enrolment)
     enrolment.cohort_id = cohort.id
     return enrolment

@@ -99,7 +99,7 @@ def cohort_pathway(cohort: Cohort) -> Pathway | None:
 def enrol_in_cohort(user: User, cohort: Cohort, pathway: Pathway) -> Enrolment:
     """Enrol on the cohort's pathway and put the enrolment in the cohort. A learner is
     in one cohort per pathway, so an existing enrolment moves to this cohort."""
-    enrolment = content.enrol(user, pathway)
+    enrolment = content.enrol(user, pathway, cohort.id)
     enrolment.cohort_id = cohort.id
     db.session.flush()
     return enrolment

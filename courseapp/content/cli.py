@@ -6,6 +6,7 @@ import click
 from flask import current_app
 from flask.cli import AppGroup
 
+from courseapp.assessment.cli import check_assessment
 from courseapp.content import services
 from courseapp.content.problems import ContentError
 
@@ -31,3 +32,4 @@ def check_content() -> None:
         f"{len(course.bank.items)} test items, {len(course.bank.ratings)} self-ratings, "
         f"{len(course.bank.tests)} tests, {len(course.rewording.exercises)} rewording exercises."
     )
+    check_assessment(course)

@@ -2,12 +2,14 @@
 
 from __future__ import annotations
 
+import math
 from dataclasses import dataclass
 from pathlib import Path
 
 from markupsafe import Markup
 
 from courseapp.assessment.bank import Bank
+from courseapp.content import timing
 from courseapp.content.schema import GlossaryTerm, KnowledgeCheck, ModuleMeta, PathwayDef
 from courseapp.rewording.catalogue import Rewording
 
@@ -26,6 +28,7 @@ class Module:
     parts: tuple[Part, ...]
     words: int
     path: Path
+    minutes: int  # reading and the knowledge check, from content.timing
 
     @property
     def id(self) -> str:
@@ -43,6 +46,8 @@ class Module:
 class Pathway:
     definition: PathwayDef
     modules: tuple[Module, ...]
+    # The pre-test, the post-test and the required rewordings (content.timing).
+    other_minutes: float = 0.0
 
     @property
     def id(self) -> str:
@@ -53,8 +58,17 @@ class Pathway:
         return self.definition.title
 
     @property
+    def module_minutes(self) -> int:
+        return sum(module.minutes for module in self.modules)
+
+    @property
     def minutes(self) -> int:
-        return sum(module.meta.minutes for module in self.modules)
+        """The whole pathway: every module, both tests and the required rewordings."""
+        return math.ceil(self.module_minutes + self.other_minutes)
+
+    @property
+    def cpd_hours(self) -> float:
+        return timing.cpd_hours(self.minutes)
 
     def neighbours(self, module_id: str) -> tuple[Module | None, Module | None]:
         ids = [module.id for module in self.modules]

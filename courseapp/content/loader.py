@@ -7,6 +7,8 @@ import re
 from pathlib import Path
 
 from courseapp.assessment.bank import load_bank
+from courseapp.assessment.schema import TAGS
+from courseapp.content import timing
 from courseapp.content.course import Course, Module, Page, Part, Pathway
 from courseapp.content.markdown import (
     INCLUDE,
@@ -84,10 +86,14 @@ class _Loader:
         if pathways and len(for_all) != 1:
             self.problem(path, None, "exactly one pathway must have 'for_job_roles: all'")
         for pathway, doc, index in pathways.values():
-            for key in ("pre_test", "post_test"):
-                test_id = getattr(pathway, key)
-                if test_id is not None and test_id not in self.bank.tests:
-                    self.problem(path, doc.line_of((index, key)), f"unknown quiz id {test_id!r}")
+            for position, test_id in enumerate(pathway.test_forms):
+                line = doc.line_of((index, "test_forms", position))
+                test = self.bank.tests.get(test_id)
+                if test is None:
+                    self.problem(path, line, f"unknown quiz id {test_id!r}")
+                elif test.form.pathway != pathway.id:
+                    message = f"test form {test_id!r} is for pathway {test.form.pathway!r}"
+                    self.problem(path, line, message)
         return pathways
 
     def glossary(self) -> dict[str, GlossaryTerm]:
@@ -255,7 +261,12 @@ class _Loader:
                 len(WORD.findall(section.title + " " + section.markdown)) for section in sections
             )
             intro_html = to_html("\n".join(line.text for line in intro), meta.title)
-            modules[module_id] = Module(meta, intro_html, tuple(parts), words, path)
+            check = checks.get(meta.knowledge_check)
+            minutes = timing.module_minutes(words, len(check.questions) if check else 0)
+            modules[module_id] = Module(meta, intro_html, tuple(parts), words, path, minutes)
+            for tag in meta.teaches:
+                if tag not in TAGS:
+                    self.problem(path, doc.line_of(("teaches",)), f"unknown test area {tag!r}")
 
         pathways = self._link_pathways(pathway_defs, modules)
         for exercise in self.rewording.exercises.values():
@@ -285,7 +296,9 @@ class _Loader:
                     message = f"'pathways' must include {pathway_id!r}, which lists this module"
                     self.problem(modules[module_id].path, None, message)
             pathway_modules = tuple(modules[m] for m in definition.modules if m in modules)
-            pathways[pathway_id] = Pathway(definition, pathway_modules)
+            pathways[pathway_id] = Pathway(
+                definition, pathway_modules, self._other_minutes(definition, doc, index)
+            )
         for module in modules.values():
             for pathway_id in module.meta.pathways:
                 if pathway_id not in pathway_defs:
@@ -295,6 +308,19 @@ class _Loader:
                         module.path, None, f"pathway {pathway_id!r} does not list this module"
                     )
         return pathways
+
+    def _other_minutes(self, definition, doc, index) -> float:
+        """The time a pathway's tests and required rewordings take: a learner sits
+        both forms, one before and one after."""
+        forms = [self.bank.tests[f] for f in definition.test_forms if f in self.bank.tests]
+        exercises = [e for e in self.rewording.exercises.values() if definition.id in e.pathways]
+        if definition.required_rewordings > len(exercises):
+            line = doc.line_of((index, "required_rewordings"))
+            message = f"required_rewordings is {definition.required_rewordings} but the " \
+                f"pathway has {len(exercises)} rewording exercises"  # fmt: skip
+            self.problem(doc.path, line, message)
+        tests = sum(timing.test_minutes(len(f.items), len(f.ratings)) for f in forms)
+        return tests + timing.rewording_minutes(definition.required_rewordings)
 
 
 def load_course(content_dir: Path, quizzes_dir: Path) -> Course:

@@ -85,7 +85,7 @@ def _open_module(module_id: str) -> tuple[Module, Pathway]:
 @login_required
 def module(module_id: str):
     module, pathway = _open_module(module_id)
-    if services.record_visit(current_user, module, None):
+    if services.record_reading(current_user, module, None):
         db.session.commit()
     return render_template(
         "content/module.html",
@@ -102,7 +102,7 @@ def part(module_id: str, part_slug: str):
     part = module.part(part_slug)
     if part is None:
         return render_template("errors/404.html", title="Page not found"), 404
-    if services.record_visit(current_user, module, part.slug):
+    if services.record_reading(current_user, module, part.slug):
         db.session.commit()
     nav = _navigation(module, pathway, part.slug)
     return render_template("content/part.html", module=module, part=part, **nav)
@@ -118,9 +118,12 @@ def knowledge_check(module_id: str):
     if form.validate_on_submit():
         answers, unanswered = form.answers(check)
         if not unanswered:
-            results = {r.question_id: r for r in services.mark_check(check, answers)}
-            services.record_completion(current_user, module)
+            marked = services.mark_check(check, answers)
+            results = {r.question_id: r for r in marked}
+            services.record_check(current_user, module, marked)
             db.session.commit()
+    progress = services.progress_by_module(current_user).get(module.id)
+    unread = [p for p in module.parts if p.slug not in services.visited_parts(current_user, module)]
     return render_template(
         "content/check.html",
         module=module,
@@ -129,6 +132,8 @@ def knowledge_check(module_id: str):
         answers=answers,
         unanswered=unanswered,
         results=results,
+        complete=progress is not None and progress.completed,
+        unread=unread,
         field_name=field_name,
         exercises=exercises_for_module(module.id),
         **_navigation(module, pathway, CHECK),

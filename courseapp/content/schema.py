@@ -21,7 +21,9 @@ class ModuleMeta(Strict):
     title: Text
     pathways: list[Slug] = Field(min_length=1)
     order: int = Field(ge=1)
-    minutes: int = Field(ge=1, le=120)
+    # The test areas (tags) this module teaches: a learner who does not pass the
+    # post-test is sent back to the modules of the areas they scored low in.
+    teaches: list[Slug] = []
     objectives: list[Text] = Field(min_length=1, max_length=6)
     knowledge_check: Slug
 
@@ -30,17 +32,21 @@ class PathwayDef(Strict):
     id: Slug
     title: Text
     audience: Text
-    cpd_hours: float = Field(gt=0, le=40)
     for_job_roles: Literal["all"] | list[str]
     modules: list[Slug] = Field(min_length=1)
-    pre_test: Slug | None = None
-    post_test: Slug | None = None
+    # Two parallel forms: each learner takes one as the pre-test and the other as the
+    # post-test, half of them in each order (no tests when empty).
+    test_forms: list[Slug] = Field(default=[])
     pass_mark: int = Field(default=70, ge=1, le=100)  # post-test percentage
+    # How many of the pathway's rewording exercises a learner must submit to complete it.
+    required_rewordings: int = Field(default=0, ge=0)
 
     @model_validator(mode="after")
     def _check(self) -> PathwayDef:
         if len(set(self.modules)) != len(self.modules):
             raise ValueError("a module is listed twice")
+        if self.test_forms and (len(self.test_forms) != 2 or len(set(self.test_forms)) != 2):
+            raise ValueError("'test_forms' must name two different test forms")
         if self.for_job_roles != "all":
             unknown = [role for role in self.for_job_roles if role not in JobRole.__members__]
             if unknown:

@@ -9,11 +9,13 @@ from pathlib import Path
 
 import sqlalchemy as sa
 from flask import Flask, abort, current_app, g, has_request_context
+from sqlalchemy.dialects import postgresql, sqlite
 
 from courseapp.accounts.models import User
+from courseapp.content.completion import module_complete
 from courseapp.content.course import Course, Module, Pathway
 from courseapp.content.loader import load_course
-from courseapp.content.models import Enrolment, ModuleProgress
+from courseapp.content.models import Enrolment, FormOrderCounter, ModuleProgress, PartVisit
 from courseapp.content.problems import ContentError
 from courseapp.content.schema import KnowledgeCheck
 from courseapp.database import expect_writes, upsert
@@ -74,12 +76,38 @@ def pathway_or_404(pathway_id: str) -> Pathway:
 # -- Enrolment ------------------------------------------------------------------------
 
 
-def enrol(user: User, pathway: Pathway) -> Enrolment:
+def next_form_order(pathway_id: str, cohort_id: int | None, organisation_id: int | None) -> int:
+    """The form order for the next learner of a group on a pathway: the groups (a
+    cohort, else the organisation) alternate A->B, B->A, so each is balanced to within
+    one learner. The counter is bumped and read in one statement, so learners enrolling
+    at the same moment (two requests, two replicas) still alternate."""
+    if cohort_id is not None:
+        group = f"cohort:{cohort_id}"
+    else:
+        group = f"organisation:{organisation_id}" if organisation_id is not None else "none"
+    dialect = postgresql if db.engine.dialect.name == "postgresql" else sqlite
+    statement = (
+        dialect.insert(FormOrderCounter)
+        .values(pathway_id=pathway_id, group_key=group, assigned=1)
+        .on_conflict_do_update(
+            index_elements=["pathway_id", "group_key"],
+            set_={"assigned": FormOrderCounter.assigned + 1},
+        )
+        .returning(FormOrderCounter.assigned)
+    )
+    return (db.session.scalar(statement) - 1) % 2
+
+
+def enrol(user: User, pathway: Pathway, cohort_id: int | None = None) -> Enrolment:
+    """Enrol the learner (once); a new enrolment is given its form order in its group."""
     enrolment = db.session.scalar(
         sa.select(Enrolment).where(Enrolment.user_id == user.id, Enrolment.pathway_id == pathway.id)
     )
     if enrolment is None:
-        enrolment = Enrolment(user_id=user.id, pathway_id=pathway.id)
+        order = next_form_order(pathway.id, cohort_id, user.organisation_id)
+        enrolment = Enrolment(
+            user_id=user.id, pathway_id=pathway.id, cohort_id=cohort_id, form_order=order
+        )
         db.session.add(enrolment)
         db.session.flush()
         g.pop("enrolled_pathways", None)
@@ -145,12 +173,90 @@ def record_visit(user: User, module: Module, part: str | None) -> bool:
     return True
 
 
-def record_completion(user: User, module: Module) -> None:
+def visited_parts(user: User, module: Module) -> set[str]:
+    return set(
+        db.session.scalars(
+            sa.select(PartVisit.part).where(
+                PartVisit.user_id == user.id, PartVisit.module_id == module.id
+            )
+        )
+    )
+
+
+def record_reading(user: User, module: Module, part: str | None) -> bool:
+    """The one call a module page makes when a learner opens it (the overview when part
+    is None): where they are, which parts they have opened, and whether that completes
+    the module. Returns whether anything was written; a page read again writes nothing."""
+    wrote = record_visit(user, module, part)
+    if part is None:
+        return wrote
+    visited = visited_parts(user, module)
+    if part in visited:
+        return wrote
+    expect_writes()
+    dialect = postgresql if db.engine.dialect.name == "postgresql" else sqlite
+    db.session.execute(
+        dialect.insert(PartVisit)
+        .values(user_id=user.id, module_id=module.id, part=part, visited_at=utcnow())
+        .on_conflict_do_nothing(index_elements=["user_id", "module_id", "part"])
+    )
+    _complete_if_done(user, module, visited | {part}, None)
+    return True
+
+
+def record_check(user: User, module: Module, results: list[QuestionResult]) -> None:
+    """A try at the module's knowledge check: when every question is right, the check
+    is passed (once passed it stays passed), which may complete the module."""
     now = utcnow()
-    values = {"user_id": user.id, "module_id": module.id, "started_at": now, "updated_at": now,
-              "completed_at": now}  # fmt: skip
-    _upsert(values, {"updated_at": now, "completed_at": sa.func.coalesce(
-        ModuleProgress.completed_at, now)})  # fmt: skip
+    values = {"user_id": user.id, "module_id": module.id, "started_at": now, "updated_at": now}
+    changes: dict = {"updated_at": now}
+    passed = bool(results) and all(result.correct for result in results)
+    if passed:
+        values["check_passed_at"] = now
+        changes["check_passed_at"] = sa.func.coalesce(ModuleProgress.check_passed_at, now)
+    _upsert(values, changes)
+    if passed:
+        _complete_if_done(user, module, visited_parts(user, module), True)
+
+
+def record_completion(user: User, module: Module) -> None:
+    """Record a learner as having done a module's work in full: every part opened and
+    the knowledge check answered right. For demonstration data and test set-ups."""
+    now = utcnow()
+    if module.parts:
+        dialect = postgresql if db.engine.dialect.name == "postgresql" else sqlite
+        rows = [{"user_id": user.id, "module_id": module.id, "part": part.slug,
+                 "visited_at": now} for part in module.parts]  # fmt: skip
+        db.session.execute(
+            dialect.insert(PartVisit)
+            .values(rows)
+            .on_conflict_do_nothing(index_elements=["user_id", "module_id", "part"])
+        )
+    check = course().checks[module.meta.knowledge_check]
+    right = {q.id: sorted(q.correct_ids) for q in check.questions}
+    record_check(user, module, mark_check(check, right))
+
+
+def _complete_if_done(
+    user: User, module: Module, visited: set[str], check_passed: bool | None
+) -> None:
+    if check_passed is None:
+        check_passed = db.session.scalar(
+            sa.select(ModuleProgress.check_passed_at.is_not(None)).where(
+                ModuleProgress.user_id == user.id, ModuleProgress.module_id == module.id
+            )
+        )
+    if module_complete(module, visited, bool(check_passed)):
+        db.session.execute(
+            sa.update(ModuleProgress)
+            .where(
+                ModuleProgress.user_id == user.id,
+                ModuleProgress.module_id == module.id,
+                ModuleProgress.completed_at.is_(None),
+            )
+            .values(completed_at=utcnow())
+            .execution_options(synchronize_session=False)
+        )
 
 
 def _upsert(values: dict, changes: dict) -> None:

@@ -35,13 +35,15 @@ class Stage(enum.StrEnum):
     CERTIFIED = "post-test passed, certificate"
 
 
-# How likely a learner at this stage is to have tried the rewording exercises.
+# How likely a learner at this stage is to have tried the rewording exercises. Learners
+# who reached the post-test have submitted at least the pathway's required number.
 REWORDING_CHANCE = {
     Stage.SOME_MODULES: 0.3,
     Stage.ALL_MODULES: 0.5,
-    Stage.POST_FAILED: 0.45,
-    Stage.CERTIFIED: 0.6,
 }
+# How likely a learner who opens a module without finishing it is to have tried its
+# knowledge check and not yet got every answer right.
+WRONG_CHECK_CHANCE = 0.5
 REVIEW_CHANCE = 0.15
 NOTES = {
     ReviewMark.EXEMPLARY: "Clear and specific. Could we share this at the next team meeting?",
@@ -99,7 +101,7 @@ class Journeys:
         if stage is Stage.SOME_MODULES:
             done = rng.randint(1, max(1, len(modules) - 1))
         for module in modules[:done]:
-            length = timedelta(minutes=module.meta.minutes * rng.uniform(0.7, 1.6))
+            length = timedelta(minutes=module.minutes * rng.uniform(0.7, 1.6))
             steps.append(Step("module", self.days(2.5), length, module))
         if stage is Stage.SOME_MODULES and done < len(modules) and rng.random() < 0.6:
             steps.append(Step("visit", self.days(3), self.minutes(5, 15), modules[done]))
@@ -143,12 +145,22 @@ class Journeys:
         enrolled_at: datetime, reviewer: User,
     ) -> None:  # fmt: skip
         pathway = self.course.pathways[pathway_id]
-        enrolment = content.enrol(user, pathway)
-        enrolment.cohort_id, enrolment.enrolled_at = cohort_id, enrolled_at
+        enrolment = content.enrol(user, pathway, cohort_id)
+        enrolment.enrolled_at = enrolled_at
         self.counts["enrolments"] += 1
         steps = self.timed(self.steps(pathway, stage), enrolled_at)
-        retakes = 0
+        done = {s.module.id for s in steps if s.kind == "module" and s.module}
+        first = min((s.end for s in steps if s.kind == "module" and s.end), default=None)
+        # Learners on their way to the post-test send the required rewordings first.
+        to_post = any(s.kind in ("post", "open-post") for s in steps)
+        required = pathway.definition.required_rewordings if to_post else 0
+        wants = to_post or self.rng.random() < REWORDING_CHANCE.get(stage, 0.0)
+        retakes, reworded = 0, not wants
         for step in steps:
+            if step.kind in ("post", "open-post") and not reworded:
+                self.rewordings(user, pathway, done, first or enrolled_at, step.start, ability,
+                                reviewer, required)  # fmt: skip
+                reworded = True
             if step.kind in ("module", "visit"):
                 self.module(user, step)
             elif step.kind == "pre":
@@ -156,17 +168,26 @@ class Journeys:
             else:
                 self.test(user, pathway, Phase.POST, ability + 0.3 * retakes, step)
                 retakes += 1
-        chance = REWORDING_CHANCE.get(stage, 0.0)
-        if self.rng.random() < chance:
-            done = {s.module.id for s in steps if s.kind == "module" and s.module}
-            first = min((s.end for s in steps if s.kind == "module" and s.end), default=None)
-            self.rewordings(user, pathway, done, first or enrolled_at, ability, reviewer)
+        if not reworded:
+            self.rewordings(user, pathway, done, first or enrolled_at, self.now, ability,
+                            reviewer, required)  # fmt: skip
 
     def module(self, user: User, step: Step) -> None:
+        """A module read in full (every part, the check right), or opened and left: a
+        part or two read, and perhaps a try at the check with an answer not yet right."""
         module = step.module
         if step.kind == "visit":
-            part = self.rng.choice(module.parts[:2]).slug if module.parts else None
-            content.record_visit(user, module, part)
+            opened = module.parts[: self.rng.randint(1, 2)]
+            for opened_part in opened:
+                content.record_reading(user, module, opened_part.slug)
+            part = opened[-1].slug if opened else None
+            if self.rng.random() < WRONG_CHECK_CHANCE:
+                check = self.course.checks[module.meta.knowledge_check]
+                tried = {q.id: [self.rng.choice(q.options).id] for q in check.questions}
+                first = check.questions[0]
+                tried[first.id] = [next(o.id for o in first.options if not o.correct)]
+                content.record_check(user, module, content.mark_check(check, tried))
+                self.counts["knowledge checks tried, not yet right"] += 1
         else:
             part = module.parts[-1].slug if module.parts else None
             content.record_completion(user, module)
@@ -177,7 +198,7 @@ class Journeys:
         })  # fmt: skip
 
     def test(self, user: User, pathway: Pathway, phase: Phase, ability: float, step: Step) -> None:
-        if attempts.test_for(pathway, phase) is None:
+        if not attempts.has_tests(pathway):
             return
         pass_mark = pathway.definition.pass_mark
         attempt = attempts.start_or_resume(user, pathway, phase)
@@ -213,9 +234,11 @@ class Journeys:
                 self.counts["certificates"] += 1
 
     def rewordings(
-        self, user: User, pathway: Pathway, done: set[str], after: datetime, ability: float,
-        reviewer: User,
+        self, user: User, pathway: Pathway, done: set[str], after: datetime, before: datetime,
+        ability: float, reviewer: User, required: int,
     ) -> None:  # fmt: skip
+        """A few exercises of the modules done (at least `required`, when the learner is
+        going on to the post-test), sent between `after` and `before`."""
         rng = self.rng
         open_to = [
             e for e in self.exercises
@@ -224,9 +247,11 @@ class Journeys:
         if not open_to:
             return
         self.counts["learners with rewordings"] += 1
-        for exercise in rng.sample(open_to, rng.randint(1, min(4, len(open_to)))):
+        how_many = min(len(open_to), max(required, rng.randint(1, 4)))
+        before = min(before, self.now - timedelta(hours=1))
+        for exercise in rng.sample(open_to, how_many):
             pool = self.pools[exercise.id]
-            at = after + (self.now - timedelta(hours=1) - after) * rng.random() ** 2
+            at = after + max(before - after, timedelta()) * rng.random() ** 2
             good_first = rng.random() < min(0.8, max(0.2, 0.4 + 0.2 * ability))
             text = rng.choice(pool.constructive if good_first or not pool.needs_work
                               else pool.needs_work)  # fmt: skip
@@ -235,7 +260,7 @@ class Journeys:
             self.counts["rewording responses"] += 1
             if response.verdict != CONSTRUCTIVE and rng.random() < 0.6:
                 response = rewording.submit(user, exercise, rng.choice(pool.constructive))
-                at = min(at + self.minutes(3, 25), self.now)
+                at = min(at + self.minutes(3, 25), before)
                 response.created_at = at
                 self.counts["rewording responses"] += 1
                 self.counts["rewordings revised"] += 1

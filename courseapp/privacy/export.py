@@ -16,7 +16,7 @@ import sqlalchemy as sa
 from sqlalchemy.orm import joinedload
 
 from courseapp.accounts.models import User
-from courseapp.assessment.models import Answer, Certificate, TestAttempt
+from courseapp.assessment.models import Answer, Certificate, Phase, TestAttempt
 from courseapp.cohorts.models import Cohort
 from courseapp.content.course import Course
 from courseapp.content.models import Enrolment, ModuleProgress
@@ -138,6 +138,9 @@ def _attempts(person: User, course: Course) -> list[dict[str, Any]]:
         ),
         "attempt_id",
     )
+    # Item by item marks would tell a learner which answers were right on a form they may
+    # be given again, so they are left out until the pathway's post-test is passed.
+    passed = {a.pathway_id for a in attempts if a.phase is Phase.POST and a.passed}
     return [
         {
             "pathway": attempt.pathway_id,
@@ -153,7 +156,7 @@ def _attempts(person: User, course: Course) -> list[dict[str, Any]]:
                     "item": answer.item_id,
                     "question": _question(course, answer.item_id),
                     "response": answer.response,
-                    "mark": answer.score,
+                    "mark": answer.score if attempt.pathway_id in passed else None,
                     "saved": _when(answer.saved_at),
                 }
                 for answer in answers.get(attempt.id, [])

@@ -5,14 +5,16 @@ or statement. The figures are finished in statistics.py."""
 from __future__ import annotations
 
 from collections import Counter
-from collections.abc import Collection
+from collections.abc import Collection, Mapping
 from dataclasses import dataclass
 
 import sqlalchemy as sa
 
 from courseapp.assessment.bank import Test
 from courseapp.assessment.models import Answer, Phase, TestAttempt
+from courseapp.assessment.schema import SelfRating
 from courseapp.extensions import db
+from courseapp.reports import measures
 from courseapp.reports import statistics as stats
 from courseapp.reports.data import Filters, learner_ids
 from courseapp.rewording.engine import CONSTRUCTIVE
@@ -34,26 +36,27 @@ def _answers(attempt_ids: Collection[int], *columns) -> sa.Select:
     )
 
 
-def tag_scores(test: Test, attempt_ids: Collection[int]) -> dict[int, dict[str, float]]:
-    """Each attempt's score in each area (tag) of the test: the mean mark of the area's
-    items, unanswered counting 0. An attempt with no marked answer is missing: see
-    zero_tags."""
-    areas = Counter(item.tag for item in test.items)
-    tag_of = sa.case({item.id: item.tag for item in test.items}, value=Answer.item_id)
+def tag_scores(
+    forms: Mapping[str, Test], attempts: Mapping[int, str]
+) -> dict[int, dict[str, float]]:
+    """Each attempt's score in each area (tag) of its form: the mean mark of the area's
+    items on that form, unanswered counting 0. `attempts` maps attempt ids to form ids;
+    attempts on a form not in `forms` are left out."""
+    tags = {item.id: item.tag for test in forms.values() for item in test.items}
+    counts = {form_id: Counter(i.tag for i in test.items) for form_id, test in forms.items()}
+    scores = {a: zero_tags(forms[f]) for a, f in attempts.items() if f in forms}
+    if not scores:
+        return scores
+    tag_of = sa.case(tags, value=Answer.item_id)
     query = (
         sa.select(Answer.attempt_id, tag_of.label("tag"), sa.func.sum(Answer.score))
-        .where(
-            Answer.attempt_id.in_(_among(attempt_ids)),
-            Answer.item_id.in_([item.id for item in test.items]),
-        )
+        .where(Answer.attempt_id.in_(_among(scores)), Answer.item_id.in_(list(tags)))
         .group_by(Answer.attempt_id, sa.literal_column("tag"))
     )
-    zero = zero_tags(test)
-    scores: dict[int, dict[str, float]] = {}
     for attempt_id, tag, total in db.session.execute(query):
-        if attempt_id not in scores:
-            scores[attempt_id] = dict(zero)
-        scores[attempt_id][tag] = (total or 0.0) / areas[tag]
+        per_tag = counts[attempts[attempt_id]]
+        if tag in per_tag:
+            scores[attempt_id][tag] = (total or 0.0) / per_tag[tag]
     return scores
 
 
@@ -61,35 +64,62 @@ def zero_tags(test: Test) -> dict[str, float]:
     return dict.fromkeys((item.tag for item in test.items), 0.0)
 
 
-def item_sums(
-    test: Test, attempt_ids: Collection[int], cut: stats.GroupCut | None
-) -> dict[str, stats.ItemSums]:
-    """Each item's marks summed over these attempts (of one phase), and weighted by the
-    upper and lower groups by total score (see statistics.GroupCut)."""
+Group = tuple[str, Phase]  # a form and a phase: the attempts item statistics are over
+
+
+@dataclass(frozen=True)
+class ItemAggregate:
+    """One item's marks over the attempts of a group: the moments reliability needs
+    (measures.ItemMoments, the cross term taken with the attempt's score 0..1) and the
+    upper/lower group sums discrimination needs (statistics.ItemSums)."""
+
+    moments: measures.ItemMoments
+    sums: stats.ItemSums
+
+
+def item_aggregates(
+    forms: Mapping[str, Test], cuts: Mapping[Group, stats.GroupCut | None], attempt_ids
+) -> dict[tuple[str, Phase, str], ItemAggregate]:
+    """Every item's sums in every (form, phase) group, in one query whatever the number
+    of forms; the upper and lower groups by total score are each group's own."""
     total = sa.func.coalesce(TestAttempt.score, 0.0)
-    columns = [Answer.item_id, sa.func.sum(Answer.score)]
-    if cut is not None:
-        for boundary, share, inside in (
-            (cut.upper_boundary, cut.upper_share, total > cut.upper_boundary),
-            (cut.lower_boundary, cut.lower_share, total < cut.lower_boundary),
-        ):
-            weighted = sa.case(
-                (inside, Answer.score), (total == boundary, Answer.score * share), else_=0.0
-            )
-            columns.append(sa.func.sum(weighted))
-    query = _answers(attempt_ids, *columns).where(
-        Answer.item_id.in_([item.id for item in test.items])
-    )
-    return {
-        item_id: stats.ItemSums(*(value or 0.0 for value in sums))
-        for item_id, *sums in db.session.execute(query.group_by(Answer.item_id))
-    }
+
+    def weighted(upper: bool) -> sa.ColumnElement:
+        whens = []
+        for (form_id, phase), cut in cuts.items():
+            if cut is None:
+                continue
+            own = sa.and_(TestAttempt.test_id == form_id, TestAttempt.phase == phase)
+            boundary = cut.upper_boundary if upper else cut.lower_boundary
+            share = cut.upper_share if upper else cut.lower_share
+            inside = total > boundary if upper else total < boundary
+            whens += [(sa.and_(own, inside), Answer.score),
+                      (sa.and_(own, total == boundary), Answer.score * share)]  # fmt: skip
+        return sa.func.sum(sa.case(*whens, else_=0.0)) if whens else sa.literal(0.0)
+
+    item_ids = list({item.id for test in forms.values() for item in test.items})
+    query = _answers(
+        attempt_ids, TestAttempt.test_id, TestAttempt.phase, Answer.item_id,
+        sa.func.sum(Answer.score), sa.func.sum(Answer.score * Answer.score),
+        sa.func.sum(Answer.score * total), weighted(True), weighted(False),
+    ).where(Answer.item_id.in_(item_ids))  # fmt: skip
+    found = {}
+    for test_id, phase, item_id, *values in db.session.execute(
+        query.group_by(TestAttempt.test_id, TestAttempt.phase, Answer.item_id)
+    ):
+        first, squares, with_total, upper, lower = (value or 0.0 for value in values)
+        found[(test_id, phase, item_id)] = ItemAggregate(
+            measures.ItemMoments(first, squares, with_total), stats.ItemSums(first, upper, lower)
+        )
+    return found
 
 
-def rating_summaries(test: Test, attempt_ids: Collection[int]) -> dict[str, stats.RatingSummary]:
+def rating_summaries(
+    ratings: Collection[SelfRating], attempt_ids: Collection[int]
+) -> dict[str, stats.RatingSummary]:
     """Each self-rating's answers before and after, counted, and the mean change of the
     learners who gave both, in these attempts (a pre-test and a post-test a learner)."""
-    ids = [rating.id for rating in test.ratings]
+    ids = [rating.id for rating in ratings]
     value = sa.cast(sa.cast(Answer.response, sa.Text), sa.Integer)
     counts = {rating_id: {phase: Counter() for phase in Phase} for rating_id in ids}
     for rating_id, phase, rating, n in db.session.execute(

@@ -12,6 +12,7 @@ import sqlalchemy as sa
 from courseapp.accounts.models import JobRole, Role, User
 from courseapp.assessment.models import Certificate, Phase, TestAttempt
 from courseapp.content.models import Enrolment, ModuleProgress
+from courseapp.content.services import course
 from courseapp.extensions import db
 from courseapp.organisations.models import Organisation, Team
 from courseapp.rewording.models import Response
@@ -39,8 +40,11 @@ class Learner:
     team: str
     job_role: str
     enrolled_at: datetime
+    form_order: int = 0  # 0: form A then B; 1: B then A
     modules_started: int = 0
     modules_completed: int = 0
+    rewordings: int = 0  # the pathway's rewording exercises with a version submitted
+    post_test_passed: bool = False  # any post-test attempt, on either form
     pre: Attempt | None = None
     post: Attempt | None = None
     certified_at: datetime | None = None
@@ -53,6 +57,7 @@ class Attempt:
 
     id: int
     score: float
+    test_id: str = ""
 
 
 @dataclass
@@ -99,35 +104,48 @@ def like_literal(text: str) -> str:
 
 def chosen_attempts(filters: Filters):
     """A subquery of the ids of the attempts reports use: each learner's first submitted
-    pre-test and best submitted post-test (the earliest of equal bests)."""
+    pre-test and best submitted post-test (the earliest of equal bests) on the other form
+    from their pre-test, so that every pair is measured across forms. (A retake on the
+    pre-test's form counts towards passing, not towards gain.)"""
     ids = learner_ids(filters)
     pathway_id = filters.pathway_id
+    pathway = course().pathways.get(pathway_id)
+    forms = pathway.definition.test_forms if pathway else []
     order = sa.case((TestAttempt.phase == Phase.PRE, TestAttempt.number), else_=0)
-    ranked = (
-        sa.select(
-            TestAttempt.id,
-            sa.func.row_number()
-            .over(
-                partition_by=(TestAttempt.user_id, TestAttempt.phase),
-                order_by=(order, TestAttempt.score.desc(), TestAttempt.number),
-            )
-            .label("rank"),
+    query = sa.select(
+        TestAttempt.id,
+        sa.func.row_number()
+        .over(
+            partition_by=(TestAttempt.user_id, TestAttempt.phase),
+            order_by=(order, TestAttempt.score.desc(), TestAttempt.number),
         )
-        .where(
-            TestAttempt.user_id.in_(ids),
-            TestAttempt.pathway_id == pathway_id,
-            TestAttempt.submitted_at.is_not(None),
-        )
-        .subquery()
+        .label("rank"),
+    ).where(
+        TestAttempt.user_id.in_(ids),
+        TestAttempt.pathway_id == pathway_id,
+        TestAttempt.submitted_at.is_not(None),
     )
+    if forms:
+        pre_form = sa.case((Enrolment.form_order == 1, forms[1]), else_=forms[0])
+        query = query.join(
+            Enrolment,
+            sa.and_(Enrolment.user_id == TestAttempt.user_id, Enrolment.pathway_id == pathway_id),
+        ).where(sa.or_(TestAttempt.phase == Phase.PRE, TestAttempt.test_id != pre_form))
+    ranked = query.subquery()
     return sa.select(ranked.c.id).where(ranked.c.rank == 1)
 
 
 def load(filters: Filters) -> ReportData:
     ids = learner_ids(filters).scalar_subquery()
+    pathway = course().pathways.get(filters.pathway_id)
+    module_ids = [module.id for module in pathway.modules] if pathway else []
+    exercise_ids = [
+        e.id for e in course().rewording.exercises.values() if filters.pathway_id in e.pathways
+    ]
     people = db.session.execute(
         sa.select(User.id, User.name, User.email, User.organisation_id, User.job_role,
-                  Organisation.name, Team.name, sa.func.min(Enrolment.enrolled_at))
+                  Organisation.name, Team.name, sa.func.min(Enrolment.enrolled_at),
+                  sa.func.max(Enrolment.form_order))
         .join(Enrolment, Enrolment.user_id == User.id)
         .outerjoin(Organisation, Organisation.id == User.organisation_id)
         .outerjoin(Team, Team.id == User.team_id)
@@ -138,14 +156,14 @@ def load(filters: Filters) -> ReportData:
     )  # fmt: skip
     learners = {
         row[0]: Learner(row[0], row[1], row[2], row[5] or "", row[3], row[6] or "",
-                        row[4].value if row[4] else "", row[7])
+                        row[4].value if row[4] else "", row[7], row[8] or 0)
         for row in people
     }  # fmt: skip
 
     progress = db.session.execute(
         sa.select(ModuleProgress.user_id, sa.func.count(),
                   sa.func.count(ModuleProgress.completed_at))
-        .where(ModuleProgress.user_id.in_(ids))
+        .where(ModuleProgress.user_id.in_(ids), ModuleProgress.module_id.in_(module_ids))
         .group_by(ModuleProgress.user_id)
     )  # fmt: skip
     for user_id, started, completed in progress:
@@ -153,22 +171,40 @@ def load(filters: Filters) -> ReportData:
             learners[user_id].modules_started = started
             learners[user_id].modules_completed = completed
 
+    for user_id, exercises in db.session.execute(
+        sa.select(Response.user_id, sa.func.count(sa.distinct(Response.exercise_id)))
+        .where(Response.user_id.in_(ids), Response.exercise_id.in_(exercise_ids))
+        .group_by(Response.user_id)
+    ):
+        if user_id in learners:
+            learners[user_id].rewordings = exercises
+
     funnel = dict(
         db.session.execute(
             sa.select(ModuleProgress.module_id, sa.func.count(ModuleProgress.completed_at))
-            .where(ModuleProgress.user_id.in_(ids))
+            .where(ModuleProgress.user_id.in_(ids), ModuleProgress.module_id.in_(module_ids))
             .group_by(ModuleProgress.module_id)
         ).all()
     )
 
     chosen = chosen_attempts(filters)
-    for attempt_id, user_id, phase, score in db.session.execute(
-        sa.select(TestAttempt.id, TestAttempt.user_id, TestAttempt.phase, TestAttempt.score)
+    for attempt_id, user_id, phase, score, test_id in db.session.execute(
+        sa.select(TestAttempt.id, TestAttempt.user_id, TestAttempt.phase, TestAttempt.score,
+                  TestAttempt.test_id)
         .where(TestAttempt.id.in_(chosen))
     ):  # fmt: skip
         learner = learners.get(user_id)
         if learner is not None:
-            setattr(learner, phase.value, Attempt(attempt_id, score or 0.0))
+            setattr(learner, phase.value, Attempt(attempt_id, score or 0.0, test_id))
+
+    for (user_id,) in db.session.execute(
+        sa.select(TestAttempt.user_id)
+        .where(TestAttempt.user_id.in_(ids), TestAttempt.pathway_id == filters.pathway_id,
+               TestAttempt.phase == Phase.POST, TestAttempt.passed.is_(True))
+        .distinct()
+    ):  # fmt: skip
+        if user_id in learners:
+            learners[user_id].post_test_passed = True
 
     for user_id, issued_at in db.session.execute(
         sa.select(Certificate.user_id, Certificate.issued_at).where(

@@ -5,8 +5,6 @@ from __future__ import annotations
 
 from collections.abc import Callable
 
-from courseapp.assessment import attempts
-from courseapp.assessment.models import Phase
 from courseapp.assessment.schema import TAGS
 from courseapp.content.course import Pathway
 from courseapp.reports import services
@@ -18,21 +16,30 @@ def percent(value: float | None) -> float | None:
     return None if value is None else round(value * 100, 1)
 
 
+def rounded(value: float | None) -> float | None:
+    return None if value is None else round(value, 2)
+
+
 def learners_csv(data: ReportData, pathway: Pathway) -> bytes:
-    test = attempts.test_for(pathway, Phase.PRE)
-    tags = [t for t in TAGS if test and any(i.tag == t for i in test.items)]
+    forms = services.report_forms(pathway, list(data.learners.values()))
+    tags = [t for t in TAGS if any(i.tag == t for test in forms.values() for i in test.items)]
     header = ["name", "email", "organisation", "team", "job role", "pathway", "status",
-              "enrolled", "completed", "modules completed", "pre-test %", "post-test %",
+              "enrolled", "certified", "modules completed", "rewordings submitted",
+              "form order", "pre-test form", "pre-test %", "post-test form", "post-test %",
               "gain (points)"]  # fmt: skip
     header += [f"{tag} pre %" for tag in tags] + [f"{tag} post %" for tag in tags]
     rows = []
-    for row in services.learner_rows(data, pathway, test):
+    for row in services.learner_rows(data, pathway, areas=True):
         person = row.learner
         rows.append(
             [person.name, person.email, person.organisation, person.team, person.job_role,
              pathway.id, row.status, person.enrolled_at.date().isoformat(),
              person.certified_at.date().isoformat() if person.certified_at else None,
-             person.modules_completed, percent(row.pre), percent(row.post), percent(row.gain)]
+             person.modules_completed, person.rewordings,
+             services.order_label(pathway, person.form_order),
+             person.pre.test_id if person.pre else None, percent(row.pre),
+             person.post.test_id if person.post else None, percent(row.post),
+             percent(row.gain)]
             + [percent(row.pre_tags.get(t)) for t in tags]
             + [percent(row.post_tags.get(t)) for t in tags]
         )  # fmt: skip
@@ -40,14 +47,14 @@ def learners_csv(data: ReportData, pathway: Pathway) -> bytes:
 
 
 def items_csv(data: ReportData, pathway: Pathway) -> bytes:
-    test = attempts.test_for(pathway, Phase.PRE)
-    board = services.dashboard(data, pathway, test)
-    header = ["item", "tag", "question", "pre n", "pre facility %", "post n", "post facility %",
-              "post discrimination", "flags"]  # fmt: skip
+    board = services.dashboard(data, pathway)
+    header = ["form", "item", "tag", "question", "pre n", "pre facility %",
+              "pre corrected item-total r", "post n", "post facility %", "post discrimination",
+              "post corrected item-total r", "flags"]  # fmt: skip
     rows = [
-        [item.item_id, item.tag, item.stem, item.pre.n, percent(item.pre.facility), item.post.n,
-         percent(item.post.facility),
-         None if item.post.discrimination is None else round(item.post.discrimination, 2),
+        [item.form_id, item.item_id, item.tag, item.stem, item.pre.n, percent(item.pre.facility),
+         rounded(item.pre.corrected_r), item.post.n, percent(item.post.facility),
+         rounded(item.post.discrimination), rounded(item.post.corrected_r),
          " ".join(flag.value for flag in item.flags)]
         for item in board.items
     ]  # fmt: skip

@@ -6,7 +6,6 @@ from flask_login import current_user
 
 from courseapp.access import coordinator_required
 from courseapp.accounts.models import JobRole, User
-from courseapp.assessment import attempts
 from courseapp.assessment.schema import TAG_LABELS
 from courseapp.audit.services import record
 from courseapp.cohorts.models import Cohort
@@ -70,11 +69,10 @@ def _filters() -> tuple[ReportFilterForm, report_data.Filters]:
 def dashboard():
     form, filters = _filters()
     pathway = course().pathways[filters.pathway_id]
-    test = attempts.test_for(pathway, attempts.Phase.PRE)
 
     def work_out():
         loaded = report_data.load(filters)
-        return services.dashboard(loaded, pathway, test), services.compare_organisations(loaded)
+        return services.dashboard(loaded, pathway), services.compare_organisations(loaded)
 
     board, comparison = cached("dashboard", filters, work_out)
     return render_template(

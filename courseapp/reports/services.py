@@ -13,10 +13,11 @@ from courseapp.assessment.bank import Test
 from courseapp.assessment.journey import certificate_for
 from courseapp.assessment.models import Phase
 from courseapp.assessment.schema import TAGS
+from courseapp.content.completion import PathwayCompletion
 from courseapp.content.course import Pathway
-from courseapp.content.services import enrolled_pathways, progress_by_module
+from courseapp.content.services import course, enrolled_pathways, progress_by_module
 from courseapp.extensions import db
-from courseapp.reports import aggregates
+from courseapp.reports import aggregates, item_analysis
 from courseapp.reports import statistics as stats
 from courseapp.reports.data import Learner, ReportData
 from courseapp.rewording.models import Response
@@ -33,13 +34,12 @@ class Completion:
 
 
 @dataclass(frozen=True)
-class ItemRow:
-    item_id: str
-    tag: str
-    stem: str
-    pre: stats.ItemStats
-    post: stats.ItemStats
-    flags: tuple[stats.ItemFlag, ...]
+class OrderRow:
+    """The learners who took the forms in one order, and their paired scores."""
+
+    label: str
+    enrolled: int
+    paired: stats.PairedSummary
 
 
 @dataclass(frozen=True)
@@ -50,6 +50,21 @@ class RatingRow:
     blaming: bool
     summary: stats.RatingSummary
 
+    def attitude(self, counts: dict[int, int]) -> float | None:
+        """The mean rating scored so that 5 is always the view the course teaches: an
+        item where agreeing is the blaming view (reverse-keyed) counts 6 - rating."""
+        n = sum(counts.values())
+        if self.scale != "agreement" or not n:
+            return None
+        return sum((6 - v if self.blaming else v) * c for v, c in counts.items()) / n
+
+    @property
+    def attitude_change(self) -> float | None:
+        change = self.summary.mean_change
+        if self.scale != "agreement" or change is None:
+            return None
+        return -change if self.blaming else change
+
 
 @dataclass(frozen=True)
 class Dashboard:
@@ -59,25 +74,35 @@ class Dashboard:
     excluded_missing_pre: int
     excluded_missing_post: int
     by_tag: dict[str, stats.PairedSummary]
-    items: list[ItemRow]
+    forms: list[item_analysis.FormRow]
+    orders: list[OrderRow]
+    items: list[item_analysis.ItemRow]
     ratings: list[RatingRow]
     rewording: aggregates.Rewording
 
 
-def status(learner: Learner, modules: int) -> str:
-    if learner.certified_at is not None:
+def completion_of(learner: Learner, pathway: Pathway) -> PathwayCompletion:
+    """The learner's completion under the one rule (content.completion), from the
+    counts the report data summed in SQL."""
+    return PathwayCompletion(
+        pathway, learner.modules_completed, learner.rewordings, learner.post_test_passed
+    )
+
+
+def status(learner: Learner, pathway: Pathway) -> str:
+    if completion_of(learner, pathway).complete:
         return "completed"
     if learner.modules_started or learner.pre is not None:
         return "in progress"
     return "not started"
 
 
-def _completion(learners: list[Learner], modules: int) -> Completion:
-    statuses = Counter(status(learner, modules) for learner in learners)
+def _completion(learners: list[Learner], pathway: Pathway) -> Completion:
+    statuses = Counter(status(learner, pathway) for learner in learners)
     days = [
         (learner.certified_at - learner.enrolled_at).total_seconds() / 86400
         for learner in learners
-        if learner.certified_at is not None
+        if learner.certified_at is not None and status(learner, pathway) == "completed"
     ]
     n = len(learners)
     return Completion(
@@ -90,9 +115,22 @@ def _completion(learners: list[Learner], modules: int) -> Completion:
     )
 
 
-def dashboard(data: ReportData, pathway: Pathway, test: Test | None) -> Dashboard:
+def report_forms(pathway: Pathway, learners: list[Learner]) -> dict[str, Test]:
+    """The pathway's forms, and any retired form an attempt in the report was taken on."""
+    bank = course().bank.tests
+    ids = [*pathway.definition.test_forms]
+    ids += sorted({a.test_id for p in learners for a in (p.pre, p.post) if a} - set(ids))
+    return {form_id: bank[form_id] for form_id in ids if form_id in bank}
+
+
+def order_label(pathway: Pathway, order: int) -> str:
+    forms = pathway.definition.test_forms
+    return f"{forms[order]} then {forms[1 - order]}" if forms else ""
+
+
+def dashboard(data: ReportData, pathway: Pathway) -> Dashboard:
     learners = list(data.learners.values())
-    completion = _completion(learners, len(pathway.modules))
+    completion = _completion(learners, pathway)
     funnel = [
         (module.title, data.module_completions.get(module.id, 0)) for module in pathway.modules
     ]
@@ -102,46 +140,40 @@ def dashboard(data: ReportData, pathway: Pathway, test: Test | None) -> Dashboar
         {person.id: person.post.score if person.post else None for person in learners},
     )  # fmt: skip
     overall = stats.paired_summary(pairing.pairs.values())
+    paired = [data.learners[i] for i in pairing.pairs]
+    orders = [
+        OrderRow(order_label(pathway, order), sum(p.form_order == order for p in learners),
+                 stats.paired_summary([pairing.pairs[p.id] for p in paired
+                                       if p.form_order == order]))
+        for order in (0, 1) if pathway.definition.test_forms
+    ]  # fmt: skip
 
+    forms = report_forms(pathway, learners)
     by_tag: dict[str, stats.PairedSummary] = {}
-    items: list[ItemRow] = []
-    ratings: list[RatingRow] = []
-    if test is not None:
-        zero = aggregates.zero_tags(test)
-        paired = [data.learners[i] for i in pairing.pairs]
-        tags = aggregates.tag_scores(test, [a.id for p in paired for a in (p.pre, p.post)])
+    if forms:
+        chosen = {a.id: a.test_id for p in paired for a in (p.pre, p.post)}
+        tags = aggregates.tag_scores(forms, chosen)
         per_learner = []
         for learner in paired:
-            pre, post = tags.get(learner.pre.id, zero), tags.get(learner.post.id, zero)
-            per_learner.append({tag: (pre[tag], post[tag]) for tag in zero})
-        by_tag = stats.paired_summary_by_tag(per_learner, [t for t in TAGS if t in zero])
+            pre, post = tags.get(learner.pre.id, {}), tags.get(learner.post.id, {})
+            per_learner.append({tag: (pre[tag], post[tag]) for tag in pre if tag in post})
+        present = {item.tag for test in forms.values() for item in test.items}
+        by_tag = stats.paired_summary_by_tag(per_learner, [t for t in TAGS if t in present])
+    form_rows, items = item_analysis.analyse(forms, learners)
 
-        analysis = {}
-        chosen = {phase: [a for p in learners if (a := getattr(p, phase.value))] for phase in Phase}
-        for phase, taken in chosen.items():
-            cut = stats.group_cut([attempt.score for attempt in taken])
-            sums = aggregates.item_sums(test, [attempt.id for attempt in taken], cut)
-            analysis[phase] = {
-                item.id: stats.item_stats(len(taken), sums.get(item.id, stats.ItemSums()), cut)
-                for item in test.items
-            }
-        flags = stats.item_flags(analysis[Phase.PRE], analysis[Phase.POST])
-        items = [
-            ItemRow(item.id, item.tag, item.stem, analysis[Phase.PRE][item.id],
-                    analysis[Phase.POST][item.id], flags.get(item.id, ()))
-            for item in test.items
-        ]  # fmt: skip
-        everyone = [attempt.id for taken in chosen.values() for attempt in taken]
-        summaries = aggregates.rating_summaries(test, everyone)
+    ratings: list[RatingRow] = []
+    rating_defs = {r.id: r for test in forms.values() for r in test.ratings}
+    if rating_defs:
+        everyone = [a.id for p in learners for a in (p.pre, p.post) if a is not None]
+        summaries = aggregates.rating_summaries(list(rating_defs.values()), everyone)
         ratings = [
-            RatingRow(rating.id, rating.statement, rating.scale, rating.blaming,
-                      summaries[rating.id])
-            for rating in test.ratings
-        ]  # fmt: skip
+            RatingRow(r.id, r.statement, r.scale, r.blaming, summaries[r.id])
+            for r in rating_defs.values()
+        ]
 
     return Dashboard(
-        completion, funnel, overall, pairing.missing_pre, pairing.missing_post, by_tag, items,
-        ratings, aggregates.rewording(data.filters),
+        completion, funnel, overall, pairing.missing_pre, pairing.missing_post, by_tag,
+        form_rows, orders, items, ratings, aggregates.rewording(data.filters),
     )  # fmt: skip
 
 
@@ -156,6 +188,7 @@ class OrganisationRow:
 
 def compare_organisations(data: ReportData) -> list[OrganisationRow]:
     """Figures per organisation for administrators; groups under MIN_GROUP are suppressed."""
+    pathway = course().pathways[data.filters.pathway_id]
     groups: dict[str, list[Learner]] = {}
     for learner in data.learners.values():
         groups.setdefault(learner.organisation or "No organisation", []).append(learner)
@@ -163,7 +196,7 @@ def compare_organisations(data: ReportData) -> list[OrganisationRow]:
     for name, members in sorted(groups.items()):
         n = len(members)
         paired = [(m.pre.score, m.post.score) for m in members if m.pre and m.post]
-        done = sum(m.certified_at is not None for m in members)
+        done = sum(status(m, pathway) == "completed" for m in members)
         rows.append(OrganisationRow(
             name, n,
             stats.suppress_small_group(done / n, n),
@@ -184,20 +217,20 @@ class LearnerRow:
     post_tags: dict[str, float]
 
 
-def learner_rows(data: ReportData, pathway: Pathway, test: Test | None = None) -> list[LearnerRow]:
-    """A row for each learner; with a test, their scores in each of its areas too."""
-    taken = [a.id for p in data.learners.values() for a in (p.pre, p.post) if a is not None]
-    tags = aggregates.tag_scores(test, taken) if test else {}
-    zero = aggregates.zero_tags(test) if test else {}
+def learner_rows(data: ReportData, pathway: Pathway, areas: bool = False) -> list[LearnerRow]:
+    """A row for each learner; with areas, their scores in each area of their forms too."""
+    forms = report_forms(pathway, list(data.learners.values())) if areas else {}
+    taken = {a.id: a.test_id for p in data.learners.values() for a in (p.pre, p.post) if a}
+    tags = aggregates.tag_scores(forms, taken) if forms else {}
     rows = []
     for learner in data.learners.values():
         pre = learner.pre.score if learner.pre else None
         post = learner.post.score if learner.post else None
         rows.append(LearnerRow(
-            learner, status(learner, len(pathway.modules)), pre, post,
+            learner, status(learner, pathway), pre, post,
             post - pre if pre is not None and post is not None else None,
-            tags.get(learner.pre.id, zero) if learner.pre else {},
-            tags.get(learner.post.id, zero) if learner.post else {},
+            tags.get(learner.pre.id, {}) if learner.pre else {},
+            tags.get(learner.post.id, {}) if learner.post else {},
         ))  # fmt: skip
     return rows
 

@@ -15,6 +15,8 @@ from dataclasses import dataclass, field
 from enum import StrEnum
 from typing import Final, Generic, TypeVar
 
+from courseapp.reports.measures import PairedGain, class_normalised_gain, paired_gain
+
 K = TypeVar("K", bound=Hashable)
 T = TypeVar("T")
 
@@ -44,6 +46,9 @@ def median(values: Sequence[float]) -> float | None:
 # -- Paired pre/post -------------------------------------------------------------------
 
 
+NO_GAIN: Final = PairedGain(0, None, None, None, None, None)
+
+
 @dataclass(frozen=True)
 class PairedSummary:
     n: int
@@ -56,6 +61,8 @@ class PairedSummary:
     n_gain_undefined: int
     n_improved: int
     share_improved: float | None
+    class_normalised_gain: float | None = None  # Hake's, from the mean pre and post
+    gain: PairedGain = NO_GAIN  # the mean difference with its CI and d_z
 
 
 @dataclass(frozen=True)
@@ -77,8 +84,10 @@ def normalised_gain(pre: float, post: float) -> float | None:
 def paired_summary(pairs: Iterable[Pair]) -> PairedSummary:
     """Summarise learners who have both a pre and a post score.
 
-    The normalised gain is the mean of each learner's g, not Hake's class-level
-    (mean post - mean pre) / (1 - mean pre); the two differ when learners start unevenly.
+    The normalised gain is the mean of each learner's g; Hake's class-level
+    (mean post - mean pre) / (1 - mean pre) is given beside it, since the two differ
+    when learners start unevenly. `gain` is the mean paired difference with its 95%
+    confidence interval and Cohen's d_z (see measures.paired_gain).
     """
     checked = [
         (_check_score(pre, "pre score"), _check_score(post, "post score")) for pre, post in pairs
@@ -100,6 +109,8 @@ def paired_summary(pairs: Iterable[Pair]) -> PairedSummary:
         n_gain_undefined=n - len(defined),
         n_improved=improved,
         share_improved=improved / n if n else None,
+        class_normalised_gain=class_normalised_gain(mean(pre), mean(post)),
+        gain=paired_gain([q - p for p, q in checked]),
     )
 
 
@@ -166,6 +177,8 @@ class ItemStats:
     n: int
     facility: float | None
     discrimination: float | None
+    # Moodle's discrimination index: the item's correlation with the rest of the form.
+    corrected_r: float | None = None
 
 
 def group_size(n: int) -> int:

@@ -10,12 +10,14 @@ import re
 from dataclasses import dataclass
 from pathlib import Path
 
+import sqlalchemy as sa
 from playwright.sync_api import BrowserContext, Locator, Page, expect
 
-from courseapp.accounts.models import JobRole
+from courseapp.accounts.models import JobRole, User
 from courseapp.assessment import bank
 from courseapp.content import services
 from courseapp.content.course import Module, Pathway
+from courseapp.content.models import Enrolment
 from courseapp.content.schema import KnowledgeCheck
 from courseapp.extensions import db
 from courseapp.organisations.models import Organisation, Sector, Team
@@ -47,13 +49,37 @@ class Learner:
 
 @dataclass(frozen=True)
 class Course:
-    """What the journey needs from the loaded course for one learner."""
+    """What the journey needs from the loaded course for one learner. The learner is the
+    first of their (new) organisation to enrol, so their form order is A then B: the
+    pre-test is form A and the first post-test form B (see form_order)."""
 
     pathway: Pathway
-    test: bank.Test
+    forms: tuple[bank.Test, bank.Test]  # the pathway's forms A and B
     checks: dict[str, KnowledgeCheck]  # by module id
     exercises: dict[str, Exercise]
     verdicts: dict[str, list[str]]  # exercise id: the app's verdict on each version
+    # More exercises, each sent once with its first model answer, so that the learner
+    # submits as many as the pathway requires before the post-test.
+    more_rewordings: tuple[tuple[Exercise, str, str], ...] = ()
+
+    @property
+    def test(self) -> bank.Test:
+        """The pre-test (form A)."""
+        return self.forms[0]
+
+    @property
+    def post_test(self) -> bank.Test:
+        """The first post-test (form B)."""
+        return self.forms[1]
+
+
+def form_order(live_server: LiveServer, email: str) -> int:
+    """The form order the app gave the learner when they enrolled (0: A then B)."""
+    with live_server.app.app_context():
+        return db.session.scalar(
+            sa.select(Enrolment.form_order).join(User, User.id == Enrolment.user_id)
+            .where(User.email == email)
+        )  # fmt: skip
 
 
 def seed(live_server: LiveServer, learner: Learner) -> Course:
@@ -72,7 +98,7 @@ def seed(live_server: LiveServer, learner: Learner) -> Course:
         loaded = services.course()
         pathway = loaded.pathways[learner.pathway_id]
         assert pathway.suits(learner.job_role.name), learner.job_role
-        assert pathway.definition.pre_test == pathway.definition.post_test
+        first, second = (loaded.bank.tests[f] for f in pathway.definition.test_forms)
         exercises = {
             exercise_id: loaded.rewording.exercises[exercise_id]
             for exercise_id, _ in learner.rewordings
@@ -81,9 +107,16 @@ def seed(live_server: LiveServer, learner: Learner) -> Course:
             exercise_id: [feedback(exercises[exercise_id], text).verdict for text in versions]
             for exercise_id, versions in learner.rewordings
         }
+        own = [e for e in loaded.rewording.exercises.values() if pathway.id in e.pathways]
+        short = pathway.definition.required_rewordings - len(exercises)
+        more = tuple(
+            (e, e.model_answers[0], feedback(e, e.model_answers[0]).verdict)
+            for e in [e for e in own if e.id not in exercises][: max(0, short)]
+        )
         return Course(
+            more_rewordings=more,
             pathway=pathway,
-            test=loaded.bank.tests[pathway.definition.pre_test],
+            forms=(first, second),
             checks={m.id: loaded.checks[m.meta.knowledge_check] for m in pathway.modules},
             exercises=exercises,
             verdicts=verdicts,

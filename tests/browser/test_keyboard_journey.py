@@ -38,7 +38,7 @@ def test_learner_takes_the_core_course_with_the_keyboard_alone(
     page: Page, live_server: LiveServer, new_context
 ):
     course = seed(live_server, LEARNER)
-    pathway, test = course.pathway, course.test
+    pathway, test, post_test = course.pathway, course.test, course.post_test
     first = pathway.modules[0]
     modules = len(pathway.modules)
 
@@ -100,6 +100,13 @@ def test_learner_takes_the_core_course_with_the_keyboard_alone(
         activate(page, page.get_by_role("button", name=button, exact=True))
         expect(heading(page, f"Feedback on version {number}", level=2)).to_be_visible()
         expect(page.locator(".govuk-tag", has_text=VERDICTS[verdict]).first).to_be_visible()
+    # The rest of the rewordings the pathway requires, typed too.
+    for exercise, text, verdict in course.more_rewordings:
+        activate(page, nav_link(page, "Practise"))
+        activate(page, page.get_by_role("link", name=exercise.title, exact=True))
+        type_into(page, page.get_by_role("textbox", name="Your rewording"), text)
+        activate(page, page.get_by_role("button", name="Get feedback", exact=True))
+        expect(page.locator(".govuk-tag", has_text=VERDICTS[verdict]).first).to_be_visible()
 
     # 6. The post-test from "Your training", passed; the results.
     activate(page, nav_link(page, "Your training"))
@@ -109,8 +116,8 @@ def test_learner_takes_the_core_course_with_the_keyboard_alone(
     expect(task_status(finish, "Post-test")).to_have_text("Not started")
     activate(page, finish.get_by_role("link", name="Post-test"))
     activate(page, page.get_by_role("button", name="Start the post-test"))
-    keyboard.take_test(page, test, "Post-test", right=True, rating=3)
-    check_results(page, test)
+    keyboard.take_test(page, post_test, "Post-test", right=True, rating=3)
+    check_results(page, post_test)
 
     # 7. The certificate, its PDF downloaded with Enter, and its public check.
     activate(page, page.get_by_role("link", name="View and download your certificate"))
