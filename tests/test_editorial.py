@@ -65,8 +65,8 @@ def test_a_sentence_with_a_few_words_changed_still_fails(copy, seeds):  # noqa: 
         .replace("failed to", "not tried to")
         + "."
     )
-    edit(copy / "content/modules/pattern-of-coercive-control.md",
-         "## Mapping the whole pattern\n", f"## Mapping the whole pattern\n\n{close}\n")  # fmt: skip
+    heading = "## Mapping the whole pattern\n"
+    edit(copy / "content/modules/pattern-of-coercive-control.md", heading, f"{heading}\n{close}\n")
     result = check(copy, seeds)
     assert result.exit_code != 0
     assert "pattern-of-coercive-control.md" in result.output
@@ -104,8 +104,9 @@ def test_without_the_sources_the_check_is_skipped_with_a_notice(copy, tmp_path):
 
 def test_a_name_used_for_a_second_person_fails(copy, seeds):  # noqa: F811
     # Kian is a child in a schools exercise; here he would be someone else.
-    edit(copy / "content/modules/evidence.md", "## Where the evidence comes from\n",
-         "## Where the evidence comes from\n\nA manager, Kian, asks what the studies show.\n")  # fmt: skip
+    heading = "## Where the evidence comes from\n"
+    edit(copy / "content/modules/evidence.md", heading,
+         f"{heading}\nA manager, Kian, asks what the studies show.\n")  # fmt: skip
     result = check(copy, seeds)
     assert result.exit_code != 0
     assert "evidence.md" in result.output
@@ -117,8 +118,8 @@ def test_an_unlisted_name_and_a_name_listed_twice_fail(copy, seeds):  # noqa: F8
     edit(copy / "content/modules/harm-to-children.md", "## Multiple pathways to harm\n",
          "## Multiple pathways to harm\n\nHer neighbour, Bartholomew, heard it all.\n")  # fmt: skip
     cast = copy / "content/cast.yaml"
-    cast.write_text(cast.read_text().replace(
-        "people:\n", "people:\n  - name: Leah\n    role: a teacher\n    where: everywhere\n", 1))  # fmt: skip
+    twice = "people:\n  - name: Leah\n    role: a teacher\n    where: everywhere\n"
+    cast.write_text(cast.read_text().replace("people:\n", twice, 1))
     result = check(copy, seeds)
     assert result.exit_code != 0
     assert "'Bartholomew' looks like a name but is not in cast.yaml" in result.output

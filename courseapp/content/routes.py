@@ -142,6 +142,14 @@ def printable(module_id: str):
     return render_template("content/print.html", module=module)
 
 
+@bp.get("/modules/<module_id>/summary")
+@login_required
+def summary(module_id: str):
+    """The module's one-page summary, made to be printed."""
+    module = services.module_or_404(module_id)
+    return render_template("content/summary.html", module=module)
+
+
 @bp.get("/glossary")
 def glossary():
     loaded = services.course()
