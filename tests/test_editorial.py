@@ -12,7 +12,7 @@ from courseapp.content import copying, editorial
 from courseapp.content.copying import seed_sentences
 from courseapp.content.prose import Sentence, body_lines, sentences, words
 from courseapp.content.readability import MAX_SENTENCE_WORDS, MIN_READING_EASE, measure
-from tests.conftest import build_app, sqlite_url
+from tests.conftest import build_app, login, sqlite_url
 from tests.test_content import copy, edit  # noqa: F401 - the fixture and helper
 
 SEEDS = Config.SEEDS_DIR
@@ -186,3 +186,13 @@ def test_the_readability_command_fails_on_hard_text(copy):  # noqa: F811
     result = app.test_cli_runner().invoke(args=["content", "readability"])
     assert result.exit_code != 0
     assert f"{MAX_SENTENCE_WORDS + 1} words" in result.output
+
+
+def test_an_exercise_that_describes_violence_opens_with_a_content_note(client, make_learner):
+    login(client, make_learner())
+    violent = client.get("/practice/your-responsibility-to-keep-them-safe").get_data(as_text=True)
+    note = violent.index("Content note:")
+    assert note < violent.index("Fictional case.")  # at the top, before the case
+    assert 'href="/support"' in violent[note : note + 400]
+    calm = client.get("/practice/let-him-in").get_data(as_text=True)
+    assert "Content note:" not in calm

@@ -7,11 +7,15 @@ from courseapp.access import login_required
 from courseapp.assessment import journey
 from courseapp.content import services
 from courseapp.content.course import Module, Pathway
+from courseapp.content.editorial import describes_violence
 from courseapp.content.forms import KnowledgeCheckForm, field_name
 from courseapp.extensions import db
 from courseapp.rewording.services import exercises_for_module
 
 bp = Blueprint("content", __name__)
+# `{% if text is describing_violence %}`: where a page (a rewording exercise's case)
+# needs a content note, by the same words the content check uses for modules.
+bp.add_app_template_test(describes_violence, "describing_violence")
 
 CHECK = "check"
 
