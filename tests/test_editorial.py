@@ -110,8 +110,8 @@ def test_a_name_used_for_a_second_person_fails(copy, seeds):  # noqa: F811
     result = check(copy, seeds)
     assert result.exit_code != 0
     assert "evidence.md" in result.output
-    assert "'Kian' is a person in a rewording exercise's case" in result.output
-    assert "second person" in result.output
+    assert "'Kian' is already one person in cast.yaml (boy, 9, missing Mondays" in result.output
+    assert "makes a second person" in result.output
 
 
 def test_an_unlisted_name_and_a_name_listed_twice_fail(copy, seeds):  # noqa: F811

@@ -109,8 +109,9 @@ def check_cast(cast_path: Path, files: list[Path], project: Path) -> list[Proble
                     )
                 elif not _allowed(person, where):
                     message = (
-                        f"{name!r} is {person.role} ({_places(person)}); using the name here "
-                        "makes it a second person: choose another name"
+                        f"{name!r} is already one person in cast.yaml ({person.role}; "
+                        f"{_places(person)}): using the name here makes a second person, "
+                        "so choose another name"
                     )
                 else:
                     continue

@@ -20,9 +20,9 @@ from courseapp.content.prose import Sentence, body_lines, sentences
 # Words that say a text describes a violent act. A module using one needs a content
 # note before its first section; an exercise using one shows a note above its case.
 VIOLENCE = re.compile(
-    r"\b(strangl\w*|chok(e|ed|ing)|assault\w*|punch\w*|kick\w*|pushed|shov\w*|"
-    r"slap\w*|stab(s|bed|bing)?|rape\w*|sexual abuse|sexually abus\w*|beat(en|ing)?|hit (her|him)|"
-    r"grabbed|threw|throw\w*)\b",
+    r"\b(strangl\w*|chok(e|ed|ing)|assault\w*|punch\w*|kick\w*|pushed|shov\w*|slap\w*|"
+    r"stab(s|bed|bing)?|rape\w*|sexual abuse|sexually abus\w*|beat(en|ing)?|"
+    r"hit(s|ting)? (her|him)|grabbed|threw|throw\w*)\b",
     re.I,
 )
 CONTENT_NOTE = re.compile(r'^!!! warning "Content note"\s*$')
