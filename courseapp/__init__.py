@@ -26,6 +26,7 @@ from courseapp.extensions import csrf, db, limiter, login_manager, migrate
 from courseapp.organisations import routes as organisations_routes
 from courseapp.privacy import routes as privacy_routes
 from courseapp.privacy.cli import backup_command, purge_command
+from courseapp.procedures import routes as procedures_routes
 from courseapp.reports import routes as reports_routes
 from courseapp.rewording import routes as rewording_routes
 from courseapp.rewording.cli import rewording_cli
@@ -82,6 +83,7 @@ def create_app(config: dict[str, Any] | type | None = None) -> Flask:
     app.register_blueprint(cohorts_routes.bp)
     app.register_blueprint(reports_routes.bp)
     app.register_blueprint(privacy_routes.bp)
+    app.register_blueprint(procedures_routes.bp)
     app.cli.add_command(content_cli)
     app.cli.add_command(assessment_cli)
     app.cli.add_command(rewording_cli)

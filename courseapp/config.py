@@ -92,6 +92,9 @@ class Config:
     EXIT_URL = os.environ.get("EXIT_URL", "https://www.bbc.co.uk/weather")
     CONTENT_DIR = Path(os.environ.get("CONTENT_DIR", PROJECT_ROOT / "content"))
     QUIZZES_DIR = Path(os.environ.get("QUIZZES_DIR", PROJECT_ROOT / "quizzes"))
+    # The source documents the course is written from, for `flask content check`'s
+    # own-words check (skipped with a notice when the folder is absent).
+    SEEDS_DIR = Path(os.environ.get("SEEDS_DIR", PROJECT_ROOT.parent / "shared" / "seeds"))
     # Refuse to start with broken content. Off in development so that
     # `flask content check` can list the problems; `flask setup` runs that check.
     CONTENT_STRICT = _flag("CONTENT_STRICT", False)

@@ -7,6 +7,7 @@ from courseapp.audit.models import AuditEvent
 from courseapp.cohorts.models import Cohort, EnrolmentImport
 from courseapp.content.models import Enrolment, ModuleProgress
 from courseapp.organisations.models import Organisation, Team
+from courseapp.procedures.models import LocalProcedures
 from courseapp.rewording.models import Response, ReviewNote
 
 __all__ = [
@@ -16,6 +17,7 @@ __all__ = [
     "Cohort",
     "Enrolment",
     "EnrolmentImport",
+    "LocalProcedures",
     "ModuleProgress",
     "Organisation",
     "Response",

@@ -123,7 +123,9 @@ def test_every_problem_is_listed_not_just_the_first(copy):
     result = check(copy)
     assert "unknown quiz id 'x'" in result.output
     assert "glossary.yaml" in result.output
-    assert "2 problem(s) found" in result.output
+    # The bad id, the bad quiz id, and the four modules' links to the MARAC entry.
+    assert result.output.count("broken link glossary:marac") == 4
+    assert "6 problem(s) found" in result.output
 
 
 def test_production_refuses_to_start_with_broken_content(copy):

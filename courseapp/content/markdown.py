@@ -21,11 +21,14 @@ from markupsafe import Markup, escape
 EXTENSIONS = ["tables", "attr_list", "admonition", "footnotes", "sane_lists", "toc"]
 EXTENSION_CONFIGS = {"toc": {"permalink": False}}
 
-ADMONITIONS = {"case", "note", "reflect", "warning"}
+ADMONITIONS = {"case", "note", "practice", "reflect", "warning"}
 CASE_PREFIX = "Fictional case"
+# Advice the course adds from general safeguarding practice, not from its sources:
+# always labelled as such (and listed in content/README.md).
+PRACTICE_TITLE = "General safeguarding practice"
 
 TAGS = {
-    "a", "abbr", "blockquote", "br", "code", "div", "em", "h2", "h3", "h4", "hr", "li",
+    "a", "abbr", "blockquote", "br", "caption", "code", "div", "em", "h2", "h3", "h4", "hr", "li",
     "ol", "p", "pre", "strong", "sup", "table", "tbody", "td", "th", "thead", "tr", "ul",
 }  # fmt: skip
 ATTRIBUTES = {"a": {"href", "id"}, "h2": {"id"}, "h3": {"id"}, "h4": {"id"}, "li": {"id"},
@@ -40,7 +43,11 @@ LINK = re.compile(
 )
 ADMONITION = re.compile(r'^!!! (?P<kind>\S+)(?: "(?P<title>[^"]*)")?\s*$')
 INCLUDE = re.compile(r"^::include (?P<name>[\w.-]+)\s*$")
-HEADING_OR_TABLE = re.compile(r"<h[2-4][^>]*>(?P<heading>.*?)</h[2-4]>|<table>.*?</table>", re.S)
+HEADING_OR_TABLE = re.compile(
+    r"<h[2-4][^>]*>(?P<heading>.*?)</h[2-4]>"
+    r"|(?:<p>Table: (?P<caption>[^<]*(?:<(?!/p>)[^<]*)*)</p>\s*)?<table>(?P<table>.*?)</table>",
+    re.S,
+)
 TAG = re.compile(r"<[^>]+>")
 
 
@@ -75,9 +82,15 @@ def _scrollable_tables(html: str, title: str) -> str:
         if match["heading"] is not None:
             label = escape(unescape(TAG.sub("", match["heading"]).strip()) or "Table")
             return match.group(0)
+        table = f"<table>{match['table']}</table>"
+        region_label = label
+        if match["caption"] is not None:
+            # A "Table: ..." line above a table becomes its caption, and names its box.
+            region_label = escape(unescape(TAG.sub("", match["caption"]).strip()))
+            table = f"<table><caption>{match['caption'].strip()}</caption>{match['table']}</table>"
         return (
-            f'<div class="app-table-scroll" role="region" aria-label="{label}" tabindex="0">'
-            f"{match.group(0)}</div>"
+            f'<div class="app-table-scroll" role="region" aria-label="{region_label}" '
+            f'tabindex="0">{table}</div>'
         )
 
     return HEADING_OR_TABLE.sub(wrap, html)
@@ -138,6 +151,8 @@ def check_admonitions(lines: list[SourceLine]) -> list[tuple[int, str]]:
             match and match["kind"] == "case" and not (match["title"] or "").startswith(CASE_PREFIX)
         ):
             problems.append((line.number, f'a case box title must start with "{CASE_PREFIX}"'))
+        elif match and match["kind"] == "practice" and match["title"] != PRACTICE_TITLE:
+            problems.append((line.number, f'a practice box must be titled "{PRACTICE_TITLE}"'))
     return problems
 
 

@@ -7,11 +7,15 @@ from courseapp.access import login_required
 from courseapp.assessment import journey
 from courseapp.content import services
 from courseapp.content.course import Module, Pathway
+from courseapp.content.editorial import describes_violence
 from courseapp.content.forms import KnowledgeCheckForm, field_name
 from courseapp.extensions import db
 from courseapp.rewording.services import exercises_for_module
 
 bp = Blueprint("content", __name__)
+# `{% if text is describing_violence %}`: where a page (a rewording exercise's case)
+# needs a content note, by the same words the content check uses for modules.
+bp.add_app_template_test(describes_violence, "describing_violence")
 
 CHECK = "check"
 
@@ -145,6 +149,14 @@ def knowledge_check(module_id: str):
 def printable(module_id: str):
     module = services.module_or_404(module_id)
     return render_template("content/print.html", module=module)
+
+
+@bp.get("/modules/<module_id>/summary")
+@login_required
+def summary(module_id: str):
+    """The module's one-page summary, made to be printed."""
+    module = services.module_or_404(module_id)
+    return render_template("content/summary.html", module=module)
 
 
 @bp.get("/glossary")

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from datetime import date
 from typing import Annotated, Literal
 
 from pydantic import BaseModel, ConfigDict, Field, StringConstraints, model_validator
@@ -16,6 +17,15 @@ class Strict(BaseModel):
     model_config = ConfigDict(extra="forbid", frozen=True)
 
 
+class ModuleSummary(Strict):
+    """The module's printable one-page summary."""
+
+    remember: list[Text] = Field(min_length=2, max_length=5)
+    ask: Text  # a question to ask
+    avoid: Text  # a phrase to avoid
+    use: Text  # a phrase to use instead
+
+
 class ModuleMeta(Strict):
     id: Slug
     title: Text
@@ -26,6 +36,16 @@ class ModuleMeta(Strict):
     teaches: list[Slug] = []
     objectives: list[Text] = Field(min_length=1, max_length=6)
     knowledge_check: Slug
+    reviewed: date  # when the text was last reviewed against its sources
+    summary: ModuleSummary
+
+    @model_validator(mode="after")
+    def _check(self) -> ModuleMeta:
+        if self.reviewed > date.today():
+            raise ValueError(f"'reviewed' is in the future: {self.reviewed.isoformat()}")
+        if self.reviewed < date(2014, 1, 1):
+            raise ValueError("'reviewed' must be a date the module was reviewed (YYYY-MM-DD)")
+        return self
 
 
 class PathwayDef(Strict):

@@ -8,6 +8,7 @@ from sqlalchemy.exc import SQLAlchemyError
 from courseapp.assessment.journey import journey
 from courseapp.content import services as content_services
 from courseapp.extensions import db
+from courseapp.procedures import services as procedures
 
 bp = Blueprint("site", __name__)
 
@@ -27,7 +28,8 @@ def index():
 
 @bp.get("/support")
 def support():
-    return render_template("site/support.html", page=content_services.course().support)
+    local = current_user.is_authenticated and bool(procedures.for_learner(current_user))
+    return render_template("site/support.html", page=content_services.course().support, local=local)
 
 
 @bp.get("/exit")

@@ -146,6 +146,8 @@ ACCESS: dict[tuple[str, str], Access] = {
         signed_in(200), lambda _w: MODULE | {"part_slug": "how-to-use-the-course"}
     ),
     ("content.printable", "GET"): Access(signed_in(200), lambda _w: MODULE),
+    ("content.summary", "GET"): Access(signed_in(200), lambda _w: MODULE),
+    ("procedures.show", "GET"): Access(signed_in(200)),
     ("content.knowledge_check", "GET"): Access(signed_in(200), lambda _w: MODULE),
     ("content.knowledge_check", "POST"): Access(signed_in(200), lambda _w: MODULE),
     ("assessment.start", "GET"): Access(signed_in(200), lambda _w: CORE | {"phase": "pre"}),
@@ -176,6 +178,8 @@ ACCESS: dict[tuple[str, str], Access] = {
     ("organisations.new_join_code", "POST"): Access(organisation_x(303), _org),
     ("organisations.switch_join_code", "POST"): Access(organisation_x(303), _org),
     ("organisations.password_link", "POST"): Access(organisation_x(200), _member),
+    ("procedures.edit", "GET"): Access(organisation_x(200), _org),
+    ("procedures.edit", "POST"): Access(organisation_x(400), _org),
     ("cohorts.create", "GET"): Access(organisation_x(200), _org),
     ("cohorts.create", "POST"): Access(organisation_x(200), _org),
     ("cohorts.detail", "GET"): Access(organisation_x(200), _cohort),
