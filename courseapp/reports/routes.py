@@ -4,13 +4,14 @@ import sqlalchemy as sa
 from flask import Blueprint, Response, abort, render_template, request
 from flask_login import current_user
 
-from courseapp.access import coordinator_required
+from courseapp.access import coordinator_required, get_in_scope_or_404
 from courseapp.accounts.models import JobRole, User
 from courseapp.assessment import attempts
 from courseapp.assessment.schema import TAG_LABELS
 from courseapp.audit.services import record
 from courseapp.cohorts.models import Cohort
 from courseapp.content.services import course
+from courseapp.database import writes_on_get
 from courseapp.extensions import db
 from courseapp.forms import options
 from courseapp.organisations.services import organisations_in_scope
@@ -109,12 +110,10 @@ def learners():
 
 @bp.get("/learners/<int:user_id>")
 @coordinator_required
+@writes_on_get  # the audit log records who looked
 def learner(user_id: int):
-    person = db.session.get(User, user_id)
-    if person is None or not current_user.can_manage(person.organisation_id):
-        abort(404)
+    person = get_in_scope_or_404(User, user_id)
     record(current_user, "view-learner", f"user {person.id}")
-    db.session.commit()
     return render_template(
         "reports/learner.html", detail=services.learner_detail(person), person=person,
         tag_labels=TAG_LABELS, exercises=exercises(),
@@ -123,6 +122,7 @@ def learner(user_id: int):
 
 @bp.get("/export/<kind>.csv")
 @coordinator_required
+@writes_on_get  # the audit log records the export
 def export(kind: str):
     if kind not in exports.EXPORTS:
         abort(404)
@@ -132,7 +132,6 @@ def export(kind: str):
         ("export", kind), filters, lambda: exports.EXPORTS[kind](report_data.load(filters), pathway)
     )
     record(current_user, f"export-{kind}", f"pathway {pathway.id}")
-    db.session.commit()
     filename = f"{kind}-{pathway.id}.csv"
     return Response(body, mimetype="text/csv", headers={
         "Content-Disposition": f'attachment; filename="{filename}"',
