@@ -10,6 +10,7 @@ from flask import Flask, current_app, g, has_request_context, request
 from sqlalchemy import event
 from sqlalchemy.dialects import postgresql, sqlite
 from sqlalchemy.exc import IntegrityError, OperationalError
+from werkzeug.routing import IntegerConverter
 from werkzeug.wrappers import Response
 
 from courseapp.errors import database_unavailable
@@ -26,6 +27,7 @@ def init_app(app: Flask) -> None:
     request's one commit, or a rollback for an error response. Later database reads
     (the security headers ask who is signed in) then begin a read transaction."""
     configure_sqlite(app)
+    app.url_map.converters["int"] = IdConverter
 
     @app.after_request
     def end_transaction(response: Response) -> Response:
@@ -38,6 +40,15 @@ def init_app(app: Flask) -> None:
         except OperationalError as error:
             return app.make_response(database_unavailable(error))
         return response
+
+
+class IdConverter(IntegerConverter):
+    """`<int:...>` in a URL: an id, so anything past the 64-bit signed range the database
+    holds is not found (404), instead of an error from the database driver."""
+
+    def __init__(self, url_map, *args, **kwargs) -> None:
+        kwargs.setdefault("max", 2**63 - 1)
+        super().__init__(url_map, *args, **kwargs)
 
 
 def writes_on_get(view: Callable) -> Callable:
@@ -104,6 +115,10 @@ def upsert(model, rows: list[dict] | dict, keys: list[str], changes: dict | None
     """INSERT ... ON CONFLICT (keys) DO UPDATE, on SQLite or PostgreSQL. Two requests
     writing the same row at once both succeed, and one row results. `changes` may
     use "excluded.<column>" strings for the value being inserted."""
+    db.session.execute(upsert_statement(model, rows, keys, changes))
+
+
+def upsert_statement(model, rows: list[dict] | dict, keys: list[str], changes: dict | None = None):
     dialect = postgresql if db.engine.dialect.name == "postgresql" else sqlite
     statement = dialect.insert(model).values(rows)
     updates = {
@@ -112,7 +127,7 @@ def upsert(model, rows: list[dict] | dict, keys: list[str], changes: dict | None
         else value
         for column, value in (changes or {}).items()
     }
-    db.session.execute(statement.on_conflict_do_update(index_elements=keys, set_=updates))
+    return statement.on_conflict_do_update(index_elements=keys, set_=updates)
 
 
 def _unique_violation(error: IntegrityError) -> bool:

@@ -1,5 +1,7 @@
 from __future__ import annotations
 
+from functools import partial
+
 import sqlalchemy as sa
 from flask import Blueprint, Response, abort, render_template, request
 from flask_login import current_user
@@ -66,6 +68,15 @@ def _filters() -> tuple[ReportFilterForm, report_data.Filters]:
     )
 
 
+def query_args(form: ReportFilterForm, **changes) -> dict[str, list[str]]:
+    """The report's own query-string arguments (the filters, sort and page), for links
+    to other pages and orders of it, with some changed. Only these: anything else
+    (`_method`, `_external`) would steer url_for instead of being passed on."""
+    kept = {field.name for field in form if field.type != "SubmitField"} | {"sort", "page"}
+    args = {key: values for key, values in request.args.lists() if key in kept}
+    return args | {key: [str(value)] for key, value in changes.items()}
+
+
 @bp.get("/")
 @coordinator_required
 def dashboard():
@@ -105,6 +116,7 @@ def learners():
     return render_template(
         "reports/learners.html", form=form, pathway=pathway, rows=shown, total=len(rows),
         page=page, pages=max(1, -(-len(rows) // PAGE_SIZE)), sort=sort,
+        query_args=partial(query_args, form),
     )  # fmt: skip
 
 
