@@ -56,7 +56,7 @@ def _progress(user) -> list[str]:
         ("same-origin", True),
         ("none", True),
         (None, True),
-    ],  # fmt: skip
+    ],
 )
 def test_a_module_page_records_progress_only_for_direct_visits(
     any_db_app, make_learner, site, recorded
