@@ -16,7 +16,7 @@ import sqlalchemy as sa
 from courseapp.accounts.models import Role, User
 from courseapp.extensions import db
 from courseapp.privacy.erasure import erase_learner
-from courseapp.reports.cache import STORE, RedisStore
+from courseapp.reports.cache import REPORT_CACHE, RedisStore
 from tests.conftest import build_app, login
 
 NEW_PASSWORD = "a long and memorable passphrase 42"
@@ -47,7 +47,7 @@ def replica(any_db_url, any_db_app, tmp_path) -> Iterator:
         with app.app_context():
             db.session.remove()
             db.engine.dispose()
-        store = app.extensions.get(STORE)
+        store = app.extensions.get(REPORT_CACHE)
         if isinstance(store, RedisStore):
             store.client.close()
 
