@@ -8,6 +8,7 @@ from courseapp.cohorts.models import Cohort, EnrolmentImport
 from courseapp.content.models import Enrolment, ModuleProgress
 from courseapp.organisations.models import Organisation, Team
 from courseapp.procedures.models import LocalProcedures
+from courseapp.reports.versions import ReportVersion
 from courseapp.rewording.models import Response, ReviewNote
 
 __all__ = [
@@ -20,6 +21,7 @@ __all__ = [
     "LocalProcedures",
     "ModuleProgress",
     "Organisation",
+    "ReportVersion",
     "Response",
     "ReviewNote",
     "Team",

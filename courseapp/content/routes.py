@@ -1,6 +1,9 @@
 from __future__ import annotations
 
-from flask import Blueprint, abort, flash, redirect, render_template, url_for
+from collections.abc import Callable
+from functools import wraps
+
+from flask import Blueprint, flash, redirect, render_template, url_for
 from flask_login import current_user
 
 from courseapp.access import login_required
@@ -9,7 +12,7 @@ from courseapp.content import services
 from courseapp.content.course import Module, Pathway
 from courseapp.content.editorial import describes_violence
 from courseapp.content.forms import KnowledgeCheckForm, field_name
-from courseapp.extensions import db
+from courseapp.database import writes_on_get
 from courseapp.rewording.services import exercises_for_module
 
 bp = Blueprint("content", __name__)
@@ -73,24 +76,30 @@ def pathway(pathway_id: str):
     return render_template("content/pathway.html", journey=steps, page_url=_page_url)
 
 
-def _open_module(module_id: str) -> tuple[Module, Pathway]:
-    """The module and the pathway it is read in, if this learner may read it yet;
-    otherwise back to the overview."""
-    module = services.module_or_404(module_id)
-    pathway = services.pathway_for(current_user, module)
-    reason = journey.modules_locked_reason(current_user, pathway, module)
-    if reason:
-        flash(f"{reason}.", "important")
-        abort(redirect(url_for(".pathway", pathway_id=pathway.id)))
-    return module, pathway
+def module_unlocked(view: Callable) -> Callable:
+    """The pre-test lock, for every page of a module: the view gets the module and the
+    pathway it is read in, if this learner may read it yet; otherwise the learner goes
+    back to the pathway's overview with the reason."""
+
+    @wraps(view)
+    def wrapped(module_id: str, **kwargs):
+        module = services.module_or_404(module_id)
+        pathway = services.pathway_for(current_user, module)
+        reason = journey.modules_locked_reason(current_user, pathway, module)
+        if reason:
+            flash(f"{reason}.", "important")
+            return redirect(url_for(".pathway", pathway_id=pathway.id))
+        return view(module, pathway, **kwargs)
+
+    return wrapped
 
 
 @bp.get("/modules/<module_id>")
 @login_required
-def module(module_id: str):
-    module, pathway = _open_module(module_id)
-    if services.record_reading(current_user, module, None):
-        db.session.commit()
+@module_unlocked
+@writes_on_get
+def module(module: Module, pathway: Pathway):
+    services.record_reading(current_user, module, None)
     return render_template(
         "content/module.html",
         module=module,
@@ -101,21 +110,21 @@ def module(module_id: str):
 
 @bp.get("/modules/<module_id>/<part_slug>")
 @login_required
-def part(module_id: str, part_slug: str):
-    module, pathway = _open_module(module_id)
+@module_unlocked
+@writes_on_get
+def part(module: Module, pathway: Pathway, part_slug: str):
     part = module.part(part_slug)
     if part is None:
         return render_template("errors/404.html", title="Page not found"), 404
-    if services.record_reading(current_user, module, part.slug):
-        db.session.commit()
+    services.record_reading(current_user, module, part.slug)
     nav = _navigation(module, pathway, part.slug)
     return render_template("content/part.html", module=module, part=part, **nav)
 
 
 @bp.route("/modules/<module_id>/check", methods=["GET", "POST"])
 @login_required
-def knowledge_check(module_id: str):
-    module, pathway = _open_module(module_id)
+@module_unlocked
+def knowledge_check(module: Module, pathway: Pathway):
     check = services.course().checks[module.meta.knowledge_check]
     form = KnowledgeCheckForm()
     answers, unanswered, results = form.kept_answers(check), [], None
@@ -125,7 +134,6 @@ def knowledge_check(module_id: str):
             marked = services.mark_check(check, answers)
             results = {r.question_id: r for r in marked}
             services.record_check(current_user, module, marked)
-            db.session.commit()
     progress = services.progress_by_module(current_user).get(module.id)
     unread = [p for p in module.parts if p.slug not in services.visited_parts(current_user, module)]
     return render_template(
@@ -146,8 +154,8 @@ def knowledge_check(module_id: str):
 
 @bp.get("/modules/<module_id>/print")
 @login_required
-def printable(module_id: str):
-    module = services.module_or_404(module_id)
+@module_unlocked
+def printable(module: Module, _pathway: Pathway):
     return render_template("content/print.html", module=module)
 
 
