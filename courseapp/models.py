@@ -8,14 +8,18 @@ from courseapp.cohorts.models import Cohort, EnrolmentImport
 from courseapp.content.models import Enrolment, ModuleProgress
 from courseapp.organisations.models import Organisation, Team
 from courseapp.rewording.models import Response, ReviewNote
+from courseapp.sso.models import Connection, Domain, Identity
 
 __all__ = [
     "Answer",
     "AuditEvent",
     "Certificate",
     "Cohort",
+    "Connection",
+    "Domain",
     "Enrolment",
     "EnrolmentImport",
+    "Identity",
     "ModuleProgress",
     "Organisation",
     "Response",

@@ -14,6 +14,7 @@ from courseapp.organisations.models import (
     Sector,
     Team,
     coordinator_organisations,
+    slug_for,
 )
 
 
@@ -36,10 +37,28 @@ def create_organisation(name: str, sector: Sector) -> Organisation:
     )
     if clash is not None:
         raise OrganisationError("An organisation with that name already exists")
-    org = Organisation(name=name, sector=sector, join_code=unused_join_code())
+    org = Organisation(
+        name=name, sector=sector, join_code=unused_join_code(), slug=unused_slug(name)
+    )
     db.session.add(org)
     db.session.flush()
     return org
+
+
+def unused_slug(name: str) -> str:
+    """A slug for a new organisation: from its name, numbered if another has it."""
+    base = slug_for(name)
+    taken = set(
+        db.session.scalars(
+            sa.select(Organisation.slug).where(
+                sa.or_(Organisation.slug == base, Organisation.slug.like(f"{base}-%"))
+            )
+        )
+    )
+    slug, number = base, 2
+    while slug in taken:
+        slug, number = f"{base}-{number}", number + 1
+    return slug
 
 
 def add_team(org: Organisation, name: str) -> Team:
