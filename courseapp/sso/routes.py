@@ -61,9 +61,11 @@ def _refused(refusal: services.SignInRefused):
     return render_template("sso/refused.html", message=str(refusal)), refusal.status
 
 
-def _finish(user, connection_id: int):
-    services.start_session(user, connection_id)
-    next_url = session.pop(NEXT_KEY, None)
+def _finish(user, connection_id: int, message: str | None = None):
+    next_url = session.get(NEXT_KEY)
+    services.start_session(user, connection_id)  # a fresh session
+    if message:
+        flash(message, "success")
     db.session.commit()
     return redirect(safe_next_url(next_url) or url_for("site.index"))
 
@@ -163,8 +165,8 @@ def link():
             db.session.rollback()
             return _refused(refusal)
         if user is not None:
-            flash("Your organisation account is now linked to your account here.", "success")
-            return _finish(user, pending.connection_id)
+            linked = "Your organisation account is now linked to your account here."
+            return _finish(user, pending.connection_id, linked)
         form.password.errors.append("The password is not correct")
     return render_template(
         "sso/link.html", form=form, email=pending.email, has_password=bool(account.password_hash)

@@ -286,7 +286,7 @@ def test_a_deactivated_local_account_is_not_linked(app, eastbrook, provider, mak
 def test_the_sign_in_page_offers_the_organisation_account_for_a_connected_domain(app, eastbrook):
     client = app.test_client()
     page = client.get("/login").get_data(as_text=True)
-    assert "Sign in with your organisation account" in page
+    assert "Use your organisation account" in page
 
     offer = client.post("/login", data={"email": f"someone@{DOMAIN}", "password": ""})
 
