@@ -4,6 +4,8 @@ sign-ins by subject, linking, sign-out, and every refusal leaving nothing behind
 
 from __future__ import annotations
 
+import json
+
 import pytest
 import sqlalchemy as sa
 
@@ -13,8 +15,10 @@ from courseapp.content.models import Enrolment
 from courseapp.content.services import course
 from courseapp.extensions import db
 from courseapp.organisations.models import Organisation, Sector
+from courseapp.privacy.erasure import erase_learner
 from courseapp.sso.connections import connection_for
 from courseapp.sso.models import Identity
+from courseapp.sso.services import GOOGLE_ISSUER, SignInRefused, check_claims
 from tests.conftest import PASSWORD, count, login
 from tests.oidc.conftest import DOMAIN, connect, param, sign_in, start, with_param
 from tests.oidc.provider import CLIENT_ID, CLIENT_SECRET, TEST_REDIRECT_URI
@@ -321,3 +325,29 @@ def test_password_sign_in_is_refused_when_the_organisation_allows_only_its_own(
         as_text=True
     )
     assert login(app.test_client(), admin).status_code == 302
+
+
+def test_the_work_account_is_in_the_persons_download_and_goes_when_they_are_erased(
+    app, eastbrook, provider, make_user
+):
+    client = app.test_client()
+    _first_sign_in(client, provider)
+    data = json.loads(client.get("/account/your-data.json").get_data(as_text=True))
+    assert [(a["issuer"], a["subject"]) for a in data["organisation_accounts"]] == [
+        (provider.issuer, "alex")
+    ]
+    user = db.session.scalar(sa.select(User))
+    erase_learner(user, make_user(role=Role.ADMIN))
+    db.session.commit()
+    assert count(User) == 1 and count(Identity) == 0
+
+
+def test_google_workspace_sign_ins_must_name_one_of_the_organisations_domains(app, eastbrook):
+    connection = connection_for(eastbrook)
+    connection.issuer = GOOGLE_ISSUER
+    claims = {"sub": "1", "email": f"alex@{DOMAIN}", "email_verified": True}
+    with pytest.raises(SignInRefused, match="Google Workspace accounts"):
+        check_claims(connection, claims)
+    with pytest.raises(SignInRefused, match="Google Workspace accounts"):
+        check_claims(connection, claims | {"hd": "gmail.com"})
+    assert check_claims(connection, claims | {"hd": DOMAIN}) == f"alex@{DOMAIN}"
