@@ -7,6 +7,7 @@ from courseapp.audit.models import AuditEvent
 from courseapp.cohorts.models import Cohort, EnrolmentImport
 from courseapp.content.models import Enrolment, ModuleProgress
 from courseapp.organisations.models import Organisation, Team
+from courseapp.reports.versions import ReportVersion
 from courseapp.rewording.models import Response, ReviewNote
 from courseapp.sso.models import Connection, Domain, Identity
 
@@ -22,6 +23,7 @@ __all__ = [
     "Identity",
     "ModuleProgress",
     "Organisation",
+    "ReportVersion",
     "Response",
     "ReviewNote",
     "Team",

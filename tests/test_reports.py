@@ -146,11 +146,11 @@ def test_item_facility_discrimination_and_flags(make_org):
 
 
 def test_item_statistics_summed_in_sql_match_their_definition(make_org):
-    """The dashboard sums marks in SQL; statistics.item_analysis defines the figures in
-    Python. On learners with tied totals and partial marks, the two agree."""
+    """The dashboard sums marks in SQL; tests/report_definitions.item_analysis defines
+    the figures in Python. On learners with tied totals and partial marks, they agree."""
     import random
 
-    from courseapp.reports.statistics import LearnerItems, item_analysis
+    from tests.report_definitions import LearnerItems, item_analysis
 
     org = make_org()
     items = core_test().items

@@ -25,7 +25,7 @@ from courseapp.accounts.forms import (
 )
 from courseapp.accounts.models import JobRole
 from courseapp.cohorts.services import enrol_new_learner
-from courseapp.extensions import client_address, db, limiter
+from courseapp.extensions import client_address, limiter
 from courseapp.forms import options
 from courseapp.security import safe_next_url
 from courseapp.sso import connections as sso_connections
@@ -92,7 +92,6 @@ def register(code: str):
         else:
             enrol_new_learner(user, target.cohort)
             services.start_session(user)
-            db.session.commit()
             flash(f"Your account has been created. Welcome, {user.name}.", "success")
             return _home()
     return render_template(
@@ -135,7 +134,6 @@ def login():
             return sso_routes.offer(refused_by, form.email.data, next_url, refused=True)
         if user is not None:
             services.start_session(user)
-            db.session.commit()
             return redirect(next_url or url_for("site.index"))
         form.email.errors.append("The email address or password is not correct")
     return render_template("accounts/login.html", form=form)
@@ -149,7 +147,6 @@ def logout():
     if form.validate_on_submit():
         end_session_url = sso_services.end_session_url(url_for(".login", _external=True))
         services.end_session(current_user._get_current_object())
-        db.session.commit()
         flash("You have signed out.", "success")
     if end_session_url:  # offer to sign out of the organisation's account too
         session[sso_routes.SIGNED_OUT_KEY] = end_session_url
@@ -180,7 +177,6 @@ def change_password():
         except services.AccountError as error:
             form.current_password.errors.append(str(error))
         else:
-            db.session.commit()
             flash(
                 "Your password has been changed. You have been signed out everywhere else.",
                 "success",
@@ -198,7 +194,6 @@ def set_password_from_link(token: str):
     form.known_personal = (user.name, user.email)
     if form.validate_on_submit():
         services.set_password(user, form.password.data)
-        db.session.commit()
         flash(
             "Your password has been set. Sign in with your email address and new password.",
             "success",
@@ -219,7 +214,6 @@ def first_admin(token: str):
             form.email.errors.append(str(error))
         else:
             services.start_session(user)
-            db.session.commit()
             flash("Your administrator account has been created.", "success")
             return redirect(url_for("organisations.index"))
     return render_template("accounts/first_admin.html", form=form)

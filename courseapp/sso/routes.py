@@ -21,6 +21,7 @@ from joserfc.errors import JoseError
 
 from courseapp.access import coordinator_required, get_in_scope_or_404
 from courseapp.accounts.models import JobRole
+from courseapp.database import writes_on_get
 from courseapp.extensions import client_address, db, limiter
 from courseapp.forms import options
 from courseapp.organisations.models import Organisation
@@ -66,7 +67,6 @@ def _finish(user, connection_id: int, message: str | None = None):
     services.start_session(user, connection_id)  # a fresh session
     if message:
         flash(message, "success")
-    db.session.commit()
     return redirect(safe_next_url(next_url) or url_for("site.index"))
 
 
@@ -89,6 +89,7 @@ def start(slug: str):
 
 
 @bp.get("/sso/callback")
+@writes_on_get  # the provider sends people here from its own site, by design
 def callback():
     connection_id = provider.state_connection_id(request.args.get("state"))
     connection = db.session.get(Connection, connection_id) if connection_id else None
@@ -98,10 +99,8 @@ def callback():
         claims = provider.verified_claims(connection)
         outcome = services.sign_in_from_claims(connection, claims)
     except services.SignInRefused as refusal:
-        db.session.rollback()
         return _refused(refusal)
     except FLOW_ERRORS as error:
-        db.session.rollback()
         current_app.logger.warning("SSO sign-in refused: %r", error)
         return _refused(services.explain(error))
     if not isinstance(outcome, services.Pending):
@@ -139,7 +138,6 @@ def first_sign_in():
         try:
             user = services.create_learner(pending, team_id, JobRole[form.job_role.data])
         except services.SignInRefused as refusal:
-            db.session.rollback()
             return _refused(refusal)
         return _finish(user, connection.id)
     return render_template("sso/first_sign_in.html", form=form, organisation=org, name=pending.name)
@@ -162,7 +160,6 @@ def link():
         try:
             user = services.link_account(pending, form.password.data)
         except services.SignInRefused as refusal:
-            db.session.rollback()
             return _refused(refusal)
         if user is not None:
             linked = "Your organisation account is now linked to your account here."
@@ -221,10 +218,8 @@ def settings(org_id: int):
                 current_user._get_current_object(),
             )
         except connections.SettingsError as error:
-            db.session.rollback()
             getattr(form, error.field).errors.append(str(error))
         else:
-            db.session.commit()
             flash(f"Single sign-on for {org.name} has been saved.", "success")
             return redirect(url_for(".settings", org_id=org.id), 303)
     return render_template("sso/settings.html", form=form, organisation=org, connection=connection)
@@ -240,7 +235,6 @@ def remove(org_id: int):
     form = RemoveForm()
     if form.validate_on_submit():
         connections.remove(connection, current_user._get_current_object())
-        db.session.commit()
         flash(f"Single sign-on for {org.name} has been removed.", "success")
         return redirect(url_for("organisations.detail", org_id=org.id), 303)
     return render_template("sso/remove.html", form=form, organisation=org, connection=connection)

@@ -1,7 +1,7 @@
 """single sign-on: organisation slugs, provider connections, their domains, identities
 
 Revision ID: 0007_i19
-Revises: 0006
+Revises: 0007_i12core
 Create Date: 2026-12-05 21:40:00
 
 """
@@ -12,7 +12,7 @@ from alembic import op
 
 # revision identifiers, used by Alembic.
 revision = "0007_i19"
-down_revision = "0006"
+down_revision = "0007_i12core"  # chained after the merged i12core branch
 branch_labels = None
 depends_on = None
 
