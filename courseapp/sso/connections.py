@@ -12,6 +12,7 @@ from flask import current_app
 
 from courseapp.accounts.models import User
 from courseapp.audit.services import record
+from courseapp.database import unique_or
 from courseapp.extensions import db
 from courseapp.organisations.models import Organisation
 from courseapp.sso import encryption
@@ -136,10 +137,10 @@ def save(org: Organisation, settings: Settings, actor: User) -> Connection:
     discovery document and that no other organisation has these domains."""
     connection = connection_for(org)
     names = parse_domains(settings.domains)
-    clash = _claimed_elsewhere(names, connection)
-    if clash is not None:
+    taken = _claimed_elsewhere(names, connection)
+    if taken is not None:
         raise SettingsError(
-            "domains", f"{clash.name} is already covered by {clash.connection.organisation.name}"
+            "domains", f"{taken.name} is already covered by {taken.connection.organisation.name}"
         )
     issuer = _discovered_issuer(check_issuer_url(settings.issuer.strip()))
     created = connection is None
@@ -149,20 +150,25 @@ def save(org: Organisation, settings: Settings, actor: User) -> Connection:
         secret = encryption.encrypt(settings.client_secret) if settings.client_secret else None
     except encryption.EncryptionKeyMissing as error:
         raise SettingsError("client_secret", str(error)) from None
-    if connection is None:
-        connection = Connection(organisation=org)
-        db.session.add(connection)
-    if secret is not None:
-        connection.client_secret_encrypted = secret
-    connection.issuer = issuer
-    connection.client_id = settings.client_id.strip()
-    connection.allow_passwords = settings.allow_passwords
-    connection.trust_unverified_claim = settings.trust_unverified_claim
-    connection.team_claim = (settings.team_claim or "").strip() or None
-    connection.job_role_claim = (settings.job_role_claim or "").strip() or None
-    kept = {domain.name: domain for domain in connection.domains}
-    connection.domains = [kept.get(name) or Domain(name=name) for name in names]
-    db.session.flush()
+    clash = SettingsError(
+        "domains",
+        "Someone saved single sign-on for this organisation or these domains a moment ago. "
+        "Check the settings and save again.",
+    )
+    with unique_or(clash):
+        if connection is None:
+            connection = Connection(organisation=org)
+            db.session.add(connection)
+        if secret is not None:
+            connection.client_secret_encrypted = secret
+        connection.issuer = issuer
+        connection.client_id = settings.client_id.strip()
+        connection.allow_passwords = settings.allow_passwords
+        connection.trust_unverified_claim = settings.trust_unverified_claim
+        connection.team_claim = (settings.team_claim or "").strip() or None
+        connection.job_role_claim = (settings.job_role_claim or "").strip() or None
+        kept = {domain.name: domain for domain in connection.domains}
+        connection.domains = [kept.get(name) or Domain(name=name) for name in names]
     record(actor, "sso.connected" if created else "sso.changed", f"organisation {org.id}")
     return connection
 

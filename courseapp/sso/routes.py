@@ -114,7 +114,7 @@ def callback():
     return redirect(url_for(".first_sign_in"))
 
 
-def _pending_or_refused():
+def _pending_or_404():
     pending = services.pending()
     if pending is None:
         abort(404)
@@ -123,7 +123,7 @@ def _pending_or_refused():
 
 @bp.route("/sso/your-details", methods=["GET", "POST"])
 def first_sign_in():
-    pending = _pending_or_refused()
+    pending = _pending_or_404()
     connection = db.session.get(Connection, pending.connection_id)
     if connection is None:
         abort(404)
@@ -151,7 +151,7 @@ def first_sign_in():
     scope="login-address",
 )
 def link():
-    pending = _pending_or_refused()
+    pending = _pending_or_404()
     account = services.needs_link(pending)
     if account is None:
         return redirect(url_for(".first_sign_in"))

@@ -24,6 +24,7 @@ from courseapp.accounts.models import JobRole, User
 from courseapp.accounts.passwords import verify_password
 from courseapp.audit.services import record
 from courseapp.cohorts.services import enrol_new_learner
+from courseapp.database import unique_or
 from courseapp.extensions import db
 from courseapp.organisations.models import utcnow
 from courseapp.sso import encryption, provider
@@ -252,10 +253,20 @@ def pending() -> Pending | None:
 
 
 def _add_identity(user: User, pending: Pending) -> None:
-    db.session.add(
-        Identity(user=user, issuer=pending.issuer, subject=pending.subject, last_used_at=utcnow())
+    done = SignInRefused(
+        "This sign-in has already been completed, perhaps in another tab. "
+        "Go to the sign-in page and sign in again.",
+        400,
     )
-    db.session.flush()
+    with unique_or(done):
+        db.session.add(
+            Identity(
+                user_id=user.id,
+                issuer=pending.issuer,
+                subject=pending.subject,
+                last_used_at=utcnow(),
+            )
+        )
 
 
 def create_learner(pending: Pending, team_id: int | None, job_role: JobRole) -> User:

@@ -18,6 +18,7 @@ from courseapp.sso.models import Connection, Domain
 from tests.conftest import build_app, count, login, sqlite_url
 from tests.oidc.conftest import connect
 from tests.oidc.provider import CLIENT_SECRET
+from tests.test_double_submit import _post_twice
 
 
 def _form(issuer: str, **changes) -> dict:
@@ -171,3 +172,14 @@ def test_organisations_get_unique_slugs_from_their_names(app):
         "eastbrook-council-2",
         "ysgol-gymraeg",
     ]
+
+
+def test_saving_the_settings_twice_at_once(any_db_app, make_org, make_user, provider):
+    org = make_org(name="Eastbrook Council")
+    admin = make_user(role=Role.ADMIN)
+    statuses = _post_twice(
+        any_db_app, f"/organisations/{org.id}/single-sign-on", _form(provider.issuer), admin
+    )
+    # The second is told someone has just saved them, or saves them again.
+    assert set(statuses) <= {200, 303} and 303 in statuses
+    assert count(Connection) == 1 and count(Domain) == 2

@@ -22,6 +22,7 @@ from courseapp.sso.services import GOOGLE_ISSUER, SignInRefused, check_claims
 from tests.conftest import PASSWORD, count, login
 from tests.oidc.conftest import DOMAIN, connect, param, sign_in, start, with_param
 from tests.oidc.provider import CLIENT_ID, CLIENT_SECRET, TEST_REDIRECT_URI
+from tests.test_concurrency import at_once
 
 SLUG = "eastbrook-council"
 
@@ -351,3 +352,24 @@ def test_google_workspace_sign_ins_must_name_one_of_the_organisations_domains(ap
     with pytest.raises(SignInRefused, match="Google Workspace accounts"):
         check_claims(connection, claims | {"hd": "gmail.com"})
     assert check_claims(connection, claims | {"hd": DOMAIN}) == f"alex@{DOMAIN}"
+
+
+def test_sending_the_first_sign_in_form_twice_at_once(any_db_app, provider):
+    org = Organisation(name="Eastbrook Council", sector=Sector.LOCAL_AUTHORITY)
+    db.session.add(org)
+    db.session.commit()
+    connect(org, provider.issuer)
+    first = any_db_app.test_client()
+    assert sign_in(first, provider, SLUG).headers["Location"] == "/sso/your-details"
+    second = any_db_app.test_client()
+    second.set_cookie("session", first.get_cookie("session").value)
+    data = {"job_role": JobRole.TEACHER.name, "team": "none"}
+    db.session.rollback()
+    statuses: list[int] = []
+    at_once(
+        *(lambda c=c: statuses.append(c.post("/sso/your-details", data=data).status_code)
+          for c in (first, second))
+    )  # fmt: skip
+    # One creates the account; the other is told it exists (or that it is done).
+    assert sorted(statuses) == [302, 400]
+    assert count(User) == 1 and count(Identity) == 1 and count(Enrolment) == 1
