@@ -50,7 +50,7 @@ def test_an_administrator_connects_changes_and_removes_a_provider(
     org = make_org(name="Eastbrook Council")
     client = _admin_client(app, make_user)
     url = f"/organisations/{org.id}/single-sign-on"
-    assert "the redirect URI is" in client.get(url).get_data(as_text=True)
+    assert "The redirect URI to register" in client.get(url).get_data(as_text=True)
 
     saved = client.post(url, data=_form(provider.issuer))
 
