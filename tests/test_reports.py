@@ -377,6 +377,37 @@ def test_dashboard_query_count_does_not_grow_with_learners(
     assert counts[0] == counts[1]
 
 
+def _organisations(make_org, first: int, count: int, teams: int, learners: int) -> None:
+    """Organisations with teams, learners (tests taken) and a rewording from each."""
+    for n in range(first, first + count):
+        org = make_org(name=f"Organisation {n:02}", teams=tuple(f"Team {t}" for t in range(teams)))
+        bulk_learners(org, learners)
+        ids = db.session.scalars(sa.select(User.id).where(User.organisation_id == org.id)).all()
+        db.session.execute(sa.insert(Response), [
+            {"user_id": i, "exercise_id": "let-him-in", "version": 1, "text": "Are you safe?",
+             "verdict": "constructive", "flags": [], "strengths": [], "created_at": NOW}
+            for i in ids
+        ])  # fmt: skip
+        db.session.commit()
+
+
+@pytest.mark.parametrize("url", ["/reports/", "/reports/learners", "/review"])
+def test_report_and_review_query_counts_do_not_grow_with_organisations_or_teams(
+    client, make_org, make_user, count_queries, url
+):
+    """1 organisation with 1 team and 2 learners, then 40 with 3 teams and 5 learners
+    each: the page asks the database the same number of questions."""
+    login(client, make_user(role=Role.ADMIN))
+    counts = []
+    for first, count, teams, learners in ((0, 1, 1, 2), (1, 39, 3, 5)):
+        _organisations(make_org, first, count, teams, learners)
+        with count_queries() as queries:
+            response = client.get(url)
+        assert response.status_code == 200
+        counts.append(len(queries))
+    assert counts[0] == counts[1], (counts, queries)
+
+
 def test_dashboard_without_filters_shows_no_error(client, make_user):
     login(client, make_user(role=Role.ADMIN))
     page = client.get("/reports/").get_data(as_text=True)
