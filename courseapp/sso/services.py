@@ -82,9 +82,10 @@ def explain(error: Exception) -> SignInRefused:
             status=400,
         )
     if isinstance(error, OAuthError):
+        # Not the provider's own words: anyone can put those in a link to this page.
         return SignInRefused(
-            "Your organisation's sign-in service did not complete the sign-in"
-            + (f": {error.description}" if error.description else ".")
+            "Your organisation's sign-in service did not complete the sign-in, so nothing "
+            "has changed. If you cancelled it, you can start again from the sign-in page."
         )
     if isinstance(error, ExpiredTokenError):
         reason = TOKEN_PROBLEMS["exp"]

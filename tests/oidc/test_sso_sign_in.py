@@ -373,3 +373,13 @@ def test_sending_the_first_sign_in_form_twice_at_once(any_db_app, provider):
     # One creates the account; the other is told it exists (or that it is done).
     assert sorted(statuses) == [302, 400]
     assert count(User) == 1 and count(Identity) == 1 and count(Enrolment) == 1
+
+
+def test_the_providers_error_words_are_not_shown_from_a_link(app, eastbrook):
+    """Anyone can link to the callback with an error description: it is not repeated."""
+    client = app.test_client()
+    response = client.get(
+        "/sso/callback?state=1.x&error=access_denied&error_description=Call+0800+000+000"
+    )
+    _assert_refused(client, response, "did not complete the sign-in")
+    assert "0800" not in response.get_data(as_text=True)
