@@ -108,10 +108,13 @@ def callback():
     services.keep_pending(outcome)
     if services.needs_link(outcome) is not None:
         return redirect(url_for(".link"))
-    if outcome.job_role is not None and outcome.team_id is not None:
+    if outcome.job_role is None or outcome.team_id is None:
+        return redirect(url_for(".first_sign_in"))
+    try:  # the provider's claims answered the first sign-in question
         user = services.create_learner(outcome, outcome.team_id, outcome.job_role_choice)
-        return _finish(user, connection.id)
-    return redirect(url_for(".first_sign_in"))
+    except services.SignInRefused as refusal:
+        return _refused(refusal)
+    return _finish(user, connection.id)
 
 
 def _pending_or_404():
