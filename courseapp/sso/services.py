@@ -293,7 +293,7 @@ def link_account(pending: Pending, password: str) -> User | None:
     """Attach the identity to the existing account with the same email address once its
     password is proved; None if the password is wrong."""
     user = needs_link(pending)
-    if user is None or not verify_password(user.password_hash if user else None, password):
+    if user is None or not verify_password(user.password_hash, password):
         return None
     _refuse_inactive(user)
     _add_identity(user, pending)
