@@ -186,6 +186,41 @@ def test_self_ratings_shift(make_org):
     assert sum(row.summary.pre_counts.values()) == 1
 
 
+def test_self_rating_summaries_summed_in_sql_match_their_definition(make_org):
+    """The dashboard counts self-ratings in SQL; tests/report_definitions.rating_summary
+    defines the figures from each learner's (pre, post) pair. Some learners rate only
+    before, some only after, some both."""
+    import random
+
+    from tests.report_definitions import rating_summary
+
+    org = make_org()
+    ratings = core_test().ratings
+    rng = random.Random(11)
+    pairs = {rating.id: [] for rating in ratings}
+    for n in range(17):
+        user = add_learner(org, f"Rater {n}", pre=0.5, post=0.7)
+        attempts = db.session.scalars(sa.select(TestAttempt).where(
+            TestAttempt.user_id == user.id).order_by(TestAttempt.phase.desc()))  # fmt: skip
+        chosen = {
+            rating.id: [rng.choice((None, 1, 2, 3, 4, 5)) for _ in Phase] for rating in ratings
+        }
+        for attempt, index in zip(attempts, (0, 1), strict=True):
+            for rating in ratings:
+                if (value := chosen[rating.id][index]) is not None:
+                    db.session.add(Answer(attempt_id=attempt.id, item_id=rating.id, response=value))
+        for rating in ratings:
+            pairs[rating.id].append(tuple(chosen[rating.id]))
+        db.session.commit()
+    board = services.dashboard(load(), core(), core_test())
+    for row in board.ratings:
+        expected = rating_summary(pairs[row.rating_id])
+        assert row.summary.pre_counts == expected.pre_counts
+        assert row.summary.post_counts == expected.post_counts
+        assert row.summary.n_paired == expected.n_paired
+        assert row.summary.mean_change == pytest.approx(expected.mean_change)
+
+
 def test_organisations_compared_with_small_groups_suppressed(make_org):
     big, small = make_org(name="Big"), make_org(name="Small")
     for n in range(5):

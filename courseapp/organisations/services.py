@@ -1,4 +1,5 @@
-"""Organisations, their teams, join codes and coordinators. Services flush; routes commit."""
+"""Organisations, their teams, join codes and coordinators. Services flush; the
+request commits."""
 
 from __future__ import annotations
 
