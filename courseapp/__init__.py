@@ -31,6 +31,7 @@ from courseapp.reports import routes as reports_routes
 from courseapp.rewording import routes as rewording_routes
 from courseapp.rewording.cli import rewording_cli
 from courseapp.site import routes as site_routes
+from courseapp.sso import routes as sso_routes
 
 
 def create_app(config: dict[str, Any] | type | None = None) -> Flask:
@@ -84,6 +85,7 @@ def create_app(config: dict[str, Any] | type | None = None) -> Flask:
     app.register_blueprint(reports_routes.bp)
     app.register_blueprint(privacy_routes.bp)
     app.register_blueprint(procedures_routes.bp)
+    app.register_blueprint(sso_routes.bp)
     app.cli.add_command(content_cli)
     app.cli.add_command(assessment_cli)
     app.cli.add_command(rewording_cli)

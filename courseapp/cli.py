@@ -3,16 +3,32 @@
 from __future__ import annotations
 
 import click
+import sqlalchemy as sa
 from flask import Flask, current_app
 from flask_migrate import upgrade
 
 from courseapp.accounts.services import admin_exists, make_first_admin_link
 from courseapp.content.cli import check_content
+from courseapp.extensions import db
+from courseapp.sso.models import Connection
 
 
 def _first_admin_link() -> str:
     with current_app.test_request_context(base_url=current_app.config["BASE_URL"]):
         return make_first_admin_link()
+
+
+def _check_sso_encryption_key() -> None:
+    """Production needs SSO_ENCRYPTION_KEY as soon as any organisation uses single
+    sign-on: without it the saved client secrets cannot be read."""
+    config = current_app.config
+    if not config.get("REQUIRE_SECRET_KEY") or config.get("SSO_ENCRYPTION_KEY"):
+        return
+    if db.session.scalar(sa.select(sa.exists().select_from(Connection))):
+        raise click.ClickException(
+            "SSO_ENCRYPTION_KEY must be set: organisations use single sign-on, and their "
+            "providers' client secrets are encrypted with it."
+        )
 
 
 def init_app(app: Flask) -> None:
@@ -22,6 +38,7 @@ def init_app(app: Flask) -> None:
         administrator yet, print a one-time link for creating the first one."""
         check_content()
         upgrade()
+        _check_sso_encryption_key()
         if admin_exists():
             click.echo("Database is up to date.")
             return

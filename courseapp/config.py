@@ -88,6 +88,10 @@ class Config:
     SQLITE_BUSY_TIMEOUT_MS = int(os.environ.get("SQLITE_BUSY_TIMEOUT_MS", 30000))
     # Test attempts, rewordings and CSV uploads older than this are removed by `flask purge`.
     ATTEMPT_RETENTION_DAYS = int(os.environ.get("ATTEMPT_RETENTION_DAYS", 730))
+    # Single sign-on: the Fernet key that encrypts providers' client secrets (required
+    # in production; elsewhere derived from SECRET_KEY), and how long to wait for a provider.
+    SSO_ENCRYPTION_KEY = os.environ.get("SSO_ENCRYPTION_KEY")
+    SSO_HTTP_TIMEOUT = int(os.environ.get("SSO_HTTP_TIMEOUT", 10))
     HSTS = False
     REQUIRE_SECRET_KEY = False
     # Where links printed by CLI commands point (the first-administrator link).

@@ -10,14 +10,18 @@ from courseapp.organisations.models import Organisation, Team
 from courseapp.procedures.models import LocalProcedures
 from courseapp.reports.versions import ReportVersion
 from courseapp.rewording.models import Response, ReviewNote
+from courseapp.sso.models import Connection, Domain, Identity
 
 __all__ = [
     "Answer",
     "AuditEvent",
     "Certificate",
     "Cohort",
+    "Connection",
+    "Domain",
     "Enrolment",
     "EnrolmentImport",
+    "Identity",
     "LocalProcedures",
     "ModuleProgress",
     "Organisation",

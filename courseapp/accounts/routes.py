@@ -1,6 +1,15 @@
 from __future__ import annotations
 
-from flask import Blueprint, current_app, flash, redirect, render_template, request, url_for
+from flask import (
+    Blueprint,
+    current_app,
+    flash,
+    redirect,
+    render_template,
+    request,
+    session,
+    url_for,
+)
 from flask_login import current_user
 
 from courseapp.access import login_required
@@ -19,6 +28,10 @@ from courseapp.cohorts.services import enrol_new_learner
 from courseapp.extensions import client_address, limiter
 from courseapp.forms import options
 from courseapp.security import safe_next_url
+from courseapp.sso import connections as sso_connections
+from courseapp.sso import routes as sso_routes
+from courseapp.sso import services as sso_services
+from courseapp.sso.forms import OrganisationSignInForm
 
 bp = Blueprint("accounts", __name__)
 
@@ -27,6 +40,9 @@ UNKNOWN_CODE = (
     "Check it with your training coordinator."
 )
 NO_TEAM = "none"
+NO_ORGANISATION_SIGN_IN = (
+    "Your organisation has not set up its own sign-in here. Sign in with your password."
+)
 
 
 def _login_account_key() -> str:
@@ -101,8 +117,21 @@ def login():
     if current_user.is_authenticated:
         return redirect(next_url or url_for("site.index"))
     form = LoginForm()
+    if form.is_submitted() and ("organisation" in request.form or not form.password.data):
+        # The email address alone: offer the organisation's own sign-in if it has one.
+        email_form = OrganisationSignInForm()
+        if email_form.validate_on_submit():
+            connection = sso_connections.connection_for_email(email_form.email.data)
+            if connection is not None:
+                return sso_routes.offer(connection, email_form.email.data, next_url)
+        if "organisation" in request.form:
+            form.email.errors = list(email_form.email.errors) or [NO_ORGANISATION_SIGN_IN]
+            return render_template("accounts/login.html", form=form)
     if form.validate_on_submit():
         user = services.authenticate(form.email.data, form.password.data)
+        refused_by = sso_connections.password_refused_by(user) if user is not None else None
+        if refused_by is not None:
+            return sso_routes.offer(refused_by, form.email.data, next_url, refused=True)
         if user is not None:
             services.start_session(user)
             return redirect(next_url or url_for("site.index"))
@@ -114,10 +143,17 @@ def login():
 @login_required
 def logout():
     form = ConfirmForm()
+    end_session_url = None
     if form.validate_on_submit():
+        end_session_url = sso_services.end_session_url(url_for(".login", _external=True))
         services.end_session(current_user._get_current_object())
         flash("You have signed out.", "success")
-    response = redirect(url_for(".login"), 303)
+    if end_session_url:  # offer to sign out of the organisation's account too
+        session[sso_routes.SIGNED_OUT_KEY] = end_session_url
+        target = url_for("sso.signed_out")
+    else:
+        target = url_for(".login")
+    response = redirect(target, 303)
     response.headers["Clear-Site-Data"] = '"storage"'  # drafts kept in this browser
     return response
 

@@ -87,7 +87,7 @@ def join_target(code: str) -> JoinTarget | None:
 class Registration:
     name: str
     email: str
-    password: str
+    password: str | None  # None: signs in with the organisation's provider instead
     job_role: JobRole
     team_id: int | None
 
@@ -102,7 +102,7 @@ def register_learner(org: Organisation, details: Registration) -> User:
     user = User(
         name=details.name.strip(),
         email=normalise_email(details.email),
-        password_hash=hash_password(details.password),
+        password_hash=hash_password(details.password) if details.password else None,
         role=Role.LEARNER,
         job_role=details.job_role,
         organisation_id=org.id,

@@ -1,6 +1,7 @@
 from __future__ import annotations
 
 import enum
+import re
 import secrets
 from datetime import UTC, datetime
 
@@ -51,6 +52,20 @@ def normalise_join_code(typed: str) -> str:
     return "".join(ch for ch in typed.upper() if ch.isalnum())
 
 
+SLUG_LENGTH = 60
+
+
+def slug_for(name: str) -> str:
+    """The organisation's name in an address (/login/<slug>): lower case, words
+    joined by hyphens."""
+    slug = re.sub(r"[^a-z0-9]+", "-", name.lower()).strip("-")[:SLUG_LENGTH].strip("-")
+    return slug or "organisation"
+
+
+def _default_slug(context) -> str:
+    return slug_for(context.get_current_parameters()["name"])
+
+
 def format_join_code(code: str) -> str:
     half = len(code) // 2
     return f"{code[:half]}-{code[half:]}"
@@ -64,6 +79,8 @@ class Organisation(db.Model):
     sector: Mapped[Sector] = mapped_column(sa.Enum(Sector, native_enum=False, length=60))
     join_code: Mapped[str] = mapped_column(sa.String(16), unique=True, default=new_join_code)
     join_enabled: Mapped[bool] = mapped_column(default=True)
+    # Names the organisation in its single sign-on address, /login/<slug>.
+    slug: Mapped[str] = mapped_column(sa.String(80), unique=True, default=_default_slug)
     created_at: Mapped[datetime] = mapped_column(default=utcnow)
 
     teams: Mapped[list[Team]] = relationship(

@@ -16,6 +16,7 @@ from courseapp.organisations.models import (
     Sector,
     Team,
     coordinator_organisations,
+    slug_for,
 )
 
 
@@ -45,10 +46,28 @@ def create_organisation(name: str, sector: Sector) -> Organisation:
     )
     if taken is not None:
         raise clash
-    org = Organisation(name=name, sector=sector, join_code=unused_join_code())
+    org = Organisation(
+        name=name, sector=sector, join_code=unused_join_code(), slug=unused_slug(name)
+    )
     with unique_or(clash):
         db.session.add(org)
     return org
+
+
+def unused_slug(name: str) -> str:
+    """A slug for a new organisation: from its name, numbered if another has it."""
+    base = slug_for(name)
+    taken = set(
+        db.session.scalars(
+            sa.select(Organisation.slug).where(
+                sa.or_(Organisation.slug == base, Organisation.slug.like(f"{base}-%"))
+            )
+        )
+    )
+    slug, number = base, 2
+    while slug in taken:
+        slug, number = f"{base}-{number}", number + 1
+    return slug
 
 
 def add_team(org: Organisation, name: str) -> Team:

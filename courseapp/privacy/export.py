@@ -23,6 +23,7 @@ from courseapp.content.models import Enrolment, ModuleProgress
 from courseapp.extensions import db
 from courseapp.organisations.models import utcnow
 from courseapp.rewording.models import Response, ReviewNote
+from courseapp.sso.models import Identity
 
 T = TypeVar("T")
 
@@ -51,6 +52,7 @@ def personal_data(user: User, course: Course) -> dict[str, Any]:
         "test_attempts": _attempts(person, course),
         "rewordings": _rewordings(person, course),
         "certificates": _certificates(person, course),
+        "organisation_accounts": _identities(person),
     }
 
 
@@ -69,6 +71,22 @@ def _profile(person: User) -> dict[str, Any]:
         "created": _when(person.created_at),
         "last_sign_in": _when(person.last_login_at),
     }
+
+
+def _identities(person: User) -> list[dict[str, Any]]:
+    """The work accounts (single sign-on) this person signs in with."""
+    rows = db.session.scalars(
+        sa.select(Identity).where(Identity.user_id == person.id).order_by(Identity.id)
+    )
+    return [
+        {
+            "issuer": row.issuer,
+            "subject": row.subject,
+            "linked": _when(row.created_at),
+            "last_used": _when(row.last_used_at),
+        }
+        for row in rows
+    ]
 
 
 def _enrolments(person: User, course: Course) -> list[dict[str, Any]]:

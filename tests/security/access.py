@@ -52,6 +52,12 @@ def admins(ok: int) -> dict[str, int | str]:
     return staff(ok) | dict.fromkeys(COORDINATORS, 403)
 
 
+def admins_of_x(ok: int) -> dict[str, int | str]:
+    """Administrators' settings for organisation X: its own coordinator may not, and
+    another organisation's coordinator is told it does not exist."""
+    return organisation_x(ok) | {"coordinator_x": 403}
+
+
 @dataclass(frozen=True)
 class Access:
     expected: dict[str, int | str]
@@ -133,6 +139,17 @@ ACCESS: dict[tuple[str, str], Access] = {
     ),
     ("accounts.first_admin", "GET"): Access(everyone(404), lambda _w: {"token": "spent"}),
     ("accounts.first_admin", "POST"): Access(everyone(404), lambda _w: {"token": "spent"}),
+    # Single sign-on: starting it (an organisation with no provider is not found), the
+    # provider's answer (without a state this browser started: refused), the first
+    # sign-in and linking pages (nothing pending: not found), and the signed-out page
+    # (nothing to offer: back to sign-in).
+    ("sso.start", "GET"): Access(signed_out(404), lambda _w: {"slug": "no-such-organisation"}),
+    ("sso.callback", "GET"): Access(everyone(400)),
+    ("sso.first_sign_in", "GET"): Access(everyone(404)),
+    ("sso.first_sign_in", "POST"): Access(everyone(404)),
+    ("sso.link", "GET"): Access(everyone(404)),
+    ("sso.link", "POST"): Access(everyone(404)),
+    ("sso.signed_out", "GET"): Access(everyone(302)),
     # Anyone signed in: their own account, and the course (staff preview it).
     ("accounts.logout", "POST"): Access(signed_in(303)),
     ("accounts.account", "GET"): Access(signed_in(200)),
@@ -205,4 +222,8 @@ ACCESS: dict[tuple[str, str], Access] = {
     ("privacy.erase", "GET"): Access(admins(200), _member),
     ("privacy.erase", "POST"): Access(admins(303), _member),
     ("audit.log", "GET"): Access(admins(200)),
+    ("sso.settings", "GET"): Access(admins_of_x(200), _org),
+    ("sso.settings", "POST"): Access(admins_of_x(200), _org),
+    ("sso.remove", "GET"): Access(admins_of_x(200), _org),
+    ("sso.remove", "POST"): Access(admins_of_x(303), _org),
 }

@@ -16,6 +16,8 @@ from courseapp.cohorts.services import create_cohort, enrol_in_cohort
 from courseapp.content.services import course
 from courseapp.extensions import db
 from courseapp.rewording import services as rewording
+from courseapp.sso.encryption import encrypt
+from courseapp.sso.models import Connection, Domain
 from tests.security.access import World
 
 
@@ -44,6 +46,15 @@ def world(app, make_org, make_user) -> World:
         f"name,email,team,job_role\nNew Person,new@example.org,Duty,{JobRole.TEACHER}\n".encode()
     )
     upload = imports.start_import(cohort, users["coordinator_x"], "people.csv", csv_file)
+    db.session.add(
+        Connection(
+            organisation=org_x,
+            issuer="https://login.example.invalid",
+            client_id="courseapp",
+            client_secret_encrypted=encrypt("a client secret"),
+            domains=[Domain(name="organisation-x.example")],
+        )
+    )
     db.session.commit()
     with app.test_request_context():
         token = make_password_link(learner).rsplit("/", 1)[1]
