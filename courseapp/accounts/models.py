@@ -8,13 +8,9 @@ import sqlalchemy as sa
 from flask_login import UserMixin
 from sqlalchemy.orm import Mapped, mapped_column, relationship
 
+from courseapp.clock import utcnow
 from courseapp.extensions import db
-from courseapp.organisations.models import (
-    Organisation,
-    Team,
-    coordinator_organisations,
-    utcnow,
-)
+from courseapp.organisations.models import Organisation, Team, coordinator_organisations
 
 
 class Role(enum.StrEnum):

@@ -15,11 +15,12 @@ from itsdangerous import BadSignature, URLSafeTimedSerializer
 
 from courseapp.accounts.models import JobRole, Role, User
 from courseapp.accounts.passwords import hash_password, needs_rehash, verify_password
+from courseapp.clock import utcnow
 from courseapp.cohorts.models import Cohort
 from courseapp.extensions import db
 from courseapp.forms import preserve_form_stash
 from courseapp.mail import mail_configured, send_email
-from courseapp.organisations.models import Organisation, Team, normalise_join_code, utcnow
+from courseapp.organisations.models import Organisation, Team, normalise_join_code
 
 RESET_SALT = "courseapp.password-reset"
 FIRST_ADMIN_SALT = "courseapp.first-admin"

@@ -7,6 +7,7 @@ from sqlalchemy.orm import selectinload
 
 from courseapp.accounts.models import JobRole, Role, User
 from courseapp.accounts.services import AccountError, find_user_by_email, normalise_email
+from courseapp.clock import DEFAULT_ZONE
 from courseapp.cohorts.join_codes import unused_join_code
 from courseapp.extensions import db
 from courseapp.organisations.models import (
@@ -29,14 +30,14 @@ def organisations_in_scope(user: User) -> list[Organisation]:
     return list(db.session.scalars(query))
 
 
-def create_organisation(name: str, sector: Sector) -> Organisation:
+def create_organisation(name: str, sector: Sector, timezone: str = DEFAULT_ZONE) -> Organisation:
     name = name.strip()
     clash = db.session.scalar(
         sa.select(Organisation.id).where(sa.func.lower(Organisation.name) == name.lower())
     )
     if clash is not None:
         raise OrganisationError("An organisation with that name already exists")
-    org = Organisation(name=name, sector=sector, join_code=unused_join_code())
+    org = Organisation(name=name, sector=sector, join_code=unused_join_code(), timezone=timezone)
     db.session.add(org)
     db.session.flush()
     return org
