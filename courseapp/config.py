@@ -87,7 +87,8 @@ class Config:
     ATTEMPT_RETENTION_DAYS = int(os.environ.get("ATTEMPT_RETENTION_DAYS", 730))
     HSTS = False
     REQUIRE_SECRET_KEY = False
-    # Where links printed by CLI commands point (the first-administrator link).
+    # The site's public address: every absolute link (emails, PDFs, links to pass on)
+    # is built from it, never from the request's Host header (see courseapp.links).
     BASE_URL = os.environ.get("BASE_URL", "http://127.0.0.1:5000")
     EXIT_URL = os.environ.get("EXIT_URL", "https://www.bbc.co.uk/weather")
     CONTENT_DIR = Path(os.environ.get("CONTENT_DIR", PROJECT_ROOT / "content"))

@@ -16,6 +16,7 @@ from flask import Flask
 from markupsafe import Markup
 
 from courseapp.clock import local
+from courseapp.links import external_url
 
 # Stands in for the session's CSRF token in a cached fragment; the page puts it in.
 CSRF_PLACEHOLDER = "__csrf_token__"
@@ -50,5 +51,7 @@ def init_app(app: Flask) -> None:
             rendered[key] = Markup(page.render(values))  # noqa: S704 - a template's own output
         return rendered[key]
 
-    app.jinja_env.globals.update(fragment=fragment, csrf_placeholder=CSRF_PLACEHOLDER)
+    app.jinja_env.globals.update(
+        fragment=fragment, csrf_placeholder=CSRF_PLACEHOLDER, external_url=external_url
+    )
     app.jinja_env.filters["local_time"] = local_time

@@ -9,7 +9,7 @@ import hashlib
 from dataclasses import dataclass
 
 import sqlalchemy as sa
-from flask import current_app, session, url_for
+from flask import current_app, session
 from flask_login import LoginManager, login_user, logout_user
 from itsdangerous import BadSignature, URLSafeTimedSerializer
 
@@ -19,6 +19,7 @@ from courseapp.clock import utcnow
 from courseapp.cohorts.models import Cohort
 from courseapp.extensions import db
 from courseapp.forms import preserve_form_stash
+from courseapp.links import external_url
 from courseapp.mail import mail_configured, send_email
 from courseapp.organisations.models import Organisation, Team, normalise_join_code
 
@@ -164,7 +165,7 @@ def _password_fingerprint(user: User) -> str:
 
 def make_password_link(user: User) -> str:
     token = _serializer(RESET_SALT).dumps({"u": user.id, "f": _password_fingerprint(user)})
-    return url_for("accounts.set_password_from_link", token=token, _external=True)
+    return external_url("accounts.set_password_from_link", token=token)
 
 
 def user_for_password_token(token: str) -> User | None:
@@ -201,7 +202,7 @@ def admin_exists() -> bool:
 
 def make_first_admin_link() -> str:
     token = _serializer(FIRST_ADMIN_SALT).dumps("first-admin")
-    return url_for("accounts.first_admin", token=token, _external=True)
+    return external_url("accounts.first_admin", token=token)
 
 
 def first_admin_token_valid(token: str) -> bool:
