@@ -13,7 +13,7 @@ from flask import current_app, session
 from flask_login import LoginManager, login_user, logout_user
 from itsdangerous import BadSignature, URLSafeTimedSerializer
 
-from courseapp.accounts.models import JobRole, Role, User
+from courseapp.accounts.models import JobRole, Role, User, normalise_email
 from courseapp.accounts.passwords import hash_password, needs_rehash, verify_password
 from courseapp.clock import utcnow
 from courseapp.cohorts.models import Cohort
@@ -42,10 +42,6 @@ def init_login_manager(manager: LoginManager) -> None:
         return db.session.scalar(
             sa.select(User).where(User.session_token == session_token, User.active.is_(True))
         )
-
-
-def normalise_email(email: str) -> str:
-    return email.strip().lower()
 
 
 def find_user_by_email(email: str) -> User | None:

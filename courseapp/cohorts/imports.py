@@ -21,8 +21,8 @@ from typing import IO, Any
 import sqlalchemy as sa
 from email_validator import EmailNotValidError, validate_email
 
-from courseapp.accounts.models import JobRole, Role, User
-from courseapp.accounts.services import issue_password_link, make_password_link, normalise_email
+from courseapp.accounts.models import JobRole, Role, User, normalise_email
+from courseapp.accounts.services import issue_password_link, make_password_link
 from courseapp.audit.services import record
 from courseapp.clock import utcnow
 from courseapp.cohorts.models import Cohort, EnrolmentImport

@@ -5,8 +5,8 @@ from __future__ import annotations
 import sqlalchemy as sa
 from sqlalchemy.orm import selectinload
 
-from courseapp.accounts.models import JobRole, Role, User
-from courseapp.accounts.services import AccountError, find_user_by_email, normalise_email
+from courseapp.accounts.models import JobRole, Role, User, normalise_email
+from courseapp.accounts.services import AccountError, find_user_by_email
 from courseapp.clock import DEFAULT_ZONE
 from courseapp.cohorts.join_codes import unused_join_code
 from courseapp.extensions import db
