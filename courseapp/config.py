@@ -43,6 +43,11 @@ class Config:
     SQLALCHEMY_DATABASE_URI = os.environ.get("DATABASE_URL")  # None: SQLite in instance folder
     SQLALCHEMY_ENGINE_OPTIONS: dict = {"pool_pre_ping": True}
 
+    # The largest request body read, in bytes: far more than any form needs, and
+    # refused (413) before it is read. Only the CSV upload takes more (see
+    # cohorts.routes.UPLOAD_REQUEST_LIMIT).
+    MAX_CONTENT_LENGTH = int(os.environ.get("MAX_CONTENT_LENGTH", 256 * 1024))
+
     # Flask-WTF: a token lasts long enough to write a considered free-text answer.
     WTF_CSRF_TIME_LIMIT = int(os.environ.get("WTF_CSRF_TIME_LIMIT", 8 * 3600))
 
