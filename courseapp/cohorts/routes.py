@@ -185,6 +185,7 @@ def confirm(cohort_id: int, import_id: int):
               "being imported. Try again.", "important")  # fmt: skip
         return back
     links = imports.send_password_links(outcome.created)
+    imports.tell_learners_elsewhere(outcome.elsewhere, cohort)
     return render_template(
         "cohorts/imported.html", cohort=cohort, summary=outcome.summary, links=links
     )
