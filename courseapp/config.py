@@ -65,6 +65,9 @@ class Config:
     RATELIMIT_HEADERS_ENABLED = True
     LOGIN_LIMIT_PER_ACCOUNT = os.environ.get("LOGIN_LIMIT_PER_ACCOUNT", "10 per 15 minutes")
     LOGIN_LIMIT_PER_ADDRESS = os.environ.get("LOGIN_LIMIT_PER_ADDRESS", "50 per 15 minutes")
+    # Join-code and registration posts from one IP address (a whole training room may
+    # share one: a coordinator with more people than this can import a CSV file).
+    REGISTER_LIMIT_PER_ADDRESS = os.environ.get("REGISTER_LIMIT_PER_ADDRESS", "10 per hour")
 
     # argon2id cost (RFC 9106 second recommended option: 64 MiB, 3 passes).
     ARGON2_TIME_COST = int(os.environ.get("ARGON2_TIME_COST", 3))
@@ -90,6 +93,9 @@ class Config:
     SQLITE_BUSY_TIMEOUT_MS = int(os.environ.get("SQLITE_BUSY_TIMEOUT_MS", 30000))
     # Test attempts, rewordings and CSV uploads older than this are removed by `flask purge`.
     ATTEMPT_RETENTION_DAYS = int(os.environ.get("ATTEMPT_RETENTION_DAYS", 730))
+    # How long database backups are kept before they are destroyed: the privacy notice
+    # says that an erased account is in backups until then. Match it to your backups.
+    BACKUP_RETENTION_DAYS = int(os.environ.get("BACKUP_RETENTION_DAYS", 35))
     HSTS = False
     REQUIRE_SECRET_KEY = False
     # The site's public address: every absolute link (emails, PDFs, links to pass on)

@@ -1,10 +1,12 @@
-"""Engine set-up for SQLite: pragmas on every connection and immediate write transactions."""
+"""Engine set-up for SQLite: pragmas on every connection, immediate write transactions
+and, after an erasure, an emptied write-ahead log."""
 
 from __future__ import annotations
 
 from flask import Flask, g, has_request_context, request
 from sqlalchemy import event
 from sqlalchemy.dialects import postgresql, sqlite
+from sqlalchemy.orm import Session
 
 from courseapp.extensions import db
 
@@ -34,6 +36,9 @@ def configure_sqlite(app: Flask) -> None:
         cursor.execute("PRAGMA foreign_keys = ON")
         cursor.execute("PRAGMA journal_mode = WAL")
         cursor.execute("PRAGMA synchronous = NORMAL")
+        # Deleted rows are overwritten with zeros, not left in free pages for anyone
+        # reading the file: an erased learner must not linger in it.
+        cursor.execute("PRAGMA secure_delete = ON")
         cursor.close()
 
     @event.listens_for(engine, "begin")
@@ -44,6 +49,32 @@ def configure_sqlite(app: Flask) -> None:
             and not g.get("expects_writes")
         )
         connection.exec_driver_sql("BEGIN" if read_only else "BEGIN IMMEDIATE")
+
+
+def checkpoint_after_commit() -> None:
+    """On SQLite, once this transaction commits, copy the write-ahead log into the
+    database file and empty it: until then the log holds the old pages, and with them
+    whatever was just deleted. Call before committing an erasure."""
+    db.session.info["wal_checkpoint"] = True
+
+
+@event.listens_for(Session, "after_commit")
+def _checkpoint(session: Session) -> None:
+    if not session.info.pop("wal_checkpoint", False):
+        return
+    engine = session.get_bind()
+    if engine.dialect.name != "sqlite":
+        return
+    connection = engine.raw_connection()  # autocommit (see _on_connect): no BEGIN
+    try:
+        connection.cursor().execute("PRAGMA wal_checkpoint(TRUNCATE)").close()
+    finally:
+        connection.close()
+
+
+@event.listens_for(Session, "after_rollback")
+def _forget_checkpoint(session: Session) -> None:
+    session.info.pop("wal_checkpoint", None)
 
 
 def expect_writes() -> None:

@@ -23,6 +23,7 @@ from courseapp.audit.models import AuditEvent
 from courseapp.audit.services import record
 from courseapp.cohorts.models import EnrolmentImport
 from courseapp.content.models import Enrolment, ModuleProgress
+from courseapp.database import checkpoint_after_commit
 from courseapp.extensions import db
 from courseapp.rewording.models import Response, ReviewNote
 
@@ -110,6 +111,7 @@ def erase_learner(user: User, actor: User) -> None:
     db.session.delete(user)
     db.session.flush()
     record(actor, "erase-learner", f"organisation {organisation_id}")
+    checkpoint_after_commit()
 
 
 def _uploads_mentioning(user: User) -> list[EnrolmentImport]:

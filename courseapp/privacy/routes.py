@@ -20,6 +20,7 @@ def notice():
     return render_template(
         "privacy/notice.html",
         retention=retention.describe_days(current_app.config["ATTEMPT_RETENTION_DAYS"]),
+        backup_retention=retention.describe_days(current_app.config["BACKUP_RETENTION_DAYS"]),
     )
 
 
