@@ -561,3 +561,4 @@ def test_an_account_in_another_organisation_is_neither_revealed_nor_changed(
     assert yan.id not in {e.user_id for e in cohort_enrolments(cohort)}
     assert [to for to, *_ in told] == ["yan@y.example.org"]
     assert "Organisation Y" not in page and "yan@" not in page
+    assert "1 learner enrolled in" in page
