@@ -144,3 +144,12 @@ def test_an_administrator_chooses_the_time_zone_of_a_new_organisation(client, ma
     )
     zones = dict(db.session.execute(sa.select(Organisation.name, Organisation.timezone)).all())
     assert zones == {"B": "Europe/London", "C": "Europe/Dublin"}
+
+
+def test_the_learners_csv_gives_dates_in_the_organisations_zone(client, make_org, make_user):
+    org = make_org()
+    _enrolled(org, "Early", HALF_PAST_MIDNIGHT_BST)
+    db.session.commit()
+    login(client, make_user(role=Role.COORDINATOR, covers=(org,)))
+    exported = client.get("/reports/export/learners.csv").data.decode("utf-8-sig")
+    assert "2026-06-01" in exported and "2026-05-31" not in exported

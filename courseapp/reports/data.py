@@ -44,6 +44,7 @@ class Learner:
     pre: Attempt | None = None
     post: Attempt | None = None
     certified_at: datetime | None = None
+    timezone: str | None = None  # the organisation's, in which its days are counted
 
 
 @dataclass(frozen=True)
@@ -129,18 +130,19 @@ def load(filters: Filters) -> ReportData:
     ids = learner_ids(filters).scalar_subquery()
     people = db.session.execute(
         sa.select(User.id, User.name, User.email, User.organisation_id, User.job_role,
-                  Organisation.name, Team.name, sa.func.min(Enrolment.enrolled_at))
+                  Organisation.name, Team.name, sa.func.min(Enrolment.enrolled_at),
+                  Organisation.timezone)
         .join(Enrolment, Enrolment.user_id == User.id)
         .outerjoin(Organisation, Organisation.id == User.organisation_id)
         .outerjoin(Team, Team.id == User.team_id)
         .where(User.id.in_(ids), Enrolment.pathway_id == filters.pathway_id)
         .group_by(User.id, User.name, User.email, User.organisation_id, User.job_role,
-                  Organisation.name, Team.name)
+                  Organisation.name, Team.name, Organisation.timezone)
         .order_by(User.name, User.id)
     )  # fmt: skip
     learners = {
         row[0]: Learner(row[0], row[1], row[2], row[5] or "", row[3], row[6] or "",
-                        row[4].value if row[4] else "", row[7])
+                        row[4].value if row[4] else "", row[7], timezone=row[8])
         for row in people
     }  # fmt: skip
 

@@ -4,10 +4,12 @@ and cells that could start a formula neutralised (see statistics.csv_cell)."""
 from __future__ import annotations
 
 from collections.abc import Callable
+from datetime import datetime
 
 from courseapp.assessment import attempts
 from courseapp.assessment.models import Phase
 from courseapp.assessment.schema import TAGS
+from courseapp.clock import local
 from courseapp.content.course import Pathway
 from courseapp.reports import services
 from courseapp.reports.data import ReportData
@@ -16,6 +18,11 @@ from courseapp.reports.statistics import csv_bytes
 
 def percent(value: float | None) -> float | None:
     return None if value is None else round(value * 100, 1)
+
+
+def _day(moment: datetime | None, zone_name: str | None) -> str | None:
+    """The date in the organisation's zone, as the pages show it."""
+    return local(moment, zone_name).date().isoformat() if moment else None
 
 
 def learners_csv(data: ReportData, pathway: Pathway) -> bytes:
@@ -30,8 +37,8 @@ def learners_csv(data: ReportData, pathway: Pathway) -> bytes:
         person = row.learner
         rows.append(
             [person.name, person.email, person.organisation, person.team, person.job_role,
-             pathway.id, row.status, person.enrolled_at.date().isoformat(),
-             person.certified_at.date().isoformat() if person.certified_at else None,
+             pathway.id, row.status, _day(person.enrolled_at, person.timezone),
+             _day(person.certified_at, person.timezone),
              person.modules_completed, percent(row.pre), percent(row.post), percent(row.gain)]
             + [percent(row.pre_tags.get(t)) for t in tags]
             + [percent(row.post_tags.get(t)) for t in tags]
