@@ -138,7 +138,7 @@ def _kept_fields() -> list[tuple[str, str]]:
             continue
         kept.append((key, value))
         total += size
-    return kept + [(TOO_LONG_KEY, key) for key in dict.fromkeys(too_long)]
+    return kept + [(TOO_LONG_KEY, key) for key in list(dict.fromkeys(too_long))[:10]]
 
 
 def stash_form_and_redirect() -> Response:
