@@ -13,11 +13,6 @@ from courseapp.extensions import db
 from courseapp.sso.models import Connection
 
 
-def _first_admin_link() -> str:
-    with current_app.test_request_context(base_url=current_app.config["BASE_URL"]):
-        return make_first_admin_link()
-
-
 def _check_sso_encryption_key() -> None:
     """Production needs SSO_ENCRYPTION_KEY as soon as any organisation uses single
     sign-on: without it the saved client secrets cannot be read."""
@@ -46,7 +41,7 @@ def init_app(app: Flask) -> None:
         click.echo("No administrator yet. Open this link to create the first one")
         click.echo(f"(it works once, for {hours} hours):")
         click.echo("")
-        click.echo(f"    {_first_admin_link()}")
+        click.echo(f"    {make_first_admin_link()}")
         click.echo("")
 
     @app.cli.command("first-admin-link")
@@ -54,4 +49,4 @@ def init_app(app: Flask) -> None:
         """Print a new one-time link for creating the first administrator."""
         if admin_exists():
             raise click.ClickException("An administrator already exists.")
-        click.echo(_first_admin_link())
+        click.echo(make_first_admin_link())

@@ -74,7 +74,7 @@ def to_html(text: str, title: str = "Table") -> Markup:
 
 def _scrollable_tables(html: str, title: str) -> str:
     """Put each table in a box that scrolls sideways on a narrow screen (as the
-    templates' scroll_region macro does), named after the heading above it."""
+    templates' table macro does), named after the heading above it."""
     label = escape(title)
 
     def wrap(match: re.Match) -> str:

@@ -12,6 +12,7 @@ from flask import Flask, abort, current_app, g, has_request_context
 from sqlalchemy.dialects import postgresql, sqlite
 
 from courseapp.accounts.models import User
+from courseapp.clock import utcnow
 from courseapp.content.completion import module_complete
 from courseapp.content.course import Course, Module, Pathway
 from courseapp.content.loader import load_course
@@ -20,7 +21,6 @@ from courseapp.content.problems import ContentError
 from courseapp.content.schema import KnowledgeCheck
 from courseapp.database import may_write, upsert
 from courseapp.extensions import db
-from courseapp.organisations.models import utcnow
 
 COURSE_KEY = "courseapp.course"
 

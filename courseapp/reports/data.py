@@ -5,7 +5,7 @@ and the attempts the reports use; aggregates.py sums their answers in SQL."""
 from __future__ import annotations
 
 from dataclasses import dataclass
-from datetime import date, datetime, time, timedelta
+from datetime import date, datetime
 
 import sqlalchemy as sa
 
@@ -14,7 +14,7 @@ from courseapp.assessment.models import Certificate, Phase, TestAttempt
 from courseapp.content.models import Enrolment, ModuleProgress
 from courseapp.content.services import course
 from courseapp.extensions import db
-from courseapp.organisations.models import Organisation, Team
+from courseapp.organisations.models import Organisation, Team, on_local_days
 from courseapp.rewording.models import Response
 
 
@@ -48,6 +48,7 @@ class Learner:
     pre: Attempt | None = None
     post: Attempt | None = None
     certified_at: datetime | None = None
+    timezone: str | None = None  # the organisation's, in which its days are counted
 
 
 @dataclass(frozen=True)
@@ -82,13 +83,15 @@ def learner_ids(filters: Filters):
         query = query.where(User.job_role == filters.job_role)
     if filters.cohort_id:
         query = query.where(Enrolment.cohort_id == filters.cohort_id)
-    if filters.enrolled_from:
+    if filters.enrolled_from or filters.enrolled_to:
         query = query.where(
-            Enrolment.enrolled_at >= datetime.combine(filters.enrolled_from, time.min)
+            on_local_days(
+                Enrolment.enrolled_at,
+                User.organisation_id,
+                filters.enrolled_from,
+                filters.enrolled_to,
+            )
         )
-    if filters.enrolled_to:
-        end = datetime.combine(filters.enrolled_to + timedelta(days=1), time.min)
-        query = query.where(Enrolment.enrolled_at < end)
     if filters.search:
         pattern = f"%{like_literal(filters.search)}%"
         query = query.where(
@@ -145,18 +148,19 @@ def load(filters: Filters) -> ReportData:
     people = db.session.execute(
         sa.select(User.id, User.name, User.email, User.organisation_id, User.job_role,
                   Organisation.name, Team.name, sa.func.min(Enrolment.enrolled_at),
-                  sa.func.max(Enrolment.form_order))
+                  sa.func.max(Enrolment.form_order), Organisation.timezone)
         .join(Enrolment, Enrolment.user_id == User.id)
         .outerjoin(Organisation, Organisation.id == User.organisation_id)
         .outerjoin(Team, Team.id == User.team_id)
         .where(User.id.in_(ids), Enrolment.pathway_id == filters.pathway_id)
         .group_by(User.id, User.name, User.email, User.organisation_id, User.job_role,
-                  Organisation.name, Team.name)
+                  Organisation.name, Team.name, Organisation.timezone)
         .order_by(User.name, User.id)
     )  # fmt: skip
     learners = {
         row[0]: Learner(row[0], row[1], row[2], row[5] or "", row[3], row[6] or "",
-                        row[4].value if row[4] else "", row[7], row[8] or 0)
+                        row[4].value if row[4] else "", row[7], row[8] or 0,
+                        timezone=row[9])
         for row in people
     }  # fmt: skip
 

@@ -4,8 +4,10 @@ and cells that could start a formula neutralised (see statistics.csv_cell)."""
 from __future__ import annotations
 
 from collections.abc import Callable
+from datetime import datetime
 
 from courseapp.assessment.schema import TAGS
+from courseapp.clock import local
 from courseapp.content.course import Pathway
 from courseapp.reports import services
 from courseapp.reports.data import ReportData
@@ -18,6 +20,11 @@ def percent(value: float | None) -> float | None:
 
 def rounded(value: float | None) -> float | None:
     return None if value is None else round(value, 2)
+
+
+def _day(moment: datetime | None, zone_name: str | None) -> str | None:
+    """The date in the organisation's zone, as the pages show it."""
+    return local(moment, zone_name).date().isoformat() if moment else None
 
 
 def learners_csv(data: ReportData, pathway: Pathway) -> bytes:
@@ -33,8 +40,8 @@ def learners_csv(data: ReportData, pathway: Pathway) -> bytes:
         person = row.learner
         rows.append(
             [person.name, person.email, person.organisation, person.team, person.job_role,
-             pathway.id, row.status, person.enrolled_at.date().isoformat(),
-             person.certified_at.date().isoformat() if person.certified_at else None,
+             pathway.id, row.status, _day(person.enrolled_at, person.timezone),
+             _day(person.certified_at, person.timezone),
              person.modules_completed, person.rewordings,
              services.order_label(pathway, person.form_order),
              person.pre.test_id if person.pre else None, percent(row.pre),

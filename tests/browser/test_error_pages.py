@@ -1,7 +1,7 @@
 """The error pages people can meet, in a real browser, each checked with axe and at
-320px: a refused form (400), too many sign-in attempts (429), a fault in the service
-(500) and the database out of reach (503). (Not found and no access, 404 and 403, are
-visited in the journeys.)"""
+320px: a refused form (400), too much sent at once (413), too many sign-in attempts
+(429), a fault in the service (500) and the database out of reach (503). (Not found
+and no access, 404 and 403, are visited in the journeys.)"""
 
 from __future__ import annotations
 
@@ -30,6 +30,20 @@ def test_a_tampered_form_gets_the_400_page(page: Page, live_server: LiveServer):
     expect(heading(page, "There is a problem with what was sent")).to_be_visible()
     expect(page.get_by_text("null character")).to_be_visible()
     check_page(page, "bad-request")
+
+
+@pytest.mark.browser
+def test_too_much_sent_gets_the_413_page(page: Page, tmp_path: Path):
+    app = build_app(sqlite_url(tmp_path), tmp_path, WTF_CSRF_ENABLED=True,
+                    MAX_CONTENT_LENGTH=2000)  # fmt: skip
+    with app.app_context():
+        db.create_all()
+    with serve(app) as server:
+        page.goto(f"{server.url}/register")
+        page.get_by_label("Enter your join code").fill("ABCD-EFGH " * 400)
+        page.get_by_role("button", name="Continue").click()
+        expect(heading(page, "What you sent is too large")).to_be_visible()
+        check_page(page, "too-large")
 
 
 @pytest.mark.browser
