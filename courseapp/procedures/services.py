@@ -9,9 +9,10 @@ from markupsafe import Markup
 
 from courseapp.accounts.models import User
 from courseapp.audit import services as audit
+from courseapp.clock import utcnow
 from courseapp.content.markdown import to_html
 from courseapp.extensions import db
-from courseapp.organisations.models import Organisation, utcnow
+from courseapp.organisations.models import Organisation
 from courseapp.procedures.models import LocalProcedures
 
 # (field, heading): the four things every local procedures page covers, in order.

@@ -9,8 +9,9 @@ import sqlalchemy as sa
 from sqlalchemy.orm import Mapped, mapped_column, relationship
 
 from courseapp.accounts.models import User
+from courseapp.clock import utcnow
 from courseapp.extensions import db
-from courseapp.organisations.models import Organisation, utcnow
+from courseapp.organisations.models import Organisation
 
 
 class Connection(db.Model):

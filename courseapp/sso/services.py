@@ -23,10 +23,10 @@ from courseapp.accounts import services as accounts
 from courseapp.accounts.models import JobRole, User
 from courseapp.accounts.passwords import verify_password
 from courseapp.audit.services import record
+from courseapp.clock import utcnow
 from courseapp.cohorts.services import enrol_new_learner
 from courseapp.database import unique_or
 from courseapp.extensions import db
-from courseapp.organisations.models import utcnow
 from courseapp.sso import encryption, provider
 from courseapp.sso.connections import email_domain
 from courseapp.sso.models import Connection, Identity
