@@ -9,10 +9,16 @@ Bounds (a problem when crossed):
 - per item, a longest option more than SPREAD_BOUND times the length of the shortest,
   or a key that is the longest by more than KEY_MARGIN (a fifth) over the next;
 - "all of the above" or "none of the above" as an option;
+- per form, one position (first, second...) holding more than KEY_POSITION_BOUND of
+  the keys of one-key items, or the key being the option least like the others
+  (the odd one out) or most like them in more than KEY_LIKENESS_BOUND of them;
+- a classification item whose statements are listed in the order of their
+  categories;
 - per form, true and false statements out of balance by more than one, or absolutes
   (always, never, only, must...) or hedges (can, may, often...) found in true
   statements more than one more (or fewer) times than in false ones;
-- the forms of a pathway with different counts per tag or per kind, or sharing items;
+- the forms of a pathway with different counts per tag, per kind or per tag and kind
+  (items are paired by tag and kind across the forms), or sharing items;
 - knowledge checks: the right option the longest in more than KC_LONGEST_BOUND of
   single-answer questions.
 """
@@ -29,10 +35,18 @@ from courseapp.assessment.guessing import (
     HEDGES,
     LongestOption,
     TestWise,
+    content_words,
     item_scores,
     words,
 )
-from courseapp.assessment.schema import ItemBase, MultipleItem, SingleItem, TrueFalseItem
+from courseapp.assessment.schema import (
+    SCHEMES,
+    ClassificationItem,
+    ItemBase,
+    MultipleItem,
+    SingleItem,
+    TrueFalseItem,
+)
 from courseapp.content.schema import KnowledgeCheck
 
 TESTWISE_BOUND = 0.40
@@ -42,6 +56,8 @@ KEY_SHORTEST_BOUND = 0.40
 SPREAD_BOUND = 2.0
 KEY_MARGIN = 1.2
 KC_LONGEST_BOUND = 0.35
+KEY_POSITION_BOUND = 0.40
+KEY_LIKENESS_BOUND = 0.40
 ABOVE = ("all of the above", "none of the above")
 FAMILY = {"single": "one-key", "scenario": "one-key"}  # a scenario is a single with a case
 
@@ -76,7 +92,24 @@ def item_problems(item: ItemBase) -> list[str]:
         for option in item.options:
             if any(phrase in option.text.lower() for phrase in ABOVE):
                 problems.append(f"item {item.id!r}: option {option.id!r} is all/none of the above")
+    if isinstance(item, ClassificationItem):
+        rank = {category: n for n, category in enumerate(SCHEMES[item.scheme])}
+        answers = [rank[s.answer] for s in item.statements]
+        if answers == sorted(answers):
+            problems.append(
+                f"item {item.id!r}: the statements are listed in the order of their categories"
+            )
     return problems
+
+
+def likeness(item: SingleItem) -> dict[str, float]:
+    """Each option's mean word overlap with the other options."""
+    sets = {o.id: content_words(o.text) for o in item.options}
+    return {
+        oid: sum(len(a & b) / max(1, len(a | b)) for other, b in sets.items() if other != oid)
+        / (len(sets) - 1)
+        for oid, a in sets.items()
+    }
 
 
 def _true_false(items: list[TrueFalseItem]) -> dict[str, Counter]:
@@ -95,6 +128,14 @@ def form_report(pathway: str, test: Test, report: Report) -> None:
     singles = [i for i in items if isinstance(i, SingleItem)]
     key_longest = [i.id for i in singles if _lengths(i)[i.correct] == max(_lengths(i).values())]
     key_shortest = [i.id for i in singles if _lengths(i)[i.correct] == min(_lengths(i).values())]
+    multiples = [i for i in items if isinstance(i, MultipleItem)]
+    multi_longest = [
+        i.id for i in multiples if max(_lengths(i).items(), key=lambda kv: kv[1])[0] in i.correct
+    ]
+    positions = Counter([o.id for o in i.options].index(i.correct) for i in singles)
+    alike = [likeness(i) for i in singles]
+    odd = [i.id for i, a in zip(singles, alike, strict=True) if a[i.correct] == min(a.values())]
+    most = [i.id for i, a in zip(singles, alike, strict=True) if a[i.correct] == max(a.values())]
     tf = _true_false([i for i in items if isinstance(i, TrueFalseItem)])
     testwise = item_scores(TestWise().answer, pathway, test)
     longest = item_scores(LongestOption().answer, pathway, test)
@@ -109,7 +150,11 @@ def form_report(pathway: str, test: Test, report: Report) -> None:
         + ", ".join(f"{tag} {n}" for tag, n in sorted(tags.items())),
         f"  one-key choice items whose key is the longest option: {len(key_longest)} of "
         f"{len(singles)} ({share_longest:.2f}); the shortest: {len(key_shortest)} "
-        f"({share_shortest:.2f})",
+        f"({share_shortest:.2f}); multiple-response items whose longest option is right: "
+        f"{len(multi_longest)} of {len(multiples)}",
+        "  keys of one-key items by position: "
+        + ", ".join(f"{'abcdef'[p]} {n}" for p, n in sorted(positions.items()))
+        + f"; key least like the other options: {len(odd)}, most like them: {len(most)}",
         f"  true/false: {t['statements']} true, {f['statements']} false; with absolutes "
         f"{t['absolutes']} true, {f['absolutes']} false; with hedges {t['hedges']} true, "
         f"{f['hedges']} false",
@@ -128,6 +173,18 @@ def form_report(pathway: str, test: Test, report: Report) -> None:
             f"{test.id}: the key is the shortest option in {share_shortest:.0%} of one-key "
             f"items (bound {KEY_SHORTEST_BOUND:.0%}): " + ", ".join(key_shortest)
         )
+    for position, n in sorted(positions.items()):
+        if n / len(singles) > KEY_POSITION_BOUND:
+            problems.append(
+                f"{test.id}: {n} of {len(singles)} one-key items have their key in position "
+                f"{'abcdef'[position]} (bound {KEY_POSITION_BOUND:.0%})"
+            )
+    for what, ids in (("least like the other options", odd), ("most like them", most)):
+        if len(ids) / max(1, len(singles)) > KEY_LIKENESS_BOUND:
+            problems.append(
+                f"{test.id}: the key is the option {what} in {len(ids)} of {len(singles)} "
+                f"one-key items (bound {KEY_LIKENESS_BOUND:.0%}): " + ", ".join(ids)
+            )
     for what in ("statements", "absolutes", "hedges"):
         if abs(t[what] - f[what]) > 1:
             problems.append(
@@ -155,6 +212,7 @@ def pathway_report(group: PathwayForms, report: Report) -> None:
         for what, key in (
             ("tag", lambda i: i.tag),
             ("kind", lambda i: FAMILY.get(i.kind, i.kind)),
+            ("tag and kind", lambda i: f"{i.tag}/{FAMILY.get(i.kind, i.kind)}"),
         ):
             a, b = Counter(map(key, first.items)), Counter(map(key, other.items))
             if a != b:

@@ -1,0 +1,218 @@
+"""The item-writing checks on the test forms (`flask assessment check`), the guessing
+learners, and the JSON Lines export (`flask assessment export`)."""
+
+from __future__ import annotations
+
+import json
+import shutil
+from collections import Counter
+
+import pytest
+
+from courseapp.assessment import quality
+from courseapp.assessment.cli import forms_of
+from courseapp.assessment.export import record
+from courseapp.assessment.guessing import LongestOption, TestWise, form_score, item_scores
+from courseapp.assessment.kinds import kind_of
+from courseapp.assessment.schema import MultipleItem, Option, TrueFalseItem
+from courseapp.config import PROJECT_ROOT
+from courseapp.content.loader import load_course
+from tests.conftest import build_app, sqlite_url
+from tests.heldout_guessers import HELD_OUT
+
+COURSE = load_course(PROJECT_ROOT / "content", PROJECT_ROOT / "quizzes")
+GROUPS = forms_of(COURSE)
+FORMS = [(group.pathway, test) for group in GROUPS for test in group.forms]
+FORM_IDS = [test.id for _, test in FORMS]
+
+
+def copy_course(tmp_path):
+    shutil.copytree(PROJECT_ROOT / "content", tmp_path / "content")
+    shutil.copytree(PROJECT_ROOT / "quizzes", tmp_path / "quizzes")
+    return build_app(sqlite_url(tmp_path), tmp_path, CONTENT_DIR=tmp_path / "content",
+                     QUIZZES_DIR=tmp_path / "quizzes")  # fmt: skip
+
+
+# -- The command ------------------------------------------------------------------------
+
+
+def test_the_real_forms_pass_the_check_and_it_prints_figures_per_form(runner):
+    result = runner.invoke(args=["assessment", "check"])
+    assert result.exit_code == 0, result.output
+    for form_id in ("core-a", "core-b", "briefing-a", "briefing-b"):
+        assert f"{form_id} (" in result.output
+    assert result.output.count("longest-option strategy: ") == 4
+    assert result.output.count("test-wise learner: ") == 4
+    assert "true/false: " in result.output
+    assert "The test forms pass the item-writing checks." in result.output
+
+
+def test_content_check_runs_the_assessment_check(runner):
+    result = runner.invoke(args=["content", "check"])
+    assert result.exit_code == 0, result.output
+    assert "test-wise learner: " in result.output
+
+
+CUEING_ITEM = """
+- id: p1-cued
+  kind: single
+  tag: principle-1
+  stem: What does the first principle ask of you?
+  options:
+    - id: a
+      text: Make her leave him.
+    - id: b
+      text: >-
+        Work in partnership with the non-offending parent to keep the child safe
+        and together with her, focusing on the perpetrator's pattern of behaviour
+        and the child's experience.
+    - id: c
+      text: Tell her it is her fault.
+    - id: d
+      text: Close the case.
+  correct: b
+  explanation: A cueing item, written to be caught.
+"""
+
+
+def test_a_cueing_item_fails_the_check_and_is_named(tmp_path):
+    app = copy_course(tmp_path)
+    (tmp_path / "quizzes/bank/extra.yaml").write_text(CUEING_ITEM)
+    form = tmp_path / "quizzes/tests/core-a.yaml"
+    # Swap it for an item of the same tag and kind, so only the cue is wrong.
+    form.write_text(form.read_text().replace("  - p1-why-together\n", "  - p1-cued\n", 1))
+    result = app.test_cli_runner().invoke(args=["assessment", "check"])
+    assert result.exit_code != 0
+    assert "core-a: item 'p1-cued': options differ a lot in length" in result.output
+    assert "core-a: item 'p1-cued': the key is the longest option by more than" in result.output
+    content = app.test_cli_runner().invoke(args=["content", "check"])
+    assert content.exit_code != 0 and "p1-cued" in content.output
+
+
+def test_forms_that_differ_per_tag_or_share_items_fail(tmp_path):
+    app = copy_course(tmp_path)
+    form = tmp_path / "quizzes/tests/core-b.yaml"
+    form.write_text(form.read_text().replace("  - p1-move-to-relatives\n", "  - p1-why-together\n"))
+    form = tmp_path / "quizzes/tests/core-a.yaml"
+    form.write_text(form.read_text().replace("  - ev-evidence-from-inside\n", ""))
+    result = app.test_cli_runner().invoke(args=["assessment", "check"])
+    assert result.exit_code != 0
+    assert "core: forms core-a and core-b differ in items per tag: evidence 2 against 3" in (
+        result.output
+    )
+    assert "core: forms core-a and core-b share items: p1-why-together" in result.output
+
+
+# -- The item-writing rules, one at a time ------------------------------------------------
+
+
+def tf(item_id: str, stem: str, correct: bool) -> TrueFalseItem:
+    return TrueFalseItem(id=item_id, kind="true-false", tag="evidence", stem=stem,
+                         correct=correct, explanation="e")  # fmt: skip
+
+
+def test_true_false_balance_counts_statements_absolutes_and_hedges():
+    counts = quality._true_false([
+        tf("a", "You must always do it.", True),
+        tf("b", "It can sometimes happen.", True),
+        tf("c", "It never happens.", False),
+        tf("d", "Nothing here is hedged or absolute, in fact.", False),
+    ])  # fmt: skip
+    assert counts["true"] == {"statements": 2, "absolutes": 1, "hedges": 1}
+    assert counts["false"] == {"statements": 2, "absolutes": 2, "hedges": 0}
+
+
+def test_length_spread_is_measured_in_characters():
+    options = [
+        Option(id=i, text=c * n) for i, c, n in (("a", "x", 30), ("b", "y", 61), ("c", "z", 40))
+    ]
+    item = MultipleItem(id="m", kind="multiple", tag="evidence", stem="s", explanation="e",
+                        options=options, correct=["a"])  # fmt: skip
+    assert any("options differ a lot in length (30 to 61" in p for p in quality.item_problems(item))
+
+
+# -- The guessing learners -----------------------------------------------------------------
+
+
+@pytest.mark.parametrize(("pathway", "test"), FORMS, ids=FORM_IDS)
+def test_guessing_learners_stay_within_the_bounds(pathway, test):
+    assert form_score(TestWise().answer, pathway, test) <= quality.TESTWISE_BOUND
+    assert form_score(LongestOption().answer, pathway, test) <= quality.LONGEST_BOUND
+
+
+@pytest.mark.parametrize(("pathway", "test"), FORMS, ids=FORM_IDS)
+def test_guessers_never_look_at_the_keys(pathway, test):
+    for item in test.items:
+        seen = record(pathway, test.id, item)
+        blind = {key: value for key, value in seen.items() if key != "correct"}
+        for learner in (TestWise(), LongestOption(), *HELD_OUT):
+            assert learner.answer(seen) == learner.answer(blind)
+
+
+def test_the_longest_option_strategy_is_marked_with_partial_credit():
+    item = MultipleItem(id="m", kind="multiple", tag="evidence", stem="s", explanation="e",
+                        options=[Option(id="a", text="a long right option"),
+                                 Option(id="b", text="right"), Option(id="c", text="wrong")],
+                        correct=["a", "b"])  # fmt: skip
+    answer = LongestOption().answer(record("core", "f", item))
+    assert answer == ["a"] and kind_of(item).score(item, answer) == 0.5
+
+
+@pytest.mark.parametrize(("pathway", "test"), FORMS, ids=FORM_IDS)
+def test_held_out_guessers_measured(pathway, test):
+    """Measures only: these learners are not used to tune the items. Run with -s to
+    see the figures; they are held to the same upper bound as the project's learner."""
+    for learner in HELD_OUT:
+        score = sum(item_scores(learner.answer, pathway, test).values()) / len(test.items)
+        print(f"{test.id}: {learner.name} {score:.3f}")
+        assert score <= 0.45
+
+
+# -- The export --------------------------------------------------------------------------
+
+
+def test_export_prints_one_parsable_line_per_item_per_form(runner):
+    result = runner.invoke(args=["assessment", "export"])
+    assert result.exit_code == 0, result.output
+    lines = [json.loads(line) for line in result.output.splitlines()]
+    assert len(lines) == sum(len(test.items) for _, test in FORMS)
+    forms = Counter(line["form"] for line in lines)
+    assert len(forms) >= 4
+    assert {line["pathway"] for line in lines} == {"core", "briefing"}
+    for line in lines:
+        item = COURSE.bank.items[line["item"]]
+        assert line["kind"] == item.kind and line["tag"] == item.tag
+        assert line["stem"] == item.stem and line["case"] == getattr(item, "case", None)
+        if line["kind"] == "classification":
+            assert [s["id"] for s in line["statements"]] == [s.id for s in item.statements]
+            assert {c["id"] for c in line["categories"]} >= set(line["correct"].values())
+            assert set(line["correct"]) == {s["id"] for s in line["statements"]}
+            assert "options" not in line
+        elif line["kind"] == "true-false":
+            assert line["correct"] in (True, False) and "options" not in line
+        else:
+            ids = [o["id"] for o in line["options"]]
+            assert all(o["text"] for o in line["options"])
+            assert line["correct"] and set(line["correct"]) <= set(ids)
+            assert (len(line["correct"]) == 1) == (line["kind"] != "multiple")
+
+
+def test_each_pathway_exports_two_forms_and_briefing_forms_test_the_briefing(runner):
+    lines = [json.loads(x) for x in runner.invoke(args=["assessment", "export"]).output.split("\n")
+             if x]  # fmt: skip
+    per_pathway = Counter(pathway for pathway, _ in {(x["pathway"], x["form"]) for x in lines})
+    assert per_pathway == {"core": 2, "briefing": 2}
+    for form in ("briefing-a", "briefing-b"):
+        tags = Counter(x["tag"] for x in lines if x["form"] == form)
+        assert tags["briefing"] >= 9
+    for first, second in (("core-a", "core-b"), ("briefing-a", "briefing-b")):
+        items_a = {x["item"] for x in lines if x["form"] == first}
+        items_b = {x["item"] for x in lines if x["form"] == second}
+        assert not items_a & items_b
+
+
+def test_every_pathway_has_a_reverse_keyed_attitude_item():
+    for group in GROUPS:
+        for test in group.forms:
+            agreement = [r for r in test.ratings if r.scale == "agreement"]
+            assert any(r.blaming for r in agreement) and any(not r.blaming for r in agreement)
