@@ -275,7 +275,7 @@ def review_rewording(page: Page, live_server: LiveServer, new_context, seeded: S
     expect(team_filter.locator("option:checked")).to_have_text(f"{TEAM_A} ({ORGANISATION})")
     team_filter.select_option(label="All teams")
     page.get_by_role("button", name="Filter").click()
-    expect(body_rows(page.get_by_role("table"))).to_have_count(2)
+    expect(body_rows(page.get_by_role("table"))).to_have_count(5)
 
     # Another organisation's response cannot be opened by its address either.
     response = page.request.get(f"{live_server.url}/review/{seeded.other_response_id}")
