@@ -137,8 +137,9 @@ def check(attempt_id: int):
 def submit(attempt_id: int):
     attempt = _own_attempt(attempt_id)
     form = SubmitTestForm()
-    if form.validate_on_submit() and not attempt.submitted:
-        if service.needs_confirmation(attempt) and not form.confirm_unanswered.data:
+    if form.validate_on_submit():
+        unconfirmed = not attempt.submitted and not form.confirm_unanswered.data
+        if unconfirmed and service.needs_confirmation(attempt):
             form.confirm_unanswered.errors = [UNANSWERED_ERROR]
             return _check_page(attempt, form)
         pathway = pathway_or_404(attempt.pathway_id)

@@ -22,6 +22,7 @@ from courseapp.extensions import db
 from courseapp.organisations.models import Sector
 from courseapp.organisations.services import add_team, create_organisation
 from courseapp.rewording.models import Response, SelfRating
+from courseapp.rewording.services import feedback
 from tests.browser.conftest import LiveServer
 from tests.browser.staff import Progress, add_learner, add_staff
 
@@ -47,12 +48,17 @@ COMMENT = "Great open question <b>well done</b>"
 # Someone registered with a name a spreadsheet would run as a formula.
 FORMULA_NAME = '=HYPERLINK("https://example.org","Jo Marsh")'
 ALL = None  # every module of the pathway (Progress.modules)
+# Core exercises none of the others use: the ones Amira sends.
+AMIRA_EXERCISES = ("too-many-police-reports", "her-drinking", "case-conference-plan")
 
 # Already enrolled on the core pathway: name, team, progress (test scores are the number
 # of questions answered right).
 EXISTING = [
-    ("Amira Hassan", TEAM_A, Progress(pre=16, modules=ALL, posts=(24, 33), certified_days=10)),
-    ("Bilal Chowdhury", TEAM_B, Progress(pre=25, modules=ALL, posts=(28,), rewordings=(
+    # Amira fails her first post-test (the other form), passes the retake (her pre-test's
+    # form), and has sent the rewordings the certificate needs, each a model answer.
+    ("Amira Hassan", TEAM_A, Progress(pre=12, modules=ALL, posts=(20, 30), certified_days=10,
+                                      rewordings=tuple((e, (), None) for e in AMIRA_EXERCISES))),
+    ("Bilal Chowdhury", TEAM_B, Progress(pre=18, modules=ALL, posts=(22,), rewordings=(
         ("why-not-ended-relationship", (ULTIMATUM,), None),))),
     ("Carys Evans", TEAM_B, Progress(pre=20, modules=9, visited_next=True, rewordings=(
         (EXERCISE_ID, (BLAMING, CONSTRUCTIVE), SelfRating.AS_GOOD),))),
@@ -89,6 +95,8 @@ class Seeded:
     areas: int  # areas of the model (tags) those questions cover
     modules: list[str]  # the core pathway's module titles, in order
     exercise_title: str  # of EXERCISE_ID
+    post_item_ids: list[str]  # form B's questions: every seeded first post-test
+    amira_verdicts: list[str]  # the app's verdict on each of Amira's rewordings
 
     def percent(self, right: float) -> float:
         """A score of `right` questions right, as a percentage."""
@@ -109,16 +117,24 @@ def seed(live_server: LiveServer) -> Seeded:
         other = add_learner(
             create_organisation(OTHER_ORGANISATION, Sector.HEALTH), OTHER_NAME,
             "declan.frost@fernhill.example.org", job_role=JobRole.HEALTH_VISITOR,
-            progress=Progress(pre=30, modules=ALL, posts=(39,), certified_days=5,
-                              rewordings=((EXERCISE_ID, (OTHER_TEXT,), None),)),
+            progress=Progress(pre=26, modules=ALL, posts=(33,), certified_days=5,
+                              rewordings=((EXERCISE_ID, (OTHER_TEXT,), None),
+                                          *((e, (), None) for e in AMIRA_EXERCISES[:2]))),
         )  # fmt: skip
         db.session.commit()
-        test = course().bank.tests["core-test"]
+        forms = course().pathways["core"].definition.test_forms
+        form_a, form_b = (course().bank.tests[f] for f in forms)
+        assert len(form_a.items) == len(form_b.items)
+        amira = [course().rewording.exercises[e] for e in AMIRA_EXERCISES]
         return Seeded(
             other.id,
-            db.session.scalar(sa.select(Response.id).where(Response.user_id == other.id)),
-            [item.id for item in test.items],
-            len({item.tag for item in test.items}),
+            db.session.scalar(
+                sa.select(Response.id).where(Response.user_id == other.id).order_by(Response.id)
+            ),
+            [item.id for item in form_a.items],
+            len({item.tag for item in form_a.items}),
             [module.title for module in course().pathways["core"].modules],
             course().rewording.exercises[EXERCISE_ID].title,
+            [item.id for item in form_b.items],
+            [feedback(e, e.model_answers[0]).verdict for e in amira],
         )

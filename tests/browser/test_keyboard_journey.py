@@ -100,8 +100,11 @@ def test_learner_takes_the_core_course_with_the_keyboard_alone(
         activate(page, page.get_by_role("button", name=button, exact=True))
         expect(heading(page, f"Feedback on version {number}", level=2)).to_be_visible()
         expect(page.locator(".govuk-tag", has_text=VERDICTS[verdict]).first).to_be_visible()
-    # The rest of the rewordings the pathway requires, typed too.
-    for exercise, text, verdict in course.more_rewordings:
+    # The rest of the rewordings the pathway requires, typed too: the learner's other
+    # exercises (their last version), then more with a model answer each.
+    rest = [(course.exercises[e], versions[-1], course.verdicts[e][-1])
+            for e, versions in LEARNER.rewordings[1:]]  # fmt: skip
+    for exercise, text, verdict in [*rest, *course.more_rewordings]:
         activate(page, nav_link(page, "Practise"))
         activate(page, page.get_by_role("link", name=exercise.title, exact=True))
         type_into(page, page.get_by_role("textbox", name="Your rewording"), text)

@@ -196,10 +196,12 @@ def test_learner_takes_the_whole_course(
     # is opened afresh.
     expect(heading(page, "Questions")).to_be_visible()
     first_item = next(
-        item for item in post_test.items if page.locator(f'[name="{first_field(item)}"]').count()
+        item
+        for item in post_test.items
+        if item.kind in ("single", "scenario")
+        and page.locator(f'[name="{first_field(item)}"]').count()
     )
     assert first_item.id not in {item.id for item in test.items}  # the other form
-    assert first_item.kind in ("single", "scenario"), first_item.kind
     expect(autosave_status(page)).to_have_text("")
     answer(page, first_item, right=True)
     expect(autosave_status(page)).to_have_text(SAVED)
