@@ -1,7 +1,7 @@
 """parallel test form orders, part visits and knowledge checks answered right
 
 Revision ID: 0007_i13app
-Revises: 0006
+Revises: 0007_i12sec
 
 Every enrolment gets a form order (0: form A then B, 1: B then A). Existing
 enrolments are numbered within their group (cohort, else organisation) by id and
@@ -15,7 +15,7 @@ import sqlalchemy as sa
 
 
 revision = "0007_i13app"
-down_revision = "0006"
+down_revision = "0007_i12sec"
 branch_labels = None
 depends_on = None
 
@@ -32,7 +32,7 @@ def upgrade():
             sa.Column("form_order", sa.Integer(), nullable=False, server_default="0")
         )
     with op.batch_alter_table("module_progress", schema=None) as batch_op:
-        batch_op.add_column(sa.Column("check_passed_at", sa.DateTime(), nullable=True))
+        batch_op.add_column(sa.Column("check_passed_at", sa.DateTime(timezone=True), nullable=True))
     op.create_table(
         "form_order_counters",
         sa.Column("pathway_id", sa.String(length=80), nullable=False),
@@ -46,7 +46,7 @@ def upgrade():
         sa.Column("user_id", sa.Integer(), nullable=False),
         sa.Column("module_id", sa.String(length=80), nullable=False),
         sa.Column("part", sa.String(length=120), nullable=False),
-        sa.Column("visited_at", sa.DateTime(), nullable=False),
+        sa.Column("visited_at", sa.DateTime(timezone=True), nullable=False),
         sa.ForeignKeyConstraint(["user_id"], ["users.id"],
                                 name=op.f("fk_module_part_visits_user_id_users"),
                                 ondelete="CASCADE"),

@@ -1,7 +1,7 @@
 """rewording: stored findings, rules version, coordinator verdicts
 
 Revision ID: 0007_i14
-Revises: 0006
+Revises: 0007_i13app
 Create Date: 2026-12-05 21:45:00
 
 """
@@ -11,7 +11,7 @@ import sqlalchemy as sa
 
 # revision identifiers, used by Alembic.
 revision = '0007_i14'
-down_revision = '0006'
+down_revision = "0007_i13app"
 branch_labels = None
 depends_on = None
 

@@ -1,7 +1,7 @@
 """local procedures
 
 Revision ID: 0007_i15
-Revises: 0006
+Revises: 0007_i14
 Create Date: 2026-12-05 22:00:00.000000
 
 """
@@ -11,7 +11,7 @@ import sqlalchemy as sa
 
 # revision identifiers, used by Alembic.
 revision = '0007_i15'
-down_revision = '0006'
+down_revision = "0007_i14"
 branch_labels = None
 depends_on = None
 
@@ -23,7 +23,7 @@ def upgrade():
     sa.Column('out_of_hours', sa.Text(), nullable=False),
     sa.Column('local_services', sa.Text(), nullable=False),
     sa.Column('marac_referral', sa.Text(), nullable=False),
-    sa.Column('updated_at', sa.DateTime(), nullable=False),
+    sa.Column('updated_at', sa.DateTime(timezone=True), nullable=False),
     sa.Column('updated_by', sa.Integer(), nullable=True),
     sa.ForeignKeyConstraint(['organisation_id'], ['organisations.id'], name=op.f('fk_local_procedures_organisation_id_organisations'), ondelete='CASCADE'),
     sa.ForeignKeyConstraint(['updated_by'], ['users.id'], name=op.f('fk_local_procedures_updated_by_users'), ondelete='SET NULL'),

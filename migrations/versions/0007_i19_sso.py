@@ -1,7 +1,7 @@
 """single sign-on: organisation slugs, provider connections, their domains, identities
 
 Revision ID: 0007_i19
-Revises: 0007_i12core
+Revises: 0007_i15
 Create Date: 2026-12-05 21:40:00
 
 """
@@ -12,7 +12,7 @@ from alembic import op
 
 # revision identifiers, used by Alembic.
 revision = "0007_i19"
-down_revision = "0007_i12core"  # chained after the merged i12core branch
+down_revision = "0007_i15"
 branch_labels = None
 depends_on = None
 
@@ -54,8 +54,8 @@ def upgrade():
         sa.Column("trust_unverified_claim", sa.Boolean(), nullable=False),
         sa.Column("team_claim", sa.String(length=100), nullable=True),
         sa.Column("job_role_claim", sa.String(length=100), nullable=True),
-        sa.Column("created_at", sa.DateTime(), nullable=False),
-        sa.Column("updated_at", sa.DateTime(), nullable=False),
+        sa.Column("created_at", sa.DateTime(timezone=True), nullable=False),
+        sa.Column("updated_at", sa.DateTime(timezone=True), nullable=False),
         sa.ForeignKeyConstraint(
             ["organisation_id"], ["organisations.id"],
             name=op.f("fk_sso_connections_organisation_id_organisations"), ondelete="CASCADE",
@@ -84,8 +84,8 @@ def upgrade():
         sa.Column("user_id", sa.Integer(), nullable=False),
         sa.Column("issuer", sa.String(length=500), nullable=False),
         sa.Column("subject", sa.String(length=255), nullable=False),
-        sa.Column("created_at", sa.DateTime(), nullable=False),
-        sa.Column("last_used_at", sa.DateTime(), nullable=True),
+        sa.Column("created_at", sa.DateTime(timezone=True), nullable=False),
+        sa.Column("last_used_at", sa.DateTime(timezone=True), nullable=True),
         sa.ForeignKeyConstraint(
             ["user_id"], ["users.id"], name=op.f("fk_sso_identities_user_id_users"), ondelete="CASCADE"
         ),
