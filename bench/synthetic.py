@@ -16,8 +16,8 @@ import sqlalchemy as sa
 
 from courseapp.accounts.models import JobRole, Role, User
 from courseapp.accounts.passwords import hash_password
-from courseapp.assessment.kinds import kind_of
 from courseapp.assessment.models import Answer, Certificate, Phase, TestAttempt
+from courseapp.catalogue.kinds import kind_of
 from courseapp.clock import utcnow
 from courseapp.content import services as content
 from courseapp.content.models import Enrolment, ModuleProgress

@@ -10,7 +10,7 @@ from govuk_frontend_wtf.main import WTFormsHelpers
 from jinja2 import ChoiceLoader, FileSystemLoader, PackageLoader, PrefixLoader
 from werkzeug.middleware.proxy_fix import ProxyFix
 
-from courseapp import cli, database, errors, models, security, templating  # noqa: F401 - models: all tables
+from courseapp import catalogue, cli, database, errors, models, security, templating  # noqa: F401 - models: all tables
 from courseapp.accounts import routes as accounts_routes
 from courseapp.accounts import services as accounts_services
 from courseapp.assessment import routes as assessment_routes
@@ -19,7 +19,6 @@ from courseapp.audit import routes as audit_routes
 from courseapp.cohorts import routes as cohorts_routes
 from courseapp.config import PROJECT_ROOT, config_from_env, instance_secret_key
 from courseapp.content import routes as content_routes
-from courseapp.content import services as content_services
 from courseapp.content.cli import content_cli
 from courseapp.demo.cli import seed_demo_command
 from courseapp.extensions import csrf, db, limiter, login_manager, migrate
@@ -92,7 +91,7 @@ def create_app(config: dict[str, Any] | type | None = None) -> Flask:
     app.cli.add_command(seed_demo_command)
     app.cli.add_command(purge_command)
     app.cli.add_command(backup_command)
-    content_services.init_app(app)
+    catalogue.init_app(app)
     cli.init_app(app)
     accounts_services.init_login_manager(login_manager)
 

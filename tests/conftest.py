@@ -244,7 +244,8 @@ def make_learner(request: pytest.FixtureRequest, make_user) -> Callable[..., Use
         request.getfixturevalue("app")
     from courseapp.assessment import attempts
     from courseapp.assessment.models import Phase
-    from courseapp.content.services import course, enrol
+    from courseapp.catalogue import course
+    from courseapp.content.services import enrol
 
     def _make(pathway: str = "core", pre_test: bool = True, modules: bool = False, **fields):
         user = make_user(**fields)
@@ -265,7 +266,8 @@ def complete_the_work(user, pathway) -> None:
     """Everything before the post-test: every module's parts opened and its knowledge
     check answered right, and the pathway's required rewordings submitted (each with its
     first model answer)."""
-    from courseapp.content.services import course, record_completion
+    from courseapp.catalogue import course
+    from courseapp.content.services import record_completion
     from courseapp.rewording import services as rewording
 
     for module in pathway.modules:
@@ -278,7 +280,7 @@ def complete_the_work(user, pathway) -> None:
 
 def right_answers(test, entries=None) -> MultiDict:
     """Form data answering every item right (and every self-rating with 3)."""
-    from courseapp.assessment.kinds import field_name
+    from courseapp.catalogue.kinds import field_name
 
     data = MultiDict()
     for entry in entries or [*test.ratings, *test.items]:

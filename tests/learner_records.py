@@ -14,10 +14,11 @@ from courseapp.accounts.passwords import hash_password
 from courseapp.assessment import attempts
 from courseapp.assessment.models import Certificate, Phase, TestAttempt
 from courseapp.audit.services import record
+from courseapp.catalogue import course
 from courseapp.cohorts import imports
 from courseapp.cohorts.models import EnrolmentImport
 from courseapp.cohorts.services import create_cohort
-from courseapp.content.services import course, record_completion, record_visit
+from courseapp.content.services import record_completion, record_visit
 from courseapp.demo.answers import item_answer
 from courseapp.extensions import db
 from courseapp.organisations.models import Organisation

@@ -12,11 +12,13 @@ import sqlalchemy as sa
 from werkzeug.datastructures import MultiDict
 
 from courseapp.assessment import attempts, journey
-from courseapp.assessment.kinds import KINDS, Tampered, field_name
 from courseapp.assessment.models import Answer, Certificate, Phase, TestAttempt
-from courseapp.assessment.schema import TAGS
+from courseapp.catalogue import course
+from courseapp.catalogue.items import TAGS
+from courseapp.catalogue.kinds import KINDS, Tampered, field_name
+from courseapp.catalogue.loader import load_course
 from courseapp.config import PROJECT_ROOT
-from courseapp.content.services import course, load_course, record_completion
+from courseapp.content.services import record_completion
 from courseapp.extensions import db
 from tests.conftest import build_app, complete_the_work, login, right_answers, sqlite_url
 

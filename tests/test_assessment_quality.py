@@ -13,10 +13,10 @@ from courseapp.assessment import quality
 from courseapp.assessment.cli import forms_of
 from courseapp.assessment.export import record
 from courseapp.assessment.guessing import LongestOption, TestWise, form_score, item_scores
-from courseapp.assessment.kinds import kind_of
-from courseapp.assessment.schema import MultipleItem, Option, TrueFalseItem
+from courseapp.catalogue.items import MultipleItem, Option, TrueFalseItem
+from courseapp.catalogue.kinds import kind_of
+from courseapp.catalogue.loader import load_course
 from courseapp.config import PROJECT_ROOT
-from courseapp.content.loader import load_course
 from tests.conftest import build_app, sqlite_url
 from tests.heldout_guessers import HELD_OUT
 

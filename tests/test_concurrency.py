@@ -22,9 +22,9 @@ from flask.testing import FlaskClient
 from werkzeug.datastructures import MultiDict
 
 from courseapp.assessment import attempts
-from courseapp.assessment.kinds import field_name
 from courseapp.assessment.models import Answer, Certificate, Phase, TestAttempt
-from courseapp.assessment.schema import SCHEMES, SelfRating
+from courseapp.catalogue.items import SCHEMES, SelfRating
+from courseapp.catalogue.kinds import field_name
 from courseapp.extensions import db
 from tests.conftest import PASSWORD
 

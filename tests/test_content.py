@@ -8,13 +8,13 @@ from pathlib import Path
 
 import pytest
 
+from courseapp.catalogue.loader import load_course
+from courseapp.catalogue.markdown import slug
+from courseapp.catalogue.problems import ContentError
 from courseapp.config import PROJECT_ROOT, ProductionConfig
-from courseapp.content import services
-from courseapp.content.markdown import slug
-from courseapp.content.problems import ContentError
 from tests.conftest import build_app, sqlite_url
 
-COURSE = services.load_course(PROJECT_ROOT / "content", PROJECT_ROOT / "quizzes")
+COURSE = load_course(PROJECT_ROOT / "content", PROJECT_ROOT / "quizzes")
 
 
 @pytest.fixture
@@ -284,7 +284,7 @@ def test_rendered_html_is_sanitised(copy):
         "## ",
         "<script>alert(1)</script>\n<img src=x onerror=alert(2)>\n\n## ",
     )
-    course = services.load_course(copy / "content", copy / "quizzes")
+    course = load_course(copy / "content", copy / "quizzes")
     html = course.modules["welcome"].intro + "".join(
         p.html for p in course.modules["welcome"].parts
     )

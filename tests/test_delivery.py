@@ -6,8 +6,8 @@ import sqlalchemy as sa
 from markupsafe import escape
 
 from courseapp.accounts.models import Role, User
+from courseapp.catalogue import course
 from courseapp.content.models import Enrolment, ModuleProgress
-from courseapp.content.services import course
 from courseapp.extensions import db
 from tests.conftest import login
 

@@ -10,8 +10,8 @@ import sqlalchemy as sa
 from courseapp.accounts.models import Role, User
 from courseapp.accounts.passwords import verify_password
 from courseapp.assessment.models import Certificate, Phase, TestAttempt
+from courseapp.catalogue import course
 from courseapp.content.models import Enrolment, ModuleProgress
-from courseapp.content.services import course
 from courseapp.demo.journeys import Stage
 from courseapp.demo.services import stage_list
 from courseapp.extensions import db

@@ -13,8 +13,8 @@ import sqlalchemy as sa
 
 from courseapp.accounts.models import Role, User
 from courseapp.audit.models import AuditEvent
+from courseapp.catalogue import course
 from courseapp.cohorts import imports
-from courseapp.content.services import course
 from courseapp.extensions import db
 from courseapp.privacy.erasure import ERASED, ERASED_SUBJECT
 from courseapp.reports import data as report_data

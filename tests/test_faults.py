@@ -12,11 +12,11 @@ from sqlalchemy import event
 from werkzeug.datastructures import MultiDict
 
 from courseapp.assessment import attempts
-from courseapp.assessment.kinds import KINDS
 from courseapp.assessment.models import Answer, Certificate, Phase, TestAttempt
+from courseapp.catalogue import course
+from courseapp.catalogue.kinds import KINDS
 from courseapp.content.forms import field_name as question_field
 from courseapp.content.models import ModuleProgress
-from courseapp.content.services import course
 from courseapp.extensions import db
 from courseapp.rewording.models import Response
 from tests.conftest import (

@@ -22,14 +22,14 @@ from werkzeug.datastructures import MultiDict
 from courseapp.accounts.models import Role, User
 from courseapp.accounts.services import normalise_email
 from courseapp.assessment import attempts
-from courseapp.assessment.kinds import field_name
 from courseapp.assessment.models import Answer, Phase
-from courseapp.assessment.schema import SCHEMES, SelfRating
+from courseapp.catalogue import course
+from courseapp.catalogue.items import SCHEMES, SelfRating
+from courseapp.catalogue.kinds import field_name
 from courseapp.cohorts import imports
 from courseapp.cohorts.models import Cohort, EnrolmentImport
 from courseapp.content.forms import field_name as question_field
 from courseapp.content.models import Enrolment, ModuleProgress
-from courseapp.content.services import course
 from courseapp.extensions import db
 from courseapp.rewording.models import Response
 from tests.conftest import count, login, upload_csv

@@ -13,8 +13,8 @@ import sqlalchemy as sa
 from courseapp.accounts.models import JobRole, Role, User
 from courseapp.assessment.models import Answer, Certificate, Phase, TestAttempt
 from courseapp.audit.models import AuditEvent
+from courseapp.catalogue import course
 from courseapp.content.models import Enrolment, ModuleProgress
-from courseapp.content.services import course
 from courseapp.extensions import db
 from courseapp.reports import data as report_data
 from courseapp.reports import services

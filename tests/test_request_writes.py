@@ -13,8 +13,8 @@ import pytest
 import sqlalchemy as sa
 
 from courseapp.accounts.models import Role
+from courseapp.catalogue import course
 from courseapp.content.models import ModuleProgress
-from courseapp.content.services import course
 from courseapp.extensions import db
 from tests.conftest import login
 

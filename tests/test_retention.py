@@ -128,7 +128,7 @@ def test_after_a_purge_new_work_never_reuses_a_number(any_db_app, history):
     """The kept post-test is attempt 2 and the kept rewording version 2: what comes
     next is attempt 3 and version 3, so the newest is still the one shown as latest."""
     from courseapp.assessment import attempts
-    from courseapp.content.services import course
+    from courseapp.catalogue import course
     from courseapp.rewording import services as rewording
 
     any_db_app.test_cli_runner().invoke(args=["purge"])

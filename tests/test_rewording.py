@@ -9,8 +9,8 @@ import pytest
 import sqlalchemy as sa
 
 from courseapp.accounts.models import Role
+from courseapp.catalogue.loader import load_course
 from courseapp.config import PROJECT_ROOT
-from courseapp.content.services import load_course
 from courseapp.extensions import db
 from courseapp.rewording.cli import LABELLED
 from courseapp.rewording.engine import assess

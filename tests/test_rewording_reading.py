@@ -8,8 +8,8 @@ import dataclasses
 
 import pytest
 
+from courseapp.catalogue.loader import load_course
 from courseapp.config import PROJECT_ROOT
-from courseapp.content.services import load_course
 from courseapp.rewording.engine import assess, read
 from courseapp.rewording.reading import (
     CLOSED,

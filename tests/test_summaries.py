@@ -5,8 +5,8 @@ from __future__ import annotations
 import pytest
 from markupsafe import escape
 
+from courseapp.catalogue import course
 from courseapp.config import Config
-from courseapp.content.services import course
 from tests.conftest import login
 
 MODULE_IDS = sorted(path.stem for path in (Config.CONTENT_DIR / "modules").glob("*.md"))

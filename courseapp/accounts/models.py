@@ -9,6 +9,7 @@ import sqlalchemy as sa
 from flask_login import UserMixin
 from sqlalchemy.orm import Mapped, mapped_column, relationship, validates
 
+from courseapp.catalogue.roles import JobRole
 from courseapp.clock import utcnow
 from courseapp.extensions import db
 from courseapp.organisations.models import Organisation, Team, coordinator_organisations
@@ -22,23 +23,6 @@ class Role(enum.StrEnum):
     @property
     def label(self) -> str:
         return "Administrator" if self is Role.ADMIN else self.value.capitalize()
-
-
-class JobRole(enum.StrEnum):
-    SOCIAL_WORKER = "Social worker"
-    SOCIAL_WORK_MANAGER = "Social work team leader or manager"
-    HEALTH_VISITOR = "Health visitor or school nurse"
-    HEALTH_OTHER = "Other health professional"
-    POLICE = "Police officer or staff"
-    ADVOCACY = "Women's aid or domestic abuse advocacy worker"
-    PERPETRATOR_PROGRAMME = "Perpetrator programme worker"
-    RESIDENTIAL = "Residential care worker"
-    TEACHER = "Teacher"
-    PASTORAL = "Guidance or pastoral staff"
-    SCHOOL_MANAGER = "School manager or head teacher"
-    EARLY_YEARS = "Nursery or early years practitioner"
-    TRAINING = "Training or learning and development lead"
-    OTHER = "Other"
 
 
 def normalise_email(email: str) -> str:

@@ -15,14 +15,14 @@ from sqlalchemy.exc import IntegrityError
 from werkzeug.datastructures import MultiDict
 
 from courseapp.accounts.models import User
-from courseapp.assessment.bank import Test
-from courseapp.assessment.kinds import ReviewRow, Tampered, field_name, kind_of
 from courseapp.assessment.models import Answer, Phase, TestAttempt
-from courseapp.assessment.schema import SCALES, ItemBase, SelfRating
+from courseapp.catalogue import course
+from courseapp.catalogue.bank import Test
+from courseapp.catalogue.course import Module, Pathway
+from courseapp.catalogue.items import SCALES, ItemBase, SelfRating
+from courseapp.catalogue.kinds import ReviewRow, Tampered, field_name, kind_of
 from courseapp.clock import utcnow
-from courseapp.content.course import Module, Pathway
 from courseapp.content.models import Enrolment
-from courseapp.content.services import course
 from courseapp.database import upsert
 from courseapp.extensions import db
 

@@ -9,7 +9,7 @@ from weasyprint import HTML
 
 from courseapp.accounts.models import User
 from courseapp.assessment.models import Certificate
-from courseapp.content.course import Pathway
+from courseapp.catalogue.course import Pathway
 from courseapp.extensions import db
 
 

@@ -9,11 +9,11 @@ import click
 from flask import current_app
 from flask.cli import AppGroup
 
+from courseapp import catalogue
 from courseapp.assessment import quality
 from courseapp.assessment.export import PathwayForms, active_forms, records
-from courseapp.content import services
-from courseapp.content.course import Course
-from courseapp.content.problems import ContentError
+from courseapp.catalogue.course import Course
+from courseapp.catalogue.problems import ContentError
 
 assessment_cli = AppGroup("assessment", help="Test forms: item-writing checks and export.")
 
@@ -25,7 +25,7 @@ def forms_of(course: Course) -> list[PathwayForms]:
 
 def _course() -> Course:
     try:
-        return services.load(current_app)
+        return catalogue.load(current_app)
     except ContentError as error:
         for problem in error.problems:
             click.echo(str(problem), err=True)

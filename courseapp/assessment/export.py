@@ -9,8 +9,8 @@ from __future__ import annotations
 from collections.abc import Iterable, Mapping
 from dataclasses import dataclass
 
-from courseapp.assessment.bank import Bank, Test
-from courseapp.assessment.schema import SCHEMES, ClassificationItem, ItemBase, TrueFalseItem
+from courseapp.catalogue.bank import Bank, Test
+from courseapp.catalogue.items import SCHEMES, ClassificationItem, ItemBase, TrueFalseItem
 
 
 @dataclass(frozen=True)

@@ -37,9 +37,9 @@ import math
 import re
 from collections.abc import Callable
 
-from courseapp.assessment.bank import Test
 from courseapp.assessment.export import record
-from courseapp.assessment.kinds import kind_of
+from courseapp.catalogue.bank import Test
+from courseapp.catalogue.kinds import kind_of
 
 WORD = re.compile(r"[a-z0-9']+")
 

@@ -10,9 +10,9 @@ import sqlalchemy as sa
 from courseapp.accounts.models import User
 from courseapp.assessment import attempts as attempts_service
 from courseapp.assessment.models import Certificate, Phase, TestAttempt
+from courseapp.catalogue.course import Module, Pathway
 from courseapp.content import services as content
 from courseapp.content.completion import PathwayCompletion
-from courseapp.content.course import Module, Pathway
 from courseapp.content.services import PathwayProgress, Status
 from courseapp.extensions import db
 from courseapp.rewording.models import Response

@@ -28,7 +28,6 @@ from __future__ import annotations
 from collections import Counter
 from dataclasses import dataclass, field
 
-from courseapp.assessment.bank import Test
 from courseapp.assessment.export import PathwayForms
 from courseapp.assessment.guessing import (
     ABSOLUTES,
@@ -39,7 +38,8 @@ from courseapp.assessment.guessing import (
     item_scores,
     words,
 )
-from courseapp.assessment.schema import (
+from courseapp.catalogue.bank import Test
+from courseapp.catalogue.items import (
     SCHEMES,
     ClassificationItem,
     ItemBase,
@@ -47,7 +47,7 @@ from courseapp.assessment.schema import (
     SingleItem,
     TrueFalseItem,
 )
-from courseapp.content.schema import KnowledgeCheck
+from courseapp.catalogue.schema import KnowledgeCheck
 
 TESTWISE_BOUND = 0.40
 LONGEST_BOUND = 0.35

@@ -18,10 +18,10 @@ from courseapp.assessment import attempts as service
 from courseapp.assessment import journey
 from courseapp.assessment.certificates import certificate_pdf, find_certificate
 from courseapp.assessment.forms import UNANSWERED_ERROR, SubmitTestForm
-from courseapp.assessment.kinds import PARTIAL_CREDIT_RULE, Tampered
 from courseapp.assessment.models import Phase, TestAttempt
-from courseapp.assessment.schema import TAG_LABELS
-from courseapp.content.services import course, pathway_or_404
+from courseapp.catalogue import course, pathway_or_404
+from courseapp.catalogue.items import TAG_LABELS
+from courseapp.catalogue.kinds import PARTIAL_CREDIT_RULE, Tampered
 from courseapp.forms import TAMPERED_MESSAGE, take_stash
 
 bp = Blueprint("assessment", __name__)

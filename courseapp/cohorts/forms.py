@@ -10,7 +10,7 @@ from govuk_frontend_wtf.wtforms_widgets import (
 from wtforms import SelectField, StringField, SubmitField
 from wtforms.validators import InputRequired, Length, ValidationError
 
-from courseapp.content.services import course
+from courseapp.catalogue import course
 from courseapp.forms import Form, OptionalDateField, options, strip
 
 

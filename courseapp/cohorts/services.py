@@ -10,10 +10,10 @@ import sqlalchemy as sa
 from flask import current_app
 
 from courseapp.accounts.models import User
+from courseapp.catalogue.course import Pathway
 from courseapp.cohorts.join_codes import unused_join_code
 from courseapp.cohorts.models import Cohort
 from courseapp.content import services as content
-from courseapp.content.course import Pathway
 from courseapp.content.models import Enrolment
 from courseapp.database import unique_or
 from courseapp.extensions import db

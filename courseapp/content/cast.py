@@ -24,8 +24,8 @@ from pathlib import Path
 
 from pydantic import BaseModel, ConfigDict, Field
 
-from courseapp.content.problems import Problem
-from courseapp.content.yamlfile import load_yaml
+from courseapp.catalogue.problems import Problem
+from courseapp.catalogue.yamlfile import load_yaml
 
 CAPITALISED = re.compile(r"\b[A-Z][a-z]+(?=\b)(?!['\u2019][a-rt-z])")
 MID_SENTENCE = re.compile(r"(?<=[a-z,;] )[A-Z][a-z]+\b")

@@ -9,10 +9,11 @@ import click
 from flask import current_app
 from flask.cli import AppGroup
 
+from courseapp import catalogue
 from courseapp.assessment.cli import check_assessment
+from courseapp.catalogue.problems import ContentError
 from courseapp.config import PROJECT_ROOT
-from courseapp.content import editorial, services
-from courseapp.content.problems import ContentError
+from courseapp.content import editorial
 from courseapp.content.prose import body_lines, sentences
 from courseapp.content.readability import MAX_SENTENCE_WORDS, MIN_READING_EASE, measure
 
@@ -36,7 +37,7 @@ def folders() -> editorial.Folders:
 def check_content() -> None:
     problems, notices = editorial.check(folders())
     try:
-        course = services.load(current_app)
+        course = catalogue.load(current_app)
     except ContentError as error:
         problems = error.problems + problems
     for notice in notices:

@@ -17,7 +17,7 @@ from __future__ import annotations
 from collections.abc import Collection
 from dataclasses import dataclass
 
-from courseapp.content.course import Module, Pathway
+from courseapp.catalogue.course import Module, Pathway
 
 
 def module_complete(module: Module, visited_parts: Collection[str], check_passed: bool) -> bool:

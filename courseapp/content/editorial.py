@@ -12,9 +12,9 @@ import re
 from dataclasses import dataclass
 from pathlib import Path
 
+from courseapp.catalogue.problems import Problem
 from courseapp.content import copying
 from courseapp.content.cast import check_cast, course_files
-from courseapp.content.problems import Problem
 from courseapp.content.prose import Sentence, body_lines, sentences
 
 # Words that say a text describes a violent act. A module using one needs a content

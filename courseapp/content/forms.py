@@ -2,7 +2,7 @@ from __future__ import annotations
 
 from flask import abort, request
 
-from courseapp.content.schema import KnowledgeCheck
+from courseapp.catalogue.schema import KnowledgeCheck
 from courseapp.forms import TAMPERED_MESSAGE, Form, take_stash
 
 

@@ -6,10 +6,11 @@ from functools import wraps
 from flask import Blueprint, flash, redirect, render_template, url_for
 from flask_login import current_user
 
+from courseapp import catalogue
 from courseapp.access import login_required
 from courseapp.assessment import journey
+from courseapp.catalogue.course import Module, Pathway
 from courseapp.content import services
-from courseapp.content.course import Module, Pathway
 from courseapp.content.editorial import describes_violence
 from courseapp.content.forms import KnowledgeCheckForm, field_name
 from courseapp.database import writes_on_get
@@ -65,13 +66,13 @@ def _navigation(module: Module, pathway: Pathway, slug: str | None) -> dict:
 @bp.get("/pathways")
 @login_required
 def pathways():
-    return render_template("content/pathways.html", pathways=services.course().pathways.values())
+    return render_template("content/pathways.html", pathways=catalogue.course().pathways.values())
 
 
 @bp.get("/pathways/<pathway_id>")
 @login_required
 def pathway(pathway_id: str):
-    pathway = services.pathway_or_404(pathway_id)
+    pathway = catalogue.pathway_or_404(pathway_id)
     steps = journey.journey(current_user, pathway)
     return render_template("content/pathway.html", journey=steps, page_url=_page_url)
 
@@ -83,7 +84,7 @@ def module_unlocked(view: Callable) -> Callable:
 
     @wraps(view)
     def wrapped(module_id: str, **kwargs):
-        module = services.module_or_404(module_id)
+        module = catalogue.module_or_404(module_id)
         pathway = services.pathway_for(current_user, module)
         reason = journey.modules_locked_reason(current_user, pathway, module)
         if reason:
@@ -125,7 +126,7 @@ def part(module: Module, pathway: Pathway, part_slug: str):
 @login_required
 @module_unlocked
 def knowledge_check(module: Module, pathway: Pathway):
-    check = services.course().checks[module.meta.knowledge_check]
+    check = catalogue.course().checks[module.meta.knowledge_check]
     form = KnowledgeCheckForm()
     answers, unanswered, results = form.kept_answers(check), [], None
     if form.validate_on_submit():
@@ -163,12 +164,12 @@ def printable(module: Module, _pathway: Pathway):
 @login_required
 def summary(module_id: str):
     """The module's one-page summary, made to be printed."""
-    module = services.module_or_404(module_id)
+    module = catalogue.module_or_404(module_id)
     return render_template("content/summary.html", module=module)
 
 
 @bp.get("/glossary")
 def glossary():
-    loaded = services.course()
+    loaded = catalogue.course()
     terms = sorted(loaded.glossary.values(), key=lambda term: term.term.lower())
     return render_template("content/glossary.html", terms=terms, html=loaded.glossary_html)

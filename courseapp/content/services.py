@@ -1,77 +1,23 @@
-"""What the content feature does: serve the loaded course, enrol, record and report progress."""
+"""What the content feature does: enrol, record and report progress through the course."""
 
 from __future__ import annotations
 
 import enum
 from dataclasses import dataclass
-from functools import cache
-from pathlib import Path
 
 import sqlalchemy as sa
-from flask import Flask, abort, current_app, g, has_request_context
+from flask import g, has_request_context
 from sqlalchemy.dialects import postgresql, sqlite
 
 from courseapp.accounts.models import User
+from courseapp.catalogue import course
+from courseapp.catalogue.course import Module, Pathway
+from courseapp.catalogue.schema import KnowledgeCheck
 from courseapp.clock import utcnow
 from courseapp.content.completion import module_complete
-from courseapp.content.course import Course, Module, Pathway
-from courseapp.content.loader import load_course
 from courseapp.content.models import Enrolment, FormOrderCounter, ModuleProgress, PartVisit
-from courseapp.content.problems import ContentError
-from courseapp.content.schema import KnowledgeCheck
 from courseapp.database import may_write, upsert
 from courseapp.extensions import db
-
-COURSE_KEY = "courseapp.course"
-
-
-def _signature(*folders: Path) -> tuple:
-    """Changes whenever a content file is added, removed or edited."""
-    return tuple(
-        (str(path), path.stat().st_mtime_ns, path.stat().st_size)
-        for folder in folders
-        for path in sorted(folder.rglob("*"))
-        if path.is_file()
-    )
-
-
-@cache
-def _load(content_dir: Path, quizzes_dir: Path, _signature: tuple) -> Course:
-    return load_course(content_dir, quizzes_dir)
-
-
-def load(app: Flask) -> Course:
-    """Load (or reuse) the course for this app's content folders; raises ContentError."""
-    content_dir, quizzes_dir = Path(app.config["CONTENT_DIR"]), Path(app.config["QUIZZES_DIR"])
-    return _load(content_dir, quizzes_dir, _signature(content_dir, quizzes_dir))
-
-
-def init_app(app: Flask) -> None:
-    """Load the course at start-up. Broken content stops the app where CONTENT_STRICT
-    is set (production); elsewhere it is logged so `flask content check` can report it."""
-    try:
-        app.extensions[COURSE_KEY] = load(app)
-    except ContentError as error:
-        if app.config["CONTENT_STRICT"]:
-            raise
-        app.logger.error("Course content has problems:\n%s", error)
-        app.extensions[COURSE_KEY] = None
-
-
-def course() -> Course:
-    loaded = current_app.extensions.get(COURSE_KEY)
-    if loaded is None:
-        abort(503)
-    return loaded
-
-
-def module_or_404(module_id: str) -> Module:
-    return course().modules.get(module_id) or abort(404)
-
-
-def pathway_or_404(pathway_id: str) -> Pathway:
-    return course().pathways.get(pathway_id) or abort(404)
-
 
 # -- Enrolment ------------------------------------------------------------------------
 

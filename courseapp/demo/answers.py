@@ -13,10 +13,9 @@ from dataclasses import dataclass
 
 from werkzeug.datastructures import MultiDict
 
-from courseapp.assessment.bank import Test
-from courseapp.assessment.kinds import field_name, kind_of
 from courseapp.assessment.models import Phase
-from courseapp.assessment.schema import (
+from courseapp.catalogue.bank import Test
+from courseapp.catalogue.items import (
     SCHEMES,
     ClassificationItem,
     ItemBase,
@@ -25,6 +24,7 @@ from courseapp.assessment.schema import (
     SingleItem,
     TrueFalseItem,
 )
+from courseapp.catalogue.kinds import field_name, kind_of
 
 BASE = {Phase.PRE: 0.3, Phase.POST: 2.0}
 # Areas that stay weaker after the course, so that the dashboard has something to show.

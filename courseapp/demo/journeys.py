@@ -15,8 +15,8 @@ import sqlalchemy as sa
 from courseapp.accounts.models import User
 from courseapp.assessment import attempts, journey
 from courseapp.assessment.models import Answer, Phase
+from courseapp.catalogue.course import Module, Pathway
 from courseapp.content import services as content
-from courseapp.content.course import Module, Pathway
 from courseapp.content.models import ModuleProgress
 from courseapp.demo.answers import Profiles, answer_test, as_form, score
 from courseapp.demo.rewordings import pools

@@ -10,9 +10,9 @@ import re
 from dataclasses import dataclass
 from pathlib import Path
 
+from courseapp.catalogue.exercises import Exercise
 from courseapp.config import PROJECT_ROOT
 from courseapp.rewording.engine import CONSTRUCTIVE
-from courseapp.rewording.schema import Exercise
 from courseapp.rewording.services import feedback
 
 LABELLED = PROJECT_ROOT / "tests" / "data" / "rewording_labelled.jsonl"

@@ -17,9 +17,9 @@ from sqlalchemy.orm import joinedload
 
 from courseapp.accounts.models import User
 from courseapp.assessment.models import Answer, Certificate, Phase, TestAttempt
+from courseapp.catalogue.course import Course
 from courseapp.clock import utcnow
 from courseapp.cohorts.models import Cohort
-from courseapp.content.course import Course
 from courseapp.content.models import Enrolment, ModuleProgress
 from courseapp.extensions import db
 from courseapp.rewording.models import Response, ReviewNote

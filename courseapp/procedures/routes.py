@@ -3,8 +3,8 @@ from __future__ import annotations
 from flask import Blueprint, flash, redirect, render_template, url_for
 from flask_login import current_user
 
+from courseapp import catalogue
 from courseapp.access import coordinator_required, get_in_scope_or_404, login_required
-from courseapp.content import services as content_services
 from courseapp.extensions import db
 from courseapp.organisations.models import Organisation
 from courseapp.procedures import services
@@ -42,5 +42,5 @@ def show():
     return render_template(
         "procedures/show.html",
         sections=services.for_learner(current_user),
-        support=content_services.course().support,
+        support=catalogue.course().support,
     )

@@ -9,8 +9,8 @@ from markupsafe import Markup
 
 from courseapp.accounts.models import User
 from courseapp.audit import services as audit
+from courseapp.catalogue.markdown import to_html
 from courseapp.clock import utcnow
-from courseapp.content.markdown import to_html
 from courseapp.extensions import db
 from courseapp.organisations.models import Organisation
 from courseapp.procedures.models import LocalProcedures

@@ -10,9 +10,9 @@ from dataclasses import dataclass
 
 import sqlalchemy as sa
 
-from courseapp.assessment.bank import Test
 from courseapp.assessment.models import Answer, Phase, TestAttempt
-from courseapp.assessment.schema import SelfRating
+from courseapp.catalogue.bank import Test
+from courseapp.catalogue.items import SelfRating
 from courseapp.extensions import db
 from courseapp.reports import measures
 from courseapp.reports import statistics as stats

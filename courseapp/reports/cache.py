@@ -21,7 +21,7 @@ from typing import TypeVar
 import redis
 from flask import Flask, current_app
 
-from courseapp.content.services import course
+from courseapp.catalogue import course
 from courseapp.reports.data import Filters
 from courseapp.reports.versions import current
 

@@ -11,8 +11,8 @@ import sqlalchemy as sa
 
 from courseapp.accounts.models import JobRole, Role, User
 from courseapp.assessment.models import Certificate, Phase, TestAttempt
+from courseapp.catalogue import course
 from courseapp.content.models import Enrolment, ModuleProgress
-from courseapp.content.services import course
 from courseapp.extensions import db
 from courseapp.organisations.models import Organisation, Team, on_local_days
 from courseapp.rewording.models import Response

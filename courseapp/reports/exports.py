@@ -6,9 +6,9 @@ from __future__ import annotations
 from collections.abc import Callable
 from datetime import datetime
 
-from courseapp.assessment.schema import TAGS
+from courseapp.catalogue.course import Pathway
+from courseapp.catalogue.items import TAGS
 from courseapp.clock import local
-from courseapp.content.course import Pathway
 from courseapp.reports import services
 from courseapp.reports.data import ReportData
 from courseapp.reports.statistics import csv_bytes

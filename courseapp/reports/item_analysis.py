@@ -7,8 +7,8 @@ from __future__ import annotations
 import dataclasses
 from dataclasses import dataclass
 
-from courseapp.assessment.bank import Test
 from courseapp.assessment.models import Phase
+from courseapp.catalogue.bank import Test
 from courseapp.reports import aggregates, measures
 from courseapp.reports import statistics as stats
 from courseapp.reports.data import Learner

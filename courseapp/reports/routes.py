@@ -8,10 +8,10 @@ from flask_login import current_user
 
 from courseapp.access import coordinator_required, get_in_scope_or_404
 from courseapp.accounts.models import JobRole, User
-from courseapp.assessment.schema import TAG_LABELS
 from courseapp.audit.services import record
+from courseapp.catalogue import course
+from courseapp.catalogue.items import TAG_LABELS
 from courseapp.cohorts.models import Cohort
-from courseapp.content.services import course
 from courseapp.database import writes_on_get
 from courseapp.extensions import db
 from courseapp.forms import options

@@ -9,13 +9,14 @@ import sqlalchemy as sa
 
 from courseapp.accounts.models import User
 from courseapp.assessment import attempts
-from courseapp.assessment.bank import Test
 from courseapp.assessment.journey import certificate_for
 from courseapp.assessment.models import Phase
-from courseapp.assessment.schema import TAGS
+from courseapp.catalogue import course
+from courseapp.catalogue.bank import Test
+from courseapp.catalogue.course import Pathway
+from courseapp.catalogue.items import TAGS
 from courseapp.content.completion import PathwayCompletion
-from courseapp.content.course import Pathway
-from courseapp.content.services import course, enrolled_pathways, progress_by_module
+from courseapp.content.services import enrolled_pathways, progress_by_module
 from courseapp.extensions import db
 from courseapp.reports import aggregates, item_analysis
 from courseapp.reports import statistics as stats

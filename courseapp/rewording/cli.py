@@ -9,8 +9,8 @@ from pathlib import Path
 import click
 from flask.cli import AppGroup
 
+from courseapp.catalogue import course
 from courseapp.config import PROJECT_ROOT
-from courseapp.content.services import course
 from courseapp.extensions import db
 from courseapp.rewording.engine import assess
 from courseapp.rewording.evaluation import evaluate, read_examples, report

@@ -13,7 +13,8 @@ from collections import Counter
 from dataclasses import dataclass, field
 from pathlib import Path
 
-from courseapp.rewording.engine import CONSTRUCTIVE, NEEDS_WORK, UNCERTAIN, VERDICTS, Rules, assess
+from courseapp.catalogue.rules import Rules
+from courseapp.rewording.engine import CONSTRUCTIVE, NEEDS_WORK, UNCERTAIN, VERDICTS, assess
 
 LABELS = (CONSTRUCTIVE, NEEDS_WORK)
 

@@ -10,12 +10,13 @@ from __future__ import annotations
 import re
 from dataclasses import dataclass
 
+from courseapp.catalogue.rules import Lexicon
+
 # Speech acts.
 WHY, OPEN, CLOSED = "why-question", "open-question", "closed-question"
 INSTRUCTION, CONDITION, STATEMENT = "instruction", "condition", "statement"
 ACTS = (WHY, OPEN, CLOSED, INSTRUCTION, CONDITION, STATEMENT)
 # Roles a clause's actor can take.
-ROLES = ("survivor", "perpetrator", "child", "both", "worker", "other")
 
 # Contractions are expanded so that "it's up to you" reads as "it is up to you" and a
 # negation is always its own word. Order matters: the irregular ones first.
@@ -91,29 +92,6 @@ def replace_names(text: str, people: dict[str, str]) -> str:
         text = re.sub(rf"\b{low}'s\b", possessive, text)
         text = re.sub(rf"\b{low}\b", subject, text)
     return text
-
-
-@dataclass(frozen=True)
-class Lexicon:
-    """The words the reader needs, from the rules file's lexicons."""
-
-    openers: tuple[str, ...]
-    open_starts: tuple[str, ...]
-    instruction_starts: tuple[str, ...]
-    roles: dict[str, tuple[str, ...]]
-
-    @classmethod
-    def from_lexicons(cls, lexicons: dict[str, list[str]]) -> Lexicon:
-        roles = {
-            role: tuple(sorted(lexicons.get(f"role_{role}", []), key=len, reverse=True))
-            for role in ROLES
-        }
-        return cls(
-            tuple(sorted(lexicons.get("openers", []), key=len, reverse=True)),
-            tuple(sorted(lexicons.get("open_starts", []), key=len, reverse=True)),
-            tuple(sorted(lexicons.get("instruction_starts", []), key=len, reverse=True)),
-            roles,
-        )
 
 
 @dataclass(frozen=True)

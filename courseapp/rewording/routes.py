@@ -4,7 +4,7 @@ from flask import Blueprint, flash, redirect, render_template, request, url_for
 from flask_login import current_user
 
 from courseapp.access import coordinator_required, get_in_scope_or_404, login_required
-from courseapp.assessment.schema import TAG_LABELS
+from courseapp.catalogue.items import TAG_LABELS
 from courseapp.forms import options
 from courseapp.organisations.services import organisations_in_scope
 from courseapp.rewording import services

@@ -13,12 +13,13 @@ from sqlalchemy.orm import joinedload
 
 from courseapp.accounts.models import User
 from courseapp.audit.services import record
-from courseapp.content.services import course, enrolled_pathways
+from courseapp.catalogue import course
+from courseapp.catalogue.exercises import Exercise, RuleDef
+from courseapp.content.services import enrolled_pathways
 from courseapp.extensions import db
 from courseapp.organisations.models import on_local_days
 from courseapp.rewording.engine import UNCERTAIN, Assessment, Finding, assess
 from courseapp.rewording.models import Response, ReviewMark, ReviewNote, SelfRating
-from courseapp.rewording.schema import Exercise, RuleDef
 
 
 def exercises() -> dict[str, Exercise]:

@@ -5,6 +5,7 @@ from flask import Blueprint, current_app, jsonify, redirect, render_template, se
 from flask_login import current_user
 from sqlalchemy.exc import SQLAlchemyError
 
+from courseapp import catalogue
 from courseapp.accounts.services import end_session
 from courseapp.assessment.journey import journey
 from courseapp.content import services as content_services
@@ -31,7 +32,7 @@ def index():
 @bp.get("/support")
 def support():
     local = current_user.is_authenticated and bool(procedures.for_learner(current_user))
-    return render_template("site/support.html", page=content_services.course().support, local=local)
+    return render_template("site/support.html", page=catalogue.course().support, local=local)
 
 
 @bp.get("/exit")

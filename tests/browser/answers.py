@@ -10,10 +10,10 @@ import re
 
 from playwright.sync_api import Locator, Page, expect
 
-from courseapp.assessment import bank
-from courseapp.assessment.kinds import field_name
-from courseapp.assessment.schema import SCALES, SCHEMES, TAG_LABELS, ItemBase, SelfRating
-from courseapp.content.schema import KnowledgeCheck
+from courseapp.catalogue import bank
+from courseapp.catalogue.items import SCALES, SCHEMES, TAG_LABELS, ItemBase, SelfRating
+from courseapp.catalogue.kinds import field_name
+from courseapp.catalogue.schema import KnowledgeCheck
 from tests.browser.conftest import check_page, heading
 
 SAVED = "Your answers have been saved."

@@ -25,7 +25,8 @@ from werkzeug.serving import make_server
 
 from courseapp.accounts.models import JobRole, Role, User
 from courseapp.accounts.passwords import hash_password
-from courseapp.content.services import course, enrol
+from courseapp.catalogue import course
+from courseapp.content.services import enrol
 from courseapp.extensions import db
 from courseapp.organisations.models import Organisation, Sector
 from tests.conftest import IN_CI, build_app, sqlite_url

@@ -15,7 +15,7 @@ from dataclasses import dataclass
 import sqlalchemy as sa
 
 from courseapp.accounts.models import JobRole, Role
-from courseapp.content.services import course
+from courseapp.catalogue import course
 from courseapp.demo.fictional import ORGANISATIONS as DEMO_ORGANISATIONS
 from courseapp.demo.services import seed as seed_demo
 from courseapp.extensions import db

@@ -13,11 +13,11 @@ import re
 
 from playwright.sync_api import Locator, Page, expect
 
-from courseapp.assessment import bank
-from courseapp.assessment.kinds import field_name
-from courseapp.assessment.schema import SCALES, SCHEMES, ItemBase
-from courseapp.content.course import Module
-from courseapp.content.schema import KnowledgeCheck
+from courseapp.catalogue import bank
+from courseapp.catalogue.course import Module
+from courseapp.catalogue.items import SCALES, SCHEMES, ItemBase
+from courseapp.catalogue.kinds import field_name
+from courseapp.catalogue.schema import KnowledgeCheck
 from tests.browser.answers import (
     SAVED,
     autosave_status,

@@ -13,15 +13,15 @@ from pathlib import Path
 import sqlalchemy as sa
 from playwright.sync_api import BrowserContext, Locator, Page, expect
 
+from courseapp import catalogue
 from courseapp.accounts.models import JobRole, User
-from courseapp.assessment import bank
-from courseapp.content import services
-from courseapp.content.course import Module, Pathway
+from courseapp.catalogue import bank
+from courseapp.catalogue.course import Module, Pathway
+from courseapp.catalogue.exercises import Exercise
+from courseapp.catalogue.schema import KnowledgeCheck
 from courseapp.content.models import Enrolment
-from courseapp.content.schema import KnowledgeCheck
 from courseapp.extensions import db
 from courseapp.organisations.models import Organisation, Sector, Team
-from courseapp.rewording.schema import Exercise
 from courseapp.rewording.services import feedback
 from tests.browser.answers import answer_check, expect_checked
 from tests.browser.conftest import LiveServer, check_page, heading, task_list
@@ -95,7 +95,7 @@ def seed(live_server: LiveServer, learner: Learner) -> Course:
         organisation.teams = [Team(name=learner.team)]
         db.session.add(organisation)
         db.session.commit()
-        loaded = services.course()
+        loaded = catalogue.course()
         pathway = loaded.pathways[learner.pathway_id]
         assert pathway.suits(learner.job_role.name), learner.job_role
         first, second = (loaded.bank.tests[f] for f in pathway.definition.test_forms)

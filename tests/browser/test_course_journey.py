@@ -11,10 +11,10 @@ import re
 import pytest
 from playwright.sync_api import BrowserContext, Locator, Page, expect
 
+from courseapp import catalogue
 from courseapp.accounts.models import JobRole
 from courseapp.assessment import attempts
 from courseapp.assessment.models import Phase
-from courseapp.content import services
 from courseapp.extensions import db
 from courseapp.organisations.models import Sector
 from tests.browser.answers import answer_check, expect_checked
@@ -44,12 +44,12 @@ def seed_enrolled_learner(live_server: LiveServer) -> tuple[list, list, int]:
                                 sector=Sector.LOCAL_AUTHORITY, name=NAME, email=EMAIL,
                                 password=PASSWORD, job_role=JobRole.SOCIAL_WORKER,
                                 pathway_id="core")  # fmt: skip
-        pathway = services.course().pathways["core"]
+        pathway = catalogue.course().pathways["core"]
         pre_test = attempts.start_or_resume(learner, pathway, Phase.PRE)
         attempts.submit(pre_test, pathway.definition.pass_mark)
         db.session.commit()
         first, second = pathway.modules[:2]
-        check = services.course().checks[first.meta.knowledge_check]
+        check = catalogue.course().checks[first.meta.knowledge_check]
         return (
             [first.title, [part.title for part in first.parts], check],
             [second.title, [part.title for part in second.parts]],

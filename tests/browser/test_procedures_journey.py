@@ -16,7 +16,7 @@ from courseapp.accounts.models import JobRole, Role, User
 from courseapp.accounts.passwords import hash_password
 from courseapp.assessment import attempts
 from courseapp.assessment.models import Phase
-from courseapp.content.services import course
+from courseapp.catalogue import course
 from courseapp.extensions import db
 from courseapp.organisations.models import Organisation, Sector
 from tests.browser.conftest import LiveServer, check_page, enrol_learner, heading, sign_in

@@ -16,7 +16,7 @@ import re
 import pytest
 from playwright.sync_api import Page, expect
 
-from courseapp.assessment.schema import TAG_LABELS
+from courseapp.catalogue.items import TAG_LABELS
 from tests.browser.answers import answer_questions, check_results, rate
 from tests.browser.conftest import LiveServer, check_page, heading
 from tests.browser.learners import CORE

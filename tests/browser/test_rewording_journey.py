@@ -19,13 +19,13 @@ from playwright.sync_api import Locator, Page, expect
 from courseapp.accounts.models import JobRole, User
 from courseapp.assessment import attempts
 from courseapp.assessment.models import Phase
-from courseapp.content.services import course
+from courseapp.catalogue import course
+from courseapp.catalogue.exercises import Exercise
 from courseapp.extensions import db
 from courseapp.organisations.models import Sector
 from courseapp.rewording import services
 from courseapp.rewording.engine import Assessment
 from courseapp.rewording.models import Response, SelfRating
-from courseapp.rewording.schema import Exercise
 from tests.browser.conftest import (
     LiveServer,
     check_page,

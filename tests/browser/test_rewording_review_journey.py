@@ -12,7 +12,7 @@ from playwright.sync_api import Page, expect
 from courseapp.accounts.models import JobRole, Role
 from courseapp.assessment import attempts
 from courseapp.assessment.models import Phase
-from courseapp.content.services import course
+from courseapp.catalogue import course
 from courseapp.extensions import db
 from courseapp.organisations.models import Sector
 from courseapp.rewording import services

@@ -11,8 +11,8 @@ import sqlalchemy as sa
 
 from courseapp.accounts.models import JobRole, Role, User
 from courseapp.audit.models import AuditEvent
+from courseapp.catalogue import course
 from courseapp.content.models import Enrolment
-from courseapp.content.services import course
 from courseapp.extensions import db
 from courseapp.organisations.models import Organisation, Sector
 from courseapp.privacy.erasure import erase_learner

@@ -11,9 +11,9 @@ from courseapp.accounts.models import JobRole, Role
 from courseapp.accounts.services import make_password_link
 from courseapp.assessment import attempts
 from courseapp.assessment.models import Certificate, Phase
+from courseapp.catalogue import course
 from courseapp.cohorts import imports
 from courseapp.cohorts.services import create_cohort, enrol_in_cohort
-from courseapp.content.services import course
 from courseapp.extensions import db
 from courseapp.rewording import services as rewording
 from courseapp.sso.encryption import encrypt

@@ -13,8 +13,8 @@ from flask import render_template
 
 from courseapp.accounts.models import Role
 from courseapp.assessment.models import Certificate
+from courseapp.catalogue import course
 from courseapp.cohorts.models import Cohort
-from courseapp.content.services import course
 from courseapp.extensions import db
 from courseapp.links import external_url
 from tests.conftest import PASSWORD

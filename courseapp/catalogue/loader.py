@@ -6,11 +6,11 @@ from __future__ import annotations
 import re
 from pathlib import Path
 
-from courseapp.assessment.bank import load_bank
-from courseapp.assessment.schema import TAGS
-from courseapp.content import timing
-from courseapp.content.course import Course, Module, Page, Part, Pathway
-from courseapp.content.markdown import (
+from courseapp.catalogue import timing
+from courseapp.catalogue.bank import load_bank
+from courseapp.catalogue.course import Course, Module, Page, Part, Pathway
+from courseapp.catalogue.items import TAGS
+from courseapp.catalogue.markdown import (
     INCLUDE,
     Section,
     SourceLine,
@@ -19,10 +19,10 @@ from courseapp.content.markdown import (
     split_sections,
     to_html,
 )
-from courseapp.content.problems import ContentError, Problem
-from courseapp.content.schema import GlossaryTerm, KnowledgeCheck, ModuleMeta, PathwayDef
-from courseapp.content.yamlfile import YamlDocument, load_yaml, parse_yaml
-from courseapp.rewording.catalogue import load_rewording
+from courseapp.catalogue.problems import ContentError, Problem
+from courseapp.catalogue.rewording import load_rewording
+from courseapp.catalogue.schema import GlossaryTerm, KnowledgeCheck, ModuleMeta, PathwayDef
+from courseapp.catalogue.yamlfile import YamlDocument, load_list, load_yaml, parse_yaml, unique
 
 PAGES = {"support": "/support", "glossary": "/glossary"}
 WORD = re.compile(r"[\w'\u2019-]+")
@@ -48,40 +48,10 @@ class _Loader:
 
     # -- YAML files -----------------------------------------------------------------
 
-    def _yaml_list(self, path: Path, model: type, what: str) -> list[tuple]:
-        """Validate each item of a YAML list; return (instance, document, index) triples."""
-        if not path.exists():
-            self.problem(path, None, f"file is missing: it should hold the {what}")
-            return []
-        doc, problem = load_yaml(path)
-        if problem:
-            self.problems.append(problem)
-            return []
-        if not isinstance(doc.data, list) or not doc.data:
-            self.problem(path, 1, f"expected a list of {what}")
-            return []
-        items = []
-        for index, raw in enumerate(doc.data):
-            item, problems = doc.validate(model, raw, loc=(index,))
-            self.problems.extend(problems)
-            if item is not None:
-                items.append((item, doc, index))
-        return items
-
-    def _unique(self, items: list[tuple], what: str) -> dict:
-        seen: dict = {}
-        for item, doc, index in items:
-            if item.id in seen:
-                self.problem(
-                    doc.path, doc.line_of((index, "id")), f"duplicate {what} id {item.id!r}"
-                )
-            else:
-                seen[item.id] = (item, doc, index)
-        return seen
-
     def pathways(self) -> dict:
         path = self.content_dir / "pathways.yaml"
-        pathways = self._unique(self._yaml_list(path, PathwayDef, "pathways"), "pathway")
+        entries = load_list(path, "pathways", PathwayDef, self.problems.append)
+        pathways = unique(entries, "pathway", self.problems.append)
         for_all = [pid for pid, (p, _, _) in pathways.items() if p.for_job_roles == "all"]
         if pathways and len(for_all) != 1:
             self.problem(path, None, "exactly one pathway must have 'for_job_roles: all'")
@@ -97,8 +67,10 @@ class _Loader:
         return pathways
 
     def glossary(self) -> dict[str, GlossaryTerm]:
-        items = self._yaml_list(self.content_dir / "glossary.yaml", GlossaryTerm, "glossary terms")
-        return {term_id: term for term_id, (term, _, _) in self._unique(items, "glossary").items()}
+        path = self.content_dir / "glossary.yaml"
+        entries = load_list(path, "glossary terms", GlossaryTerm, self.problems.append)
+        terms = unique(entries, "glossary", self.problems.append)
+        return {term_id: term for term_id, (term, _, _) in terms.items()}
 
     def checks(self) -> dict[str, KnowledgeCheck]:
         checks: dict[str, KnowledgeCheck] = {}

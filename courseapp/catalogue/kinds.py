@@ -16,7 +16,7 @@ from typing import Any, ClassVar
 
 from werkzeug.datastructures import MultiDict
 
-from courseapp.assessment.schema import (
+from courseapp.catalogue.items import (
     SCHEMES,
     ChoiceItem,
     ClassificationItem,

@@ -9,10 +9,10 @@ from collections.abc import Callable
 from dataclasses import dataclass
 from pathlib import Path
 
-from courseapp.content.problems import Problem
-from courseapp.content.yamlfile import load_yaml
-from courseapp.rewording.engine import Rules, compile_rules, rules_version
-from courseapp.rewording.schema import Exercise, RulesFile
+from courseapp.catalogue.exercises import Exercise, RulesFile
+from courseapp.catalogue.problems import Problem
+from courseapp.catalogue.rules import Rules, compile_rules, rules_version
+from courseapp.catalogue.yamlfile import load_list, load_yaml, unique
 
 RULES_FILE = "feedback-rules.yaml"
 BUILTIN_FLAGS = {"too-short", "off-topic", "repeats-prompt"}
@@ -27,33 +27,22 @@ class Rewording:
 def load_rewording(quizzes_dir: Path, report: Callable[[Problem], None]) -> Rewording:
     folder = quizzes_dir / "rewording"
     exercises: dict[str, Exercise] = {}
-    for path in sorted((folder / "exercises").glob("*.yaml")):
-        doc, problem = load_yaml(path)
-        if problem:
-            report(problem)
-            continue
-        if not isinstance(doc.data, list):
-            report(Problem(path, 1, "expected a list of exercises"))
-            continue
-        for index, raw in enumerate(doc.data):
-            exercise, problems = doc.validate(Exercise, raw, loc=(index,))
-            for found in problems:
-                report(found)
-            if exercise is None:
-                continue
-            if exercise.id in exercises:
-                line = doc.line_of((index, "id"))
-                report(Problem(path, line, f"duplicate exercise id {exercise.id!r}"))
-            if not exercise.case.startswith("Fictional case"):
-                line = doc.line_of((index, "case"))
-                report(Problem(path, line, 'the case must start with "Fictional case"'))
-            for name in exercise.people:
-                # The coach reads names through `people:`; a renamed person must be
-                # renamed there too, or the coach stops recognising them.
-                if name.lower() not in exercise.case.lower():
-                    line = doc.line_of((index, "people"))
-                    report(Problem(path, line, f"people: {name!r} is not named in the case"))
-            exercises[exercise.id] = exercise
+    entries = [
+        entry
+        for path in sorted((folder / "exercises").glob("*.yaml"))
+        for entry in load_list(path, "exercises", Exercise, report)
+    ]
+    for exercise_id, (exercise, doc, index) in unique(entries, "exercise", report).items():
+        if not exercise.case.startswith("Fictional case"):
+            line = doc.line_of((index, "case"))
+            report(Problem(doc.path, line, 'the case must start with "Fictional case"'))
+        for name in exercise.people:
+            # The coach reads names through `people:`; a renamed person must be
+            # renamed there too, or the coach stops recognising them.
+            if name.lower() not in exercise.case.lower():
+                line = doc.line_of((index, "people"))
+                report(Problem(doc.path, line, f"people: {name!r} is not named in the case"))
+        exercises[exercise_id] = exercise
     rules = _rules(folder / RULES_FILE, report)
     if rules is not None:
         # The case's names change how texts are read, so they are part of the version.

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
@@ -9,7 +10,7 @@ from typing import Any
 import yaml
 from pydantic import BaseModel, ValidationError
 
-from courseapp.content.problems import Problem
+from courseapp.catalogue.problems import Problem
 
 
 @dataclass(frozen=True)
@@ -87,3 +88,51 @@ def parse_yaml(
 
 def load_yaml(path: Path) -> tuple[YamlDocument | None, Problem | None]:
     return parse_yaml(path, path.read_text(encoding="utf-8"))
+
+
+Report = Callable[[Problem], None]
+Entry = tuple[Any, YamlDocument, int]  # (validated entry, its document, its index)
+
+
+def load_list(
+    path: Path,
+    what: str,
+    model: type[BaseModel] | Callable[[Any, YamlDocument, int], type[BaseModel] | None],
+    report: Report,
+) -> list[Entry]:
+    """Validate each entry of a YAML file that holds a list, reporting every problem with
+    its line. `model` is a pydantic model, or a function that picks one for an entry (or
+    reports why there is none and returns None). Used by every list file of the course."""
+    if not path.exists():
+        report(Problem(path, None, f"file is missing: it should hold the {what}"))
+        return []
+    doc, problem = load_yaml(path)
+    if problem:
+        report(problem)
+        return []
+    if not isinstance(doc.data, list) or not doc.data:
+        report(Problem(path, 1, f"expected a list of {what}"))
+        return []
+    entries = []
+    for index, raw in enumerate(doc.data):
+        chosen = model if isinstance(model, type) else model(raw, doc, index)
+        if chosen is None:
+            continue
+        entry, problems = doc.validate(chosen, raw, loc=(index,))
+        for found in problems:
+            report(found)
+        if entry is not None:
+            entries.append((entry, doc, index))
+    return entries
+
+
+def unique(entries: list[Entry], what: str, report: Report) -> dict[str, Entry]:
+    """The entries by id; a second entry with the same id is reported, and the first kept."""
+    seen: dict[str, Entry] = {}
+    for entry, doc, index in entries:
+        if entry.id in seen:
+            line = doc.line_of((index, "id"))
+            report(Problem(doc.path, line, f"duplicate {what} id {entry.id!r}"))
+        else:
+            seen[entry.id] = (entry, doc, index)
+    return seen

@@ -3,14 +3,13 @@ with file and line through the content loader's problem list."""
 
 from __future__ import annotations
 
-from collections.abc import Callable
 from dataclasses import dataclass
 from pathlib import Path
 
-from courseapp.assessment.kinds import KINDS
-from courseapp.assessment.schema import ItemBase, SelfRating, TestForm
-from courseapp.content.problems import Problem
-from courseapp.content.yamlfile import load_yaml
+from courseapp.catalogue.items import ItemBase, SelfRating, TestForm
+from courseapp.catalogue.kinds import KINDS
+from courseapp.catalogue.problems import Problem
+from courseapp.catalogue.yamlfile import Report, YamlDocument, load_list, load_yaml, unique
 
 
 @dataclass(frozen=True)
@@ -40,57 +39,26 @@ class Bank:
     tests: dict[str, Test]
 
 
-Report = Callable[[Problem], None]
-
-
-def _list_file(path: Path, report: Report):
-    """(document, items) for a YAML file holding a list, or (None, [])."""
-    doc, problem = load_yaml(path)
-    if problem:
-        report(problem)
-        return None, []
-    if not isinstance(doc.data, list):
-        report(Problem(path, 1, "expected a list"))
-        return None, []
-    return doc, doc.data
-
-
 def load_bank(quizzes_dir: Path, report: Report) -> Bank:
-    items: dict[str, ItemBase] = {}
-    for path in sorted((quizzes_dir / "bank").glob("*.yaml")):
-        doc, raw_items = _list_file(path, report)
-        for index, raw in enumerate(raw_items):
-            kind = raw.get("kind") if isinstance(raw, dict) else None
-            if kind not in KINDS:
-                line = doc.line_of((index, "kind"))
-                report(
-                    Problem(
-                        path, line, f"unknown item kind {kind!r}; use one of " + ", ".join(KINDS)
-                    )
-                )
-                continue
-            item, problems = doc.validate(KINDS[kind].model, raw, loc=(index,))
-            for problem in problems:
-                report(problem)
-            if item is None:
-                continue
-            if item.id in items:
-                report(Problem(path, doc.line_of((index, "id")), f"duplicate item id {item.id!r}"))
-            items[item.id] = item
+    def item_model(raw, doc: YamlDocument, index: int):
+        kind = raw.get("kind") if isinstance(raw, dict) else None
+        if kind in KINDS:
+            return KINDS[kind].model
+        message = f"unknown item kind {kind!r}; use one of " + ", ".join(KINDS)
+        report(Problem(doc.path, doc.line_of((index, "kind")), message))
+        return None
 
+    entries = [
+        entry
+        for path in sorted((quizzes_dir / "bank").glob("*.yaml"))
+        for entry in load_list(path, "test items", item_model, report)
+    ]
+    items = {key: item for key, (item, _, _) in unique(entries, "item", report).items()}
     ratings: dict[str, SelfRating] = {}
     path = quizzes_dir / "self-ratings.yaml"
     if path.exists():
-        doc, raw_ratings = _list_file(path, report)
-        for index, raw in enumerate(raw_ratings):
-            rating, problems = doc.validate(SelfRating, raw, loc=(index,))
-            for problem in problems:
-                report(problem)
-            if rating is not None:
-                if rating.id in ratings:
-                    line = doc.line_of((index, "id"))
-                    report(Problem(path, line, f"duplicate self-rating id {rating.id!r}"))
-                ratings[rating.id] = rating
+        found = unique(load_list(path, "self-ratings", SelfRating, report), "self-rating", report)
+        ratings = {key: rating for key, (rating, _, _) in found.items()}
 
     tests: dict[str, Test] = {}
     for path in sorted((quizzes_dir / "tests").glob("*.yaml")):

@@ -6,7 +6,7 @@ from typing import Literal
 
 from pydantic import Field, model_validator
 
-from courseapp.content.schema import Slug, Strict, Text
+from courseapp.catalogue.schema import Slug, Strict, Text
 
 TAGS = (
     "principle-1", "principle-2", "principle-3",

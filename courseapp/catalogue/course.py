@@ -8,10 +8,10 @@ from pathlib import Path
 
 from markupsafe import Markup
 
-from courseapp.assessment.bank import Bank
-from courseapp.content import timing
-from courseapp.content.schema import GlossaryTerm, KnowledgeCheck, ModuleMeta, PathwayDef
-from courseapp.rewording.catalogue import Rewording
+from courseapp.catalogue import timing
+from courseapp.catalogue.bank import Bank
+from courseapp.catalogue.rewording import Rewording
+from courseapp.catalogue.schema import GlossaryTerm, KnowledgeCheck, ModuleMeta, PathwayDef
 
 
 @dataclass(frozen=True)

@@ -6,8 +6,8 @@ from typing import Literal
 
 from pydantic import Field
 
-from courseapp.assessment.schema import Tag
-from courseapp.content.schema import Slug, Strict, Text
+from courseapp.catalogue.items import Tag
+from courseapp.catalogue.schema import Slug, Strict, Text
 
 Role = Literal["survivor", "perpetrator", "child", "other"]
 Act = Literal[
