@@ -23,6 +23,7 @@ from courseapp.content.cli import content_cli
 from courseapp.demo.cli import seed_demo_command
 from courseapp.extensions import csrf, db, limiter, login_manager, migrate
 from courseapp.organisations import routes as organisations_routes
+from courseapp.people import routes as people_routes
 from courseapp.privacy import routes as privacy_routes
 from courseapp.privacy.cli import backup_command, purge_command
 from courseapp.reports import routes as reports_routes
@@ -74,6 +75,7 @@ def create_app(config: dict[str, Any] | type | None = None) -> Flask:
     app.register_blueprint(site_routes.bp)
     app.register_blueprint(accounts_routes.bp)
     app.register_blueprint(organisations_routes.bp)
+    app.register_blueprint(people_routes.bp)
     app.register_blueprint(content_routes.bp)
     app.register_blueprint(assessment_routes.bp)
     app.register_blueprint(rewording_routes.bp)

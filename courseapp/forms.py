@@ -51,6 +51,10 @@ class Form(FlaskForm):
         if stash is not None:
             kwargs["formdata"] = stash
         super().__init__(*args, **kwargs)
+        if "csrf_token" in self._fields:
+            # A page can hold many small forms (a button in each table row): the hidden
+            # token needs no id, and the same id on each would make the page invalid HTML.
+            self.csrf_token.id = False
 
     def _take_stash(self) -> MultiDict | None:
         own_fields = {name for name, _ in self._unbound_fields}

@@ -60,8 +60,9 @@ def _new_password_field(label: str = "Create a password") -> PasswordField:
     return PasswordField(
         label,
         widget=GovPasswordInput(),
-        description="At least 12 characters. Several words together are easy to remember and "
-        f"hard to guess. Up to {MAX_LENGTH} characters.",
+        description="At least 12 characters, and not containing your name or any part of your "
+        "email address (such as the part before the @). Several words together are easy to "
+        f"remember and hard to guess. Up to {MAX_LENGTH} characters.",
         validators=[InputRequired(message="Enter a password"), check_new_password],
     )
 
@@ -129,3 +130,13 @@ class FirstAdminForm(Form):
 
 class ConfirmForm(Form):
     """A form with nothing but its CSRF token, for actions behind a single button."""
+
+
+class ForgottenPasswordForm(Form):
+    email = email_field()
+    submit = SubmitField("Send me a link", widget=GovSubmitInput())
+
+
+class NameForm(Form):
+    name = name_field()
+    submit = SubmitField("Save your name", widget=GovSubmitInput())

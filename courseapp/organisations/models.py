@@ -65,6 +65,9 @@ class Organisation(db.Model):
     join_code: Mapped[str] = mapped_column(sa.String(16), unique=True, default=new_join_code)
     join_enabled: Mapped[bool] = mapped_column(default=True)
     created_at: Mapped[datetime] = mapped_column(default=utcnow)
+    # An optional logo for certificates, checked on upload (see organisations.logos).
+    logo: Mapped[bytes | None] = mapped_column(sa.LargeBinary, deferred=True)
+    logo_type: Mapped[str | None] = mapped_column(sa.String(20))
 
     teams: Mapped[list[Team]] = relationship(
         back_populates="organisation", order_by="Team.name", cascade="all, delete-orphan"

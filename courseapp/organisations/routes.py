@@ -1,6 +1,6 @@
 from __future__ import annotations
 
-from flask import Blueprint, abort, flash, redirect, render_template, url_for
+from flask import Blueprint, abort, flash, redirect, render_template, request, url_for
 from flask_login import current_user
 
 from courseapp.access import admin_required, coordinator_required, get_in_scope_or_404
@@ -13,17 +13,29 @@ from courseapp.extensions import db
 from courseapp.organisations import services
 from courseapp.organisations.forms import CoordinatorForm, OrganisationForm, TeamForm
 from courseapp.organisations.models import Organisation, Sector
+from courseapp.people import listing
+from courseapp.people import services as people_services
+from courseapp.people.forms import PeopleSearchForm
 
 bp = Blueprint("organisations", __name__, url_prefix="/organisations")
 
 
 def _detail(org: Organisation, team_form: TeamForm | None = None, status: int = 200):
+    search_form = PeopleSearchForm(request.args)
+    search_form.validate()
+    people = listing.listing_args() | {"search": search_form.q.data or ""}
     return (
         render_template(
             "organisations/detail.html",
             organisation=org,
-            members=services.members(org),
-            coordinators=services.coordinators(org),
+            people_search=search_form,
+            members=listing.people_page(people_services.members_query(org), **people),
+            coordinators=listing.people_page(
+                people_services.coordinators_query(org),
+                search=people["search"],
+                page=request.args.get("cpage", 1, type=int) or 1,
+                page_arg="cpage",
+            ),
             cohorts=cohort_services.cohorts_for(org),
             team_form=team_form or TeamForm(),
             action_form=ConfirmForm(),
@@ -123,7 +135,7 @@ def switch_join_code(org_id: int):
 def password_link(org_id: int, user_id: int):
     org = get_in_scope_or_404(Organisation, org_id)
     user = get_in_scope_or_404(User, user_id)
-    if user.organisation_id != org.id or not services.may_issue_password_link(current_user, user):
+    if user.organisation_id != org.id or not people_services.may_manage(current_user, user):
         abort(404)
     if not ConfirmForm().validate_on_submit():
         return _back(org)
