@@ -80,7 +80,7 @@ def join_target(code: str) -> JoinTarget | None:
     cohort = db.session.scalar(
         sa.select(Cohort).where(Cohort.join_code == normalise_join_code(code))
     )
-    if cohort is None or not cohort.join_enabled:
+    if cohort is None or not cohort.takes_new_learners:
         return None
     return JoinTarget(cohort.organisation, cohort)
 

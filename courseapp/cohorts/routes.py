@@ -1,19 +1,23 @@
 from __future__ import annotations
 
-from flask import Blueprint, abort, flash, redirect, render_template, request, url_for
+from flask import Blueprint, Response, abort, flash, redirect, render_template, request, url_for
 from flask_login import current_user
 from sqlalchemy.exc import IntegrityError
 from werkzeug.exceptions import RequestEntityTooLarge
 
 from courseapp.access import coordinator_required, get_in_scope_or_404
 from courseapp.accounts.forms import ConfirmForm
-from courseapp.accounts.models import JobRole, Role
-from courseapp.cohorts import imports, join_codes, services
-from courseapp.cohorts.forms import UploadForm, cohort_form
+from courseapp.accounts.models import JobRole, Role, User
+from courseapp.cohorts import import_links, imports, join_codes, members, services
+from courseapp.cohorts.forms import CohortDetailsForm, MoveForm, UploadForm, cohort_form
 from courseapp.cohorts.models import Cohort, EnrolmentImport
 from courseapp.errors import render_error
 from courseapp.extensions import db
+from courseapp.forms import options
+from courseapp.mail import mail_configured
 from courseapp.organisations.models import Organisation
+from courseapp.people import listing
+from courseapp.people.forms import PeopleSearchForm
 
 bp = Blueprint("cohorts", __name__)
 
@@ -73,8 +77,9 @@ def create(org_id: int):
     if form.validate_on_submit():
         try:
             cohort = services.create_cohort(
-                org, form.name.data, form.pathway.data, form.starts_on.data, form.ends_on.data
-            )
+                org, form.name.data, form.pathway.data, form.starts_on.data, form.ends_on.data,
+                due_on=form.due_on.data,
+            )  # fmt: skip
         except services.CohortError as error:
             form.name.errors.append(str(error))
         else:
@@ -91,12 +96,22 @@ def create(org_id: int):
 @coordinator_required
 def detail(cohort_id: int):
     cohort = get_in_scope_or_404(Cohort, cohort_id)
+    search_form = PeopleSearchForm(request.args)
+    search_form.validate()
+    args = listing.listing_args() | {"search": search_form.q.data or ""}
+    page = listing.people_page(members.members_query(cohort), **args)
+    pathway = services.cohort_pathway(cohort)
+    module_ids = [module.id for module in pathway.modules] if pathway else []
     return render_template(
         "cohorts/detail.html",
         cohort=cohort,
         pathway_title=services.pathway_titles().get(cohort.pathway_id),
         enrolled=services.enrolled_count(cohort),
         action_form=ConfirmForm(),
+        people_search=search_form,
+        members=page,
+        statuses=members.member_statuses(cohort, page.people, module_ids),
+        module_count=len(module_ids),
     )
 
 
@@ -184,7 +199,151 @@ def confirm(cohort_id: int, import_id: int):
         flash("Nothing has been imported, because the learners changed while the file was "
               "being imported. Try again.", "important")  # fmt: skip
         return back
-    links = imports.send_password_links(outcome.created)
-    return render_template(
-        "cohorts/imported.html", cohort=cohort, summary=outcome.summary, links=links
+    # With mail set up the coordinator sends the links with one button (email_links);
+    # without it they are shown here to pass on, and can be downloaded once.
+    links = [] if mail_configured() else imports.send_password_links(outcome.created)
+    return _imported_page(cohort, upload, outcome.summary, links)
+
+
+def _imported_page(cohort: Cohort, upload: EnrolmentImport, summary, links, status: int = 200):
+    page = render_template(
+        "cohorts/imported.html",
+        cohort=cohort,
+        upload=upload,
+        summary=summary,
+        links=links,
+        new_learners=len(import_links.created_learners(upload)),
+        action_form=ConfirmForm(),
     )
+    return page, status
+
+
+@bp.get("/cohorts/<int:cohort_id>/imports/template.csv")
+@coordinator_required
+def import_template(cohort_id: int):
+    get_in_scope_or_404(Cohort, cohort_id)
+    return _csv(import_links.template_csv(), "learners-template.csv")
+
+
+@bp.get("/cohorts/<int:cohort_id>/imports/<int:import_id>/password-links.csv")
+@coordinator_required
+def links_csv(cohort_id: int, import_id: int):
+    cohort, upload = _import_or_404(cohort_id, import_id)
+    if upload.confirmed_at is None:
+        abort(404)
+    try:
+        body = import_links.links_csv(upload, current_user)
+    except import_links.LinksAlreadyGiven:
+        when = upload.links_downloaded_at.strftime("%-d %B %Y at %H:%M")
+        flash(
+            f"The password links file for this import was downloaded on {when}, and is given "
+            "only once. To give someone a new link, use Password link beside their name on "
+            f"the {cohort.organisation.name} page.",
+            "important",
+        )
+        return redirect(url_for(".preview", cohort_id=cohort.id, import_id=upload.id), 303)
+    db.session.commit()
+    return _csv(body, f"password-links-{cohort.id}-{upload.id}.csv")
+
+
+@bp.post("/cohorts/<int:cohort_id>/imports/<int:import_id>/email-links")
+@coordinator_required
+def email_links(cohort_id: int, import_id: int):
+    cohort, upload = _import_or_404(cohort_id, import_id)
+    back = redirect(url_for(".preview", cohort_id=cohort.id, import_id=upload.id), 303)
+    if upload.confirmed_at is None or not mail_configured():
+        abort(404)
+    if not ConfirmForm().validate_on_submit():
+        return back
+    links = import_links.email_links(upload, current_user)
+    db.session.commit()
+    return _imported_page(cohort, upload, imports.summary(upload), links)
+
+
+def _csv(body: bytes, filename: str) -> Response:
+    return Response(body, mimetype="text/csv", headers={
+        "Content-Disposition": f'attachment; filename="{filename}"',
+        "Cache-Control": "no-store",
+    })  # fmt: skip
+
+
+@bp.route("/cohorts/<int:cohort_id>/edit", methods=["GET", "POST"])
+@coordinator_required
+def edit(cohort_id: int):
+    cohort = get_in_scope_or_404(Cohort, cohort_id)
+    form = CohortDetailsForm(obj=cohort)
+    if form.validate_on_submit():
+        try:
+            members.update_details(
+                current_user, cohort, form.name.data,
+                form.starts_on.data, form.ends_on.data, form.due_on.data,
+            )  # fmt: skip
+        except members.CohortChangeError as error:
+            form.name.errors.append(str(error))
+        else:
+            db.session.commit()
+            flash(f"Cohort {cohort.name} saved.", "success")
+            return _back(cohort)
+    return render_template("cohorts/edit.html", form=form, cohort=cohort)
+
+
+@bp.post("/cohorts/<int:cohort_id>/close")
+@coordinator_required
+def close(cohort_id: int):
+    cohort = get_in_scope_or_404(Cohort, cohort_id)
+    if ConfirmForm().validate_on_submit() and not cohort.closed:
+        members.close(current_user, cohort)
+        db.session.commit()
+        flash(f"{cohort.name} is closed: nobody new can join it. It is still in the reports.",
+              "success")  # fmt: skip
+    return _back(cohort)
+
+
+@bp.post("/cohorts/<int:cohort_id>/reopen")
+@coordinator_required
+def reopen(cohort_id: int):
+    cohort = get_in_scope_or_404(Cohort, cohort_id)
+    if ConfirmForm().validate_on_submit() and cohort.closed:
+        members.reopen(current_user, cohort)
+        db.session.commit()
+        flash(f"{cohort.name} is open again.", "success")
+    return _back(cohort)
+
+
+def _member_or_404(cohort_id: int, user_id: int):
+    cohort = get_in_scope_or_404(Cohort, cohort_id)
+    person = db.session.get(User, user_id)
+    enrolment = members.membership(cohort, person) if person else None
+    if enrolment is None:
+        abort(404)
+    return cohort, person, enrolment
+
+
+@bp.route("/cohorts/<int:cohort_id>/members/<int:user_id>", methods=["GET", "POST"])
+@coordinator_required
+def member(cohort_id: int, user_id: int):
+    cohort, person, enrolment = _member_or_404(cohort_id, user_id)
+    form = MoveForm()
+    targets = members.move_targets(cohort)
+    form.cohort.choices = options("Choose a cohort", ((c.id, c.name) for c in targets))
+    if form.validate_on_submit():
+        to = next(c for c in targets if str(c.id) == form.cohort.data)
+        members.move(current_user, enrolment, to)
+        db.session.commit()
+        flash(f"{person.name} moved to {to.name}.", "success")
+        return _back(cohort)
+    return render_template(
+        "cohorts/member.html", cohort=cohort, person=person, form=form,
+        targets=targets, action_form=ConfirmForm(),
+    )  # fmt: skip
+
+
+@bp.post("/cohorts/<int:cohort_id>/members/<int:user_id>/remove")
+@coordinator_required
+def remove_member(cohort_id: int, user_id: int):
+    cohort, person, enrolment = _member_or_404(cohort_id, user_id)
+    if ConfirmForm().validate_on_submit():
+        members.remove(current_user, enrolment)
+        db.session.commit()
+        flash(f"{person.name} is no longer in {cohort.name}. Their progress is kept.", "success")
+    return _back(cohort)

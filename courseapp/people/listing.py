@@ -14,6 +14,7 @@ from sqlalchemy.orm import selectinload
 from courseapp.accounts.models import User
 from courseapp.extensions import db
 from courseapp.organisations.models import Team
+from courseapp.reports.data import like_literal
 
 PER_PAGE = 25
 SORTS = {
@@ -22,11 +23,6 @@ SORTS = {
     "team": (Team.name, User.name),
     "status": (User.active, User.name),
 }
-
-
-def like_literal(text: str) -> str:
-    """Text to match as it is inside a LIKE pattern: % and _ are not wildcards."""
-    return text.replace("\\", "\\\\").replace("%", "\\%").replace("_", "\\_")
 
 
 @dataclass(frozen=True)
