@@ -15,6 +15,7 @@ from courseapp.accounts import routes as accounts_routes
 from courseapp.accounts import services as accounts_services
 from courseapp.assessment import routes as assessment_routes
 from courseapp.audit import routes as audit_routes
+from courseapp.certificates import routes as certificates_routes
 from courseapp.cohorts import routes as cohorts_routes
 from courseapp.config import PROJECT_ROOT, config_from_env, instance_secret_key
 from courseapp.content import routes as content_routes
@@ -80,6 +81,7 @@ def create_app(config: dict[str, Any] | type | None = None) -> Flask:
     app.register_blueprint(assessment_routes.bp)
     app.register_blueprint(rewording_routes.bp)
     app.register_blueprint(audit_routes.bp)
+    app.register_blueprint(certificates_routes.bp)
     app.register_blueprint(cohorts_routes.bp)
     app.register_blueprint(reports_routes.bp)
     app.register_blueprint(privacy_routes.bp)

@@ -11,6 +11,7 @@ from courseapp.accounts.models import User
 from courseapp.assessment.models import Certificate
 from courseapp.content.course import Pathway
 from courseapp.extensions import db
+from courseapp.organisations.logos import logo_data_uri
 
 
 def find_certificate(code: str) -> Certificate | None:
@@ -21,6 +22,10 @@ def find_certificate(code: str) -> Certificate | None:
 
 def certificate_pdf(certificate: Certificate, pathway: Pathway, learner: User) -> bytes:
     html = render_template(
-        "assessment/certificate_pdf.html", certificate=certificate, pathway=pathway, learner=learner
+        "assessment/certificate_pdf.html",
+        certificate=certificate,
+        pathway=pathway,
+        learner=learner,
+        logo_uri=logo_data_uri(learner.organisation),
     )
     return HTML(string=html, base_url=request.url_root).write_pdf()

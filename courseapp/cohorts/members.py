@@ -59,6 +59,12 @@ def overdue_learners(pathway_id: str, user_ids=None, on: date | None = None) -> 
     return set(db.session.scalars(query))
 
 
+@dataclass(frozen=True)
+class Deadline:
+    due: date
+    overdue: bool
+
+
 def due_dates(user: User) -> dict[str, date]:
     """When each of the user's pathways is due, by pathway id, from their cohorts."""
     rows = db.session.execute(

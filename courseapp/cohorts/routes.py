@@ -251,9 +251,13 @@ def links_csv(cohort_id: int, import_id: int):
 def email_links(cohort_id: int, import_id: int):
     cohort, upload = _import_or_404(cohort_id, import_id)
     back = redirect(url_for(".preview", cohort_id=cohort.id, import_id=upload.id), 303)
-    if upload.confirmed_at is None or not mail_configured():
+    if upload.confirmed_at is None:
         abort(404)
     if not ConfirmForm().validate_on_submit():
+        return back
+    if not mail_configured():
+        flash("Email is not set up for this service, so the links cannot be emailed.",
+              "important")  # fmt: skip
         return back
     links = import_links.email_links(upload, current_user)
     db.session.commit()
@@ -341,8 +345,13 @@ def member(cohort_id: int, user_id: int):
 @bp.post("/cohorts/<int:cohort_id>/members/<int:user_id>/remove")
 @coordinator_required
 def remove_member(cohort_id: int, user_id: int):
-    cohort, person, enrolment = _member_or_404(cohort_id, user_id)
-    if ConfirmForm().validate_on_submit():
+    """Removing someone already removed (a double click, a second tab) changes nothing."""
+    cohort = get_in_scope_or_404(Cohort, cohort_id)
+    person = get_in_scope_or_404(User, user_id)
+    if person.organisation_id != cohort.organisation_id:
+        abort(404)
+    enrolment = members.membership(cohort, person)
+    if ConfirmForm().validate_on_submit() and enrolment is not None:
         members.remove(current_user, enrolment)
         db.session.commit()
         flash(f"{person.name} is no longer in {cohort.name}. Their progress is kept.", "success")

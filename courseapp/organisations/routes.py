@@ -10,8 +10,8 @@ from courseapp.accounts.services import AccountError, issue_password_link
 from courseapp.cohorts import join_codes
 from courseapp.cohorts import services as cohort_services
 from courseapp.extensions import db
-from courseapp.organisations import services
-from courseapp.organisations.forms import CoordinatorForm, OrganisationForm, TeamForm
+from courseapp.organisations import logos, services
+from courseapp.organisations.forms import CoordinatorForm, LogoForm, OrganisationForm, TeamForm
 from courseapp.organisations.models import Organisation, Sector
 from courseapp.people import listing
 from courseapp.people import services as people_services
@@ -159,3 +159,37 @@ def add_coordinator(org_id: int):
                 return _back(org)
             return _send_password_link(org, user, f"{user.name} added and emailed a password link.")
     return render_template("organisations/add_coordinator.html", form=form, organisation=org)
+
+
+@bp.route("/<int:org_id>/logo", methods=["GET", "POST"])
+@admin_required
+def logo(org_id: int):
+    org = get_in_scope_or_404(Organisation, org_id)
+    form = LogoForm()
+    if form.validate_on_submit():
+        try:
+            logos.set_logo(current_user, org, form.logo.data.read(logos.MAX_BYTES + 1))
+        except logos.LogoError as error:
+            form.logo.errors.append(str(error))
+        else:
+            db.session.commit()
+            flash(f"The logo for {org.name}'s certificates has been saved.", "success")
+            return _back(org)
+    return render_template(
+        "organisations/logo.html",
+        organisation=org,
+        form=form,
+        logo_uri=logos.logo_data_uri(org),
+        action_form=ConfirmForm(),
+    )
+
+
+@bp.post("/<int:org_id>/logo/remove")
+@admin_required
+def remove_logo(org_id: int):
+    org = get_in_scope_or_404(Organisation, org_id)
+    if ConfirmForm().validate_on_submit() and org.logo_type:
+        logos.remove_logo(current_user, org)
+        db.session.commit()
+        flash(f"The logo has been removed from {org.name}'s certificates.", "success")
+    return _back(org)

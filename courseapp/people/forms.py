@@ -6,7 +6,7 @@ from wtforms.validators import Length, Optional
 
 from courseapp.accounts.forms import email_field, name_field
 from courseapp.accounts.models import JobRole, User
-from courseapp.forms import Form, strip
+from courseapp.forms import Form, choices, strip
 
 NO_TEAM = "none"
 NO_JOB_ROLE = "none"
@@ -38,10 +38,9 @@ class PersonForm(Form):
     job_role = SelectField(
         "Job role",
         widget=GovSelect(),
-        choices=[
-            (NO_JOB_ROLE, "Not given"),
-            *((role.name, role.value) for role in JobRole),
-        ],
+        choices=choices(
+            [(NO_JOB_ROLE, "Not given"), *((role.name, role.value) for role in JobRole)]
+        ),
     )
     submit = SubmitField("Save changes", widget=GovSubmitInput())
 
@@ -56,7 +55,7 @@ def person_form(person: User) -> PersonForm:
         }
     )
     teams = person.organisation.teams if person.organisation else []
-    form.team.choices = [(NO_TEAM, "No team"), *((str(team.id), team.name) for team in teams)]
+    form.team.choices = choices([(NO_TEAM, "No team"), *((team.id, team.name) for team in teams)])
     return form
 
 

@@ -6,6 +6,7 @@ from flask_login import current_user, logout_user
 from sqlalchemy.exc import SQLAlchemyError
 
 from courseapp.assessment.journey import journey
+from courseapp.cohorts import members as cohort_members
 from courseapp.content import services as content_services
 from courseapp.extensions import db
 
@@ -22,7 +23,18 @@ def index():
         journey(current_user, pathway)
         for pathway in content_services.enrolled_pathways(current_user)
     ]
-    return render_template("site/learner_home.html", user=current_user, journeys=journeys)
+    due = cohort_members.due_dates(current_user)
+    deadlines = {
+        steps.progress.pathway.id: cohort_members.Deadline(
+            due[steps.progress.pathway.id],
+            cohort_members.is_overdue(due[steps.progress.pathway.id], bool(steps.certificate)),
+        )
+        for steps in journeys
+        if steps.progress.pathway.id in due
+    }
+    return render_template(
+        "site/learner_home.html", user=current_user, journeys=journeys, deadlines=deadlines
+    )
 
 
 @bp.get("/support")
