@@ -63,6 +63,9 @@ class Config:
     RESET_LIMIT_PER_ACCOUNT = os.environ.get("RESET_LIMIT_PER_ACCOUNT", "3 per hour")
     RESET_LIMIT_PER_ADDRESS = os.environ.get("RESET_LIMIT_PER_ADDRESS", "20 per hour")
     CERTIFICATE_CHECK_LIMIT = os.environ.get("CERTIFICATE_CHECK_LIMIT", "30 per 15 minutes")
+    # Where report figures, once worked out, are kept for every replica to use; without
+    # it each process keeps a few of its own in memory.
+    REDIS_URL = os.environ.get("REDIS_URL")
 
     # argon2id cost (RFC 9106 second recommended option: 64 MiB, 3 passes).
     ARGON2_TIME_COST = int(os.environ.get("ARGON2_TIME_COST", 3))
@@ -110,6 +113,7 @@ class ProductionConfig(Config):
 
 class TestConfig(Config):
     TESTING = True
+    REDIS_URL = None  # tests that use Redis say so (TEST_REDIS_URL)
     RATELIMIT_ENABLED = False
     ARGON2_TIME_COST = 1
     ARGON2_MEMORY_COST = 8

@@ -28,7 +28,7 @@ from courseapp.accounts.forms import (
 from courseapp.accounts.models import JobRole
 from courseapp.audit.services import record
 from courseapp.cohorts.services import enrol_new_learner
-from courseapp.extensions import client_address, db, limiter
+from courseapp.extensions import client_address, limiter
 from courseapp.forms import options
 from courseapp.security import safe_next_url
 
@@ -88,7 +88,6 @@ def register(code: str):
         else:
             enrol_new_learner(user, target.cohort)
             services.start_session(user)
-            db.session.commit()
             flash(f"Your account has been created. Welcome, {user.name}.", "success")
             return _home()
     return render_template(
@@ -118,7 +117,6 @@ def login():
         user = services.authenticate(form.email.data, form.password.data)
         if user is not None:
             services.start_session(user)
-            db.session.commit()
             return redirect(next_url or url_for("site.index"))
         form.email.errors.append("The email address or password is not correct")
     return render_template("accounts/login.html", form=form)
@@ -130,7 +128,6 @@ def logout():
     form = ConfirmForm()
     if form.validate_on_submit():
         services.end_session(current_user._get_current_object())
-        db.session.commit()
         flash("You have signed out.", "success")
     response = redirect(url_for(".login"), 303)
     response.headers["Clear-Site-Data"] = '"storage"'  # drafts kept in this browser
@@ -156,7 +153,6 @@ def change_password():
         except services.AccountError as error:
             form.current_password.errors.append(str(error))
         else:
-            db.session.commit()
             flash(
                 "Your password has been changed. You have been signed out everywhere else.",
                 "success",
@@ -174,7 +170,6 @@ def set_password_from_link(token: str):
     form.known_personal = (user.name, user.email)
     if form.validate_on_submit():
         services.set_password(user, form.password.data)
-        db.session.commit()
         flash(
             "Your password has been set. Sign in with your email address and new password.",
             "success",
@@ -214,7 +209,6 @@ def change_name():
     form = NameForm(data={"name": current_user.name})
     if form.validate_on_submit():
         services.rename(current_user._get_current_object(), form.name.data)
-        db.session.commit()
         flash("Your name has been changed.", "success")
         return redirect(url_for(".account"))
     return render_template("accounts/change_name.html", form=form)
@@ -234,7 +228,6 @@ def confirm_email(token: str):
             flash(str(error), "important")
             return render_template("accounts/link_invalid.html"), 409
         record(user, "confirm-email", f"user {user.id}")
-        db.session.commit()
         flash(f"Your email address is now {new_email}. Use it to sign in.", "success")
         return redirect(url_for(".login"), 303)
     return render_template("accounts/confirm_email.html", form=form, new_email=new_email)
@@ -254,7 +247,6 @@ def first_admin(token: str):
             form.email.errors.append(str(error))
         else:
             services.start_session(user)
-            db.session.commit()
             flash("Your administrator account has been created.", "success")
             return redirect(url_for("organisations.index"))
     return render_template("accounts/first_admin.html", form=form)

@@ -2,17 +2,15 @@ from __future__ import annotations
 
 from flask import Blueprint, Response, abort, flash, redirect, render_template, request, url_for
 from flask_login import current_user
-from sqlalchemy.exc import IntegrityError
 from werkzeug.exceptions import RequestEntityTooLarge
 
-from courseapp.access import coordinator_required, get_in_scope_or_404
+from courseapp.access import coordinator_required, get_child_or_404, get_in_scope_or_404
 from courseapp.accounts.forms import ConfirmForm
 from courseapp.accounts.models import JobRole, Role, User
 from courseapp.cohorts import import_links, imports, join_codes, members, services
 from courseapp.cohorts.forms import CohortDetailsForm, MoveForm, UploadForm, cohort_form
 from courseapp.cohorts.models import Cohort, EnrolmentImport
 from courseapp.errors import render_error
-from courseapp.extensions import db
 from courseapp.forms import options
 from courseapp.mail import mail_configured
 from courseapp.organisations.models import Organisation
@@ -52,10 +50,7 @@ def _back(cohort: Cohort):
 
 def _import_or_404(cohort_id: int, import_id: int) -> tuple[Cohort, EnrolmentImport]:
     cohort = get_in_scope_or_404(Cohort, cohort_id)
-    upload = db.session.get(EnrolmentImport, import_id)
-    if upload is None or upload.cohort_id != cohort.id:
-        abort(404)
-    return cohort, upload
+    return cohort, get_child_or_404(EnrolmentImport, import_id, cohort, "cohort_id")
 
 
 def _upload_page(cohort: Cohort, form: UploadForm, status: int = 200):
@@ -83,7 +78,6 @@ def create(org_id: int):
         except services.CohortError as error:
             form.name.errors.append(str(error))
         else:
-            db.session.commit()
             flash(
                 f"Cohort {cohort.name} created. Its join code is {cohort.display_join_code}.",
                 "success",
@@ -121,7 +115,6 @@ def new_join_code(cohort_id: int):
     cohort = get_in_scope_or_404(Cohort, cohort_id)
     if ConfirmForm().validate_on_submit():
         join_codes.regenerate(cohort)
-        db.session.commit()
         flash(
             f"New join code: {cohort.display_join_code}. The old code no longer works.", "success"
         )
@@ -134,7 +127,6 @@ def switch_join_code(cohort_id: int):
     cohort = get_in_scope_or_404(Cohort, cohort_id)
     if ConfirmForm().validate_on_submit():
         join_codes.switch(cohort)
-        db.session.commit()
         state = "switched on" if cohort.join_enabled else "switched off"
         flash(f"Registration with this cohort's join code is {state}.", "success")
     return _back(cohort)
@@ -152,7 +144,6 @@ def upload(cohort_id: int):
         except imports.ImportFileError as error:
             form.csv_file.errors.append(str(error))
         else:
-            db.session.commit()
             return redirect(url_for(".preview", cohort_id=cohort.id, import_id=started.id), 303)
     return _upload_page(cohort, form)
 
@@ -178,7 +169,6 @@ def confirm(cohort_id: int, import_id: int):
     if not ConfirmForm().validate_on_submit():
         return back
     if not imports.recheck(upload):
-        db.session.commit()
         flash("Some rows have changed since the file was checked. Nothing has been imported "
               "yet: check the rows again.", "important")  # fmt: skip
         return back
@@ -186,18 +176,11 @@ def confirm(cohort_id: int, import_id: int):
         return back
     try:
         outcome = imports.confirm(upload, current_user)
-        db.session.commit()
     except imports.AlreadyConfirmed:
         flash("This file has already been imported.", "important")
         return back
     except imports.ImportFileError as error:
-        db.session.rollback()
         flash(f"Nothing has been imported. {error}.", "important")
-        return back
-    except IntegrityError:  # someone registered with an address in the file just now
-        db.session.rollback()
-        flash("Nothing has been imported, because the learners changed while the file was "
-              "being imported. Try again.", "important")  # fmt: skip
         return back
     # With mail set up the coordinator sends the links with one button (email_links);
     # without it they are shown here to pass on, and can be downloaded once.
@@ -225,12 +208,15 @@ def import_template(cohort_id: int):
     return _csv(import_links.template_csv(), "learners-template.csv")
 
 
-@bp.get("/cohorts/<int:cohort_id>/imports/<int:import_id>/password-links.csv")
+@bp.post("/cohorts/<int:cohort_id>/imports/<int:import_id>/password-links.csv")
 @coordinator_required
 def links_csv(cohort_id: int, import_id: int):
+    """A POST, so that no link from elsewhere can spend the one download."""
     cohort, upload = _import_or_404(cohort_id, import_id)
     if upload.confirmed_at is None:
         abort(404)
+    if not ConfirmForm().validate_on_submit():
+        return redirect(url_for(".preview", cohort_id=cohort.id, import_id=upload.id), 303)
     try:
         body = import_links.links_csv(upload, current_user)
     except import_links.LinksAlreadyGiven:
@@ -242,7 +228,6 @@ def links_csv(cohort_id: int, import_id: int):
             "important",
         )
         return redirect(url_for(".preview", cohort_id=cohort.id, import_id=upload.id), 303)
-    db.session.commit()
     return _csv(body, f"password-links-{cohort.id}-{upload.id}.csv")
 
 
@@ -260,7 +245,6 @@ def email_links(cohort_id: int, import_id: int):
               "important")  # fmt: skip
         return back
     links = import_links.email_links(upload, current_user)
-    db.session.commit()
     return _imported_page(cohort, upload, imports.summary(upload), links)
 
 
@@ -285,7 +269,6 @@ def edit(cohort_id: int):
         except members.CohortChangeError as error:
             form.name.errors.append(str(error))
         else:
-            db.session.commit()
             flash(f"Cohort {cohort.name} saved.", "success")
             return _back(cohort)
     return render_template("cohorts/edit.html", form=form, cohort=cohort)
@@ -297,7 +280,6 @@ def close(cohort_id: int):
     cohort = get_in_scope_or_404(Cohort, cohort_id)
     if ConfirmForm().validate_on_submit() and not cohort.closed:
         members.close(current_user, cohort)
-        db.session.commit()
         flash(f"{cohort.name} is closed: nobody new can join it. It is still in the reports.",
               "success")  # fmt: skip
     return _back(cohort)
@@ -309,15 +291,14 @@ def reopen(cohort_id: int):
     cohort = get_in_scope_or_404(Cohort, cohort_id)
     if ConfirmForm().validate_on_submit() and cohort.closed:
         members.reopen(current_user, cohort)
-        db.session.commit()
         flash(f"{cohort.name} is open again.", "success")
     return _back(cohort)
 
 
 def _member_or_404(cohort_id: int, user_id: int):
     cohort = get_in_scope_or_404(Cohort, cohort_id)
-    person = db.session.get(User, user_id)
-    enrolment = members.membership(cohort, person) if person else None
+    person = get_in_scope_or_404(User, user_id)
+    enrolment = members.membership(cohort, person)
     if enrolment is None:
         abort(404)
     return cohort, person, enrolment
@@ -333,7 +314,6 @@ def member(cohort_id: int, user_id: int):
     if form.validate_on_submit():
         to = next(c for c in targets if str(c.id) == form.cohort.data)
         members.move(current_user, enrolment, to)
-        db.session.commit()
         flash(f"{person.name} moved to {to.name}.", "success")
         return _back(cohort)
     return render_template(
@@ -353,6 +333,5 @@ def remove_member(cohort_id: int, user_id: int):
     enrolment = members.membership(cohort, person)
     if ConfirmForm().validate_on_submit() and enrolment is not None:
         members.remove(current_user, enrolment)
-        db.session.commit()
         flash(f"{person.name} is no longer in {cohort.name}. Their progress is kept.", "success")
     return _back(cohort)

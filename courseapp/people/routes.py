@@ -6,7 +6,6 @@ from flask_login import current_user
 from courseapp.access import coordinator_required, get_in_scope_or_404
 from courseapp.accounts.forms import ConfirmForm
 from courseapp.accounts.models import JobRole, User
-from courseapp.extensions import db
 from courseapp.mail import mail_configured
 from courseapp.organisations.models import Organisation
 from courseapp.people import listing, services
@@ -48,14 +47,12 @@ def edit(org_id: int, user_id: int):
             form.email.errors.append(str(error))
         else:
             if "email" in changed and not mail_configured():
-                db.session.commit()
                 confirm = ConfirmEmailForm(formdata=None, email=form.email.data)
                 return render_template(
                     "people/confirm_email.html", organisation=org, person=person, form=confirm
                 )
             if "email" in changed:
                 services.request_email_change(current_user, person, form.email.data)
-            db.session.commit()
             flash(_saved_message(person, changed, form.email.data), "success")
             return _back(org)
     return render_template("people/edit.html", organisation=org, person=person, form=form)
@@ -83,7 +80,6 @@ def confirm_email(org_id: int, user_id: int):
         except services.PersonError as error:
             flash(f"The email address was not changed. {error}.", "important")
         else:
-            db.session.commit()
             flash(f"{person.name} now signs in with {person.email}.", "success")
     return _back(org)
 
@@ -94,7 +90,6 @@ def deactivate(org_id: int, user_id: int):
     org, person = _person_or_404(org_id, user_id)
     if ConfirmForm().validate_on_submit() and person.active:
         services.deactivate(current_user, person)
-        db.session.commit()
         flash(
             f"{person.name}'s account is deactivated: they cannot sign in. Their records are kept.",
             "success",
@@ -108,6 +103,5 @@ def reactivate(org_id: int, user_id: int):
     org, person = _person_or_404(org_id, user_id)
     if ConfirmForm().validate_on_submit() and not person.active:
         services.reactivate(current_user, person)
-        db.session.commit()
         flash(f"{person.name}'s account is active again: they can sign in.", "success")
     return _back(org)

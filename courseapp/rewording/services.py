@@ -141,13 +141,6 @@ def review_queue(reviewer: User, filters: QueueFilters, limit: int = 200) -> lis
     return list(db.session.scalars(query).unique())
 
 
-def response_in_scope_or_404(reviewer: User, response_id: int) -> Response:
-    response = db.session.get(Response, response_id)
-    if response is None or not reviewer.can_manage(response.user.organisation_id):
-        abort(404)
-    return response
-
-
 def add_note(
     response: Response, reviewer: User, mark: ReviewMark | None, comment: str
 ) -> ReviewNote:

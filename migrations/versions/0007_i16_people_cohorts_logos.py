@@ -1,7 +1,7 @@
 """cohort due dates and closing, import link downloads, organisation logos
 
 Revision ID: 0007_i16
-Revises: 0006
+Revises: 0007_i12core
 Create Date: 2026-12-05 21:40:00
 
 """
@@ -11,7 +11,7 @@ import sqlalchemy as sa
 
 # revision identifiers, used by Alembic.
 revision = '0007_i16'
-down_revision = '0006'
+down_revision = '0007_i12core'
 branch_labels = None
 depends_on = None
 

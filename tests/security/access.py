@@ -219,7 +219,7 @@ ACCESS: dict[tuple[str, str], Access] = {
     ("cohorts.remove_member", "POST"): Access(organisation_x(303), _cohort_member),
     ("cohorts.import_template", "GET"): Access(organisation_x(200), _cohort),
     # The links file is given once: the next person to ask is told it has been.
-    ("cohorts.links_csv", "GET"): Access(organisation_x(200) | {"admin": 303}, _confirmed),
+    ("cohorts.links_csv", "POST"): Access(organisation_x(200) | {"admin": 303}, _confirmed),
     ("cohorts.email_links", "POST"): Access(organisation_x(303), _confirmed),
     ("reports.learner", "GET"): Access(organisation_x(200), lambda w: {"user_id": w.learner_a}),
     ("rewording.review", "GET"): Access(organisation_x(200), lambda w: {"response_id": w.response}),
