@@ -10,6 +10,7 @@ request itself.
 
 from __future__ import annotations
 
+import re
 from collections.abc import Iterator
 from contextlib import contextmanager
 from datetime import date
@@ -20,7 +21,7 @@ from flask_wtf import FlaskForm
 from govuk_frontend_wtf.wtforms_widgets import GovDateInput
 from werkzeug.datastructures import MultiDict
 from werkzeug.wrappers import Response
-from wtforms import DateField
+from wtforms import DateField, SubmitField
 from wtforms.fields.choices import SelectChoice, SelectFieldBase
 
 from courseapp.security import safe_next_url
@@ -51,10 +52,13 @@ class Form(FlaskForm):
         if stash is not None:
             kwargs["formdata"] = stash
         super().__init__(*args, **kwargs)
+        # A page can hold several forms (a button in each table row, a search above a
+        # table): ids must be unique on the page. The hidden token needs none; each
+        # form's button is named after its form, as in "team-submit".
         if "csrf_token" in self._fields:
-            # A page can hold many small forms (a button in each table row): the hidden
-            # token needs no id, and the same id on each would make the page invalid HTML.
             self.csrf_token.id = False
+        if isinstance(self._fields.get("submit"), SubmitField):
+            self.submit.id = f"{_kebab(type(self).__name__.removesuffix('Form'))}-submit"
 
     def _take_stash(self) -> MultiDict | None:
         own_fields = {name for name, _ in self._unbound_fields}
@@ -78,6 +82,10 @@ class Form(FlaskForm):
                 if isinstance(field, SelectFieldBase) and _has_unknown_choice(field):
                     abort(400, TAMPERED_MESSAGE)
         return valid
+
+
+def _kebab(name: str) -> str:
+    return re.sub(r"(?<!^)(?=[A-Z])", "-", name).lower() or "form"
 
 
 TAMPERED_MESSAGE = (

@@ -7,7 +7,7 @@ from govuk_frontend_wtf.wtforms_widgets import (
     GovTextInput,
 )
 from wtforms import EmailField, PasswordField, SelectField, StringField, SubmitField
-from wtforms.validators import Email, InputRequired, Length, ValidationError
+from wtforms.validators import DataRequired, Email, InputRequired, Length, ValidationError
 
 from courseapp.accounts.models import JobRole
 from courseapp.accounts.passwords import MAX_LENGTH, policy_problems
@@ -23,7 +23,8 @@ def name_field(required: str = "Enter your full name") -> StringField:
         "Full name",
         widget=GovTextInput(),
         filters=[strip],
-        validators=[InputRequired(message=required), Length(max=200)],
+        # DataRequired, not InputRequired: a name of spaces only is stripped to nothing.
+        validators=[DataRequired(message=required), Length(max=200)],
     )
 
 
