@@ -6,6 +6,7 @@ from __future__ import annotations
 import sqlalchemy as sa
 from flask import render_template, request
 from weasyprint import HTML
+from weasyprint.document import Document
 
 from courseapp.accounts.models import User
 from courseapp.assessment.models import Certificate
@@ -20,7 +21,8 @@ def find_certificate(code: str) -> Certificate | None:
     return db.session.scalar(sa.select(Certificate).where(Certificate.code == formatted))
 
 
-def certificate_pdf(certificate: Certificate, pathway: Pathway, learner: User) -> bytes:
+def certificate_document(certificate: Certificate, pathway: Pathway, learner: User) -> Document:
+    """The certificate laid out for print: one A4 landscape page."""
     html = render_template(
         "assessment/certificate_pdf.html",
         certificate=certificate,
@@ -28,4 +30,8 @@ def certificate_pdf(certificate: Certificate, pathway: Pathway, learner: User) -
         learner=learner,
         logo_uri=logo_data_uri(learner.organisation),
     )
-    return HTML(string=html, base_url=request.url_root).write_pdf()
+    return HTML(string=html, base_url=request.url_root).render()
+
+
+def certificate_pdf(certificate: Certificate, pathway: Pathway, learner: User) -> bytes:
+    return certificate_document(certificate, pathway, learner).write_pdf()
