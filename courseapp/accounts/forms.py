@@ -23,8 +23,9 @@ def name_field(required: str = "Enter your full name") -> StringField:
         "Full name",
         widget=GovTextInput(),
         filters=[strip],
-        # DataRequired, not InputRequired: a name of spaces only is stripped to nothing.
-        validators=[DataRequired(message=required), Length(max=200)],
+        # InputRequired: the field was sent; DataRequired: it is not only spaces.
+        validators=[InputRequired(message=required), DataRequired(message=required),
+                    Length(max=200)],  # fmt: skip
     )
 
 
