@@ -24,8 +24,11 @@ def name_field(required: str = "Enter your full name") -> StringField:
         widget=GovTextInput(),
         filters=[strip],
         # InputRequired: the field was sent; DataRequired: it is not only spaces.
-        validators=[InputRequired(message=required), DataRequired(message=required),
-                    Length(max=200)],  # fmt: skip
+        validators=[
+            InputRequired(message=required),
+            DataRequired(message=required),
+            Length(max=200),
+        ],
     )
 
 
