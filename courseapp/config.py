@@ -43,6 +43,11 @@ class Config:
     SQLALCHEMY_DATABASE_URI = os.environ.get("DATABASE_URL")  # None: SQLite in instance folder
     SQLALCHEMY_ENGINE_OPTIONS: dict = {"pool_pre_ping": True}
 
+    # The largest request body read, in bytes: far more than any form needs, and
+    # refused (413) before it is read. Only the CSV upload takes more (see
+    # cohorts.routes.UPLOAD_REQUEST_LIMIT).
+    MAX_CONTENT_LENGTH = int(os.environ.get("MAX_CONTENT_LENGTH", 256 * 1024))
+
     # Flask-WTF: a token lasts long enough to write a considered free-text answer.
     WTF_CSRF_TIME_LIMIT = int(os.environ.get("WTF_CSRF_TIME_LIMIT", 8 * 3600))
 
@@ -93,7 +98,8 @@ class Config:
     ATTEMPT_RETENTION_DAYS = int(os.environ.get("ATTEMPT_RETENTION_DAYS", 730))
     HSTS = False
     REQUIRE_SECRET_KEY = False
-    # Where links printed by CLI commands point (the first-administrator link).
+    # The site's public address: every absolute link (emails, PDFs, links to pass on)
+    # is built from it, never from the request's Host header (see courseapp.links).
     BASE_URL = os.environ.get("BASE_URL", "http://127.0.0.1:5000")
     EXIT_URL = os.environ.get("EXIT_URL", "https://www.bbc.co.uk/weather")
     CONTENT_DIR = Path(os.environ.get("CONTENT_DIR", PROJECT_ROOT / "content"))

@@ -9,8 +9,8 @@ import sqlalchemy as sa
 
 from courseapp.accounts.models import Role
 from courseapp.assessment.models import Answer, Phase, TestAttempt
+from courseapp.clock import utcnow
 from courseapp.extensions import db
-from courseapp.organisations.models import utcnow
 from courseapp.rewording.models import Response, ReviewNote
 from tests import learner_records as records
 from tests.conftest import app_with_schema, build_app, login, sqlite_url

@@ -33,6 +33,7 @@ def test_expired_form_comes_back_with_what_was_typed(csrf_app, make_org, make_us
     response = client.post(
         "/login",
         data={"email": learner.email, "password": PASSWORD, "csrf_token": "expired-token"},
+        headers={"Origin": "http://localhost"},  # as a browser sends with every form post
     )
     assert response.status_code == 303
     page = client.get(response.headers["Location"]).get_data(as_text=True)

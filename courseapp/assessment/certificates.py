@@ -4,7 +4,7 @@ public verification by code."""
 from __future__ import annotations
 
 import sqlalchemy as sa
-from flask import render_template, request
+from flask import current_app, render_template
 from weasyprint import HTML
 from weasyprint.document import Document
 
@@ -30,7 +30,7 @@ def certificate_document(certificate: Certificate, pathway: Pathway, learner: Us
         learner=learner,
         logo_uri=logo_data_uri(learner.organisation),
     )
-    return HTML(string=html, base_url=request.url_root).render()
+    return HTML(string=html, base_url=current_app.config["BASE_URL"]).render()
 
 
 def certificate_pdf(certificate: Certificate, pathway: Pathway, learner: User) -> bytes:

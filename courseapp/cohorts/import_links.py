@@ -11,10 +11,10 @@ import sqlalchemy as sa
 from courseapp.accounts.models import User
 from courseapp.accounts.services import issue_password_link, make_password_link
 from courseapp.audit.services import record
+from courseapp.clock import utcnow
 from courseapp.cohorts.imports import COLUMNS, NEW, PasswordLink
 from courseapp.cohorts.models import EnrolmentImport
 from courseapp.extensions import db
-from courseapp.organisations.models import utcnow
 from courseapp.reports.statistics import csv_bytes
 
 LINKS_HEADER = ("name", "email", "team", "password link")

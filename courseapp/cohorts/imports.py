@@ -21,16 +21,16 @@ from typing import IO, Any
 import sqlalchemy as sa
 from email_validator import EmailNotValidError, validate_email
 
-from courseapp.accounts.models import JobRole, Role, User
-from courseapp.accounts.services import issue_password_link, make_password_link, normalise_email
+from courseapp.accounts.models import JobRole, Role, User, normalise_email
+from courseapp.accounts.services import issue_password_link, make_password_link
 from courseapp.audit.services import record
+from courseapp.clock import utcnow
 from courseapp.cohorts.models import Cohort, EnrolmentImport
 from courseapp.cohorts.services import cohort_pathway
 from courseapp.content.course import Pathway
 from courseapp.content.models import Enrolment
 from courseapp.database import unique_or
 from courseapp.extensions import db
-from courseapp.organisations.models import utcnow
 
 MAX_BYTES = 1_000_000
 MAX_ROWS = 2000

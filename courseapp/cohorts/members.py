@@ -12,10 +12,10 @@ import sqlalchemy as sa
 from courseapp.accounts.models import User
 from courseapp.assessment.models import Certificate
 from courseapp.audit.services import record
+from courseapp.clock import utcnow
 from courseapp.cohorts.models import Cohort
 from courseapp.content.models import Enrolment, ModuleProgress
 from courseapp.extensions import db
-from courseapp.organisations.models import utcnow
 
 
 def today() -> date:

@@ -16,6 +16,7 @@ from courseapp.mail import mail_configured
 from courseapp.organisations.models import Organisation
 from courseapp.people import listing
 from courseapp.people.forms import PeopleSearchForm
+from courseapp.templating import local_time
 
 bp = Blueprint("cohorts", __name__)
 
@@ -220,7 +221,7 @@ def links_csv(cohort_id: int, import_id: int):
     try:
         body = import_links.links_csv(upload, current_user)
     except import_links.LinksAlreadyGiven:
-        when = upload.links_downloaded_at.strftime("%-d %B %Y at %H:%M")
+        when = local_time(upload.links_downloaded_at, cohort.organisation, "date_time")
         flash(
             f"The password links file for this import was downloaded on {when}, and is given "
             "only once. To give someone a new link, use Password link beside their name on "

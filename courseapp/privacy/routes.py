@@ -6,8 +6,9 @@ from flask_login import current_user
 from courseapp.access import admin_required, get_child_or_404, get_in_scope_or_404, login_required
 from courseapp.accounts.forms import ConfirmForm
 from courseapp.accounts.models import User
+from courseapp.clock import utcnow
 from courseapp.content.services import course
-from courseapp.organisations.models import Organisation, utcnow
+from courseapp.organisations.models import Organisation
 from courseapp.privacy import erasure, export, retention
 
 bp = Blueprint("privacy", __name__)
