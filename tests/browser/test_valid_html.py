@@ -8,11 +8,12 @@ import pytest
 import sqlalchemy as sa
 from playwright.sync_api import Page
 
+from courseapp.accounts.services import make_email_change_link
 from courseapp.assessment.models import TestAttempt
 from courseapp.extensions import db
 from courseapp.organisations.models import Organisation
 from courseapp.rewording.models import Response
-from tests.browser.conftest import LiveServer
+from tests.browser.conftest import LiveServer, check_page
 from tests.browser.html_check import HtmlPages
 from tests.browser.staff import Progress, add_learner
 from tests.browser.test_people_and_cohorts import (
@@ -43,6 +44,8 @@ def test_every_page_type_is_valid_html(page: Page, live_server: LiveServer, html
         )
         response = db.session.scalar(sa.select(Response.id).where(Response.user_id == learner.id))
         learner_id = learner.id
+        with live_server.app.test_request_context():
+            email_link = make_email_change_link(learner, "rio.m@eastbrook.example.org")
     org_id, cohort = seeded["org"], seeded["cohort"]
 
     def visit(path: str, name: str) -> None:
@@ -56,6 +59,10 @@ def test_every_page_type_is_valid_html(page: Page, live_server: LiveServer, html
         ("/setup/spent", "link-invalid"), (f"/certificates/{seeded['certificate']}", "verify"),
     ]:  # fmt: skip
         visit(path, name)
+    # The page a new email address's confirmation link opens (sent only with mail set up).
+    page.goto(live_server.url + "/account/email/" + email_link.rsplit("/", 1)[1])
+    check_page(page, "confirm-email-link")
+    html_pages.add(page, "confirm-email-link")
     sign_in_as(page, live_server, REWORDER, LEARNER_PASSWORD)
     for path, name in [
         ("/", "learner-home"), ("/pathways", "pathways"), ("/pathways/core", "pathway"),
