@@ -42,12 +42,17 @@ def init_app(app: Flask) -> None:
         return response
 
 
+# The largest id: the tables' ids are Integer columns, 32-bit in PostgreSQL (SQLite's
+# are 64-bit, and never get this far).
+LARGEST_ID = 2**31 - 1
+
+
 class IdConverter(IntegerConverter):
-    """`<int:...>` in a URL: an id, so anything past the 64-bit signed range the database
-    holds is not found (404), instead of an error from the database driver."""
+    """`<int:...>` in a URL: an id, so anything past what an id column holds is not
+    found (404), instead of an error from the database or its driver."""
 
     def __init__(self, url_map, *args, **kwargs) -> None:
-        kwargs.setdefault("max", 2**63 - 1)
+        kwargs.setdefault("max", LARGEST_ID)
         super().__init__(url_map, *args, **kwargs)
 
 

@@ -110,27 +110,21 @@ def detail(cohort_id: int):
     )
 
 
-@bp.post("/cohorts/<int:cohort_id>/join-code/new")
-@coordinator_required
-def new_join_code(cohort_id: int):
-    cohort = get_in_scope_or_404(Cohort, cohort_id)
-    if ConfirmForm().validate_on_submit():
-        join_codes.regenerate(cohort)
-        flash(
-            f"New join code: {cohort.display_join_code}. The old code no longer works.", "success"
-        )
-    return _back(cohort)
+# Organisations and cohorts each have a join code, changed by this one view.
+JOIN_CODE_HOLDERS = {"organisations": Organisation, "cohorts": Cohort}
 
 
-@bp.post("/cohorts/<int:cohort_id>/join-code/switch")
+@bp.post(
+    "/<any(organisations, cohorts):holders>/<int:holder_id>/join-code/<any(new, switch):action>"
+)
 @coordinator_required
-def switch_join_code(cohort_id: int):
-    cohort = get_in_scope_or_404(Cohort, cohort_id)
+def join_code(holders: str, holder_id: int, action: str):
+    holder = get_in_scope_or_404(JOIN_CODE_HOLDERS[holders], holder_id)
     if ConfirmForm().validate_on_submit():
-        join_codes.switch(cohort)
-        state = "switched on" if cohort.join_enabled else "switched off"
-        flash(f"Registration with this cohort's join code is {state}.", "success")
-    return _back(cohort)
+        flash(join_codes.change(holder, action), "success")
+    if isinstance(holder, Cohort):
+        return _back(holder)
+    return redirect(url_for("organisations.detail", org_id=holder.id), 303)
 
 
 @bp.route("/cohorts/<int:cohort_id>/imports/new", methods=["GET", "POST"])

@@ -1,5 +1,5 @@
 """Cohorts: creating them, their join codes, and enrolling learners in them.
-Services flush; routes commit. Bulk enrolment from a CSV file is in cohorts.imports."""
+Services flush; the request commits. Bulk enrolment from a CSV file is in cohorts.imports."""
 
 from __future__ import annotations
 

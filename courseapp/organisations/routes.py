@@ -12,7 +12,6 @@ from courseapp.access import (
 from courseapp.accounts.forms import ConfirmForm
 from courseapp.accounts.models import User
 from courseapp.accounts.services import AccountError, issue_password_link
-from courseapp.cohorts import join_codes
 from courseapp.cohorts import services as cohort_services
 from courseapp.organisations import logos, services
 from courseapp.organisations.forms import CoordinatorForm, LogoForm, OrganisationForm, TeamForm
@@ -109,27 +108,6 @@ def add_team(org_id: int):
             flash(f"Team {team.name} added.", "success")
             return _back(org)
     return _detail(org, team_form=form, status=400)
-
-
-@bp.post("/<int:org_id>/join-code/new")
-@coordinator_required
-def new_join_code(org_id: int):
-    org = get_in_scope_or_404(Organisation, org_id)
-    if ConfirmForm().validate_on_submit():
-        join_codes.regenerate(org)
-        flash(f"New join code: {org.display_join_code}. The old code no longer works.", "success")
-    return _back(org)
-
-
-@bp.post("/<int:org_id>/join-code/switch")
-@coordinator_required
-def switch_join_code(org_id: int):
-    org = get_in_scope_or_404(Organisation, org_id)
-    if ConfirmForm().validate_on_submit():
-        join_codes.switch(org)
-        state = "switched on" if org.join_enabled else "switched off"
-        flash(f"Registration with the join code is {state}.", "success")
-    return _back(org)
 
 
 @bp.post("/<int:org_id>/members/<int:user_id>/password-link")

@@ -1,4 +1,5 @@
-"""Organisations, their teams, join codes and coordinators. Services flush; routes commit."""
+"""Organisations, their teams, join codes and coordinators. Services flush; the
+request commits."""
 
 from __future__ import annotations
 
@@ -22,7 +23,13 @@ class OrganisationError(Exception):
 
 
 def organisations_in_scope(user: User) -> list[Organisation]:
-    query = sa.select(Organisation).order_by(Organisation.name)
+    """The organisations the user manages, with their teams (the report and review
+    filters list them), in two queries however many there are."""
+    query = (
+        sa.select(Organisation)
+        .options(selectinload(Organisation.teams))
+        .order_by(Organisation.name)
+    )
     scope = user.scope_organisation_ids()
     if scope is not None:
         query = query.where(Organisation.id.in_(scope))

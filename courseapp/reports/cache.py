@@ -28,7 +28,7 @@ from courseapp.reports.versions import current
 T = TypeVar("T")
 KEPT = 16  # figures for this many filter choices at once, per process (in memory)
 KEEP_SECONDS = 24 * 3600  # in Redis: figures nobody asks for again go in a day
-STORE = "courseapp.report_cache"  # where in app.extensions
+REPORT_CACHE = "courseapp.report_cache"  # where in app.extensions
 PREFIX = "courseapp:reports:"
 
 
@@ -85,16 +85,16 @@ class RedisStore:
 
 
 def _store(app: Flask) -> MemoryStore | RedisStore:
-    if STORE not in app.extensions:
+    if REPORT_CACHE not in app.extensions:
         url = app.config.get("REDIS_URL")
         secret = app.config["SECRET_KEY"]
-        app.extensions[STORE] = RedisStore(url, secret) if url else MemoryStore()
-    return app.extensions[STORE]
+        app.extensions[REPORT_CACHE] = RedisStore(url, secret) if url else MemoryStore()
+    return app.extensions[REPORT_CACHE]
 
 
 def _course_digest(app: Flask) -> str:
     """The course content the figures were worked out with, the same in every replica."""
-    key = (STORE + ".course", id(course()))
+    key = (REPORT_CACHE + ".course", id(course()))
     if key not in app.extensions:
         digest = hashlib.sha256()
         for folder in (Path(app.config["CONTENT_DIR"]), Path(app.config["QUIZZES_DIR"])):

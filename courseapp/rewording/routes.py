@@ -79,12 +79,12 @@ def rate(exercise_id: str):
 @coordinator_required
 def queue():
     form = QueueFilterForm(request.args)
-    teams = [t for org in organisations_in_scope(current_user) for t in org.teams]
+    orgs = organisations_in_scope(current_user)
     form.exercise.choices = options(
         "All exercises", ((e.id, e.title) for e in services.exercises().values())
     )
     form.team.choices = options(
-        "All teams", ((t.id, f"{t.name} ({t.organisation.name})") for t in teams)
+        "All teams", ((t.id, f"{t.name} ({o.name})") for o in orgs for t in o.teams)
     )
     form.validate()  # a field with an error is shown with its message and not applied
 

@@ -1,5 +1,5 @@
 """What the rewording feature does: exercises for a learner, responses with feedback,
-self-rating, and the coordinators' review queue. Services flush; routes commit."""
+self-rating, and the coordinators' review queue. Services flush; the request commits."""
 
 from __future__ import annotations
 
