@@ -4,6 +4,7 @@ request commits."""
 from __future__ import annotations
 
 import sqlalchemy as sa
+from sqlalchemy.orm import selectinload
 
 from courseapp.accounts.models import JobRole, Role, User, normalise_email
 from courseapp.accounts.services import AccountError, find_user_by_email
