@@ -65,6 +65,9 @@ class Config:
     RATELIMIT_HEADERS_ENABLED = True
     LOGIN_LIMIT_PER_ACCOUNT = os.environ.get("LOGIN_LIMIT_PER_ACCOUNT", "10 per 15 minutes")
     LOGIN_LIMIT_PER_ADDRESS = os.environ.get("LOGIN_LIMIT_PER_ADDRESS", "50 per 15 minutes")
+    RESET_LIMIT_PER_ACCOUNT = os.environ.get("RESET_LIMIT_PER_ACCOUNT", "3 per hour")
+    RESET_LIMIT_PER_ADDRESS = os.environ.get("RESET_LIMIT_PER_ADDRESS", "20 per hour")
+    CERTIFICATE_CHECK_LIMIT = os.environ.get("CERTIFICATE_CHECK_LIMIT", "30 per 15 minutes")
     # Where report figures, once worked out, are kept for every replica to use; without
     # it each process keeps a few of its own in memory.
     REDIS_URL = os.environ.get("REDIS_URL")

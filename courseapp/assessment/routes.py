@@ -22,6 +22,7 @@ from courseapp.assessment.models import Phase, TestAttempt
 from courseapp.catalogue import course, pathway_or_404
 from courseapp.catalogue.items import TAG_LABELS
 from courseapp.catalogue.kinds import PARTIAL_CREDIT_RULE, Tampered
+from courseapp.certificates.routes import code_check_limit
 from courseapp.forms import TAMPERED_MESSAGE, take_stash
 
 bp = Blueprint("assessment", __name__)
@@ -200,6 +201,7 @@ def certificate_download(pathway_id: str):
 
 
 @bp.get("/certificates/<code>")
+@code_check_limit()
 def verify(code: str):
     found = find_certificate(code)
     title = course().pathways[found.pathway_id].title if found else None
