@@ -66,10 +66,10 @@ def create_app(config: dict[str, Any] | type | None = None) -> Flask:
     limiter.init_app(app)
     login_manager.init_app(app)
     WTFormsHelpers(app)
-    database.configure_sqlite(app)
     security.init_app(app)
     templating.init_app(app)
     errors.init_app(app)
+    database.init_app(app)  # after every other after_request function: see there
 
     app.register_blueprint(site_routes.bp)
     app.register_blueprint(accounts_routes.bp)

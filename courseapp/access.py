@@ -14,7 +14,14 @@ from courseapp.extensions import db
 
 T = TypeVar("T")
 
-__all__ = ["admin_required", "coordinator_required", "get_in_scope_or_404", "login_required"]
+__all__ = [
+    "admin_required",
+    "coordinator_required",
+    "get_child_or_404",
+    "get_in_scope_or_404",
+    "get_own_or_404",
+    "login_required",
+]
 
 
 def role_required(*roles: Role) -> Callable:
@@ -35,13 +42,32 @@ coordinator_required = role_required(Role.COORDINATOR, Role.ADMIN)
 admin_required = role_required(Role.ADMIN)
 
 
-def get_in_scope_or_404(model: type[T], object_id: int) -> T:
-    """Load an object that belongs to an organisation, or 404.
+def get_in_scope_or_404(model: type[T], object_id: int, via: str | None = None) -> T:
+    """Load an object that belongs to an organisation, or 404. `via` names the
+    relationship through which it belongs to one (a rewording, through its learner).
 
     Objects outside the current user's organisations are reported as not found,
     not forbidden, so their existence is not revealed.
     """
     obj = db.session.get(model, object_id)
-    if obj is None or not current_user.can_manage(obj.organisation_id):
+    holder = getattr(obj, via) if obj is not None and via else obj
+    if obj is None or not current_user.can_manage(holder.organisation_id):
+        abort(404)
+    return obj
+
+
+def get_child_or_404(model: type[T], object_id: int, parent, key: str) -> T:
+    """Load an object that belongs to `parent` (itself loaded in scope), or 404: `key`
+    is the object's column holding the parent's id."""
+    obj = db.session.get(model, object_id)
+    if obj is None or getattr(obj, key) != parent.id:
+        abort(404)
+    return obj
+
+
+def get_own_or_404(model: type[T], object_id: int) -> T:
+    """Load one of the signed-in person's own records, or 404 for anyone else's."""
+    obj = db.session.get(model, object_id)
+    if obj is None or obj.user_id != current_user.id:
         abort(404)
     return obj

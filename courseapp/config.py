@@ -60,6 +60,9 @@ class Config:
     RATELIMIT_HEADERS_ENABLED = True
     LOGIN_LIMIT_PER_ACCOUNT = os.environ.get("LOGIN_LIMIT_PER_ACCOUNT", "10 per 15 minutes")
     LOGIN_LIMIT_PER_ADDRESS = os.environ.get("LOGIN_LIMIT_PER_ADDRESS", "50 per 15 minutes")
+    # Where report figures, once worked out, are kept for every replica to use; without
+    # it each process keeps a few of its own in memory.
+    REDIS_URL = os.environ.get("REDIS_URL")
 
     # argon2id cost (RFC 9106 second recommended option: 64 MiB, 3 passes).
     ARGON2_TIME_COST = int(os.environ.get("ARGON2_TIME_COST", 3))
@@ -107,6 +110,7 @@ class ProductionConfig(Config):
 
 class TestConfig(Config):
     TESTING = True
+    REDIS_URL = None  # tests that use Redis say so (TEST_REDIS_URL)
     RATELIMIT_ENABLED = False
     ARGON2_TIME_COST = 1
     ARGON2_MEMORY_COST = 8

@@ -1,14 +1,84 @@
-"""Engine set-up for SQLite: pragmas on every connection and immediate write transactions."""
+"""The database side of a request: one commit point, which requests may write, SQLite's
+lock choice, upserts, and unique-constraint clashes turned into domain errors."""
 
 from __future__ import annotations
 
-from flask import Flask, g, has_request_context, request
+from collections.abc import Callable, Iterator
+from contextlib import contextmanager
+
+from flask import Flask, current_app, g, has_request_context, request
 from sqlalchemy import event
 from sqlalchemy.dialects import postgresql, sqlite
+from sqlalchemy.exc import IntegrityError, OperationalError
+from werkzeug.routing import IntegerConverter
+from werkzeug.wrappers import Response
 
+from courseapp.errors import database_unavailable
 from courseapp.extensions import db
 
 READ_ONLY_METHODS = frozenset({"GET", "HEAD", "OPTIONS"})
+# Sec-Fetch-Site values for a page the person opened themselves: a link or form on
+# this site, or an address typed, bookmarked or opened from another app.
+DIRECT_NAVIGATION = frozenset({"same-origin", "none"})
+
+
+def init_app(app: Flask) -> None:
+    """Register after every other after_request function, so that it runs first: the
+    request's one commit, or a rollback for an error response. Later database reads
+    (the security headers ask who is signed in) then begin a read transaction."""
+    configure_sqlite(app)
+    app.url_map.converters["int"] = IdConverter
+
+    @app.after_request
+    def end_transaction(response: Response) -> Response:
+        g.request_committed = True
+        if response.status_code >= 400:
+            db.session.rollback()
+            return response
+        try:
+            db.session.commit()
+        except OperationalError as error:
+            return app.make_response(database_unavailable(error))
+        return response
+
+
+# The largest id: the tables' ids are Integer columns, 32-bit in PostgreSQL (SQLite's
+# are 64-bit, and never get this far).
+LARGEST_ID = 2**31 - 1
+
+
+class IdConverter(IntegerConverter):
+    """`<int:...>` in a URL: an id, so anything past what an id column holds is not
+    found (404), instead of an error from the database or its driver."""
+
+    def __init__(self, url_map, *args, **kwargs) -> None:
+        kwargs.setdefault("max", LARGEST_ID)
+        super().__init__(url_map, *args, **kwargs)
+
+
+def writes_on_get(view: Callable) -> Callable:
+    """Declare that a GET of this view may write (recording progress, an audit entry).
+    On SQLite it then begins its transaction IMMEDIATE, taking the write lock up front,
+    so the write cannot fail for a read lock gone stale; see may_write for which GETs
+    do write."""
+    view.writes_on_get = True
+    return view
+
+
+def _declared_writer() -> bool:
+    view = current_app.view_functions.get(request.endpoint or "")
+    return bool(getattr(view, "writes_on_get", False))
+
+
+def may_write() -> bool:
+    """Whether this request may write what a page records as it is read. Any POST; a GET
+    only if its view is declared with writes_on_get and the person opened the page
+    themselves, not through another site's link or form (Sec-Fetch-Site). Browsers too
+    old to send the header are treated as direct."""
+    if not has_request_context() or request.method not in READ_ONLY_METHODS:
+        return True
+    site = request.headers.get("Sec-Fetch-Site", "none")
+    return _declared_writer() and site in DIRECT_NAVIGATION
 
 
 def configure_sqlite(app: Flask) -> None:
@@ -18,7 +88,8 @@ def configure_sqlite(app: Flask) -> None:
     ourselves: BEGIN IMMEDIATE takes the write lock up front, so a second writer
     waits (up to busy_timeout) instead of failing later with "database is
     locked" when it tries to upgrade a read lock. Requests that only read (GET,
-    HEAD) begin deferred so that readers never queue behind each other.
+    HEAD, unless the view is declared with writes_on_get) begin deferred so that
+    readers never queue behind each other.
     """
     with app.app_context():
         engine = db.engine
@@ -38,28 +109,21 @@ def configure_sqlite(app: Flask) -> None:
 
     @event.listens_for(engine, "begin")
     def _on_begin(connection) -> None:
-        read_only = (
-            has_request_context()
-            and request.method in READ_ONLY_METHODS
-            and not g.get("expects_writes")
+        read_only = has_request_context() and (
+            g.get("request_committed")
+            or (request.method in READ_ONLY_METHODS and not _declared_writer())
         )
         connection.exec_driver_sql("BEGIN" if read_only else "BEGIN IMMEDIATE")
-
-
-def expect_writes() -> None:
-    """Call in a GET request before it writes (such as recording progress).
-
-    The read transaction so far is ended, and the next one begins IMMEDIATE, so
-    the write waits its turn rather than failing to upgrade a stale read lock.
-    """
-    g.expects_writes = True
-    db.session.commit()
 
 
 def upsert(model, rows: list[dict] | dict, keys: list[str], changes: dict | None = None) -> None:
     """INSERT ... ON CONFLICT (keys) DO UPDATE, on SQLite or PostgreSQL. Two requests
     writing the same row at once both succeed, and one row results. `changes` may
     use "excluded.<column>" strings for the value being inserted."""
+    db.session.execute(upsert_statement(model, rows, keys, changes))
+
+
+def upsert_statement(model, rows: list[dict] | dict, keys: list[str], changes: dict | None = None):
     dialect = postgresql if db.engine.dialect.name == "postgresql" else sqlite
     statement = dialect.insert(model).values(rows)
     updates = {
@@ -68,4 +132,27 @@ def upsert(model, rows: list[dict] | dict, keys: list[str], changes: dict | None
         else value
         for column, value in (changes or {}).items()
     }
-    db.session.execute(statement.on_conflict_do_update(index_elements=keys, set_=updates))
+    return statement.on_conflict_do_update(index_elements=keys, set_=updates)
+
+
+def _unique_violation(error: IntegrityError) -> bool:
+    code = getattr(error.orig, "sqlstate", None)  # PostgreSQL (psycopg)
+    return code == "23505" or "UNIQUE constraint failed" in str(error.orig)
+
+
+@contextmanager
+def unique_or(clash: Exception) -> Iterator[None]:
+    """Write what the block adds, flushed in a savepoint; if a unique constraint refuses
+    it (someone, often the same person pressing twice, saved it a moment earlier), undo
+    just the block and raise `clash`, the domain error a page shows as a message.
+
+    Services check for an existing row first, for the message; this is what makes the
+    check hold when two requests pass it at the same moment."""
+    try:
+        with db.session.begin_nested():
+            yield
+            db.session.flush()
+    except IntegrityError as error:
+        if not _unique_violation(error):
+            raise
+        raise clash from error

@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from flask import Flask, g, render_template
+from flask import Flask, current_app, g, render_template
 from flask_wtf.csrf import CSRFError
 from sqlalchemy.exc import OperationalError
 from werkzeug.exceptions import HTTPException
@@ -27,6 +27,16 @@ def render_error(code: int, description: str | None = None):
     return render_template(template, title=title, description=description), code
 
 
+def database_unavailable(error: OperationalError):
+    """503 when the database cannot be reached or stays locked; logged, as every 503 is."""
+    db.session.rollback()
+    current_app.logger.error("Database unavailable: %s", error.orig or error)
+    # Who is signed in cannot be looked up (or reloaded after the rollback)
+    # either, and the page and its headers would ask: show it as to a visitor.
+    g._login_user = login_manager.anonymous_user()
+    return render_error(503)
+
+
 def init_app(app: Flask) -> None:
     @app.errorhandler(CSRFError)
     def csrf_error(_error: CSRFError):
@@ -36,16 +46,12 @@ def init_app(app: Flask) -> None:
     def http_error(error: HTTPException):
         if error.code is None or error.code < 400:
             return error
+        if error.code == 503:
+            current_app.logger.error("Service unavailable: %s", error.description)
         description = error.description if error.code == 400 else None
         return render_error(error.code, description)
 
-    @app.errorhandler(OperationalError)
-    def database_unavailable(_error: OperationalError):
-        db.session.rollback()
-        # Who is signed in cannot be looked up (or reloaded after the rollback)
-        # either, and the page and its headers would ask: show it as to a visitor.
-        g._login_user = login_manager.anonymous_user()
-        return render_error(503)
+    app.register_error_handler(OperationalError, database_unavailable)
 
     @app.errorhandler(Exception)
     def server_error(error: Exception):

@@ -134,6 +134,11 @@ def strip(value: str | None) -> str | None:
     return value.strip() if isinstance(value, str) else value
 
 
+# Years a date field accepts: a filter "on or before 31 12 9999" would run past the
+# last date Python can add a day to.
+FIRST_YEAR, LAST_YEAR = 1900, 2999
+
+
 class OptionalDateField(DateField):
     """A GOV.UK date input (day, month and year boxes) that may be left blank. A date
     that is only partly filled in, or is not a real date, is an error, not a blank."""
@@ -161,6 +166,8 @@ class OptionalDateField(DateField):
         day, month, year = parts
         if not all(part.isdigit() for part in parts) or len(year) != 4:
             raise ValueError(f"{what} must be a real date, like 27 3 2026")
+        if not FIRST_YEAR <= int(year) <= LAST_YEAR:
+            raise ValueError(f"{what} must be a year from {FIRST_YEAR} to {LAST_YEAR}")
         try:
             self.data = date(int(year), int(month), int(day))
         except ValueError:

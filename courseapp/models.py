@@ -7,6 +7,7 @@ from courseapp.audit.models import AuditEvent
 from courseapp.cohorts.models import Cohort, EnrolmentImport
 from courseapp.content.models import Enrolment, ModuleProgress
 from courseapp.organisations.models import Organisation, Team
+from courseapp.reports.versions import ReportVersion
 from courseapp.rewording.models import Response, ReviewNote
 
 __all__ = [
@@ -18,6 +19,7 @@ __all__ = [
     "EnrolmentImport",
     "ModuleProgress",
     "Organisation",
+    "ReportVersion",
     "Response",
     "ReviewNote",
     "Team",

@@ -15,13 +15,11 @@ from courseapp.reports.statistics import (
     WORSE_AFTER_TOLERANCE,
     ItemFlag,
     ItemStats,
-    LearnerItems,
     PairedSummary,
     csv_bytes,
     csv_cell,
     group_size,
     is_suppressed,
-    item_analysis,
     item_flags,
     mean,
     median,
@@ -29,9 +27,9 @@ from courseapp.reports.statistics import (
     pair_scores,
     paired_summary,
     paired_summary_by_tag,
-    rating_summary,
     suppress_small_group,
 )
+from tests.report_definitions import LearnerItems, item_analysis, rating_summary
 
 approx = pytest.approx
 BOM = b"\xef\xbb\xbf"

@@ -146,11 +146,11 @@ def test_item_facility_discrimination_and_flags(make_org):
 
 
 def test_item_statistics_summed_in_sql_match_their_definition(make_org):
-    """The dashboard sums marks in SQL; statistics.item_analysis defines the figures in
-    Python. On learners with tied totals and partial marks, the two agree."""
+    """The dashboard sums marks in SQL; tests/report_definitions.item_analysis defines
+    the figures in Python. On learners with tied totals and partial marks, they agree."""
     import random
 
-    from courseapp.reports.statistics import LearnerItems, item_analysis
+    from tests.report_definitions import LearnerItems, item_analysis
 
     org = make_org()
     items = core_test().items
@@ -184,6 +184,41 @@ def test_self_ratings_shift(make_org):
     assert row.summary.n_paired == 1
     assert row.summary.mean_change == 2.0
     assert sum(row.summary.pre_counts.values()) == 1
+
+
+def test_self_rating_summaries_summed_in_sql_match_their_definition(make_org):
+    """The dashboard counts self-ratings in SQL; tests/report_definitions.rating_summary
+    defines the figures from each learner's (pre, post) pair. Some learners rate only
+    before, some only after, some both."""
+    import random
+
+    from tests.report_definitions import rating_summary
+
+    org = make_org()
+    ratings = core_test().ratings
+    rng = random.Random(11)
+    pairs = {rating.id: [] for rating in ratings}
+    for n in range(17):
+        user = add_learner(org, f"Rater {n}", pre=0.5, post=0.7)
+        attempts = db.session.scalars(sa.select(TestAttempt).where(
+            TestAttempt.user_id == user.id).order_by(TestAttempt.phase.desc()))  # fmt: skip
+        chosen = {
+            rating.id: [rng.choice((None, 1, 2, 3, 4, 5)) for _ in Phase] for rating in ratings
+        }
+        for attempt, index in zip(attempts, (0, 1), strict=True):
+            for rating in ratings:
+                if (value := chosen[rating.id][index]) is not None:
+                    db.session.add(Answer(attempt_id=attempt.id, item_id=rating.id, response=value))
+        for rating in ratings:
+            pairs[rating.id].append(tuple(chosen[rating.id]))
+        db.session.commit()
+    board = services.dashboard(load(), core(), core_test())
+    for row in board.ratings:
+        expected = rating_summary(pairs[row.rating_id])
+        assert row.summary.pre_counts == expected.pre_counts
+        assert row.summary.post_counts == expected.post_counts
+        assert row.summary.n_paired == expected.n_paired
+        assert row.summary.mean_change == pytest.approx(expected.mean_change)
 
 
 def test_organisations_compared_with_small_groups_suppressed(make_org):
@@ -375,6 +410,37 @@ def test_dashboard_query_count_does_not_grow_with_learners(
         assert response.status_code == 200
         counts.append(len(queries))
     assert counts[0] == counts[1]
+
+
+def _organisations(make_org, first: int, count: int, teams: int, learners: int) -> None:
+    """Organisations with teams, learners (tests taken) and a rewording from each."""
+    for n in range(first, first + count):
+        org = make_org(name=f"Organisation {n:02}", teams=tuple(f"Team {t}" for t in range(teams)))
+        bulk_learners(org, learners)
+        ids = db.session.scalars(sa.select(User.id).where(User.organisation_id == org.id)).all()
+        db.session.execute(sa.insert(Response), [
+            {"user_id": i, "exercise_id": "let-him-in", "version": 1, "text": "Are you safe?",
+             "verdict": "constructive", "flags": [], "strengths": [], "created_at": NOW}
+            for i in ids
+        ])  # fmt: skip
+        db.session.commit()
+
+
+@pytest.mark.parametrize("url", ["/reports/", "/reports/learners", "/review"])
+def test_report_and_review_query_counts_do_not_grow_with_organisations_or_teams(
+    client, make_org, make_user, count_queries, url
+):
+    """1 organisation with 1 team and 2 learners, then 40 with 3 teams and 5 learners
+    each: the page asks the database the same number of questions."""
+    login(client, make_user(role=Role.ADMIN))
+    counts = []
+    for first, count, teams, learners in ((0, 1, 1, 2), (1, 39, 3, 5)):
+        _organisations(make_org, first, count, teams, learners)
+        with count_queries() as queries:
+            response = client.get(url)
+        assert response.status_code == 200
+        counts.append(len(queries))
+    assert counts[0] == counts[1], (counts, queries)
 
 
 def test_dashboard_without_filters_shows_no_error(client, make_user):

@@ -16,7 +16,7 @@ from courseapp.accounts.forms import (
 )
 from courseapp.accounts.models import JobRole
 from courseapp.cohorts.services import enrol_new_learner
-from courseapp.extensions import client_address, db, limiter
+from courseapp.extensions import client_address, limiter
 from courseapp.forms import options
 from courseapp.security import safe_next_url
 
@@ -76,7 +76,6 @@ def register(code: str):
         else:
             enrol_new_learner(user, target.cohort)
             services.start_session(user)
-            db.session.commit()
             flash(f"Your account has been created. Welcome, {user.name}.", "success")
             return _home()
     return render_template(
@@ -106,7 +105,6 @@ def login():
         user = services.authenticate(form.email.data, form.password.data)
         if user is not None:
             services.start_session(user)
-            db.session.commit()
             return redirect(next_url or url_for("site.index"))
         form.email.errors.append("The email address or password is not correct")
     return render_template("accounts/login.html", form=form)
@@ -118,7 +116,6 @@ def logout():
     form = ConfirmForm()
     if form.validate_on_submit():
         services.end_session(current_user._get_current_object())
-        db.session.commit()
         flash("You have signed out.", "success")
     response = redirect(url_for(".login"), 303)
     response.headers["Clear-Site-Data"] = '"storage"'  # drafts kept in this browser
@@ -144,7 +141,6 @@ def change_password():
         except services.AccountError as error:
             form.current_password.errors.append(str(error))
         else:
-            db.session.commit()
             flash(
                 "Your password has been changed. You have been signed out everywhere else.",
                 "success",
@@ -162,7 +158,6 @@ def set_password_from_link(token: str):
     form.known_personal = (user.name, user.email)
     if form.validate_on_submit():
         services.set_password(user, form.password.data)
-        db.session.commit()
         flash(
             "Your password has been set. Sign in with your email address and new password.",
             "success",
@@ -183,7 +178,6 @@ def first_admin(token: str):
             form.email.errors.append(str(error))
         else:
             services.start_session(user)
-            db.session.commit()
             flash("Your administrator account has been created.", "success")
             return redirect(url_for("organisations.index"))
     return render_template("accounts/first_admin.html", form=form)

@@ -16,6 +16,7 @@ from itsdangerous import BadSignature, URLSafeTimedSerializer
 from courseapp.accounts.models import JobRole, Role, User
 from courseapp.accounts.passwords import hash_password, needs_rehash, verify_password
 from courseapp.cohorts.models import Cohort
+from courseapp.database import unique_or
 from courseapp.extensions import db
 from courseapp.forms import preserve_form_stash
 from courseapp.mail import mail_configured, send_email
@@ -92,8 +93,9 @@ class Registration:
 
 
 def register_learner(org: Organisation, details: Registration) -> User:
+    clash = AccountError("An account with that email address already exists. Sign in instead.")
     if find_user_by_email(details.email) is not None:
-        raise AccountError("An account with that email address already exists. Sign in instead.")
+        raise clash
     team = db.session.get(Team, details.team_id) if details.team_id else None
     if team is not None and team.organisation_id != org.id:
         raise AccountError("Choose a team from the list")
@@ -103,11 +105,11 @@ def register_learner(org: Organisation, details: Registration) -> User:
         password_hash=hash_password(details.password),
         role=Role.LEARNER,
         job_role=details.job_role,
-        organisation=org,
-        team=team,
+        organisation_id=org.id,
+        team_id=team.id if team else None,
     )
-    db.session.add(user)
-    db.session.flush()
+    with unique_or(clash):
+        db.session.add(user)
     return user
 
 
@@ -215,8 +217,9 @@ def first_admin_token_valid(token: str) -> bool:
 
 
 def create_admin(name: str, email: str, password: str) -> User:
+    clash = AccountError("An account with that email address already exists")
     if find_user_by_email(email) is not None:
-        raise AccountError("An account with that email address already exists")
+        raise clash
     user = User(
         name=name.strip(),
         email=normalise_email(email),
@@ -224,6 +227,6 @@ def create_admin(name: str, email: str, password: str) -> User:
         role=Role.ADMIN,
         job_role=JobRole.TRAINING,
     )
-    db.session.add(user)
-    db.session.flush()
+    with unique_or(clash):
+        db.session.add(user)
     return user

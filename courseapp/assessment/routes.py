@@ -12,7 +12,7 @@ from flask import (
 )
 from flask_login import current_user
 
-from courseapp.access import login_required
+from courseapp.access import get_own_or_404, login_required
 from courseapp.accounts.forms import ConfirmForm
 from courseapp.assessment import attempts as service
 from courseapp.assessment import journey
@@ -21,7 +21,6 @@ from courseapp.assessment.kinds import PARTIAL_CREDIT_RULE, Tampered
 from courseapp.assessment.models import Phase, TestAttempt
 from courseapp.assessment.schema import TAG_LABELS
 from courseapp.content.services import course, pathway_or_404
-from courseapp.extensions import db
 from courseapp.forms import TAMPERED_MESSAGE, take_stash
 
 bp = Blueprint("assessment", __name__)
@@ -35,10 +34,7 @@ def _phase(value: str) -> Phase:
 
 
 def _own_attempt(attempt_id: int) -> TestAttempt:
-    attempt = db.session.get(TestAttempt, attempt_id)
-    if attempt is None or attempt.user_id != current_user.id:
-        abort(404)
-    return attempt
+    return get_own_or_404(TestAttempt, attempt_id)
 
 
 @bp.route("/pathways/<pathway_id>/tests/<phase>", methods=["GET", "POST"])
@@ -55,7 +51,6 @@ def start(pathway_id: str, phase: str):
         except service.AttemptError as error:
             flash(str(error), "important")
             return redirect(url_for(".start", pathway_id=pathway.id, phase=phase.value))
-        db.session.commit()
         return redirect(url_for(".page", attempt_id=attempt.id, number=1))
     return render_template(
         "assessment/start.html",
@@ -86,7 +81,6 @@ def page(attempt_id: int, number: int):
         except Tampered:
             abort(400, TAMPERED_MESSAGE)
         service.save_answers(attempt, parsed)
-        db.session.commit()
         if request.headers.get("X-Autosave"):
             return Response(status=204)
         if request.form.get("action") == "back" and number > 1:
@@ -138,7 +132,6 @@ def submit(attempt_id: int):
         pathway = pathway_or_404(attempt.pathway_id)
         if service.submit(attempt, pathway.definition.pass_mark):
             journey.award_certificate(current_user, pathway, attempt)
-            db.session.commit()
     return redirect(url_for(".results", attempt_id=attempt.id), 303)
 
 

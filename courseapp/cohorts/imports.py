@@ -27,6 +27,7 @@ from courseapp.audit.services import record
 from courseapp.cohorts.models import Cohort, EnrolmentImport
 from courseapp.cohorts.services import cohort_pathway
 from courseapp.content.models import Enrolment
+from courseapp.database import unique_or
 from courseapp.extensions import db
 from courseapp.organisations.models import utcnow
 
@@ -274,9 +275,20 @@ class Outcome:
     summary: Summary
 
 
+CHANGED_WHILE_IMPORTING = (
+    "The learners changed while the file was being imported (someone registered with "
+    "an address in it). Try again"
+)
+
+
 def confirm(upload: EnrolmentImport, actor: User) -> Outcome:
-    """Import every valid row of a checked upload in the current transaction. The
-    caller commits, or rolls back on any error so that nothing is imported."""
+    """Import every valid row of a checked upload, all or nothing: on any error
+    (AlreadyConfirmed, ImportFileError) nothing of it is kept."""
+    with unique_or(ImportFileError(CHANGED_WHILE_IMPORTING)):
+        return _confirm(upload, actor)
+
+
+def _confirm(upload: EnrolmentImport, actor: User) -> Outcome:
     _claim(upload)
     cohort = upload.cohort
     pathway = cohort_pathway(cohort)

@@ -33,3 +33,14 @@ def switch(holder: Organisation | Cohort) -> None:
     """Turn registration with this code on or off."""
     holder.join_enabled = not holder.join_enabled
     db.session.flush()
+
+
+def change(holder: Organisation | Cohort, action: str) -> str:
+    """Make a new code ("new") or switch registration on or off ("switch"), for an
+    organisation or a cohort; returns what to tell the coordinator."""
+    if action == "new":
+        regenerate(holder)
+        return f"New join code: {holder.display_join_code}. The old code no longer works."
+    switch(holder)
+    state = "switched on" if holder.join_enabled else "switched off"
+    return f"Registration with the join code is {state}."

@@ -1,18 +1,16 @@
 from __future__ import annotations
 
-from flask import Blueprint, abort, flash, redirect, render_template, request, url_for
+from flask import Blueprint, flash, redirect, render_template, request, url_for
 from flask_login import current_user
-from sqlalchemy.exc import IntegrityError
 from werkzeug.exceptions import RequestEntityTooLarge
 
-from courseapp.access import coordinator_required, get_in_scope_or_404
+from courseapp.access import coordinator_required, get_child_or_404, get_in_scope_or_404
 from courseapp.accounts.forms import ConfirmForm
 from courseapp.accounts.models import JobRole, Role
 from courseapp.cohorts import imports, join_codes, services
 from courseapp.cohorts.forms import UploadForm, cohort_form
 from courseapp.cohorts.models import Cohort, EnrolmentImport
 from courseapp.errors import render_error
-from courseapp.extensions import db
 from courseapp.organisations.models import Organisation
 
 bp = Blueprint("cohorts", __name__)
@@ -48,10 +46,7 @@ def _back(cohort: Cohort):
 
 def _import_or_404(cohort_id: int, import_id: int) -> tuple[Cohort, EnrolmentImport]:
     cohort = get_in_scope_or_404(Cohort, cohort_id)
-    upload = db.session.get(EnrolmentImport, import_id)
-    if upload is None or upload.cohort_id != cohort.id:
-        abort(404)
-    return cohort, upload
+    return cohort, get_child_or_404(EnrolmentImport, import_id, cohort, "cohort_id")
 
 
 def _upload_page(cohort: Cohort, form: UploadForm, status: int = 200):
@@ -78,7 +73,6 @@ def create(org_id: int):
         except services.CohortError as error:
             form.name.errors.append(str(error))
         else:
-            db.session.commit()
             flash(
                 f"Cohort {cohort.name} created. Its join code is {cohort.display_join_code}.",
                 "success",
@@ -100,29 +94,21 @@ def detail(cohort_id: int):
     )
 
 
-@bp.post("/cohorts/<int:cohort_id>/join-code/new")
-@coordinator_required
-def new_join_code(cohort_id: int):
-    cohort = get_in_scope_or_404(Cohort, cohort_id)
-    if ConfirmForm().validate_on_submit():
-        join_codes.regenerate(cohort)
-        db.session.commit()
-        flash(
-            f"New join code: {cohort.display_join_code}. The old code no longer works.", "success"
-        )
-    return _back(cohort)
+# Organisations and cohorts each have a join code, changed by this one view.
+JOIN_CODE_HOLDERS = {"organisations": Organisation, "cohorts": Cohort}
 
 
-@bp.post("/cohorts/<int:cohort_id>/join-code/switch")
+@bp.post(
+    "/<any(organisations, cohorts):holders>/<int:holder_id>/join-code/<any(new, switch):action>"
+)
 @coordinator_required
-def switch_join_code(cohort_id: int):
-    cohort = get_in_scope_or_404(Cohort, cohort_id)
+def join_code(holders: str, holder_id: int, action: str):
+    holder = get_in_scope_or_404(JOIN_CODE_HOLDERS[holders], holder_id)
     if ConfirmForm().validate_on_submit():
-        join_codes.switch(cohort)
-        db.session.commit()
-        state = "switched on" if cohort.join_enabled else "switched off"
-        flash(f"Registration with this cohort's join code is {state}.", "success")
-    return _back(cohort)
+        flash(join_codes.change(holder, action), "success")
+    if isinstance(holder, Cohort):
+        return _back(holder)
+    return redirect(url_for("organisations.detail", org_id=holder.id), 303)
 
 
 @bp.route("/cohorts/<int:cohort_id>/imports/new", methods=["GET", "POST"])
@@ -137,7 +123,6 @@ def upload(cohort_id: int):
         except imports.ImportFileError as error:
             form.csv_file.errors.append(str(error))
         else:
-            db.session.commit()
             return redirect(url_for(".preview", cohort_id=cohort.id, import_id=started.id), 303)
     return _upload_page(cohort, form)
 
@@ -163,7 +148,6 @@ def confirm(cohort_id: int, import_id: int):
     if not ConfirmForm().validate_on_submit():
         return back
     if not imports.recheck(upload):
-        db.session.commit()
         flash("Some rows have changed since the file was checked. Nothing has been imported "
               "yet: check the rows again.", "important")  # fmt: skip
         return back
@@ -171,18 +155,11 @@ def confirm(cohort_id: int, import_id: int):
         return back
     try:
         outcome = imports.confirm(upload, current_user)
-        db.session.commit()
     except imports.AlreadyConfirmed:
         flash("This file has already been imported.", "important")
         return back
     except imports.ImportFileError as error:
-        db.session.rollback()
         flash(f"Nothing has been imported. {error}.", "important")
-        return back
-    except IntegrityError:  # someone registered with an address in the file just now
-        db.session.rollback()
-        flash("Nothing has been imported, because the learners changed while the file was "
-              "being imported. Try again.", "important")  # fmt: skip
         return back
     links = imports.send_password_links(outcome.created)
     return render_template(

@@ -1,5 +1,5 @@
 """Cohorts: creating them, their join codes, and enrolling learners in them.
-Services flush; routes commit. Bulk enrolment from a CSV file is in cohorts.imports."""
+Services flush; the request commits. Bulk enrolment from a CSV file is in cohorts.imports."""
 
 from __future__ import annotations
 
@@ -15,6 +15,7 @@ from courseapp.cohorts.models import Cohort
 from courseapp.content import services as content
 from courseapp.content.course import Pathway
 from courseapp.content.models import Enrolment
+from courseapp.database import unique_or
 from courseapp.extensions import db
 from courseapp.organisations.models import Organisation
 
@@ -71,23 +72,24 @@ def create_cohort(
         raise CohortError("Choose a pathway from the list")
     if starts_on and ends_on and ends_on < starts_on:
         raise CohortError("The end date must be the same as or after the start date")
-    clash = db.session.scalar(
+    clash = CohortError(f"{org.name} already has a cohort called {name}")
+    taken = db.session.scalar(
         sa.select(Cohort.id).where(
             Cohort.organisation_id == org.id, sa.func.lower(Cohort.name) == name.lower()
         )
     )
-    if clash is not None:
-        raise CohortError(f"{org.name} already has a cohort called {name}")
+    if taken is not None:
+        raise clash
     cohort = Cohort(
-        organisation=org,
+        organisation_id=org.id,
         name=name,
         pathway_id=pathway_id,
         starts_on=starts_on,
         ends_on=ends_on,
         join_code=unused_join_code(),
     )
-    db.session.add(cohort)
-    db.session.flush()
+    with unique_or(clash):
+        db.session.add(cohort)
     return cohort
 
 

@@ -1,6 +1,9 @@
 from __future__ import annotations
 
-from flask import Blueprint, abort, flash, redirect, render_template, url_for
+from collections.abc import Callable
+from functools import wraps
+
+from flask import Blueprint, flash, redirect, render_template, url_for
 from flask_login import current_user
 
 from courseapp.access import login_required
@@ -8,7 +11,7 @@ from courseapp.assessment import journey
 from courseapp.content import services
 from courseapp.content.course import Module, Pathway
 from courseapp.content.forms import KnowledgeCheckForm, field_name
-from courseapp.extensions import db
+from courseapp.database import writes_on_get
 from courseapp.rewording.services import exercises_for_module
 
 bp = Blueprint("content", __name__)
@@ -69,24 +72,30 @@ def pathway(pathway_id: str):
     return render_template("content/pathway.html", journey=steps, page_url=_page_url)
 
 
-def _open_module(module_id: str) -> tuple[Module, Pathway]:
-    """The module and the pathway it is read in, if this learner may read it yet;
-    otherwise back to the overview."""
-    module = services.module_or_404(module_id)
-    pathway = services.pathway_for(current_user, module)
-    reason = journey.modules_locked_reason(current_user, pathway, module)
-    if reason:
-        flash(f"{reason}.", "important")
-        abort(redirect(url_for(".pathway", pathway_id=pathway.id)))
-    return module, pathway
+def module_unlocked(view: Callable) -> Callable:
+    """The pre-test lock, for every page of a module: the view gets the module and the
+    pathway it is read in, if this learner may read it yet; otherwise the learner goes
+    back to the pathway's overview with the reason."""
+
+    @wraps(view)
+    def wrapped(module_id: str, **kwargs):
+        module = services.module_or_404(module_id)
+        pathway = services.pathway_for(current_user, module)
+        reason = journey.modules_locked_reason(current_user, pathway, module)
+        if reason:
+            flash(f"{reason}.", "important")
+            return redirect(url_for(".pathway", pathway_id=pathway.id))
+        return view(module, pathway, **kwargs)
+
+    return wrapped
 
 
 @bp.get("/modules/<module_id>")
 @login_required
-def module(module_id: str):
-    module, pathway = _open_module(module_id)
-    if services.record_visit(current_user, module, None):
-        db.session.commit()
+@module_unlocked
+@writes_on_get
+def module(module: Module, pathway: Pathway):
+    services.record_visit(current_user, module, None)
     return render_template(
         "content/module.html",
         module=module,
@@ -97,21 +106,21 @@ def module(module_id: str):
 
 @bp.get("/modules/<module_id>/<part_slug>")
 @login_required
-def part(module_id: str, part_slug: str):
-    module, pathway = _open_module(module_id)
+@module_unlocked
+@writes_on_get
+def part(module: Module, pathway: Pathway, part_slug: str):
     part = module.part(part_slug)
     if part is None:
         return render_template("errors/404.html", title="Page not found"), 404
-    if services.record_visit(current_user, module, part.slug):
-        db.session.commit()
+    services.record_visit(current_user, module, part.slug)
     nav = _navigation(module, pathway, part.slug)
     return render_template("content/part.html", module=module, part=part, **nav)
 
 
 @bp.route("/modules/<module_id>/check", methods=["GET", "POST"])
 @login_required
-def knowledge_check(module_id: str):
-    module, pathway = _open_module(module_id)
+@module_unlocked
+def knowledge_check(module: Module, pathway: Pathway):
     check = services.course().checks[module.meta.knowledge_check]
     form = KnowledgeCheckForm()
     answers, unanswered, results = form.kept_answers(check), [], None
@@ -120,7 +129,6 @@ def knowledge_check(module_id: str):
         if not unanswered:
             results = {r.question_id: r for r in services.mark_check(check, answers)}
             services.record_completion(current_user, module)
-            db.session.commit()
     return render_template(
         "content/check.html",
         module=module,
@@ -137,8 +145,8 @@ def knowledge_check(module_id: str):
 
 @bp.get("/modules/<module_id>/print")
 @login_required
-def printable(module_id: str):
-    module = services.module_or_404(module_id)
+@module_unlocked
+def printable(module: Module, _pathway: Pathway):
     return render_template("content/print.html", module=module)
 
 

@@ -16,7 +16,7 @@ from courseapp.content.loader import load_course
 from courseapp.content.models import Enrolment, ModuleProgress
 from courseapp.content.problems import ContentError
 from courseapp.content.schema import KnowledgeCheck
-from courseapp.database import expect_writes, upsert
+from courseapp.database import may_write, upsert
 from courseapp.extensions import db
 from courseapp.organisations.models import utcnow
 
@@ -126,7 +126,11 @@ def record_visit(user: User, module: Module, part: str | None) -> bool:
     """Note that the learner opened a page of a module; returns whether anything was
     written. One row per learner and module, written with an upsert so that two tabs
     opening pages at once cannot clash. A page that is already where the learner last
-    was (read again, or reloaded) changes nothing, so it is not written."""
+    was (read again, or reloaded) changes nothing, so it is not written; nor is a page
+    opened from another site's link (see database.may_write: the view must be declared
+    with writes_on_get)."""
+    if not may_write():
+        return False
     latest = db.session.execute(
         sa.select(ModuleProgress.module_id, ModuleProgress.last_part)
         .where(ModuleProgress.user_id == user.id)
@@ -135,7 +139,6 @@ def record_visit(user: User, module: Module, part: str | None) -> bool:
     ).first()
     if latest is not None and latest.module_id == module.id and part in (None, latest.last_part):
         return False
-    expect_writes()
     now = utcnow()
     values = {"user_id": user.id, "module_id": module.id, "started_at": now, "updated_at": now}
     changes = {"updated_at": now}

@@ -3,13 +3,16 @@ from __future__ import annotations
 from flask import Blueprint, abort, flash, redirect, render_template, url_for
 from flask_login import current_user
 
-from courseapp.access import admin_required, coordinator_required, get_in_scope_or_404
+from courseapp.access import (
+    admin_required,
+    coordinator_required,
+    get_child_or_404,
+    get_in_scope_or_404,
+)
 from courseapp.accounts.forms import ConfirmForm
 from courseapp.accounts.models import User
 from courseapp.accounts.services import AccountError, issue_password_link
-from courseapp.cohorts import join_codes
 from courseapp.cohorts import services as cohort_services
-from courseapp.extensions import db
 from courseapp.organisations import services
 from courseapp.organisations.forms import CoordinatorForm, OrganisationForm, TeamForm
 from courseapp.organisations.models import Organisation, Sector
@@ -64,7 +67,6 @@ def create():
         except services.OrganisationError as error:
             form.name.errors.append(str(error))
         else:
-            db.session.commit()
             flash(
                 f"{org.name} has been created. Its join code is {org.display_join_code}.", "success"
             )
@@ -89,41 +91,17 @@ def add_team(org_id: int):
         except services.OrganisationError as error:
             form.team_name.errors.append(str(error))
         else:
-            db.session.commit()
             flash(f"Team {team.name} added.", "success")
             return _back(org)
     return _detail(org, team_form=form, status=400)
-
-
-@bp.post("/<int:org_id>/join-code/new")
-@coordinator_required
-def new_join_code(org_id: int):
-    org = get_in_scope_or_404(Organisation, org_id)
-    if ConfirmForm().validate_on_submit():
-        join_codes.regenerate(org)
-        db.session.commit()
-        flash(f"New join code: {org.display_join_code}. The old code no longer works.", "success")
-    return _back(org)
-
-
-@bp.post("/<int:org_id>/join-code/switch")
-@coordinator_required
-def switch_join_code(org_id: int):
-    org = get_in_scope_or_404(Organisation, org_id)
-    if ConfirmForm().validate_on_submit():
-        join_codes.switch(org)
-        db.session.commit()
-        state = "switched on" if org.join_enabled else "switched off"
-        flash(f"Registration with the join code is {state}.", "success")
-    return _back(org)
 
 
 @bp.post("/<int:org_id>/members/<int:user_id>/password-link")
 @coordinator_required
 def password_link(org_id: int, user_id: int):
     org = get_in_scope_or_404(Organisation, org_id)
-    user = get_in_scope_or_404(User, user_id)
-    if user.organisation_id != org.id or not services.may_issue_password_link(current_user, user):
+    user = get_child_or_404(User, user_id, org, "organisation_id")
+    if not services.may_issue_password_link(current_user, user):
         abort(404)
     if not ConfirmForm().validate_on_submit():
         return _back(org)
@@ -141,7 +119,6 @@ def add_coordinator(org_id: int):
         except AccountError as error:
             form.email.errors.append(str(error))
         else:
-            db.session.commit()
             if not created:
                 flash(f"{user.name} is now a coordinator of {org.name}.", "success")
                 return _back(org)

@@ -1,4 +1,5 @@
-"""Organisations, their teams, join codes and coordinators. Services flush; routes commit."""
+"""Organisations, their teams, join codes and coordinators. Services flush; the
+request commits."""
 
 from __future__ import annotations
 
@@ -8,6 +9,7 @@ from sqlalchemy.orm import selectinload
 from courseapp.accounts.models import JobRole, Role, User
 from courseapp.accounts.services import AccountError, find_user_by_email, normalise_email
 from courseapp.cohorts.join_codes import unused_join_code
+from courseapp.database import unique_or
 from courseapp.extensions import db
 from courseapp.organisations.models import (
     Organisation,
@@ -22,7 +24,13 @@ class OrganisationError(Exception):
 
 
 def organisations_in_scope(user: User) -> list[Organisation]:
-    query = sa.select(Organisation).order_by(Organisation.name)
+    """The organisations the user manages, with their teams (the report and review
+    filters list them), in two queries however many there are."""
+    query = (
+        sa.select(Organisation)
+        .options(selectinload(Organisation.teams))
+        .order_by(Organisation.name)
+    )
     scope = user.scope_organisation_ids()
     if scope is not None:
         query = query.where(Organisation.id.in_(scope))
@@ -31,24 +39,26 @@ def organisations_in_scope(user: User) -> list[Organisation]:
 
 def create_organisation(name: str, sector: Sector) -> Organisation:
     name = name.strip()
-    clash = db.session.scalar(
+    clash = OrganisationError("An organisation with that name already exists")
+    taken = db.session.scalar(
         sa.select(Organisation.id).where(sa.func.lower(Organisation.name) == name.lower())
     )
-    if clash is not None:
-        raise OrganisationError("An organisation with that name already exists")
+    if taken is not None:
+        raise clash
     org = Organisation(name=name, sector=sector, join_code=unused_join_code())
-    db.session.add(org)
-    db.session.flush()
+    with unique_or(clash):
+        db.session.add(org)
     return org
 
 
 def add_team(org: Organisation, name: str) -> Team:
     name = name.strip()
+    clash = OrganisationError(f"{org.name} already has a team called {name}")
     if any(team.name.lower() == name.lower() for team in org.teams):
-        raise OrganisationError(f"{org.name} already has a team called {name}")
-    team = Team(name=name)
-    org.teams.append(team)
-    db.session.flush()
+        raise clash
+    team = Team(organisation_id=org.id, name=name)
+    with unique_or(clash):
+        db.session.add(team)
     return team
 
 
@@ -79,22 +89,23 @@ def appoint_coordinator(org: Organisation, name: str, email: str) -> tuple[User,
     coordinator given this organisation too. Returns the user and whether it is new."""
     user = find_user_by_email(email)
     created = user is None
-    if user is None:
-        user = User(
-            name=name.strip(),
-            email=normalise_email(email),
-            role=Role.COORDINATOR,
-            job_role=JobRole.TRAINING,
-            organisation=org,
-        )
-        db.session.add(user)
-    elif user.is_admin:
+    if user is not None and user.is_admin:
         raise AccountError("That person is an administrator and already covers every organisation")
-    else:
-        user.role = Role.COORDINATOR
-    if org not in user.covered_organisations:
-        user.covered_organisations.append(org)
-    db.session.flush()
+    # Pressed twice, or two administrators at once: the second is told it is done.
+    with unique_or(AccountError(f"{name.strip()} has just been made a coordinator of {org.name}")):
+        if user is None:
+            user = User(
+                name=name.strip(),
+                email=normalise_email(email),
+                role=Role.COORDINATOR,
+                job_role=JobRole.TRAINING,
+                organisation=org,
+            )
+            db.session.add(user)
+        else:
+            user.role = Role.COORDINATOR
+        if org not in user.covered_organisations:
+            user.covered_organisations.append(org)
     return user, created
 
 

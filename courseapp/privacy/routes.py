@@ -1,13 +1,12 @@
 from __future__ import annotations
 
-from flask import Blueprint, Response, abort, current_app, flash, redirect, render_template, url_for
+from flask import Blueprint, Response, current_app, flash, redirect, render_template, url_for
 from flask_login import current_user
 
-from courseapp.access import admin_required, get_in_scope_or_404, login_required
+from courseapp.access import admin_required, get_child_or_404, get_in_scope_or_404, login_required
 from courseapp.accounts.forms import ConfirmForm
 from courseapp.accounts.models import User
 from courseapp.content.services import course
-from courseapp.extensions import db
 from courseapp.organisations.models import Organisation, utcnow
 from courseapp.privacy import erasure, export, retention
 
@@ -35,10 +34,7 @@ def download():
 
 def _member_or_404(org_id: int, user_id: int) -> tuple[Organisation, User]:
     org = get_in_scope_or_404(Organisation, org_id)
-    person = db.session.get(User, user_id)
-    if person is None or person.organisation_id != org.id:
-        abort(404)
-    return org, person
+    return org, get_child_or_404(User, user_id, org, "organisation_id")
 
 
 @bp.route("/organisations/<int:org_id>/members/<int:user_id>/erase", methods=["GET", "POST"])
@@ -55,7 +51,6 @@ def erase(org_id: int, user_id: int):
         ), status
     if form.validate_on_submit():
         erasure.erase_learner(person, current_user._get_current_object())
-        db.session.commit()
         flash("The learner's account and all their records have been erased.", "success")
         return redirect(url_for("organisations.detail", org_id=org.id), 303)
     return render_template(

@@ -14,7 +14,6 @@ from courseapp.assessment.models import Certificate, Phase, TestAttempt
 from courseapp.content.models import Enrolment, ModuleProgress
 from courseapp.extensions import db
 from courseapp.organisations.models import Organisation, Team
-from courseapp.rewording.models import Response
 
 
 @dataclass(frozen=True)
@@ -178,24 +177,3 @@ def load(filters: Filters) -> ReportData:
         if user_id in learners:
             learners[user_id].certified_at = issued_at
     return ReportData(filters, learners, funnel)
-
-
-def version(filters: Filters) -> tuple:
-    """What the report figures for these learners rest on, in one cheap query: it
-    changes whenever a learner is enrolled, starts or completes a module, submits a
-    test, is certified or sends a rewording, so figures kept with it stay exact."""
-    ids = learner_ids(filters).scalar_subquery()
-
-    def of(*columns, where) -> sa.ScalarSelect:
-        return sa.select(*columns).where(where).scalar_subquery()
-
-    return tuple(db.session.execute(sa.select(
-        of(sa.func.count(Enrolment.id), where=Enrolment.user_id.in_(ids)),
-        of(sa.func.max(Enrolment.id), where=Enrolment.user_id.in_(ids)),
-        of(sa.func.count(ModuleProgress.id), where=ModuleProgress.user_id.in_(ids)),
-        of(sa.func.count(ModuleProgress.completed_at), where=ModuleProgress.user_id.in_(ids)),
-        of(sa.func.count(TestAttempt.submitted_at), where=TestAttempt.user_id.in_(ids)),
-        of(sa.func.max(TestAttempt.submitted_at), where=TestAttempt.user_id.in_(ids)),
-        of(sa.func.count(Certificate.id), where=Certificate.user_id.in_(ids)),
-        of(sa.func.max(Response.id), where=Response.user_id.in_(ids)),
-    )).one())  # fmt: skip

@@ -1,16 +1,19 @@
 from __future__ import annotations
 
+from functools import partial
+
 import sqlalchemy as sa
 from flask import Blueprint, Response, abort, render_template, request
 from flask_login import current_user
 
-from courseapp.access import coordinator_required
+from courseapp.access import coordinator_required, get_in_scope_or_404
 from courseapp.accounts.models import JobRole, User
 from courseapp.assessment import attempts
 from courseapp.assessment.schema import TAG_LABELS
 from courseapp.audit.services import record
 from courseapp.cohorts.models import Cohort
 from courseapp.content.services import course
+from courseapp.database import writes_on_get
 from courseapp.extensions import db
 from courseapp.forms import options
 from courseapp.organisations.services import organisations_in_scope
@@ -65,6 +68,15 @@ def _filters() -> tuple[ReportFilterForm, report_data.Filters]:
     )
 
 
+def query_args(form: ReportFilterForm, **changes) -> dict[str, list[str]]:
+    """The report's own query-string arguments (the filters, sort and page), for links
+    to other pages and orders of it, with some changed. Only these: anything else
+    (`_method`, `_external`) would steer url_for instead of being passed on."""
+    kept = {field.name for field in form if field.type != "SubmitField"} | {"sort", "page"}
+    args = {key: values for key, values in request.args.lists() if key in kept}
+    return args | {key: [str(value)] for key, value in changes.items()}
+
+
 @bp.get("/")
 @coordinator_required
 def dashboard():
@@ -104,17 +116,16 @@ def learners():
     return render_template(
         "reports/learners.html", form=form, pathway=pathway, rows=shown, total=len(rows),
         page=page, pages=max(1, -(-len(rows) // PAGE_SIZE)), sort=sort,
+        query_args=partial(query_args, form),
     )  # fmt: skip
 
 
 @bp.get("/learners/<int:user_id>")
 @coordinator_required
+@writes_on_get  # the audit log records who looked
 def learner(user_id: int):
-    person = db.session.get(User, user_id)
-    if person is None or not current_user.can_manage(person.organisation_id):
-        abort(404)
+    person = get_in_scope_or_404(User, user_id)
     record(current_user, "view-learner", f"user {person.id}")
-    db.session.commit()
     return render_template(
         "reports/learner.html", detail=services.learner_detail(person), person=person,
         tag_labels=TAG_LABELS, exercises=exercises(),
@@ -123,6 +134,7 @@ def learner(user_id: int):
 
 @bp.get("/export/<kind>.csv")
 @coordinator_required
+@writes_on_get  # the audit log records the export
 def export(kind: str):
     if kind not in exports.EXPORTS:
         abort(404)
@@ -132,7 +144,6 @@ def export(kind: str):
         ("export", kind), filters, lambda: exports.EXPORTS[kind](report_data.load(filters), pathway)
     )
     record(current_user, f"export-{kind}", f"pathway {pathway.id}")
-    db.session.commit()
     filename = f"{kind}-{pathway.id}.csv"
     return Response(body, mimetype="text/csv", headers={
         "Content-Disposition": f'attachment; filename="{filename}"',

@@ -11,7 +11,7 @@ import io
 import math
 import statistics
 from collections.abc import Hashable, Iterable, Mapping, Sequence
-from dataclasses import dataclass, field
+from dataclasses import dataclass
 from enum import StrEnum
 from typing import Final, Generic, TypeVar
 
@@ -24,7 +24,7 @@ Pair = tuple[float, float]
 _EPSILON: Final = 1e-9
 
 
-def _check_score(value: float, what: str) -> float:
+def check_score(value: float, what: str) -> float:
     if not 0 <= value <= 1:
         raise ValueError(f"{what} must be a fraction between 0 and 1, got {value!r}")
     return value
@@ -81,7 +81,7 @@ def paired_summary(pairs: Iterable[Pair]) -> PairedSummary:
     (mean post - mean pre) / (1 - mean pre); the two differ when learners start unevenly.
     """
     checked = [
-        (_check_score(pre, "pre score"), _check_score(post, "post score")) for pre, post in pairs
+        (check_score(pre, "pre score"), check_score(post, "post score")) for pre, post in pairs
     ]
     pre = [p for p, _ in checked]
     post = [q for _, q in checked]
@@ -153,15 +153,6 @@ class ItemFlag(StrEnum):
 
 
 @dataclass(frozen=True)
-class LearnerItems:
-    """One learner's attempt at one test: the total score and each item's score.
-    An item of the test missing from `items` was not answered and scores 0."""
-
-    total: float
-    items: Mapping[str, float] = field(default_factory=dict)
-
-
-@dataclass(frozen=True)
 class ItemStats:
     n: int
     facility: float | None
@@ -184,16 +175,6 @@ class GroupCut:
     upper_share: float
     lower_boundary: float
     lower_share: float
-
-    def upper_weight(self, total: float) -> float:
-        if total > self.upper_boundary:
-            return 1.0
-        return self.upper_share if total == self.upper_boundary else 0.0
-
-    def lower_weight(self, total: float) -> float:
-        if total < self.lower_boundary:
-            return 1.0
-        return self.lower_share if total == self.lower_boundary else 0.0
 
 
 def _boundary(totals: Sequence[float], size: int, top: bool) -> tuple[float, float]:
@@ -232,32 +213,6 @@ def item_stats(n: int, sums: ItemSums, cut: GroupCut | None) -> ItemStats:
     )
 
 
-def item_analysis(records: Sequence[LearnerItems], item_ids: Sequence[str]) -> dict[str, ItemStats]:
-    """Facility and discrimination index D for each item of one test.
-
-    `records` holds one entry per learner who took the test; `item_ids` is the test's
-    items, and the result follows its order. Item scores for ids not in `item_ids` are
-    ignored. D is the facility of the top 27% by total minus that of the bottom 27%.
-    (The reports do the same sums in SQL: reports/aggregates.py.)
-    """
-    for record in records:
-        _check_score(record.total, "total score")
-        for item_id, score in record.items.items():
-            _check_score(score, f"score for item {item_id!r}")
-    cut = group_cut([r.total for r in records])
-    result = {}
-    for item_id in item_ids:
-        sums = ItemSums(
-            total=math.fsum(r.items.get(item_id, 0.0) for r in records),
-            upper=math.fsum(cut.upper_weight(r.total) * r.items.get(item_id, 0.0)
-                            for r in records) if cut else 0.0,
-            lower=math.fsum(cut.lower_weight(r.total) * r.items.get(item_id, 0.0)
-                            for r in records) if cut else 0.0,
-        )  # fmt: skip
-        result[item_id] = item_stats(len(records), sums, cut)
-    return result
-
-
 def item_flags(
     pre: Mapping[str, ItemStats], post: Mapping[str, ItemStats]
 ) -> dict[str, tuple[ItemFlag, ...]]:
@@ -293,30 +248,6 @@ class RatingSummary:
     post_counts: dict[int, int]
     n_paired: int
     mean_change: float | None
-
-
-def _check_rating(value: int | None) -> int | None:
-    if value is not None and value not in RATING_VALUES:
-        raise ValueError(f"a self-rating must be 1 to 5, got {value!r}")
-    return value
-
-
-def rating_summary(ratings: Iterable[tuple[int | None, int | None]]) -> RatingSummary:
-    """Distributions of one self-rating statement before and after, from each learner's
-    (pre, post) rating; the change is post - pre over learners who gave both."""
-    pre_counts = dict.fromkeys(RATING_VALUES, 0)
-    post_counts = dict.fromkeys(RATING_VALUES, 0)
-    changes = []
-    for pre, post in ratings:
-        _check_rating(pre)
-        _check_rating(post)
-        if pre is not None:
-            pre_counts[pre] += 1
-        if post is not None:
-            post_counts[post] += 1
-        if pre is not None and post is not None:
-            changes.append(float(post - pre))
-    return RatingSummary(pre_counts, post_counts, len(changes), mean(changes))
 
 
 # -- Small-group suppression -----------------------------------------------------------

@@ -3,14 +3,13 @@ from __future__ import annotations
 from flask import Blueprint, flash, redirect, render_template, request, url_for
 from flask_login import current_user
 
-from courseapp.access import coordinator_required, login_required
+from courseapp.access import coordinator_required, get_in_scope_or_404, login_required
 from courseapp.assessment.schema import TAG_LABELS
-from courseapp.extensions import db
 from courseapp.forms import options
 from courseapp.organisations.services import organisations_in_scope
 from courseapp.rewording import services
 from courseapp.rewording.forms import QueueFilterForm, ReviewForm, RewordingForm, SelfRatingForm
-from courseapp.rewording.models import ReviewMark, SelfRating
+from courseapp.rewording.models import Response, ReviewMark, SelfRating
 from courseapp.rewording.privacy import personal_details
 
 bp = Blueprint("rewording", __name__)
@@ -54,7 +53,6 @@ def exercise(exercise_id: str):
         if found and not form.fictional.data:
             return _exercise_page(exercise, form, privacy=found)
         services.submit(current_user, exercise, form.text.data)
-        db.session.commit()
         return redirect(url_for(".exercise", exercise_id=exercise.id, _anchor="feedback"), 303)
     if request.method == "GET" and not form.text.data:
         latest = services.history(current_user, exercise)
@@ -73,7 +71,6 @@ def rate(exercise_id: str):
     if not form.validate_on_submit():
         return _exercise_page(exercise, RewordingForm(formdata=None), rating_form=form)
     services.rate(versions[-1], SelfRating(form.rating.data))
-    db.session.commit()
     flash("Your rating has been saved.", "success")
     return redirect(url_for(".exercise", exercise_id=exercise.id), 303)
 
@@ -82,12 +79,12 @@ def rate(exercise_id: str):
 @coordinator_required
 def queue():
     form = QueueFilterForm(request.args)
-    teams = [t for org in organisations_in_scope(current_user) for t in org.teams]
+    orgs = organisations_in_scope(current_user)
     form.exercise.choices = options(
         "All exercises", ((e.id, e.title) for e in services.exercises().values())
     )
     form.team.choices = options(
-        "All teams", ((t.id, f"{t.name} ({t.organisation.name})") for t in teams)
+        "All teams", ((t.id, f"{t.name} ({o.name})") for o in orgs for t in o.teams)
     )
     form.validate()  # a field with an error is shown with its message and not applied
 
@@ -112,13 +109,12 @@ def queue():
 @bp.route("/review/<int:response_id>", methods=["GET", "POST"])
 @coordinator_required
 def review(response_id: int):
-    response = services.response_in_scope_or_404(current_user, response_id)
+    response = get_in_scope_or_404(Response, response_id, via="user")
     exercise = services.exercise_or_404(response.exercise_id)
     form = ReviewForm()
     if form.validate_on_submit():
         mark = None if form.mark.data == "none" else ReviewMark(form.mark.data)
         services.add_note(response, current_user, mark, form.comment.data or "")
-        db.session.commit()
         flash("Your review has been saved. The learner can see your comment.", "success")
         return redirect(url_for(".queue"), 303)
     return render_template(

@@ -1,5 +1,5 @@
 """What the rewording feature does: exercises for a learner, responses with feedback,
-self-rating, and the coordinators' review queue. Services flush; routes commit."""
+self-rating, and the coordinators' review queue. Services flush; the request commits."""
 
 from __future__ import annotations
 
@@ -139,13 +139,6 @@ def review_queue(reviewer: User, filters: QueueFilters, limit: int = 200) -> lis
         end = datetime.combine(filters.until + timedelta(days=1), time.min)
         query = query.where(Response.created_at < end)
     return list(db.session.scalars(query).unique())
-
-
-def response_in_scope_or_404(reviewer: User, response_id: int) -> Response:
-    response = db.session.get(Response, response_id)
-    if response is None or not reviewer.can_manage(response.user.organisation_id):
-        abort(404)
-    return response
 
 
 def add_note(

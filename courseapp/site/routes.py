@@ -2,11 +2,13 @@ from __future__ import annotations
 
 import sqlalchemy as sa
 from flask import Blueprint, current_app, jsonify, redirect, render_template, session, url_for
-from flask_login import current_user, logout_user
+from flask_login import current_user
 from sqlalchemy.exc import SQLAlchemyError
 
+from courseapp.accounts.services import end_session
 from courseapp.assessment.journey import journey
 from courseapp.content import services as content_services
+from courseapp.database import writes_on_get
 from courseapp.extensions import db
 
 bp = Blueprint("site", __name__)
@@ -31,9 +33,13 @@ def support():
 
 
 @bp.get("/exit")
+@writes_on_get
 def exit_page():
-    """The "Exit this page" destination: end the session, then leave for a neutral site."""
-    logout_user()
+    """The "Exit this page" destination: end the session as signing out does (a copy
+    of the cookie stops working too), then leave for a neutral site. Not limited to
+    pages opened from this site: the person's safety comes first."""
+    if current_user.is_authenticated:
+        end_session(current_user._get_current_object())
     session.clear()
     response = redirect(current_app.config["EXIT_URL"])
     response.headers["Cache-Control"] = "no-store"

@@ -173,14 +173,16 @@ ACCESS: dict[tuple[str, str], Access] = {
     # Things in organisation X.
     ("organisations.detail", "GET"): Access(organisation_x(200), _org),
     ("organisations.add_team", "POST"): Access(organisation_x(400), _org),
-    ("organisations.new_join_code", "POST"): Access(organisation_x(303), _org),
-    ("organisations.switch_join_code", "POST"): Access(organisation_x(303), _org),
     ("organisations.password_link", "POST"): Access(organisation_x(200), _member),
     ("cohorts.create", "GET"): Access(organisation_x(200), _org),
     ("cohorts.create", "POST"): Access(organisation_x(200), _org),
     ("cohorts.detail", "GET"): Access(organisation_x(200), _cohort),
-    ("cohorts.new_join_code", "POST"): Access(organisation_x(303), _cohort),
-    ("cohorts.switch_join_code", "POST"): Access(organisation_x(303), _cohort),
+    # One view for both holders and both actions; each is tested in test_organisations
+    # and test_cohorts too.
+    ("cohorts.join_code", "POST"): Access(
+        organisation_x(303),
+        lambda w: {"holders": "organisations", "holder_id": w.org_x, "action": "switch"},
+    ),
     ("cohorts.upload", "GET"): Access(organisation_x(200), _cohort),
     ("cohorts.upload", "POST"): Access(organisation_x(200), _cohort),
     ("cohorts.preview", "GET"): Access(organisation_x(200), _import),

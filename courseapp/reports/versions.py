@@ -1,0 +1,165 @@
+"""Exact versions of the data the reports rest on, one counter per organisation.
+
+Every insert, update and delete of report data, through the ORM or a statement,
+bumps the counter of each organisation it touches, in the same transaction, just
+before the commit. Figures kept with the sum of their organisations' counters are
+then never served after a change, whatever the change (an erasure followed by a
+registration included), and every replica sees the same counters. A change whose
+organisations cannot be told (a bulk delete by date) bumps ANY_ORGANISATION, which
+every version includes."""
+
+from __future__ import annotations
+
+from collections.abc import Collection, Iterable
+
+import sqlalchemy as sa
+from sqlalchemy import event
+from sqlalchemy.orm import Mapped, ORMExecuteState, Session, mapped_column
+from sqlalchemy.orm.attributes import get_history
+
+from courseapp.accounts.models import User
+from courseapp.assessment.models import Answer, Certificate, TestAttempt
+from courseapp.cohorts.models import Cohort
+from courseapp.content.models import Enrolment, ModuleProgress
+from courseapp.database import upsert_statement
+from courseapp.extensions import db
+from courseapp.organisations.models import Organisation, Team
+from courseapp.rewording.models import Response
+
+ANY_ORGANISATION = 0
+CHANGES = "courseapp.report_changes"  # in session.info
+
+
+class ReportVersion(db.Model):
+    __tablename__ = "report_versions"
+
+    organisation_id: Mapped[int] = mapped_column(primary_key=True, autoincrement=False)
+    version: Mapped[int] = mapped_column(sa.BigInteger, default=0)
+
+
+# Report data, and the column that says whose it is.
+OWNED_BY_ORGANISATION = (User, Team, Cohort)
+OWNED_BY_USER = (Enrolment, ModuleProgress, TestAttempt, Certificate, Response)
+REPORT_TABLES = {
+    model.__table__.name: key
+    for models, key in (
+        ((Organisation,), "id"),
+        (OWNED_BY_ORGANISATION, "organisation_id"),
+        (OWNED_BY_USER, "user_id"),
+        ((Answer,), "attempt_id"),
+    )
+    for model in models
+}
+
+
+def current(organisation_ids: Collection[int] | None) -> int:
+    """The version of the data about these organisations (None: all of them)."""
+    query = sa.select(sa.func.coalesce(sa.func.sum(ReportVersion.version), 0))
+    if organisation_ids is not None:
+        ids = [ANY_ORGANISATION, *organisation_ids]
+        query = query.where(ReportVersion.organisation_id.in_(ids))
+    return int(db.session.scalar(query))
+
+
+class _Changes:
+    def __init__(self) -> None:
+        self.by_key: dict[str, set] = {"id": set(), "organisation_id": set(), "user_id": set(),
+                                       "attempt_id": set()}  # fmt: skip
+        self.unknown = False
+
+    def note(self, key: str, values: Iterable) -> None:
+        self.by_key[key].update(value for value in values if value is not None)
+
+    def __bool__(self) -> bool:
+        return self.unknown or any(self.by_key.values())
+
+
+def _changes(session: Session) -> _Changes:
+    return session.info.setdefault(CHANGES, _Changes())
+
+
+# Columns no report shows: signing in changes them, and need not make figures stale.
+NOT_REPORTED = frozenset({"last_login_at", "session_token", "password_hash"})
+
+
+def _reported_change(obj) -> bool:
+    changed = {attr.key for attr in sa.inspect(obj).attrs if attr.history.has_changes()}
+    return bool(changed - NOT_REPORTED)
+
+
+@event.listens_for(Session, "after_flush")
+def _note_flushed(session: Session, _context) -> None:
+    changed = [*session.new, *session.deleted]
+    changed += [obj for obj in session.dirty if _reported_change(obj)]
+    for obj in changed:
+        key = REPORT_TABLES.get(getattr(obj, "__tablename__", None))
+        if key is None:
+            continue
+        history = get_history(obj, key)  # an organisation or owner changed: both count
+        values = [*history.added, *history.unchanged, *history.deleted]
+        _changes(session).note("organisation_id" if key == "id" else key, values)
+
+
+def _statement_values(state: ORMExecuteState, key: str) -> set | None:
+    """The values of `key` an INSERT writes (given as parameters, or in .values(), as
+    database.upsert does), or None if they cannot be told."""
+    if not state.is_insert:
+        return None
+    statement = state.statement
+    given = state.parameters
+    rows = list(given) if isinstance(given, list) else [given or {}]
+    rows += [dict(statement._values or {})]
+    rows += [row for rows_of in statement._multi_values for row in rows_of]
+    found = set()
+    for row in rows:
+        for column, value in row.items():
+            if getattr(column, "key", column) == key:
+                found.add(getattr(value, "value", value))  # a bound parameter's value
+    return found or None
+
+
+@event.listens_for(Session, "do_orm_execute")
+def _note_statement(state: ORMExecuteState) -> None:
+    if not (state.is_insert or state.is_update or state.is_delete):
+        return
+    table = getattr(state.statement, "table", None)
+    key = REPORT_TABLES.get(getattr(table, "name", None))
+    if key is None:
+        return
+    values = _statement_values(state, key)
+    if values is None:
+        _changes(state.session).unknown = True
+    else:
+        _changes(state.session).note("organisation_id" if key == "id" else key, values)
+
+
+@event.listens_for(Session, "before_commit")
+def _bump(session: Session) -> None:
+    session.flush()  # before_commit comes before the commit's own flush
+    changes = session.info.pop(CHANGES, None)
+    if not changes:
+        return
+    ids = changes.by_key
+    organisations = set(ids["organisation_id"])
+    if ids["attempt_id"]:
+        ids["user_id"] |= set(session.scalars(
+            sa.select(TestAttempt.user_id).where(TestAttempt.id.in_(ids["attempt_id"]))
+        ))  # fmt: skip
+    if ids["user_id"]:
+        organisations |= set(session.scalars(
+            sa.select(User.organisation_id).where(User.id.in_(ids["user_id"]))
+        ))  # fmt: skip
+    organisations.discard(None)
+    if changes.unknown:
+        organisations.add(ANY_ORGANISATION)
+    for organisation_id in sorted(organisations):  # one order, so bumps never deadlock
+        session.execute(upsert_statement(
+            ReportVersion, {"organisation_id": organisation_id, "version": 1},
+            ["organisation_id"], {"version": ReportVersion.version + 1},
+        ))  # fmt: skip
+    session.info.pop(CHANGES, None)
+
+
+@event.listens_for(Session, "after_rollback")
+def _forget(session: Session) -> None:
+    session.info.pop(CHANGES, None)

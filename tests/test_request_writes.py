@@ -1,0 +1,149 @@
+"""Which requests write, and when: one commit at the end of a request, writes on GET
+only where a view declares them (and only for pages the person opened themselves),
+/exit ending the session as signing out does, and the pre-test lock on every page of
+a module."""
+
+from __future__ import annotations
+
+import logging
+import sqlite3
+from pathlib import Path
+
+import pytest
+import sqlalchemy as sa
+
+from courseapp.accounts.models import Role
+from courseapp.content.models import ModuleProgress
+from courseapp.content.services import course
+from courseapp.extensions import db
+from tests.conftest import login
+
+ROUTES = sorted((Path(__file__).parent.parent / "courseapp").glob("*/routes.py"))
+WRITES_ON_GET = {"content.module", "content.part", "reports.learner", "reports.export",
+                 "site.exit_page"}  # fmt: skip
+
+
+def test_routes_never_commit():
+    """The request commits once at its end (database.init_app); routes only call services."""
+    assert len(ROUTES) >= 10
+    for path in ROUTES:
+        assert "commit()" not in path.read_text(), path
+
+
+def test_views_that_write_on_get_say_so(app):
+    declared = {
+        endpoint
+        for endpoint, view in app.view_functions.items()
+        if getattr(view, "writes_on_get", False)
+    }
+    assert declared == WRITES_ON_GET
+
+
+# -- Module pages record progress only when opened from this site ----------------------
+
+
+def _progress(user) -> list[str]:
+    db.session.rollback()
+    return list(db.session.scalars(sa.select(ModuleProgress.module_id).where(
+        ModuleProgress.user_id == user.id)))  # fmt: skip
+
+
+@pytest.mark.parametrize(
+    ("site", "recorded"),
+    [
+        ("cross-site", False),
+        ("same-site", False),
+        ("same-origin", True),
+        ("none", True),
+        (None, True),
+    ],
+)
+def test_a_module_page_records_progress_only_for_direct_visits(
+    any_db_app, make_learner, site, recorded
+):
+    learner = make_learner()
+    client = any_db_app.test_client()
+    login(client, learner)
+    module = course().pathways["core"].modules[1]
+    headers = {"Sec-Fetch-Site": site} if site else {}
+    assert client.get(f"/modules/{module.id}", headers=headers).status_code == 200
+    part = module.parts[0].slug
+    assert client.get(f"/modules/{module.id}/{part}", headers=headers).status_code == 200
+    assert _progress(learner) == ([module.id] if recorded else [])
+
+
+def test_audited_report_pages_do_not_fail_when_another_writer_commits(
+    app, make_user, make_learner, monkeypatch
+):
+    """A GET that writes an audit entry takes SQLite's write lock when it begins, as it
+    declares: another writer committing while it reads cannot leave it unable to write
+    (which was a 503). The other writer waits, or here gives up at once."""
+    from courseapp.reports import routes
+
+    coordinator = make_user(role=Role.ADMIN)
+    learner_id = make_learner().id
+    client = app.test_client()
+    login(client, coordinator)
+    database = db.engine.url.database
+    record = routes.record
+
+    def another_writer_first(*args, **kwargs):
+        other = sqlite3.connect(database, timeout=0.1, isolation_level=None)
+        try:
+            other.execute("UPDATE users SET name = name || ? WHERE id = ?", (".", learner_id))
+        except sqlite3.OperationalError:
+            pass  # the request holds the write lock, as it declared
+        finally:
+            other.close()
+        return record(*args, **kwargs)
+
+    monkeypatch.setattr(routes, "record", another_writer_first)
+    db.session.rollback()
+    assert client.get(f"/reports/learners/{learner_id}").status_code == 200
+    assert client.get("/reports/export/learners.csv").status_code == 200
+
+
+def test_a_503_is_logged(app, make_user, make_learner, monkeypatch, caplog):
+    from courseapp.reports import routes
+
+    def locked(*_args, **_kwargs):
+        raise sa.exc.OperationalError("INSERT", {}, sqlite3.OperationalError("database is locked"))
+
+    login(client := app.test_client(), make_user(role=Role.ADMIN))
+    learner = make_learner()
+    monkeypatch.setattr(routes, "record", locked)
+    with caplog.at_level(logging.ERROR):
+        assert client.get(f"/reports/learners/{learner.id}").status_code == 503
+    assert "database is locked" in caplog.text
+
+
+# -- /exit -----------------------------------------------------------------------------
+
+
+def test_exit_ends_the_session_everywhere_as_signing_out_does(any_db_app, make_learner):
+    learner = make_learner()
+    client, copy = any_db_app.test_client(), any_db_app.test_client()
+    login(client, learner)
+    copy.set_cookie("session", client.get_cookie("session").value)
+    assert copy.get("/account").status_code == 200
+    response = client.get("/exit")
+    assert response.status_code == 302 and "bbc.co.uk" in response.headers["Location"]
+    assert client.get("/account").status_code == 302
+    assert copy.get("/account").status_code == 302  # the copied cookie stopped working
+
+
+# -- The pre-test lock on every page of a module ---------------------------------------
+
+
+def test_every_page_of_a_locked_module_goes_back_to_the_pathway(app, make_learner):
+    learner = make_learner(pre_test=False)
+    client = app.test_client()
+    login(client, learner)
+    pathway = course().pathways["core"]
+    module = pathway.modules[1]
+    assert not pathway.open_before_pre_test(module)
+    for page in ("", f"/{module.parts[0].slug}", "/check", "/print"):
+        response = client.get(f"/modules/{module.id}{page}")
+        assert response.status_code == 302, page
+        assert response.headers["Location"] == f"/pathways/{pathway.id}", page
+    assert client.get(f"/modules/{pathway.modules[0].id}/print").status_code == 200
