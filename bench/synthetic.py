@@ -18,11 +18,12 @@ from courseapp.accounts.models import JobRole, Role, User
 from courseapp.accounts.passwords import hash_password
 from courseapp.assessment.kinds import kind_of
 from courseapp.assessment.models import Answer, Certificate, Phase, TestAttempt
+from courseapp.clock import utcnow
 from courseapp.content import services as content
 from courseapp.content.models import Enrolment, ModuleProgress
 from courseapp.demo.answers import Profiles, answer_test
 from courseapp.extensions import db
-from courseapp.organisations.models import Organisation, Sector, Team, utcnow
+from courseapp.organisations.models import Organisation, Sector, Team
 
 POST_SHARE = 0.25
 CHUNK = 5000

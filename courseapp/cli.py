@@ -10,11 +10,6 @@ from courseapp.accounts.services import admin_exists, make_first_admin_link
 from courseapp.content.cli import check_content
 
 
-def _first_admin_link() -> str:
-    with current_app.test_request_context(base_url=current_app.config["BASE_URL"]):
-        return make_first_admin_link()
-
-
 def init_app(app: Flask) -> None:
     @app.cli.command("setup")
     def setup_command() -> None:
@@ -29,7 +24,7 @@ def init_app(app: Flask) -> None:
         click.echo("No administrator yet. Open this link to create the first one")
         click.echo(f"(it works once, for {hours} hours):")
         click.echo("")
-        click.echo(f"    {_first_admin_link()}")
+        click.echo(f"    {make_first_admin_link()}")
         click.echo("")
 
     @app.cli.command("first-admin-link")
@@ -37,4 +32,4 @@ def init_app(app: Flask) -> None:
         """Print a new one-time link for creating the first administrator."""
         if admin_exists():
             raise click.ClickException("An administrator already exists.")
-        click.echo(_first_admin_link())
+        click.echo(make_first_admin_link())

@@ -43,6 +43,11 @@ class Config:
     SQLALCHEMY_DATABASE_URI = os.environ.get("DATABASE_URL")  # None: SQLite in instance folder
     SQLALCHEMY_ENGINE_OPTIONS: dict = {"pool_pre_ping": True}
 
+    # The largest request body read, in bytes: far more than any form needs, and
+    # refused (413) before it is read. Only the CSV upload takes more (see
+    # cohorts.routes.UPLOAD_REQUEST_LIMIT).
+    MAX_CONTENT_LENGTH = int(os.environ.get("MAX_CONTENT_LENGTH", 256 * 1024))
+
     # Flask-WTF: a token lasts long enough to write a considered free-text answer.
     WTF_CSRF_TIME_LIMIT = int(os.environ.get("WTF_CSRF_TIME_LIMIT", 8 * 3600))
 
@@ -60,6 +65,9 @@ class Config:
     RATELIMIT_HEADERS_ENABLED = True
     LOGIN_LIMIT_PER_ACCOUNT = os.environ.get("LOGIN_LIMIT_PER_ACCOUNT", "10 per 15 minutes")
     LOGIN_LIMIT_PER_ADDRESS = os.environ.get("LOGIN_LIMIT_PER_ADDRESS", "50 per 15 minutes")
+    # Join-code and registration posts from one IP address (a whole training room may
+    # share one: a coordinator with more people than this can import a CSV file).
+    REGISTER_LIMIT_PER_ADDRESS = os.environ.get("REGISTER_LIMIT_PER_ADDRESS", "10 per hour")
     # Where report figures, once worked out, are kept for every replica to use; without
     # it each process keeps a few of its own in memory.
     REDIS_URL = os.environ.get("REDIS_URL")
@@ -88,9 +96,13 @@ class Config:
     SQLITE_BUSY_TIMEOUT_MS = int(os.environ.get("SQLITE_BUSY_TIMEOUT_MS", 30000))
     # Test attempts, rewordings and CSV uploads older than this are removed by `flask purge`.
     ATTEMPT_RETENTION_DAYS = int(os.environ.get("ATTEMPT_RETENTION_DAYS", 730))
+    # How long database backups are kept before they are destroyed: the privacy notice
+    # says that an erased account is in backups until then. Match it to your backups.
+    BACKUP_RETENTION_DAYS = int(os.environ.get("BACKUP_RETENTION_DAYS", 35))
     HSTS = False
     REQUIRE_SECRET_KEY = False
-    # Where links printed by CLI commands point (the first-administrator link).
+    # The site's public address: every absolute link (emails, PDFs, links to pass on)
+    # is built from it, never from the request's Host header (see courseapp.links).
     BASE_URL = os.environ.get("BASE_URL", "http://127.0.0.1:5000")
     EXIT_URL = os.environ.get("EXIT_URL", "https://www.bbc.co.uk/weather")
     CONTENT_DIR = Path(os.environ.get("CONTENT_DIR", PROJECT_ROOT / "content"))

@@ -1,5 +1,6 @@
 """The database side of a request: one commit point, which requests may write, SQLite's
-lock choice, upserts, and unique-constraint clashes turned into domain errors."""
+lock choice, upserts, unique-constraint clashes turned into domain errors and, after an
+erasure, an emptied write-ahead log."""
 
 from __future__ import annotations
 
@@ -10,6 +11,7 @@ from flask import Flask, current_app, g, has_request_context, request
 from sqlalchemy import event
 from sqlalchemy.dialects import postgresql, sqlite
 from sqlalchemy.exc import IntegrityError, OperationalError
+from sqlalchemy.orm import Session
 from werkzeug.routing import IntegerConverter
 from werkzeug.wrappers import Response
 
@@ -105,6 +107,9 @@ def configure_sqlite(app: Flask) -> None:
         cursor.execute("PRAGMA foreign_keys = ON")
         cursor.execute("PRAGMA journal_mode = WAL")
         cursor.execute("PRAGMA synchronous = NORMAL")
+        # Deleted rows are overwritten with zeros, not left in free pages for anyone
+        # reading the file: an erased learner must not linger in it.
+        cursor.execute("PRAGMA secure_delete = ON")
         cursor.close()
 
     @event.listens_for(engine, "begin")
@@ -114,6 +119,32 @@ def configure_sqlite(app: Flask) -> None:
             or (request.method in READ_ONLY_METHODS and not _declared_writer())
         )
         connection.exec_driver_sql("BEGIN" if read_only else "BEGIN IMMEDIATE")
+
+
+def checkpoint_after_commit() -> None:
+    """On SQLite, once this transaction commits, copy the write-ahead log into the
+    database file and empty it: until then the log holds the old pages, and with them
+    whatever was just deleted. Call before committing an erasure."""
+    db.session.info["wal_checkpoint"] = True
+
+
+@event.listens_for(Session, "after_commit")
+def _checkpoint(session: Session) -> None:
+    if not session.info.pop("wal_checkpoint", False):
+        return
+    engine = session.get_bind()
+    if engine.dialect.name != "sqlite":
+        return
+    connection = engine.raw_connection()  # autocommit (see _on_connect): no BEGIN
+    try:
+        connection.cursor().execute("PRAGMA wal_checkpoint(TRUNCATE)").close()
+    finally:
+        connection.close()
+
+
+@event.listens_for(Session, "after_rollback")
+def _forget_checkpoint(session: Session) -> None:
+    session.info.pop("wal_checkpoint", None)
 
 
 def upsert(model, rows: list[dict] | dict, keys: list[str], changes: dict | None = None) -> None:

@@ -2,22 +2,31 @@
 
 from __future__ import annotations
 
-from flask import Flask, current_app, g, render_template
+from flask import Flask, current_app, g, render_template, session
 from flask_wtf.csrf import CSRFError
 from sqlalchemy.exc import OperationalError
 from werkzeug.exceptions import HTTPException
 
 from courseapp.extensions import db, login_manager
 from courseapp.forms import stash_form_and_redirect
+from courseapp.security import same_origin_request
 
 PAGES = {
     400: ("There is a problem with what was sent", "errors/400.html"),
     403: ("You do not have access to this page", "errors/403.html"),
     404: ("Page not found", "errors/404.html"),
     405: ("Page not found", "errors/404.html"),
+    413: ("What you sent is too large", "errors/413.html"),
     429: ("Too many attempts", "errors/429.html"),
     503: ("Sorry, the service is unavailable", "errors/503.html"),
 }
+
+
+CROSS_SITE_MESSAGE = (
+    "This form was sent from another website, not from a page of this service, "
+    "so it has not been accepted and nothing has been saved. "
+    "If you meant to use this service, go to it directly."
+)
 
 
 def render_error(code: int, description: str | None = None):
@@ -40,7 +49,14 @@ def database_unavailable(error: OperationalError):
 def init_app(app: Flask) -> None:
     @app.errorhandler(CSRFError)
     def csrf_error(_error: CSRFError):
-        return stash_form_and_redirect()
+        if same_origin_request():
+            return stash_form_and_redirect()
+        # Another site's form: keep none of it, and leave the session alone. The
+        # browser did not send our cookie with it, so any cookie set now would
+        # replace the one it holds and sign the person out.
+        page = render_error(400, CROSS_SITE_MESSAGE)
+        session.modified = False
+        return page
 
     @app.errorhandler(HTTPException)
     def http_error(error: HTTPException):

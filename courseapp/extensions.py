@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+from datetime import datetime
+
 from flask import request
 from flask_limiter import Limiter
 from flask_limiter.util import get_remote_address
@@ -10,6 +12,8 @@ from flask_migrate import Migrate
 from flask_sqlalchemy import SQLAlchemy
 from flask_wtf.csrf import CSRFProtect
 from sqlalchemy import MetaData
+
+from courseapp.clock import UTCDateTime
 
 # Named constraints so Alembic migrations behave the same on SQLite and PostgreSQL.
 NAMING = {
@@ -21,6 +25,8 @@ NAMING = {
 }
 
 db = SQLAlchemy(metadata=MetaData(naming_convention=NAMING))
+# Every `Mapped[datetime]` column keeps aware UTC times (see courseapp.clock).
+db.Model.registry.update_type_annotation_map({datetime: UTCDateTime()})
 migrate = Migrate()
 login_manager = LoginManager()
 csrf = CSRFProtect()

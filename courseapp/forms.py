@@ -6,10 +6,17 @@ values, apart from passwords and the token, are kept in the session and the
 user is sent back to the form, which comes back filled in, with a message
 asking them to check it and send it again. Nothing is saved from the refused
 request itself.
+
+Only a post from one of our own pages is kept (see security.same_origin_request):
+another site's auto-submitting form must not fill in a staff form for someone to
+send by mistake. The session lives in a cookie that browsers drop past 4 KB, so
+only fields up to STASH_FIELD_BYTES, and STASH_TOTAL_BYTES in all, are kept; the
+page says which were too long to keep.
 """
 
 from __future__ import annotations
 
+import json
 from collections.abc import Iterator
 from contextlib import contextmanager
 from datetime import date
@@ -27,10 +34,14 @@ from courseapp.security import safe_next_url
 
 STASH_KEY = "_form_stash"
 NOT_KEPT = ("csrf_token", "password")
+# Sizes as the session's JSON spells them (a non-ASCII letter takes up to 6 bytes).
+STASH_FIELD_BYTES = 1200
+STASH_TOTAL_BYTES = 2000
 EXPIRED_MESSAGE = (
     "That form had been open for too long or you had been signed out, so it was not sent. "
     "We have kept what you typed: check it and send it again."
 )
+NOT_KEPT_MESSAGE = "{} was too long for us to keep, so you will need to enter it again."
 
 
 def choices(pairs) -> list[SelectChoice]:
@@ -51,6 +62,9 @@ class Form(FlaskForm):
         if stash is not None:
             kwargs["formdata"] = stash
         super().__init__(*args, **kwargs)
+        for name in stash.getlist(TOO_LONG_KEY) if stash is not None else ():
+            if name in self._fields:
+                flash(NOT_KEPT_MESSAGE.format(self._fields[name].label.text), "important")
 
     def _take_stash(self) -> MultiDict | None:
         own_fields = {name for name, _ in self._unbound_fields}
@@ -99,18 +113,36 @@ def take_stash(path: str, fields: set[str] | None = None) -> MultiDict | None:
     stash = session.get(STASH_KEY) if request.method == "GET" else None
     if not stash or stash["path"] != path:
         return None
-    if fields is not None and not fields & {name for name, _ in stash["data"]}:
+    named = {value if name == TOO_LONG_KEY else name for name, value in stash["data"]}
+    if fields is not None and not fields & named:
         return None
     session.pop(STASH_KEY)
     return MultiDict(stash["data"])
 
 
+TOO_LONG_KEY = "_too_long"
+MAX_FIELD_NAME = 100  # longer than any of ours: not from our page, not kept
+
+
+def _kept_fields() -> list[tuple[str, str]]:
+    """What a refused post may keep: no passwords or tokens, each field no larger than
+    STASH_FIELD_BYTES and all together no larger than STASH_TOTAL_BYTES. Each field
+    left out is named, under TOO_LONG_KEY, so the form can say so."""
+    kept, too_long, total = [], [], 0
+    for key, value in request.form.items(multi=True):
+        if any(word in key for word in NOT_KEPT) or len(key) > MAX_FIELD_NAME:
+            continue
+        size = len(json.dumps([key, value]))
+        if size > STASH_FIELD_BYTES or total + size > STASH_TOTAL_BYTES:
+            too_long.append(key)
+            continue
+        kept.append((key, value))
+        total += size
+    return kept + [(TOO_LONG_KEY, key) for key in dict.fromkeys(too_long)]
+
+
 def stash_form_and_redirect() -> Response:
-    kept = [
-        (key, value)
-        for key, value in request.form.items(multi=True)
-        if not any(word in key for word in NOT_KEPT)
-    ]
+    kept = _kept_fields()
     rule = request.url_rule
     if rule is not None and "GET" in (rule.methods or ()):
         target = request.full_path.rstrip("?")

@@ -1,11 +1,11 @@
-"""Response headers, the CSP nonce and safe redirects."""
+"""Response headers, the CSP nonce, safe redirects and where a request came from."""
 
 from __future__ import annotations
 
 import secrets
 from urllib.parse import urlsplit
 
-from flask import Flask, g, request
+from flask import Flask, current_app, g, request
 from flask_login import current_user
 from werkzeug.wrappers import Response
 
@@ -26,6 +26,25 @@ def safe_next_url(target: str | None) -> str | None:
     if not parts.path.startswith("/") or parts.path.startswith("//"):
         return None
     return target
+
+
+def _origin(url: str) -> str:
+    parts = urlsplit(url)
+    return f"{parts.scheme}://{parts.netloc}".lower()
+
+
+def same_origin_request() -> bool:
+    """Whether the browser says this request came from one of our own pages: by its
+    Sec-Fetch-Site header, or failing that its Origin, or failing both its Referer.
+    Without any of them we cannot tell, and the answer is no."""
+    ours = {_origin(request.host_url), _origin(current_app.config["BASE_URL"])}
+    site = request.headers.get("Sec-Fetch-Site")
+    if site is not None:
+        return site == "same-origin"
+    origin = request.headers.get("Origin")
+    if origin is not None:
+        return origin.lower() in ours
+    return bool(request.referrer) and _origin(request.referrer) in ours
 
 
 def csp_nonce() -> str:

@@ -10,12 +10,35 @@ one of those, it leaves a placeholder for the page to fill in.
 from __future__ import annotations
 
 from collections.abc import Hashable
+from datetime import datetime
 
 from flask import Flask
 from markupsafe import Markup
 
+from courseapp.clock import local
+from courseapp.links import external_url
+
 # Stands in for the session's CSRF token in a cached fragment; the page puts it in.
 CSRF_PLACEHOLDER = "__csrf_token__"
+
+# How `local_time` writes a moment: the day, or the day and the time on the clock.
+TIME_FORMATS = {
+    "date": "%-d %B %Y",
+    "short_date": "%-d %b %Y",
+    "date_time": "%-d %B %Y at %H:%M",
+    "short_date_time": "%-d %b %Y %H:%M",
+}
+
+
+def local_time(moment: datetime | None, where: object = None, style: str = "date") -> str:
+    """`{{ certificate.issued_at | local_time(learner.organisation) }}`: a stored UTC
+    moment as the date (and time) in an organisation's zone. `where` is an
+    organisation, a zone name, or None for the default zone. The one way pages
+    show times."""
+    if moment is None:
+        return ""
+    zone_name = where if isinstance(where, str) or where is None else where.timezone
+    return local(moment, zone_name).strftime(TIME_FORMATS[style])
 
 
 def init_app(app: Flask) -> None:
@@ -28,4 +51,7 @@ def init_app(app: Flask) -> None:
             rendered[key] = Markup(page.render(values))  # noqa: S704 - a template's own output
         return rendered[key]
 
-    app.jinja_env.globals.update(fragment=fragment, csrf_placeholder=CSRF_PLACEHOLDER)
+    app.jinja_env.globals.update(
+        fragment=fragment, csrf_placeholder=CSRF_PLACEHOLDER, external_url=external_url
+    )
+    app.jinja_env.filters["local_time"] = local_time

@@ -97,6 +97,7 @@ def build_app(database_url: str, tmp_path: Path, **overrides) -> Flask:
         "SECRET_KEY": TEST_SECRET,
         "WTF_CSRF_ENABLED": False,
         "SERVER_NAME": None,
+        "BASE_URL": "http://localhost",
     }
     config.update(overrides)
     app = create_app(config)

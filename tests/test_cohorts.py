@@ -253,7 +253,7 @@ PROBLEM_FILE = HEADER + (
     "No Email,,,\n"  # row 4: missing email
     "Bad Email,not-an-email,,\n"  # row 5: badly formed
     "Ada Again,ADA@example.org,,\n"  # row 6: duplicate of row 2
-    "Yan,yan@y.example.org,,\n"  # row 7: account in organisation Y
+    "Yan,yan@y.example.org,,\n"  # row 7: account in organisation Y: shown as new
     "Tess,tess@example.org,Nowhere,\n"  # row 8: unknown team
     "Rob,rob@example.org,,Astronaut\n"  # row 9: unknown job role
     "Smith, Jo,jo@example.org,Duty,Teacher\n"  # row 10: unquoted comma
@@ -271,13 +271,14 @@ def test_preview_lists_each_rows_problems_and_imports_nothing(client, world):
     page = text(preview)
     rows = {row["row"]: row for row in latest_import().rows}
     assert rows[2]["status"] == "new" and rows[2]["problems"] == []
+    assert rows[7]["status"] == "new" and rows[7]["problems"] == []  # nothing said of Y
+    assert rows[7]["user_id"] is None and "Organisation Y" not in page
     assert rows[11]["status"] == "existing"
     expected = {
         3: "Enter a name",
         4: "Enter an email address",
         5: "Enter an email address in the correct format",
         6: "This email address is also in row 2",
-        7: "This email address belongs to an account outside Organisation X",
         8: "Organisation X has no team called Nowhere",
         9: "Astronaut is not one of the job roles",
         10: "This row has more cells than there are columns",
@@ -286,7 +287,7 @@ def test_preview_lists_each_rows_problems_and_imports_nothing(client, world):
         assert rows[number]["status"] == "problem", number
         assert any(p.startswith(problem) for p in rows[number]["problems"]), number
         assert problem in page
-    assert "Import 2 learners" in page
+    assert "Import 3 learners" in page
     assert count(User) == users_before
     assert cohort_enrolments(cohort) == []
 
@@ -511,15 +512,17 @@ def test_changes_since_the_preview_are_shown_before_anything_is_imported(client,
     login(client, world["coordinator_x"])
     upload_csv(client, cohort, HEADER + "Ada,ada@example.org,,\nBo,bo@example.org,,\n")
     pending = latest_import()
-    make_user(organisation=world["y"], email="bo@example.org")  # Bo joined Y meanwhile
+    make_user(organisation=world["x"], email="bo@example.org")  # Bo joined X meanwhile
+    users_before = count(User)
     response = confirm(client, cohort, pending.id)
     assert response.status_code == 303
     page = text(client.get(response.headers["Location"]))
-    assert "Some rows have changed" in page and "account outside Organisation X" in page
+    assert "Some rows have changed" in page
     assert cohort_enrolments(cohort) == []
-    assert "Import 1 learner" in page
+    assert latest_import().rows[1]["status"] == "existing"
     assert confirm(client, cohort, pending.id).status_code == 200
-    assert len(cohort_enrolments(cohort)) == 1
+    assert len(cohort_enrolments(cohort)) == 2
+    assert count(User) == users_before + 1  # Ada is new; Bo keeps his own account
 
 
 def test_learners_already_in_the_cohort_are_left_alone(client, world):
@@ -532,3 +535,29 @@ def test_learners_already_in_the_cohort_are_left_alone(client, world):
     assert row["status"] == "unchanged"
     page = text(client.get(f"/cohorts/{cohort.id}/imports/{latest_import().id}"))
     assert "There is nobody to import" in page
+
+
+def test_an_account_in_another_organisation_is_neither_revealed_nor_changed(
+    client, world, app, monkeypatch
+):
+    """The preview shows someone else's learner as new; confirming leaves their account
+    alone, and only they are told (by email, if it is set up)."""
+    told = []
+    monkeypatch.setattr("courseapp.cohorts.imports.send_email", lambda *a: told.append(a))
+    monkeypatch.setattr("courseapp.accounts.services.send_email", lambda *a: None)
+    app.config["MAIL_SERVER"] = "smtp.example.org"
+    cohort, yan = world["cohort_x"], world["learner_y"]
+    login(client, world["coordinator_x"])
+    content = HEADER + "Yan,YAN@y.example.org,,\nUna,una@unknown.example.org,,\n"
+    preview = text(client.get(upload_csv(client, cohort, content).headers["Location"]))
+    rows = latest_import().rows
+    assert [row["status"] for row in rows] == ["new", "new"]
+    assert "Organisation Y" not in preview and "another organisation" in preview
+    users_before = count(User)
+    page = text(confirm(client, cohort, latest_import().id))
+    assert count(User) == users_before + 1  # Una only
+    db.session.refresh(yan)
+    assert yan.organisation_id == world["y"].id
+    assert yan.id not in {e.user_id for e in cohort_enrolments(cohort)}
+    assert [to for to, *_ in told] == ["yan@y.example.org"]
+    assert "Organisation Y" not in page and "yan@" not in page

@@ -217,3 +217,23 @@ def test_people_table_offers_erasure_to_admins_for_learners_only(client, make_or
     page = client.get(f"/organisations/{org.id}").get_data(as_text=True)
     assert "/erase" not in page
     assert f"/organisations/{org.id}/members/{learner.id}/password-link" in page
+
+
+@pytest.mark.parametrize("any_db_url", ["sqlite"], indirect=True)
+def test_no_trace_of_an_erased_learner_is_left_in_the_sqlite_files(any_db_app, tmp_path, world):
+    """Not in old pages of the database file, nor in its write-ahead log."""
+    names = [records.NAME.encode(), records.EMAIL.encode(), records.EMAIL.upper().encode()]
+    files = sorted(tmp_path.glob("test.sqlite3*"))
+
+    def traces() -> list[str]:
+        return [f.name for f in files if f.exists() and any(n in f.read_bytes() for n in names)]
+
+    with db.engine.connect() as conn:
+        assert conn.exec_driver_sql("PRAGMA secure_delete").scalar() == 1
+    assert traces()  # the learner is there to begin with
+    client = any_db_app.test_client()
+    login(client, world.admin)
+    url = f"/organisations/{world.org.id}/members/{world.record.learner.id}/erase"
+    assert client.post(url).status_code == 303
+    db.session.remove()
+    assert traces() == []

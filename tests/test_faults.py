@@ -203,7 +203,7 @@ def _post_with_a_stale_token(app, user, url: str, data: MultiDict, session_gone:
         _sign_in(client, user)
     data = MultiDict(data)
     data["csrf_token"] = "expired"
-    response = client.post(url, data=data)
+    response = client.post(url, data=data, headers={"Origin": "http://localhost"})
     assert response.status_code == 303 and response.headers["Location"] == url
     page = client.get(url)
     told = ""  # where the learner is told that what they typed was kept

@@ -9,8 +9,8 @@ import sqlalchemy as sa
 
 from courseapp.accounts.models import Role
 from courseapp.assessment.models import Answer, Phase, TestAttempt
+from courseapp.clock import utcnow
 from courseapp.extensions import db
-from courseapp.organisations.models import utcnow
 from courseapp.rewording.models import Response, ReviewNote
 from tests import learner_records as records
 from tests.conftest import app_with_schema, build_app, login, sqlite_url
@@ -186,3 +186,11 @@ def test_the_notice_names_the_retention_period_from_the_settings(tmp_path, days,
         page = app.test_client().get("/privacy").get_data(as_text=True)
     assert f"once they are {said} old" in page
     assert "730" not in page
+
+
+def test_the_notice_says_what_backups_keep_and_for_how_long(tmp_path):
+    app = build_app(sqlite_url(tmp_path), tmp_path, BACKUP_RETENTION_DAYS=28)
+    with app_with_schema(app):
+        page = app.test_client().get("/privacy").get_data(as_text=True)
+    assert "Copies of the database made as backups" in page
+    assert "we keep backups for 28 days" in page

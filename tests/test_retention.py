@@ -12,10 +12,11 @@ import sqlalchemy as sa
 from courseapp.accounts.models import Role, User
 from courseapp.assessment.models import Answer, Certificate, Phase, TestAttempt
 from courseapp.audit.models import AuditEvent
+from courseapp.clock import utcnow
 from courseapp.cohorts.models import Cohort, EnrolmentImport
 from courseapp.content.models import Enrolment, ModuleProgress
 from courseapp.extensions import db
-from courseapp.organisations.models import Organisation, utcnow
+from courseapp.organisations.models import Organisation
 from courseapp.privacy.retention import cutoff_for, describe_days
 from courseapp.rewording.models import Response, ReviewNote
 from tests.conftest import app_with_schema, build_app, login, postgres_url, sqlite_url

@@ -33,6 +33,7 @@ def test_expired_form_comes_back_with_what_was_typed(csrf_app, make_org, make_us
     response = client.post(
         "/login",
         data={"email": learner.email, "password": PASSWORD, "csrf_token": "expired-token"},
+        headers={"Origin": "http://localhost"},  # as a browser sends with every form post
     )
     assert response.status_code == 303
     page = client.get(response.headers["Location"]).get_data(as_text=True)
@@ -364,3 +365,51 @@ def test_login_throttle_is_shared_between_replicas_through_redis(tmp_path):
         replicas[i % 2].test_client().post("/login", data=attempt).status_code for i in range(4)
     ]
     assert codes == [200, 200, 200, 429]
+
+
+def _register_as(client, code: str, n: int, address: str = "10.0.0.1"):
+    return client.post(
+        f"/register/{code}",
+        data={"name": f"Learner {n}", "email": f"learner{n}@example.org",
+              "job_role": "SOCIAL_WORKER", "team": "none", "password": PASSWORD},
+        environ_base={"REMOTE_ADDR": address},
+    )  # fmt: skip
+
+
+def test_registration_is_throttled_per_address(tmp_path, make_org):
+    app = build_app(
+        sqlite_url(tmp_path), tmp_path, RATELIMIT_ENABLED=True,
+        RATELIMIT_KEY_PREFIX=f"test-{uuid.uuid4().hex}", REGISTER_LIMIT_PER_ADDRESS="8 per hour",
+    )  # fmt: skip
+    with app_with_schema(app), app.app_context():
+        code = make_org().join_code
+        codes = [_register_as(app.test_client(), code, n).status_code for n in range(9)]
+        assert codes == [302] * 8 + [429]
+        # Guessing join codes counts against the same address.
+        guess = app.test_client().post(
+            "/register", data={"code": "AAAA-AAAA"}, environ_base={"REMOTE_ADDR": "10.0.0.1"}
+        )
+        assert guess.status_code == 429
+        assert _register_as(app.test_client(), code, 99, "10.0.0.2").status_code == 302
+        assert db.session.scalar(sa.select(sa.func.count()).select_from(User)) == 9
+
+
+def test_registration_throttle_is_shared_between_replicas_through_redis(tmp_path, make_org):
+    url = os.environ.get("TEST_REDIS_URL")
+    if not url:
+        if IN_CI:
+            pytest.fail("TEST_REDIS_URL must be set in CI")
+        pytest.skip("TEST_REDIS_URL is not set")
+    settings = {"RATELIMIT_ENABLED": True, "RATELIMIT_STORAGE_URI": url,
+                "RATELIMIT_KEY_PREFIX": f"test-{uuid.uuid4().hex}",
+                "REGISTER_LIMIT_PER_ADDRESS": "3 per minute"}  # fmt: skip
+    replicas = [build_app(sqlite_url(tmp_path), tmp_path, **settings) for _ in range(2)]
+    with app_with_schema(replicas[0]), replicas[0].app_context():
+        code = make_org().join_code
+    codes = []
+    for n in range(4):
+        with replicas[n % 2].app_context():
+            codes.append(_register_as(replicas[n % 2].test_client(), code, n).status_code)
+    assert codes == [302, 302, 302, 429]
+    with replicas[1].app_context():
+        db.engine.dispose()

@@ -2,19 +2,16 @@ from __future__ import annotations
 
 import enum
 import secrets
+import unicodedata
 from datetime import datetime
 
 import sqlalchemy as sa
 from flask_login import UserMixin
-from sqlalchemy.orm import Mapped, mapped_column, relationship
+from sqlalchemy.orm import Mapped, mapped_column, relationship, validates
 
+from courseapp.clock import utcnow
 from courseapp.extensions import db
-from courseapp.organisations.models import (
-    Organisation,
-    Team,
-    coordinator_organisations,
-    utcnow,
-)
+from courseapp.organisations.models import Organisation, Team, coordinator_organisations
 
 
 class Role(enum.StrEnum):
@@ -44,6 +41,14 @@ class JobRole(enum.StrEnum):
     OTHER = "Other"
 
 
+def normalise_email(email: str) -> str:
+    """An email address in the one form we store and compare: trimmed, Unicode NFC,
+    then case-folded. So "JOSÉ@Example.org" and "zoë@…" typed with a combining
+    diaeresis (NFD) are the same address as "josé@example.org" and "zoë@…" (NFC)."""
+    folded = unicodedata.normalize("NFC", email.strip()).casefold()
+    return unicodedata.normalize("NFC", folded)
+
+
 def new_session_token() -> str:
     return secrets.token_urlsafe(32)
 
@@ -54,8 +59,8 @@ class User(UserMixin, db.Model):
 
     id: Mapped[int] = mapped_column(primary_key=True)
     name: Mapped[str] = mapped_column(sa.String(200))
-    # Stored lower-cased (see accounts.services.normalise_email), so the unique
-    # index makes addresses unique whatever case people type them in.
+    # Stored normalised (see normalise_email), so the unique index makes addresses
+    # unique whatever case or Unicode form people type them in.
     email: Mapped[str] = mapped_column(sa.String(320), unique=True)
     password_hash: Mapped[str | None] = mapped_column(sa.String(255))
     role: Mapped[Role] = mapped_column(
@@ -82,6 +87,10 @@ class User(UserMixin, db.Model):
     covered_organisations: Mapped[list[Organisation]] = relationship(
         secondary=coordinator_organisations, order_by=Organisation.name
     )
+
+    @validates("email")
+    def _normalise_email(self, _key: str, email: str) -> str:
+        return normalise_email(email)
 
     def get_id(self) -> str:
         return self.session_token

@@ -37,7 +37,18 @@ def _home():
     return redirect(url_for("site.index"))
 
 
+# One count for both steps of joining, so trying join codes and creating accounts
+# from one address are throttled together, in the same storage as sign-in.
+_registration_limit = limiter.shared_limit(
+    lambda: current_app.config["REGISTER_LIMIT_PER_ADDRESS"],
+    scope="register-address",
+    key_func=client_address,
+    methods=["POST"],
+)
+
+
 @bp.route("/register", methods=["GET", "POST"])
+@_registration_limit
 def join():
     form = JoinCodeForm()
     if form.validate_on_submit():
@@ -49,6 +60,7 @@ def join():
 
 
 @bp.route("/register/<code>", methods=["GET", "POST"])
+@_registration_limit
 def register(code: str):
     if current_user.is_authenticated:
         return _home()

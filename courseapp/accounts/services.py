@@ -9,18 +9,20 @@ import hashlib
 from dataclasses import dataclass
 
 import sqlalchemy as sa
-from flask import current_app, session, url_for
+from flask import current_app, session
 from flask_login import LoginManager, login_user, logout_user
 from itsdangerous import BadSignature, URLSafeTimedSerializer
 
-from courseapp.accounts.models import JobRole, Role, User
+from courseapp.accounts.models import JobRole, Role, User, normalise_email
 from courseapp.accounts.passwords import hash_password, needs_rehash, verify_password
+from courseapp.clock import utcnow
 from courseapp.cohorts.models import Cohort
 from courseapp.database import unique_or
 from courseapp.extensions import db
 from courseapp.forms import preserve_form_stash
+from courseapp.links import external_url
 from courseapp.mail import mail_configured, send_email
-from courseapp.organisations.models import Organisation, Team, normalise_join_code, utcnow
+from courseapp.organisations.models import Organisation, Team, normalise_join_code
 
 RESET_SALT = "courseapp.password-reset"
 FIRST_ADMIN_SALT = "courseapp.first-admin"
@@ -41,10 +43,6 @@ def init_login_manager(manager: LoginManager) -> None:
         return db.session.scalar(
             sa.select(User).where(User.session_token == session_token, User.active.is_(True))
         )
-
-
-def normalise_email(email: str) -> str:
-    return email.strip().lower()
 
 
 def find_user_by_email(email: str) -> User | None:
@@ -165,7 +163,7 @@ def _password_fingerprint(user: User) -> str:
 
 def make_password_link(user: User) -> str:
     token = _serializer(RESET_SALT).dumps({"u": user.id, "f": _password_fingerprint(user)})
-    return url_for("accounts.set_password_from_link", token=token, _external=True)
+    return external_url("accounts.set_password_from_link", token=token)
 
 
 def user_for_password_token(token: str) -> User | None:
@@ -202,7 +200,7 @@ def admin_exists() -> bool:
 
 def make_first_admin_link() -> str:
     token = _serializer(FIRST_ADMIN_SALT).dumps("first-admin")
-    return url_for("accounts.first_admin", token=token, _external=True)
+    return external_url("accounts.first_admin", token=token)
 
 
 def first_admin_token_valid(token: str) -> bool:

@@ -19,11 +19,11 @@ from courseapp.assessment.bank import Test
 from courseapp.assessment.kinds import ReviewRow, Tampered, field_name, kind_of
 from courseapp.assessment.models import Answer, Phase, TestAttempt
 from courseapp.assessment.schema import SCALES, ItemBase, SelfRating
+from courseapp.clock import utcnow
 from courseapp.content.course import Pathway
 from courseapp.content.services import course
 from courseapp.database import upsert
 from courseapp.extensions import db
-from courseapp.organisations.models import utcnow
 
 Entry = ItemBase | SelfRating
 RATING_VALUES = {str(n) for n in range(1, 6)}

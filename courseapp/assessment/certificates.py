@@ -4,7 +4,7 @@ public verification by code."""
 from __future__ import annotations
 
 import sqlalchemy as sa
-from flask import render_template, request
+from flask import current_app, render_template
 from weasyprint import HTML
 
 from courseapp.accounts.models import User
@@ -23,4 +23,4 @@ def certificate_pdf(certificate: Certificate, pathway: Pathway, learner: User) -
     html = render_template(
         "assessment/certificate_pdf.html", certificate=certificate, pathway=pathway, learner=learner
     )
-    return HTML(string=html, base_url=request.url_root).write_pdf()
+    return HTML(string=html, base_url=current_app.config["BASE_URL"]).write_pdf()

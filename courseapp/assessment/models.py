@@ -8,8 +8,9 @@ import sqlalchemy as sa
 from sqlalchemy.orm import Mapped, mapped_column, relationship
 
 from courseapp.accounts.models import User
+from courseapp.clock import utcnow
 from courseapp.extensions import db
-from courseapp.organisations.models import readable_code, utcnow
+from courseapp.organisations.models import readable_code
 
 
 class Phase(enum.StrEnum):

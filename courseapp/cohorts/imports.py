@@ -20,16 +20,18 @@ from typing import IO, Any
 
 import sqlalchemy as sa
 from email_validator import EmailNotValidError, validate_email
+from flask import current_app
 
-from courseapp.accounts.models import JobRole, Role, User
-from courseapp.accounts.services import issue_password_link, make_password_link, normalise_email
+from courseapp.accounts.models import JobRole, Role, User, normalise_email
+from courseapp.accounts.services import issue_password_link, make_password_link
 from courseapp.audit.services import record
+from courseapp.clock import utcnow
 from courseapp.cohorts.models import Cohort, EnrolmentImport
 from courseapp.cohorts.services import cohort_pathway
 from courseapp.content.models import Enrolment
 from courseapp.database import unique_or
 from courseapp.extensions import db
-from courseapp.organisations.models import utcnow
+from courseapp.mail import mail_configured, send_email
 
 MAX_BYTES = 1_000_000
 MAX_ROWS = 2000
@@ -171,7 +173,7 @@ def check_rows(cohort: Cohort, raw_rows: list[dict[str, Any]]) -> list[dict[str,
             first_seen[email] = row["row"]
         user = users.get(email)
         if user is not None and user.organisation_id != org.id:
-            problems.append(f"This email address belongs to an account outside {org.name}")
+            user = None  # someone else's learner: shown as new, never named (see confirm)
         team_id = teams.get(row["team"].casefold()) if row["team"] else None
         if row["team"] and team_id is None:
             problems.append(f"{org.name} has no team called {row['team']}")
@@ -273,6 +275,7 @@ def recheck(upload: EnrolmentImport) -> bool:
 class Outcome:
     created: list[User]
     summary: Summary
+    elsewhere: list[User]  # new rows whose address has an account in another organisation
 
 
 CHANGED_WHILE_IMPORTING = (
@@ -296,7 +299,15 @@ def _confirm(upload: EnrolmentImport, actor: User) -> Outcome:
         raise ImportFileError("This cohort's pathway is no longer in the course")
     rows = [row for row in upload.rows if row["status"] in WILL_IMPORT]
     existing_ids = [row["user_id"] for row in rows if row["status"] == EXISTING]
-    created = [_new_learner(cohort, row) for row in rows if row["status"] == NEW]
+    new_rows = [row for row in rows if row["status"] == NEW]
+    # recheck() has just confirmed that none of these is a learner of this organisation,
+    # so any account found belongs to another one: it is left alone, not moved or named.
+    elsewhere = _users_by_email({normalise_email(row["email"]) for row in new_rows})
+    created = [
+        _new_learner(cohort, row)
+        for row in new_rows
+        if normalise_email(row["email"]) not in elsewhere
+    ]
     db.session.add_all(created)
     db.session.flush()
     enrolments = _enrolments(existing_ids, pathway.id)
@@ -304,7 +315,7 @@ def _confirm(upload: EnrolmentImport, actor: User) -> Outcome:
         _enrol_row(cohort, user_id, enrolments.get(user_id))
     db.session.flush()
     record(actor, "csv-import", f"cohort {cohort.id}")
-    return Outcome(created, summary(upload))
+    return Outcome(created, summary(upload), list(elsewhere.values()))
 
 
 def _claim(upload: EnrolmentImport) -> None:
@@ -357,6 +368,27 @@ def _enrol_row(cohort: Cohort, user_id: int, enrolment: Enrolment | None) -> Enr
 class PasswordLink:
     user: User
     link: str | None  # None: emailed
+
+
+def tell_learners_elsewhere(users: list[User], cohort: Cohort) -> None:
+    """Email each person whose address was in the file but who has an account with
+    another organisation, if mail is set up: they are told, the coordinator is not."""
+    if not mail_configured():
+        return
+    service = current_app.config["SERVICE_NAME"]
+    for user in users:
+        try:
+            send_email(
+                user.email,
+                f"Someone tried to enrol you on {service}",
+                f"Hello {user.name},\n\nA training coordinator at {cohort.organisation.name} "
+                f"tried to enrol this email address in a group of learners on {service}. "
+                "You already have an account with another organisation, so nothing has been "
+                "changed. If you are moving to "
+                f"{cohort.organisation.name}, ask its training coordinator to help.\n",
+            )
+        except (OSError, smtplib.SMTPException):
+            continue
 
 
 def send_password_links(users: list[User]) -> list[PasswordLink]:

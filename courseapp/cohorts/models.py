@@ -6,8 +6,9 @@ from typing import Any
 import sqlalchemy as sa
 from sqlalchemy.orm import Mapped, mapped_column, relationship
 
+from courseapp.clock import utcnow
 from courseapp.extensions import db
-from courseapp.organisations.models import Organisation, format_join_code, new_join_code, utcnow
+from courseapp.organisations.models import Organisation, format_join_code, new_join_code
 
 
 class Cohort(db.Model):

@@ -162,6 +162,7 @@ def confirm(cohort_id: int, import_id: int):
         flash(f"Nothing has been imported. {error}.", "important")
         return back
     links = imports.send_password_links(outcome.created)
+    imports.tell_learners_elsewhere(outcome.elsewhere, cohort)
     return render_template(
         "cohorts/imported.html", cohort=cohort, summary=outcome.summary, links=links
     )

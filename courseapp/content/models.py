@@ -5,8 +5,8 @@ from datetime import datetime
 import sqlalchemy as sa
 from sqlalchemy.orm import Mapped, mapped_column
 
+from courseapp.clock import utcnow
 from courseapp.extensions import db
-from courseapp.organisations.models import utcnow
 
 
 class Enrolment(db.Model):

@@ -11,6 +11,7 @@ import sqlalchemy as sa
 from flask import Flask, abort, current_app, g, has_request_context
 
 from courseapp.accounts.models import User
+from courseapp.clock import utcnow
 from courseapp.content.course import Course, Module, Pathway
 from courseapp.content.loader import load_course
 from courseapp.content.models import Enrolment, ModuleProgress
@@ -18,7 +19,6 @@ from courseapp.content.problems import ContentError
 from courseapp.content.schema import KnowledgeCheck
 from courseapp.database import may_write, upsert
 from courseapp.extensions import db
-from courseapp.organisations.models import utcnow
 
 COURSE_KEY = "courseapp.course"
 

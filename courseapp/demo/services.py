@@ -16,7 +16,7 @@ import secrets
 import time
 from collections import Counter
 from dataclasses import dataclass
-from datetime import datetime, timedelta
+from datetime import UTC, datetime, timedelta
 from datetime import time as clock
 
 import sqlalchemy as sa
@@ -24,6 +24,7 @@ from flask import current_app
 
 from courseapp.accounts.models import JobRole, Role, User
 from courseapp.accounts.services import create_admin, set_password
+from courseapp.clock import utcnow
 from courseapp.cohorts.models import Cohort
 from courseapp.content import services as content
 from courseapp.demo.fictional import (
@@ -36,7 +37,7 @@ from courseapp.demo.fictional import (
 )
 from courseapp.demo.journeys import Journeys, Stage
 from courseapp.extensions import db
-from courseapp.organisations.models import Organisation, Team, utcnow
+from courseapp.organisations.models import Organisation, Team
 from courseapp.organisations.services import add_team, appoint_coordinator, create_organisation
 
 SHARES = {
@@ -169,7 +170,7 @@ def _organisations(rng: random.Random, now: datetime, password: str, emails: Ema
                 pathway_id=cohort_spec.pathway_id,
                 starts_on=starts,
                 ends_on=starts + timedelta(weeks=cohort_spec.weeks),
-                created_at=datetime.combine(starts - timedelta(days=10), clock(10)),
+                created_at=datetime.combine(starts - timedelta(days=10), clock(10, tzinfo=UTC)),
             )
             db.session.add(cohort)
             cohorts.append((cohort, cohort_spec))
@@ -195,14 +196,17 @@ def _plans(rng: random.Random, n: int, places: list[Place], now: datetime, email
         place = rng.choices(places, weights=[p.spec.share for p in places])[0]
         latest = now - timedelta(days=MIN_DAYS[stage], hours=2)
         ready = [
-            (c, s) for c, s in place.cohorts if datetime.combine(c.starts_on, clock()) < latest
+            (c, s)
+            for c, s in place.cohorts
+            if datetime.combine(c.starts_on, clock(tzinfo=UTC)) < latest
         ]
         cohort, cohort_spec = rng.choice(ready or place.cohorts)
         team_name = rng.choice(cohort_spec.teams)
         roles = next(t.job_roles for t in place.spec.teams if t.name == team_name)
         first, last = rng.choice(FIRST_NAMES), rng.choice(LAST_NAMES)
         earliest = max(
-            datetime.combine(cohort.starts_on, clock()), now - timedelta(days=HISTORY_DAYS)
+            datetime.combine(cohort.starts_on, clock(tzinfo=UTC)),
+            now - timedelta(days=HISTORY_DAYS),
         )
         span = max((latest - earliest).total_seconds() / 86400, 0.1)
         # Most people enrol in a cohort's first weeks; some join later.

@@ -2,9 +2,10 @@ from __future__ import annotations
 
 from govuk_frontend_wtf.wtforms_widgets import GovSelect, GovSubmitInput, GovTextInput
 from wtforms import SelectField, StringField, SubmitField
-from wtforms.validators import InputRequired, Length
+from wtforms.validators import InputRequired, Length, ValidationError
 
 from courseapp.accounts.forms import email_field, name_field
+from courseapp.clock import DEFAULT_ZONE, is_zone
 from courseapp.forms import Form, options
 from courseapp.organisations.models import Sector
 
@@ -22,7 +23,19 @@ class OrganisationForm(Form):
         choices=options("Choose a sector", ((sector.name, sector.value) for sector in Sector)),
         validators=[InputRequired(message="Choose a sector")],
     )
+    timezone = StringField(
+        "Time zone",
+        widget=GovTextInput(),
+        default=DEFAULT_ZONE,
+        description="Where its people work, as a zone name such as Europe/London. "
+        "Dates are shown, and date filters read, in this zone.",
+    )
     submit = SubmitField("Create organisation", widget=GovSubmitInput())
+
+    def validate_timezone(self, field: StringField) -> None:
+        field.data = (field.data or "").strip() or DEFAULT_ZONE
+        if not is_zone(field.data):
+            raise ValidationError("Enter a time zone name, such as Europe/London or Europe/Dublin")
 
 
 class TeamForm(Form):

@@ -2,20 +2,17 @@ from __future__ import annotations
 
 import enum
 import secrets
-from datetime import UTC, datetime
+from datetime import date, datetime
 
 import sqlalchemy as sa
-from sqlalchemy.orm import Mapped, mapped_column, relationship
+from sqlalchemy.orm import Mapped, mapped_column, relationship, validates
 
+from courseapp.clock import DEFAULT_ZONE, day_after, day_start, is_zone, utcnow
 from courseapp.extensions import db
 
 # Letters and digits that cannot be misread for one another when read aloud or copied.
 JOIN_CODE_ALPHABET = "ABCDEFGHJKLMNPQRSTUVWXYZ23456789"
 JOIN_CODE_LENGTH = 8
-
-
-def utcnow() -> datetime:
-    return datetime.now(UTC).replace(tzinfo=None)
 
 
 class Sector(enum.StrEnum):
@@ -65,10 +62,20 @@ class Organisation(db.Model):
     join_code: Mapped[str] = mapped_column(sa.String(16), unique=True, default=new_join_code)
     join_enabled: Mapped[bool] = mapped_column(default=True)
     created_at: Mapped[datetime] = mapped_column(default=utcnow)
+    # The IANA zone its people live in: times are shown, and days in filters read, there.
+    timezone: Mapped[str] = mapped_column(
+        sa.String(64), default=DEFAULT_ZONE, server_default=DEFAULT_ZONE
+    )
 
     teams: Mapped[list[Team]] = relationship(
         back_populates="organisation", order_by="Team.name", cascade="all, delete-orphan"
     )
+
+    @validates("timezone")
+    def _check_timezone(self, _key: str, name: str) -> str:
+        if not is_zone(name):
+            raise ValueError(f"{name!r} is not a time zone")
+        return name
 
     @property
     def organisation_id(self) -> int:
@@ -91,3 +98,28 @@ class Team(db.Model):
     name: Mapped[str] = mapped_column(sa.String(200))
 
     organisation: Mapped[Organisation] = relationship(back_populates="teams")
+
+
+def on_local_days(
+    moment: sa.ColumnElement,
+    organisation_id: sa.ColumnElement,
+    first: date | None,
+    last: date | None,
+) -> sa.ColumnElement[bool]:
+    """A condition: `moment` falls on the days first to last (either may be None),
+    counting days in the time zone of the organisation `organisation_id` refers to
+    (the default zone where there is none). One query finds the zones in use."""
+    zones = set(db.session.scalars(sa.select(Organisation.timezone).distinct()))
+
+    def within(zone_name: str) -> list[sa.ColumnElement[bool]]:
+        bounds = [moment >= day_start(first, zone_name)] if first else []
+        return bounds + ([moment < day_after(last, zone_name)] if last else [])
+
+    in_zone = [
+        sa.and_(
+            organisation_id.in_(sa.select(Organisation.id).where(Organisation.timezone == name)),
+            *within(name),
+        )
+        for name in sorted(zones)
+    ]
+    return sa.or_(sa.and_(organisation_id.is_(None), *within(DEFAULT_ZONE)), *in_zone)

@@ -63,7 +63,9 @@ def create():
     form = OrganisationForm()
     if form.validate_on_submit():
         try:
-            org = services.create_organisation(form.name.data, Sector[form.sector.data])
+            org = services.create_organisation(
+                form.name.data, Sector[form.sector.data], form.timezone.data
+            )
         except services.OrganisationError as error:
             form.name.errors.append(str(error))
         else:

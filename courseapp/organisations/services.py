@@ -6,8 +6,9 @@ from __future__ import annotations
 import sqlalchemy as sa
 from sqlalchemy.orm import selectinload
 
-from courseapp.accounts.models import JobRole, Role, User
-from courseapp.accounts.services import AccountError, find_user_by_email, normalise_email
+from courseapp.accounts.models import JobRole, Role, User, normalise_email
+from courseapp.accounts.services import AccountError, find_user_by_email
+from courseapp.clock import DEFAULT_ZONE
 from courseapp.cohorts.join_codes import unused_join_code
 from courseapp.database import unique_or
 from courseapp.extensions import db
@@ -37,7 +38,7 @@ def organisations_in_scope(user: User) -> list[Organisation]:
     return list(db.session.scalars(query))
 
 
-def create_organisation(name: str, sector: Sector) -> Organisation:
+def create_organisation(name: str, sector: Sector, timezone: str = DEFAULT_ZONE) -> Organisation:
     name = name.strip()
     clash = OrganisationError("An organisation with that name already exists")
     taken = db.session.scalar(
@@ -45,7 +46,7 @@ def create_organisation(name: str, sector: Sector) -> Organisation:
     )
     if taken is not None:
         raise clash
-    org = Organisation(name=name, sector=sector, join_code=unused_join_code())
+    org = Organisation(name=name, sector=sector, join_code=unused_join_code(), timezone=timezone)
     with unique_or(clash):
         db.session.add(org)
     return org

@@ -8,8 +8,8 @@ from pathlib import Path
 import click
 from flask import current_app
 
+from courseapp.clock import utcnow
 from courseapp.extensions import db
-from courseapp.organisations.models import utcnow
 from courseapp.privacy import backup, retention
 
 

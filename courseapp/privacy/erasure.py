@@ -11,18 +11,19 @@ keep pointing at whoever gets the id next).
 from __future__ import annotations
 
 import copy
-import json
+import re
 from dataclasses import dataclass
 from typing import Any
 
 import sqlalchemy as sa
 
-from courseapp.accounts.models import Role, User
+from courseapp.accounts.models import Role, User, normalise_email
 from courseapp.assessment.models import Answer, Certificate, TestAttempt
 from courseapp.audit.models import AuditEvent
 from courseapp.audit.services import record
 from courseapp.cohorts.models import EnrolmentImport
 from courseapp.content.models import Enrolment, ModuleProgress
+from courseapp.database import checkpoint_after_commit
 from courseapp.extensions import db
 from courseapp.rewording.models import Response, ReviewNote
 
@@ -110,19 +111,28 @@ def erase_learner(user: User, actor: User) -> None:
     db.session.delete(user)
     db.session.flush()
     record(actor, "erase-learner", f"organisation {organisation_id}")
+    checkpoint_after_commit()
 
 
 def _uploads_mentioning(user: User) -> list[EnrolmentImport]:
-    """Uploads whose rows may name the learner: the JSON, read as lower-case text,
-    contains their email address (as typed, or as JSON escapes it)."""
-    needles = {user.email.lower(), json.dumps(user.email)[1:-1].lower()}
-    text = sa.func.lower(sa.cast(EnrolmentImport.rows, sa.Text))
-    candidates = db.session.scalars(
-        sa.select(EnrolmentImport)
-        .where(sa.or_(*(text.contains(needle, autoescape=True) for needle in needles)))
-        .order_by(EnrolmentImport.id)
-    )
-    return [upload for upload in candidates if _rows_about(user, upload.rows)]
+    """Uploads whose rows name the learner: by account, or by an email address that
+    normalises to theirs, however it was typed (case, accents, Unicode form).
+
+    The database narrows the uploads down by the longest run of plain ASCII in the
+    address (which SQL lower() folds alike everywhere, and JSON never escapes);
+    each candidate's rows are then compared in Python, address by address."""
+    query = sa.select(EnrolmentImport).order_by(EnrolmentImport.id)
+    fragment = _ascii_fragment(user.email)
+    if fragment:
+        text = sa.func.lower(sa.cast(EnrolmentImport.rows, sa.Text))
+        query = query.where(text.contains(fragment, autoescape=True))
+    return [upload for upload in db.session.scalars(query) if _rows_about(user, upload.rows)]
+
+
+def _ascii_fragment(email: str) -> str | None:
+    runs = re.findall(r"[a-z0-9.@_+-]+", email)
+    longest = max(runs, key=len, default="")
+    return longest if len(longest) >= 3 else None
 
 
 def _rows_about(user: User, rows: list[dict[str, Any]]) -> list[int]:
@@ -130,7 +140,7 @@ def _rows_about(user: User, rows: list[dict[str, Any]]) -> list[int]:
         index
         for index, row in enumerate(rows)
         if row.get("user_id") == user.id
-        or str(row.get("email", "")).strip().lower() == user.email.lower()
+        or normalise_email(str(row.get("email") or "")) == user.email
     ]
 
 

@@ -17,11 +17,11 @@ from sqlalchemy.orm import joinedload
 
 from courseapp.accounts.models import User
 from courseapp.assessment.models import Answer, Certificate, TestAttempt
+from courseapp.clock import utcnow
 from courseapp.cohorts.models import Cohort
 from courseapp.content.course import Course
 from courseapp.content.models import Enrolment, ModuleProgress
 from courseapp.extensions import db
-from courseapp.organisations.models import utcnow
 from courseapp.rewording.models import Response, ReviewNote
 
 T = TypeVar("T")

@@ -40,7 +40,7 @@ def cutoff_for(age: str, now: datetime) -> datetime:
         day = date.fromisoformat(text)
     except ValueError:
         raise ValueError(f"{age!r} is not an age or a date. {AGE_HINT}") from None
-    cutoff = datetime.combine(day, datetime.min.time())
+    cutoff = datetime.combine(day, datetime.min.time(), tzinfo=now.tzinfo)
     if cutoff > now:
         raise ValueError(f"{day.isoformat()} is in the future, so everything would be removed")
     return cutoff

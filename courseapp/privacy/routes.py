@@ -6,8 +6,9 @@ from flask_login import current_user
 from courseapp.access import admin_required, get_child_or_404, get_in_scope_or_404, login_required
 from courseapp.accounts.forms import ConfirmForm
 from courseapp.accounts.models import User
+from courseapp.clock import utcnow
 from courseapp.content.services import course
-from courseapp.organisations.models import Organisation, utcnow
+from courseapp.organisations.models import Organisation
 from courseapp.privacy import erasure, export, retention
 
 bp = Blueprint("privacy", __name__)
@@ -18,6 +19,7 @@ def notice():
     return render_template(
         "privacy/notice.html",
         retention=retention.describe_days(current_app.config["ATTEMPT_RETENTION_DAYS"]),
+        backup_retention=retention.describe_days(current_app.config["BACKUP_RETENTION_DAYS"]),
     )
 
 

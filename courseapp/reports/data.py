@@ -5,7 +5,7 @@ and the attempts the reports use; aggregates.py sums their answers in SQL."""
 from __future__ import annotations
 
 from dataclasses import dataclass
-from datetime import date, datetime, time, timedelta
+from datetime import date, datetime
 
 import sqlalchemy as sa
 
@@ -13,7 +13,7 @@ from courseapp.accounts.models import JobRole, Role, User
 from courseapp.assessment.models import Certificate, Phase, TestAttempt
 from courseapp.content.models import Enrolment, ModuleProgress
 from courseapp.extensions import db
-from courseapp.organisations.models import Organisation, Team
+from courseapp.organisations.models import Organisation, Team, on_local_days
 
 
 @dataclass(frozen=True)
@@ -76,13 +76,15 @@ def learner_ids(filters: Filters):
         query = query.where(User.job_role == filters.job_role)
     if filters.cohort_id:
         query = query.where(Enrolment.cohort_id == filters.cohort_id)
-    if filters.enrolled_from:
+    if filters.enrolled_from or filters.enrolled_to:
         query = query.where(
-            Enrolment.enrolled_at >= datetime.combine(filters.enrolled_from, time.min)
+            on_local_days(
+                Enrolment.enrolled_at,
+                User.organisation_id,
+                filters.enrolled_from,
+                filters.enrolled_to,
+            )
         )
-    if filters.enrolled_to:
-        end = datetime.combine(filters.enrolled_to + timedelta(days=1), time.min)
-        query = query.where(Enrolment.enrolled_at < end)
     if filters.search:
         pattern = f"%{like_literal(filters.search)}%"
         query = query.where(

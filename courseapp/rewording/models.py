@@ -7,8 +7,8 @@ import sqlalchemy as sa
 from sqlalchemy.orm import Mapped, mapped_column, relationship
 
 from courseapp.accounts.models import User
+from courseapp.clock import utcnow
 from courseapp.extensions import db
-from courseapp.organisations.models import utcnow
 
 
 class SelfRating(enum.StrEnum):

@@ -4,7 +4,7 @@ self-rating, and the coordinators' review queue. Services flush; the request com
 from __future__ import annotations
 
 from dataclasses import dataclass
-from datetime import date, datetime, time, timedelta
+from datetime import date
 
 import sqlalchemy as sa
 from flask import abort
@@ -14,6 +14,7 @@ from sqlalchemy.orm import joinedload
 from courseapp.accounts.models import User
 from courseapp.content.services import course, enrolled_pathways
 from courseapp.extensions import db
+from courseapp.organisations.models import on_local_days
 from courseapp.rewording.engine import Assessment, assess
 from courseapp.rewording.models import Response, ReviewMark, ReviewNote, SelfRating
 from courseapp.rewording.schema import Exercise
@@ -122,7 +123,11 @@ def review_queue(reviewer: User, filters: QueueFilters, limit: int = 200) -> lis
             ),
         )
         .join(User, User.id == Response.user_id)
-        .options(joinedload(Response.user).joinedload(User.team), joinedload(Response.notes))
+        .options(
+            joinedload(Response.user).joinedload(User.team),
+            joinedload(Response.user).joinedload(User.organisation),
+            joinedload(Response.notes),
+        )
         .order_by(Response.created_at.desc(), Response.id.desc())
         .limit(limit)
     )
@@ -133,11 +138,10 @@ def review_queue(reviewer: User, filters: QueueFilters, limit: int = 200) -> lis
         query = query.where(Response.exercise_id == filters.exercise_id)
     if filters.team_id:
         query = query.where(User.team_id == filters.team_id)
-    if filters.since:
-        query = query.where(Response.created_at >= datetime.combine(filters.since, time.min))
-    if filters.until:
-        end = datetime.combine(filters.until + timedelta(days=1), time.min)
-        query = query.where(Response.created_at < end)
+    if filters.since or filters.until:
+        query = query.where(
+            on_local_days(Response.created_at, User.organisation_id, filters.since, filters.until)
+        )
     return list(db.session.scalars(query).unique())
 
 

@@ -90,12 +90,15 @@ class LiveServer:
 
 @contextmanager
 def serve(app: Flask) -> Iterator[LiveServer]:
-    """Serve an app on a free local port from a background thread."""
+    """Serve an app on a free local port from a background thread. Its BASE_URL is set
+    to that address, as a deployment's is to its own, so the links it makes work."""
     server = make_server("127.0.0.1", 0, app, threaded=True)
+    url = f"http://127.0.0.1:{server.server_port}"
+    app.config["BASE_URL"] = url
     thread = threading.Thread(target=server.serve_forever, name="live-server", daemon=True)
     thread.start()
     try:
-        yield LiveServer(url=f"http://127.0.0.1:{server.server_port}", app=app)
+        yield LiveServer(url=url, app=app)
     finally:
         server.shutdown()
         server.server_close()
