@@ -15,6 +15,7 @@ from courseapp.accounts import routes as accounts_routes
 from courseapp.accounts import services as accounts_services
 from courseapp.assessment import routes as assessment_routes
 from courseapp.audit import routes as audit_routes
+from courseapp.certificates import routes as certificates_routes
 from courseapp.cohorts import routes as cohorts_routes
 from courseapp.config import PROJECT_ROOT, config_from_env, instance_secret_key
 from courseapp.content import routes as content_routes
@@ -23,6 +24,7 @@ from courseapp.content.cli import content_cli
 from courseapp.demo.cli import seed_demo_command
 from courseapp.extensions import csrf, db, limiter, login_manager, migrate
 from courseapp.organisations import routes as organisations_routes
+from courseapp.people import routes as people_routes
 from courseapp.privacy import routes as privacy_routes
 from courseapp.privacy.cli import backup_command, purge_command
 from courseapp.reports import routes as reports_routes
@@ -74,10 +76,12 @@ def create_app(config: dict[str, Any] | type | None = None) -> Flask:
     app.register_blueprint(site_routes.bp)
     app.register_blueprint(accounts_routes.bp)
     app.register_blueprint(organisations_routes.bp)
+    app.register_blueprint(people_routes.bp)
     app.register_blueprint(content_routes.bp)
     app.register_blueprint(assessment_routes.bp)
     app.register_blueprint(rewording_routes.bp)
     app.register_blueprint(audit_routes.bp)
+    app.register_blueprint(certificates_routes.bp)
     app.register_blueprint(cohorts_routes.bp)
     app.register_blueprint(reports_routes.bp)
     app.register_blueprint(privacy_routes.bp)

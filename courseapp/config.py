@@ -68,6 +68,9 @@ class Config:
     # Join-code and registration posts from one IP address (a whole training room may
     # share one: a coordinator with more people than this can import a CSV file).
     REGISTER_LIMIT_PER_ADDRESS = os.environ.get("REGISTER_LIMIT_PER_ADDRESS", "10 per hour")
+    RESET_LIMIT_PER_ACCOUNT = os.environ.get("RESET_LIMIT_PER_ACCOUNT", "3 per hour")
+    RESET_LIMIT_PER_ADDRESS = os.environ.get("RESET_LIMIT_PER_ADDRESS", "20 per hour")
+    CERTIFICATE_CHECK_LIMIT = os.environ.get("CERTIFICATE_CHECK_LIMIT", "30 per 15 minutes")
     # Where report figures, once worked out, are kept for every replica to use; without
     # it each process keeps a few of its own in memory.
     REDIS_URL = os.environ.get("REDIS_URL")

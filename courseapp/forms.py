@@ -17,6 +17,7 @@ page says which were too long to keep.
 from __future__ import annotations
 
 import json
+import re
 from collections.abc import Iterator
 from contextlib import contextmanager
 from datetime import date
@@ -27,7 +28,7 @@ from flask_wtf import FlaskForm
 from govuk_frontend_wtf.wtforms_widgets import GovDateInput
 from werkzeug.datastructures import MultiDict
 from werkzeug.wrappers import Response
-from wtforms import DateField
+from wtforms import DateField, SubmitField
 from wtforms.fields.choices import SelectChoice, SelectFieldBase
 
 from courseapp.security import safe_next_url
@@ -65,6 +66,13 @@ class Form(FlaskForm):
         for name in stash.getlist(TOO_LONG_KEY) if stash is not None else ():
             if name in self._fields:
                 flash(NOT_KEPT_MESSAGE.format(self._fields[name].label.text), "important")
+        # A page can hold several forms (a button in each table row, a search above a
+        # table): ids must be unique on the page. The hidden token needs none; each
+        # form's button is named after its form, as in "team-submit".
+        if "csrf_token" in self._fields:
+            self.csrf_token.id = False
+        if isinstance(self._fields.get("submit"), SubmitField):
+            self.submit.id = f"{_kebab(type(self).__name__.removesuffix('Form'))}-submit"
 
     def _take_stash(self) -> MultiDict | None:
         own_fields = {name for name, _ in self._unbound_fields}
@@ -88,6 +96,10 @@ class Form(FlaskForm):
                 if isinstance(field, SelectFieldBase) and _has_unknown_choice(field):
                     abort(400, TAMPERED_MESSAGE)
         return valid
+
+
+def _kebab(name: str) -> str:
+    return re.sub(r"(?<!^)(?=[A-Z])", "-", name).lower() or "form"
 
 
 TAMPERED_MESSAGE = (

@@ -418,7 +418,10 @@ def test_links_are_emailed_when_mail_is_configured(client, world, app, monkeypat
     app.config["MAIL_SERVER"] = "smtp.example.org"
     login(client, world["coordinator_x"])
     upload_csv(client, world["cohort_x"], HEADER + "Ada,ada@example.org,,\nBo,bo@example.org,,\n")
-    page = text(confirm(client, world["cohort_x"], latest_import().id))
+    upload_id = latest_import().id
+    page = text(confirm(client, world["cohort_x"], upload_id))
+    assert sent == [] and "Send all links by email" in page  # the coordinator chooses when
+    page = text(client.post(f"/cohorts/{world['cohort_x'].id}/imports/{upload_id}/email-links"))
     assert sorted(to for to, *_ in sent) == ["ada@example.org", "bo@example.org"]
     assert "We have emailed 2 new learners" in page and "/password/" not in page
 

@@ -7,7 +7,7 @@ from govuk_frontend_wtf.wtforms_widgets import (
     GovTextInput,
 )
 from wtforms import EmailField, PasswordField, SelectField, StringField, SubmitField
-from wtforms.validators import Email, InputRequired, Length, ValidationError
+from wtforms.validators import DataRequired, Email, InputRequired, Length, ValidationError
 
 from courseapp.accounts.models import JobRole
 from courseapp.accounts.passwords import MAX_LENGTH, policy_problems
@@ -23,7 +23,12 @@ def name_field(required: str = "Enter your full name") -> StringField:
         "Full name",
         widget=GovTextInput(),
         filters=[strip],
-        validators=[InputRequired(message=required), Length(max=200)],
+        # InputRequired: the field was sent; DataRequired: it is not only spaces.
+        validators=[
+            InputRequired(message=required),
+            DataRequired(message=required),
+            Length(max=200),
+        ],
     )
 
 
@@ -60,8 +65,9 @@ def _new_password_field(label: str = "Create a password") -> PasswordField:
     return PasswordField(
         label,
         widget=GovPasswordInput(),
-        description="At least 12 characters. Several words together are easy to remember and "
-        f"hard to guess. Up to {MAX_LENGTH} characters.",
+        description="At least 12 characters, and not containing your name or any part of your "
+        "email address (such as the part before the @). Several words together are easy to "
+        f"remember and hard to guess. Up to {MAX_LENGTH} characters.",
         validators=[InputRequired(message="Enter a password"), check_new_password],
     )
 
@@ -129,3 +135,13 @@ class FirstAdminForm(Form):
 
 class ConfirmForm(Form):
     """A form with nothing but its CSRF token, for actions behind a single button."""
+
+
+class ForgottenPasswordForm(Form):
+    email = email_field()
+    submit = SubmitField("Send me a link", widget=GovSubmitInput())
+
+
+class NameForm(Form):
+    name = name_field()
+    submit = SubmitField("Save your name", widget=GovSubmitInput())

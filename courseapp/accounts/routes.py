@@ -1,6 +1,15 @@
 from __future__ import annotations
 
-from flask import Blueprint, current_app, flash, redirect, render_template, request, url_for
+from flask import (
+    Blueprint,
+    current_app,
+    flash,
+    make_response,
+    redirect,
+    render_template,
+    request,
+    url_for,
+)
 from flask_login import current_user
 
 from courseapp.access import login_required
@@ -9,12 +18,15 @@ from courseapp.accounts.forms import (
     ChangePasswordForm,
     ConfirmForm,
     FirstAdminForm,
+    ForgottenPasswordForm,
     JoinCodeForm,
     LoginForm,
+    NameForm,
     RegistrationForm,
     SetPasswordForm,
 )
 from courseapp.accounts.models import JobRole
+from courseapp.audit.services import record
 from courseapp.cohorts.services import enrol_new_learner
 from courseapp.extensions import client_address, limiter
 from courseapp.forms import options
@@ -178,10 +190,67 @@ def set_password_from_link(token: str):
     return render_template("accounts/set_password.html", form=form, user=user)
 
 
+@bp.route("/password/forgotten", methods=["GET", "POST"])
+@limiter.limit(
+    lambda: current_app.config["RESET_LIMIT_PER_ADDRESS"],
+    methods=["POST"],
+    key_func=client_address,
+    scope="reset-address",
+)
+@limiter.limit(
+    lambda: current_app.config["RESET_LIMIT_PER_ACCOUNT"],
+    methods=["POST"],
+    key_func=_login_account_key,
+    scope="reset-account",
+)
+def forgotten_password():
+    """The same page, in the same time, whether or not the address has an account: the
+    email, if any, is sent after the response (see services.password_reset_for)."""
+    form = ForgottenPasswordForm()
+    if form.validate_on_submit():
+        send_later = services.password_reset_for(form.email.data)
+        response = make_response(render_template("accounts/reset_requested.html", form=form))
+        response.call_on_close(send_later)
+        return response
+    return render_template("accounts/forgotten_password.html", form=form)
+
+
+@bp.route("/account/name", methods=["GET", "POST"])
+@login_required
+def change_name():
+    form = NameForm(data={"name": current_user.name})
+    if form.validate_on_submit():
+        services.rename(current_user._get_current_object(), form.name.data)
+        flash("Your name has been changed.", "success")
+        return redirect(url_for(".account"))
+    return render_template("accounts/change_name.html", form=form)
+
+
+@bp.route("/account/email/<token>", methods=["GET", "POST"])
+def confirm_email(token: str):
+    found = services.email_change_for_token(token)
+    if found is None:
+        return render_template("accounts/link_invalid.html"), 404
+    user, new_email = found
+    form = ConfirmForm()
+    if form.validate_on_submit():
+        try:
+            services.change_email(user, new_email)
+        except services.AccountError as error:
+            flash(str(error), "important")
+            return render_template("accounts/link_invalid.html"), 409
+        record(user, "confirm-email", f"user {user.id}")
+        flash(f"Your email address is now {new_email}. Use it to sign in.", "success")
+        return redirect(url_for(".login"), 303)
+    return render_template("accounts/confirm_email.html", form=form, new_email=new_email)
+
+
 @bp.route("/setup/<token>", methods=["GET", "POST"])
 def first_admin(token: str):
     if not services.first_admin_token_valid(token):
-        return render_template("accounts/link_invalid.html"), 404
+        # Before anyone is an administrator there is no coordinator to ask.
+        first_admin = not services.admin_exists()
+        return render_template("accounts/link_invalid.html", first_admin=first_admin), 404
     form = FirstAdminForm()
     if form.validate_on_submit():
         try:

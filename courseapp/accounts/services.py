@@ -6,6 +6,8 @@ Services flush; the request (or CLI command) commits.
 from __future__ import annotations
 
 import hashlib
+import smtplib
+from collections.abc import Callable
 from dataclasses import dataclass
 
 import sqlalchemy as sa
@@ -26,6 +28,7 @@ from courseapp.organisations.models import Organisation, Team, normalise_join_co
 
 RESET_SALT = "courseapp.password-reset"
 FIRST_ADMIN_SALT = "courseapp.first-admin"
+EMAIL_CHANGE_SALT = "courseapp.email-change"
 
 
 class AccountError(Exception):
@@ -76,7 +79,7 @@ def join_target(code: str) -> JoinTarget | None:
     cohort = db.session.scalar(
         sa.select(Cohort).where(Cohort.join_code == normalise_join_code(code))
     )
-    if cohort is None or not cohort.join_enabled:
+    if cohort is None or not cohort.takes_new_learners:
         return None
     return JoinTarget(cohort.organisation, cohort)
 
@@ -192,6 +195,90 @@ def issue_password_link(user: User) -> str | None:
         "The link works once. If you did not expect this email you can ignore it.\n",
     )
     return None
+
+
+def password_reset_for(email: str) -> Callable[[], None]:
+    """What to do, after the response has gone, for someone who asks to reset the
+    password of this address: email a set-password link if it is an active account
+    and mail is set up, otherwise nothing. The lookup and the signing happen now
+    either way and the sending later, so the answer takes the same time whoever asks."""
+    user = find_user_by_email(email)
+    known = user is not None and user.active
+    link = make_password_link(user) if known else _serializer(RESET_SALT).dumps({"u": 0})
+    if not (known and mail_configured()):
+        return lambda: None
+    app = current_app._get_current_object()
+    to, name = user.email, user.name
+
+    def send() -> None:
+        with app.app_context():
+            try:
+                send_email(
+                    to,
+                    "Reset your password for " + app.config["SERVICE_NAME"],
+                    f"Hello {name},\n\nSomeone asked to reset the password for this email "
+                    f"address. Use this link to set a new one:\n\n{link}\n\n"
+                    "The link works once. If you did not ask, you can ignore this email: "
+                    "your password has not changed.\n",
+                )
+            except (OSError, smtplib.SMTPException):
+                app.logger.exception("Could not send a password reset email")
+
+    return send
+
+
+def email_taken(email: str, other_than: User | None = None) -> bool:
+    found = find_user_by_email(email)
+    return found is not None and (other_than is None or found.id != other_than.id)
+
+
+def make_email_change_link(user: User, new_email: str) -> str:
+    """A link for the new address to confirm it. It stops working once the address
+    has changed, so it works once."""
+    token = _serializer(EMAIL_CHANGE_SALT).dumps(
+        {"u": user.id, "from": user.email, "to": normalise_email(new_email)}
+    )
+    return external_url("accounts.confirm_email", token=token)
+
+
+def email_change_for_token(token: str) -> tuple[User, str] | None:
+    """The account and its new address that a confirmation link is for, if still valid."""
+    try:
+        data = _serializer(EMAIL_CHANGE_SALT).loads(
+            token, max_age=current_app.config["PASSWORD_RESET_MAX_AGE"]
+        )
+        user = db.session.get(User, int(data["u"]))
+        new_email = str(data["to"])
+    except (BadSignature, KeyError, TypeError, ValueError):
+        return None
+    if user is None or not user.active or user.email != data.get("from"):
+        return None
+    return user, new_email
+
+
+def send_email_change_link(user: User, new_email: str) -> None:
+    link = make_email_change_link(user, new_email)
+    send_email(
+        normalise_email(new_email),
+        "Confirm your email address for " + current_app.config["SERVICE_NAME"],
+        f"Hello {user.name},\n\nYour training coordinator has changed the email address "
+        f"you sign in with to this one. Use this link to confirm it:\n\n{link}\n\n"
+        "Until you do, you sign in with your old address. If you did not expect this "
+        "email you can ignore it.\n",
+    )
+
+
+def change_email(user: User, new_email: str) -> None:
+    """Change the address someone signs in with, signing them out everywhere."""
+    if email_taken(new_email, other_than=user):
+        raise AccountError("An account with that email address already exists")
+    user.email = normalise_email(new_email)
+    db.session.flush()
+
+
+def rename(user: User, name: str) -> None:
+    user.name = name.strip()
+    db.session.flush()
 
 
 def admin_exists() -> bool:

@@ -20,6 +20,7 @@ from courseapp.assessment.certificates import certificate_pdf, find_certificate
 from courseapp.assessment.kinds import PARTIAL_CREDIT_RULE, Tampered
 from courseapp.assessment.models import Phase, TestAttempt
 from courseapp.assessment.schema import TAG_LABELS
+from courseapp.certificates.routes import code_check_limit
 from courseapp.content.services import course, pathway_or_404
 from courseapp.forms import TAMPERED_MESSAGE, take_stash
 
@@ -184,6 +185,7 @@ def certificate_download(pathway_id: str):
 
 
 @bp.get("/certificates/<code>")
+@code_check_limit()
 def verify(code: str):
     found = find_certificate(code)
     title = course().pathways[found.pathway_id].title if found else None

@@ -14,7 +14,7 @@ from courseapp.content.services import course
 from courseapp.forms import Form, OptionalDateField, options, strip
 
 
-class CohortForm(Form):
+class CohortDetailsForm(Form):
     name = StringField(
         "Cohort name",
         widget=GovTextInput(),
@@ -22,19 +22,32 @@ class CohortForm(Form):
         filters=[strip],
         validators=[InputRequired(message="Enter a name for the cohort"), Length(max=200)],
     )
+    starts_on = OptionalDateField("Start date (optional)", description="For example, 27 3 2026")
+    ends_on = OptionalDateField("End date (optional)", description="For example, 30 6 2026")
+    due_on = OptionalDateField(
+        "Due date (optional)",
+        description="When learners should have finished. After it, anyone who has not "
+        "finished is shown as overdue. If you leave it blank, the end date is used.",
+    )
+    submit = SubmitField("Save changes", widget=GovSubmitInput())
+
+    def validate_ends_on(self, field: OptionalDateField) -> None:
+        if field.data and self.starts_on.data and field.data < self.starts_on.data:
+            raise ValidationError("End date must be the same as or after the start date")
+
+    def validate_due_on(self, field: OptionalDateField) -> None:
+        if field.data and self.starts_on.data and field.data < self.starts_on.data:
+            raise ValidationError("Due date must be the same as or after the start date")
+
+
+class CohortForm(CohortDetailsForm):
     pathway = SelectField(
         "Pathway",
         widget=GovSelect(),
         choices=[],
         validators=[InputRequired(message="Choose a pathway")],
     )
-    starts_on = OptionalDateField("Start date (optional)", description="For example, 27 3 2026")
-    ends_on = OptionalDateField("End date (optional)", description="For example, 30 6 2026")
     submit = SubmitField("Create cohort", widget=GovSubmitInput())
-
-    def validate_ends_on(self, field: OptionalDateField) -> None:
-        if field.data and self.starts_on.data and field.data < self.starts_on.data:
-            raise ValidationError("End date must be the same as or after the start date")
 
 
 def cohort_form() -> CohortForm:
@@ -51,3 +64,11 @@ class UploadForm(Form):
         validators=[FileRequired(message="Select a CSV file")],
     )
     submit = SubmitField("Upload and check", widget=GovSubmitInput())
+
+
+class MoveForm(Form):
+    cohort = SelectField(
+        "Move to cohort", widget=GovSelect(), choices=[],
+        validators=[InputRequired(message="Choose a cohort")],
+    )  # fmt: skip
+    submit = SubmitField("Move", widget=GovSubmitInput())

@@ -28,6 +28,7 @@ from courseapp.audit.services import record
 from courseapp.clock import utcnow
 from courseapp.cohorts.models import Cohort, EnrolmentImport
 from courseapp.cohorts.services import cohort_pathway
+from courseapp.content.course import Pathway
 from courseapp.content.models import Enrolment
 from courseapp.database import unique_or
 from courseapp.extensions import db
@@ -52,6 +53,7 @@ NOT_CSV = (
     "'CSV UTF-8 (Comma delimited)'"
 )
 TOO_LARGE = "The selected file must be smaller than 1 MB"
+CLOSED = "This cohort is closed, so nobody can be added to it. Reopen it first"
 COLUMNS_HINT = "The first row must be the column names: name, email, team, job_role"
 
 
@@ -222,8 +224,7 @@ def _already_in_cohort(cohort: Cohort, user_ids: list[int]) -> set[int]:
 
 def start_import(cohort: Cohort, actor: User, filename: str, stream: IO[bytes]) -> EnrolmentImport:
     """Read and check a file and keep the result for the preview. Imports nothing."""
-    if cohort_pathway(cohort) is None:
-        raise ImportFileError("This cohort's pathway is no longer in the course")
+    _check_open(cohort)
     rows = check_rows(cohort, read_csv(filename, stream))
     db.session.execute(
         sa.delete(EnrolmentImport).where(
@@ -294,9 +295,7 @@ def confirm(upload: EnrolmentImport, actor: User) -> Outcome:
 def _confirm(upload: EnrolmentImport, actor: User) -> Outcome:
     _claim(upload)
     cohort = upload.cohort
-    pathway = cohort_pathway(cohort)
-    if pathway is None:
-        raise ImportFileError("This cohort's pathway is no longer in the course")
+    pathway = _check_open(cohort)
     rows = [row for row in upload.rows if row["status"] in WILL_IMPORT]
     existing_ids = [row["user_id"] for row in rows if row["status"] == EXISTING]
     new_rows = [row for row in rows if row["status"] == NEW]
@@ -310,12 +309,31 @@ def _confirm(upload: EnrolmentImport, actor: User) -> Outcome:
     ]
     db.session.add_all(created)
     db.session.flush()
+    _note_created(upload, created)
     enrolments = _enrolments(existing_ids, pathway.id)
     for user_id in [*existing_ids, *(user.id for user in created)]:
         _enrol_row(cohort, user_id, enrolments.get(user_id))
     db.session.flush()
     record(actor, "csv-import", f"cohort {cohort.id}")
     return Outcome(created, summary(upload), list(elsewhere.values()))
+
+
+def _note_created(upload: EnrolmentImport, created: list[User]) -> None:
+    """Keep the new accounts' ids in their rows, for the password links file."""
+    ids = {user.email: user.id for user in created}
+    upload.rows = [
+        row | {"user_id": ids[normalise_email(row["email"])]} if row["status"] == NEW else row
+        for row in upload.rows
+    ]
+
+
+def _check_open(cohort: Cohort) -> Pathway:
+    if cohort.closed:
+        raise ImportFileError(CLOSED)
+    pathway = cohort_pathway(cohort)
+    if pathway is None:
+        raise ImportFileError("This cohort's pathway is no longer in the course")
+    return pathway
 
 
 def _claim(upload: EnrolmentImport) -> None:

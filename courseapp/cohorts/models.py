@@ -27,6 +27,10 @@ class Cohort(db.Model):
     pathway_id: Mapped[str] = mapped_column(sa.String(80))
     starts_on: Mapped[date | None]
     ends_on: Mapped[date | None]
+    # When learners should have finished; if not set, the end date is used.
+    due_on: Mapped[date | None]
+    # A closed cohort takes no new learners (join code or import) but is still reported.
+    closed_at: Mapped[datetime | None]
     join_code: Mapped[str] = mapped_column(sa.String(16), unique=True, default=new_join_code)
     join_enabled: Mapped[bool] = mapped_column(default=True)
     created_at: Mapped[datetime] = mapped_column(default=utcnow)
@@ -36,6 +40,19 @@ class Cohort(db.Model):
     @property
     def display_join_code(self) -> str:
         return format_join_code(self.join_code)
+
+    @property
+    def closed(self) -> bool:
+        return self.closed_at is not None
+
+    @property
+    def due_date(self) -> date | None:
+        """The date learners are overdue after: the due date, or else the end date."""
+        return self.due_on or self.ends_on
+
+    @property
+    def takes_new_learners(self) -> bool:
+        return self.join_enabled and not self.closed
 
 
 class EnrolmentImport(db.Model):
@@ -55,6 +72,8 @@ class EnrolmentImport(db.Model):
     rows: Mapped[list[dict[str, Any]]] = mapped_column(sa.JSON)
     created_at: Mapped[datetime] = mapped_column(default=utcnow)
     confirmed_at: Mapped[datetime | None]
+    # The set-password links of the learners it created are given once, as a CSV file.
+    links_downloaded_at: Mapped[datetime | None]
 
     cohort: Mapped[Cohort] = relationship()
 

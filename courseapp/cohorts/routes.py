@@ -1,17 +1,22 @@
 from __future__ import annotations
 
-from flask import Blueprint, flash, redirect, render_template, request, url_for
+from flask import Blueprint, Response, abort, flash, redirect, render_template, request, url_for
 from flask_login import current_user
 from werkzeug.exceptions import RequestEntityTooLarge
 
 from courseapp.access import coordinator_required, get_child_or_404, get_in_scope_or_404
 from courseapp.accounts.forms import ConfirmForm
-from courseapp.accounts.models import JobRole, Role
-from courseapp.cohorts import imports, join_codes, services
-from courseapp.cohorts.forms import UploadForm, cohort_form
+from courseapp.accounts.models import JobRole, Role, User
+from courseapp.cohorts import import_links, imports, join_codes, members, services
+from courseapp.cohorts.forms import CohortDetailsForm, MoveForm, UploadForm, cohort_form
 from courseapp.cohorts.models import Cohort, EnrolmentImport
 from courseapp.errors import render_error
+from courseapp.forms import options
+from courseapp.mail import mail_configured
 from courseapp.organisations.models import Organisation
+from courseapp.people import listing
+from courseapp.people.forms import PeopleSearchForm
+from courseapp.templating import local_time
 
 bp = Blueprint("cohorts", __name__)
 
@@ -68,8 +73,9 @@ def create(org_id: int):
     if form.validate_on_submit():
         try:
             cohort = services.create_cohort(
-                org, form.name.data, form.pathway.data, form.starts_on.data, form.ends_on.data
-            )
+                org, form.name.data, form.pathway.data, form.starts_on.data, form.ends_on.data,
+                due_on=form.due_on.data,
+            )  # fmt: skip
         except services.CohortError as error:
             form.name.errors.append(str(error))
         else:
@@ -85,12 +91,22 @@ def create(org_id: int):
 @coordinator_required
 def detail(cohort_id: int):
     cohort = get_in_scope_or_404(Cohort, cohort_id)
+    search_form = PeopleSearchForm(request.args)
+    search_form.validate()
+    args = listing.listing_args() | {"search": search_form.q.data or ""}
+    page = listing.people_page(members.members_query(cohort), **args)
+    pathway = services.cohort_pathway(cohort)
+    module_ids = [module.id for module in pathway.modules] if pathway else []
     return render_template(
         "cohorts/detail.html",
         cohort=cohort,
         pathway_title=services.pathway_titles().get(cohort.pathway_id),
         enrolled=services.enrolled_count(cohort),
         action_form=ConfirmForm(),
+        people_search=search_form,
+        members=page,
+        statuses=members.member_statuses(cohort, page.people, module_ids),
+        module_count=len(module_ids),
     )
 
 
@@ -161,8 +177,157 @@ def confirm(cohort_id: int, import_id: int):
     except imports.ImportFileError as error:
         flash(f"Nothing has been imported. {error}.", "important")
         return back
-    links = imports.send_password_links(outcome.created)
+    # With mail set up the coordinator sends the links with one button (email_links);
+    # without it they are shown here to pass on, and can be downloaded once.
+    links = [] if mail_configured() else imports.send_password_links(outcome.created)
     imports.tell_learners_elsewhere(outcome.elsewhere, cohort)
-    return render_template(
-        "cohorts/imported.html", cohort=cohort, summary=outcome.summary, links=links
+    return _imported_page(cohort, upload, outcome.summary, links)
+
+
+def _imported_page(cohort: Cohort, upload: EnrolmentImport, summary, links, status: int = 200):
+    page = render_template(
+        "cohorts/imported.html",
+        cohort=cohort,
+        upload=upload,
+        summary=summary,
+        links=links,
+        new_learners=len(import_links.created_learners(upload)),
+        action_form=ConfirmForm(),
     )
+    return page, status
+
+
+@bp.get("/cohorts/<int:cohort_id>/imports/template.csv")
+@coordinator_required
+def import_template(cohort_id: int):
+    get_in_scope_or_404(Cohort, cohort_id)
+    return _csv(import_links.template_csv(), "learners-template.csv")
+
+
+@bp.post("/cohorts/<int:cohort_id>/imports/<int:import_id>/password-links.csv")
+@coordinator_required
+def links_csv(cohort_id: int, import_id: int):
+    """A POST, so that no link from elsewhere can spend the one download."""
+    cohort, upload = _import_or_404(cohort_id, import_id)
+    if upload.confirmed_at is None:
+        abort(404)
+    if not ConfirmForm().validate_on_submit():
+        return redirect(url_for(".preview", cohort_id=cohort.id, import_id=upload.id), 303)
+    try:
+        body = import_links.links_csv(upload, current_user)
+    except import_links.LinksAlreadyGiven:
+        when = local_time(upload.links_downloaded_at, cohort.organisation, "date_time")
+        flash(
+            f"The password links file for this import was downloaded on {when}, and is given "
+            "only once. To give someone a new link, use Password link beside their name on "
+            f"the {cohort.organisation.name} page.",
+            "important",
+        )
+        return redirect(url_for(".preview", cohort_id=cohort.id, import_id=upload.id), 303)
+    return _csv(body, f"password-links-{cohort.id}-{upload.id}.csv")
+
+
+@bp.post("/cohorts/<int:cohort_id>/imports/<int:import_id>/email-links")
+@coordinator_required
+def email_links(cohort_id: int, import_id: int):
+    cohort, upload = _import_or_404(cohort_id, import_id)
+    back = redirect(url_for(".preview", cohort_id=cohort.id, import_id=upload.id), 303)
+    if upload.confirmed_at is None:
+        abort(404)
+    if not ConfirmForm().validate_on_submit():
+        return back
+    if not mail_configured():
+        flash("Email is not set up for this service, so the links cannot be emailed.",
+              "important")  # fmt: skip
+        return back
+    links = import_links.email_links(upload, current_user)
+    return _imported_page(cohort, upload, imports.summary(upload), links)
+
+
+def _csv(body: bytes, filename: str) -> Response:
+    return Response(body, mimetype="text/csv", headers={
+        "Content-Disposition": f'attachment; filename="{filename}"',
+        "Cache-Control": "no-store",
+    })  # fmt: skip
+
+
+@bp.route("/cohorts/<int:cohort_id>/edit", methods=["GET", "POST"])
+@coordinator_required
+def edit(cohort_id: int):
+    cohort = get_in_scope_or_404(Cohort, cohort_id)
+    form = CohortDetailsForm(obj=cohort)
+    if form.validate_on_submit():
+        try:
+            members.update_details(
+                current_user, cohort, form.name.data,
+                form.starts_on.data, form.ends_on.data, form.due_on.data,
+            )  # fmt: skip
+        except members.CohortChangeError as error:
+            form.name.errors.append(str(error))
+        else:
+            flash(f"Cohort {cohort.name} saved.", "success")
+            return _back(cohort)
+    return render_template("cohorts/edit.html", form=form, cohort=cohort)
+
+
+@bp.post("/cohorts/<int:cohort_id>/close")
+@coordinator_required
+def close(cohort_id: int):
+    cohort = get_in_scope_or_404(Cohort, cohort_id)
+    if ConfirmForm().validate_on_submit() and not cohort.closed:
+        members.close(current_user, cohort)
+        flash(f"{cohort.name} is closed: nobody new can join it. It is still in the reports.",
+              "success")  # fmt: skip
+    return _back(cohort)
+
+
+@bp.post("/cohorts/<int:cohort_id>/reopen")
+@coordinator_required
+def reopen(cohort_id: int):
+    cohort = get_in_scope_or_404(Cohort, cohort_id)
+    if ConfirmForm().validate_on_submit() and cohort.closed:
+        members.reopen(current_user, cohort)
+        flash(f"{cohort.name} is open again.", "success")
+    return _back(cohort)
+
+
+def _member_or_404(cohort_id: int, user_id: int):
+    cohort = get_in_scope_or_404(Cohort, cohort_id)
+    person = get_in_scope_or_404(User, user_id)
+    enrolment = members.membership(cohort, person)
+    if enrolment is None:
+        abort(404)
+    return cohort, person, enrolment
+
+
+@bp.route("/cohorts/<int:cohort_id>/members/<int:user_id>", methods=["GET", "POST"])
+@coordinator_required
+def member(cohort_id: int, user_id: int):
+    cohort, person, enrolment = _member_or_404(cohort_id, user_id)
+    form = MoveForm()
+    targets = members.move_targets(cohort)
+    form.cohort.choices = options("Choose a cohort", ((c.id, c.name) for c in targets))
+    if form.validate_on_submit():
+        to = next(c for c in targets if str(c.id) == form.cohort.data)
+        members.move(current_user, enrolment, to)
+        flash(f"{person.name} moved to {to.name}.", "success")
+        return _back(cohort)
+    return render_template(
+        "cohorts/member.html", cohort=cohort, person=person, form=form,
+        targets=targets, action_form=ConfirmForm(),
+    )  # fmt: skip
+
+
+@bp.post("/cohorts/<int:cohort_id>/members/<int:user_id>/remove")
+@coordinator_required
+def remove_member(cohort_id: int, user_id: int):
+    """Removing someone already removed (a double click, a second tab) changes nothing."""
+    cohort = get_in_scope_or_404(Cohort, cohort_id)
+    person = get_in_scope_or_404(User, user_id)
+    if person.organisation_id != cohort.organisation_id:
+        abort(404)
+    enrolment = members.membership(cohort, person)
+    if ConfirmForm().validate_on_submit() and enrolment is not None:
+        members.remove(current_user, enrolment)
+        flash(f"{person.name} is no longer in {cohort.name}. Their progress is kept.", "success")
+    return _back(cohort)

@@ -66,6 +66,7 @@ def create_cohort(
     pathway_id: str,
     starts_on: date | None = None,
     ends_on: date | None = None,
+    due_on: date | None = None,
 ) -> Cohort:
     name = name.strip()
     if pathway_id not in content.course().pathways:
@@ -86,6 +87,7 @@ def create_cohort(
         pathway_id=pathway_id,
         starts_on=starts_on,
         ends_on=ends_on,
+        due_on=due_on,
         join_code=unused_join_code(),
     )
     with unique_or(clash):

@@ -1,6 +1,7 @@
 from __future__ import annotations
 
-from govuk_frontend_wtf.wtforms_widgets import GovSelect, GovSubmitInput, GovTextInput
+from flask_wtf.file import FileField, FileRequired
+from govuk_frontend_wtf.wtforms_widgets import GovFileInput, GovSelect, GovSubmitInput, GovTextInput
 from wtforms import SelectField, StringField, SubmitField
 from wtforms.validators import InputRequired, Length, ValidationError
 
@@ -51,3 +52,14 @@ class CoordinatorForm(Form):
     name = name_field("Enter the coordinator's full name")
     email = email_field("Enter the coordinator's email address")
     submit = SubmitField("Add coordinator", widget=GovSubmitInput())
+
+
+class LogoForm(Form):
+    logo = FileField(
+        "Upload a logo",
+        widget=GovFileInput(),
+        description="A PNG or JPEG image, smaller than 200 KB and no more than 2,000 pixels "
+        "wide or high. A logo about 600 pixels wide prints well.",
+        validators=[FileRequired(message="Select a PNG or JPEG image")],
+    )
+    submit = SubmitField("Upload logo", widget=GovSubmitInput())

@@ -66,6 +66,9 @@ class Organisation(db.Model):
     timezone: Mapped[str] = mapped_column(
         sa.String(64), default=DEFAULT_ZONE, server_default=DEFAULT_ZONE
     )
+    # An optional logo for certificates, checked on upload (see organisations.logos).
+    logo: Mapped[bytes | None] = mapped_column(sa.LargeBinary, deferred=True)
+    logo_type: Mapped[str | None] = mapped_column(sa.String(20))
 
     teams: Mapped[list[Team]] = relationship(
         back_populates="organisation", order_by="Team.name", cascade="all, delete-orphan"

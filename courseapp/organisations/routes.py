@@ -1,6 +1,6 @@
 from __future__ import annotations
 
-from flask import Blueprint, abort, flash, redirect, render_template, url_for
+from flask import Blueprint, abort, flash, redirect, render_template, request, url_for
 from flask_login import current_user
 
 from courseapp.access import (
@@ -13,20 +13,32 @@ from courseapp.accounts.forms import ConfirmForm
 from courseapp.accounts.models import User
 from courseapp.accounts.services import AccountError, issue_password_link
 from courseapp.cohorts import services as cohort_services
-from courseapp.organisations import services
-from courseapp.organisations.forms import CoordinatorForm, OrganisationForm, TeamForm
+from courseapp.organisations import logos, services
+from courseapp.organisations.forms import CoordinatorForm, LogoForm, OrganisationForm, TeamForm
 from courseapp.organisations.models import Organisation, Sector
+from courseapp.people import listing
+from courseapp.people import services as people_services
+from courseapp.people.forms import PeopleSearchForm
 
 bp = Blueprint("organisations", __name__, url_prefix="/organisations")
 
 
 def _detail(org: Organisation, team_form: TeamForm | None = None, status: int = 200):
+    search_form = PeopleSearchForm(request.args)
+    search_form.validate()
+    people = listing.listing_args() | {"search": search_form.q.data or ""}
     return (
         render_template(
             "organisations/detail.html",
             organisation=org,
-            members=services.members(org),
-            coordinators=services.coordinators(org),
+            people_search=search_form,
+            members=listing.people_page(people_services.members_query(org), **people),
+            coordinators=listing.people_page(
+                people_services.coordinators_query(org),
+                search=people["search"],
+                page=request.args.get("cpage", 1, type=int) or 1,
+                page_arg="cpage",
+            ),
             cohorts=cohort_services.cohorts_for(org),
             team_form=team_form or TeamForm(),
             action_form=ConfirmForm(),
@@ -103,7 +115,7 @@ def add_team(org_id: int):
 def password_link(org_id: int, user_id: int):
     org = get_in_scope_or_404(Organisation, org_id)
     user = get_child_or_404(User, user_id, org, "organisation_id")
-    if not services.may_issue_password_link(current_user, user):
+    if not people_services.may_manage(current_user, user):
         abort(404)
     if not ConfirmForm().validate_on_submit():
         return _back(org)
@@ -126,3 +138,35 @@ def add_coordinator(org_id: int):
                 return _back(org)
             return _send_password_link(org, user, f"{user.name} added and emailed a password link.")
     return render_template("organisations/add_coordinator.html", form=form, organisation=org)
+
+
+@bp.route("/<int:org_id>/logo", methods=["GET", "POST"])
+@admin_required
+def logo(org_id: int):
+    org = get_in_scope_or_404(Organisation, org_id)
+    form = LogoForm()
+    if form.validate_on_submit():
+        try:
+            logos.set_logo(current_user, org, form.logo.data.read(logos.MAX_BYTES + 1))
+        except logos.LogoError as error:
+            form.logo.errors.append(str(error))
+        else:
+            flash(f"The logo for {org.name}'s certificates has been saved.", "success")
+            return _back(org)
+    return render_template(
+        "organisations/logo.html",
+        organisation=org,
+        form=form,
+        logo_uri=logos.logo_data_uri(org),
+        action_form=ConfirmForm(),
+    )
+
+
+@bp.post("/<int:org_id>/logo/remove")
+@admin_required
+def remove_logo(org_id: int):
+    org = get_in_scope_or_404(Organisation, org_id)
+    if ConfirmForm().validate_on_submit() and org.logo_type:
+        logos.remove_logo(current_user, org)
+        flash(f"The logo has been removed from {org.name}'s certificates.", "success")
+    return _back(org)

@@ -16,7 +16,6 @@ from courseapp.organisations.models import (
     Organisation,
     Sector,
     Team,
-    coordinator_organisations,
 )
 
 
@@ -63,28 +62,6 @@ def add_team(org: Organisation, name: str) -> Team:
     return team
 
 
-def members(org: Organisation) -> list[User]:
-    return list(
-        db.session.scalars(
-            sa.select(User)
-            .where(User.organisation_id == org.id)
-            .options(selectinload(User.team))
-            .order_by(User.name, User.id)
-        )
-    )
-
-
-def coordinators(org: Organisation) -> list[User]:
-    return list(
-        db.session.scalars(
-            sa.select(User)
-            .join(coordinator_organisations, coordinator_organisations.c.user_id == User.id)
-            .where(coordinator_organisations.c.organisation_id == org.id)
-            .order_by(User.name)
-        )
-    )
-
-
 def appoint_coordinator(org: Organisation, name: str, email: str) -> tuple[User, bool]:
     """Make someone a coordinator of org: a new account, or an existing learner or
     coordinator given this organisation too. Returns the user and whether it is new."""
@@ -108,10 +85,3 @@ def appoint_coordinator(org: Organisation, name: str, email: str) -> tuple[User,
         if org not in user.covered_organisations:
             user.covered_organisations.append(org)
     return user, created
-
-
-def may_issue_password_link(actor: User, target: User) -> bool:
-    """Coordinators reset their learners' passwords; administrators anyone's but their own."""
-    if actor.is_admin:
-        return target.id != actor.id
-    return target.role is Role.LEARNER and actor.can_manage(target.organisation_id)

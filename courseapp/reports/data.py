@@ -26,6 +26,7 @@ class Filters:
     enrolled_from: date | None = None
     enrolled_to: date | None = None
     search: str | None = None  # part of a name or email address, matched literally
+    include_deactivated: bool = False  # deactivated accounts are left out unless asked for
 
 
 @dataclass
@@ -70,6 +71,8 @@ def learner_ids(filters: Filters):
     )
     if filters.organisation_ids is not None:
         query = query.where(User.organisation_id.in_(filters.organisation_ids))
+    if not filters.include_deactivated:
+        query = query.where(User.active.is_(True))
     if filters.team_id:
         query = query.where(User.team_id == filters.team_id)
     if filters.job_role:

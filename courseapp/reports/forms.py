@@ -1,7 +1,12 @@
 from __future__ import annotations
 
-from govuk_frontend_wtf.wtforms_widgets import GovSelect, GovSubmitInput, GovTextInput
-from wtforms import SelectField, StringField, SubmitField
+from govuk_frontend_wtf.wtforms_widgets import (
+    GovCheckboxInput,
+    GovSelect,
+    GovSubmitInput,
+    GovTextInput,
+)
+from wtforms import BooleanField, SelectField, StringField, SubmitField
 from wtforms.validators import Length, Optional
 
 from courseapp.forms import Form, OptionalDateField, strip
@@ -27,5 +32,8 @@ class ReportFilterForm(Form):
         widget=GovTextInput(),
         filters=[strip],
         validators=[Optional(), Length(max=200, message="Search for 200 characters or fewer")],
+    )
+    include_deactivated = BooleanField(
+        "Include deactivated accounts", widget=GovCheckboxInput(), validators=[Optional()]
     )
     submit = SubmitField("Apply filters", widget=GovSubmitInput())

@@ -65,6 +65,7 @@ def _filters() -> tuple[ReportFilterForm, report_data.Filters]:
         enrolled_from=valid(form.enrolled_from),
         enrolled_to=valid(form.enrolled_to),
         search=valid(form.search),
+        include_deactivated=bool(form.include_deactivated.data),
     )
 
 

@@ -7,6 +7,7 @@ from sqlalchemy.exc import SQLAlchemyError
 
 from courseapp.accounts.services import end_session
 from courseapp.assessment.journey import journey
+from courseapp.cohorts import members as cohort_members
 from courseapp.content import services as content_services
 from courseapp.database import writes_on_get
 from courseapp.extensions import db
@@ -24,7 +25,18 @@ def index():
         journey(current_user, pathway)
         for pathway in content_services.enrolled_pathways(current_user)
     ]
-    return render_template("site/learner_home.html", user=current_user, journeys=journeys)
+    due = cohort_members.due_dates(current_user)
+    deadlines = {
+        steps.progress.pathway.id: cohort_members.Deadline(
+            due[steps.progress.pathway.id],
+            cohort_members.is_overdue(due[steps.progress.pathway.id], bool(steps.certificate)),
+        )
+        for steps in journeys
+        if steps.progress.pathway.id in due
+    }
+    return render_template(
+        "site/learner_home.html", user=current_user, journeys=journeys, deadlines=deadlines
+    )
 
 
 @bp.get("/support")

@@ -28,6 +28,7 @@ from courseapp.accounts.passwords import hash_password
 from courseapp.content.services import course, enrol
 from courseapp.extensions import db
 from courseapp.organisations.models import Organisation, Sector
+from tests.browser.html_check import HtmlPages
 from tests.conftest import IN_CI, build_app, sqlite_url
 
 CHROMIUM = Path("/usr/bin/chromium")
@@ -116,6 +117,15 @@ def live_server(tmp_path: Path) -> Iterator[LiveServer]:
         db.create_all()
     with serve(app) as server:
         yield server
+
+
+@pytest.fixture
+def html_pages(tmp_path: Path) -> HtmlPages:
+    """Pages to check with the Nu HTML checker: `html_pages.add(page, name)` on each,
+    then `html_pages.assert_valid()` at the end of the test (see html_check.py)."""
+    folder = tmp_path / "html"
+    folder.mkdir()
+    return HtmlPages(folder)
 
 
 def save_screenshot(page: Page, name: str) -> Path:

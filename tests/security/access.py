@@ -72,6 +72,8 @@ class World:
     certificate_code: str
     password_token: str
     users: dict[str, User]
+    confirmed_upload: int
+    email_token: str
 
 
 def _org(w: World) -> dict:
@@ -88,6 +90,14 @@ def _cohort(w: World) -> dict:
 
 def _import(w: World) -> dict:
     return {"cohort_id": w.cohort, "import_id": w.upload}
+
+
+def _confirmed(w: World) -> dict:
+    return {"cohort_id": w.cohort, "import_id": w.confirmed_upload}
+
+
+def _cohort_member(w: World) -> dict:
+    return {"cohort_id": w.cohort, "user_id": w.learner_a}
 
 
 def _open(w: World) -> dict:
@@ -131,11 +141,20 @@ ACCESS: dict[tuple[str, str], Access] = {
     ("accounts.set_password_from_link", "POST"): Access(
         everyone(200), lambda w: {"token": w.password_token}
     ),
+    ("accounts.forgotten_password", "GET"): Access(everyone(200)),
+    ("accounts.forgotten_password", "POST"): Access(everyone(200)),
+    ("certificates.check", "GET"): Access(everyone(200)),
+    ("certificates.check", "POST"): Access(everyone(200)),
+    # An email change link works for whoever holds it, once.
+    ("accounts.confirm_email", "GET"): Access(everyone(200), lambda w: {"token": w.email_token}),
+    ("accounts.confirm_email", "POST"): Access(everyone(404), lambda _w: {"token": "spent"}),
     ("accounts.first_admin", "GET"): Access(everyone(404), lambda _w: {"token": "spent"}),
     ("accounts.first_admin", "POST"): Access(everyone(404), lambda _w: {"token": "spent"}),
     # Anyone signed in: their own account, and the course (staff preview it).
     ("accounts.logout", "POST"): Access(signed_in(303)),
     ("accounts.account", "GET"): Access(signed_in(200)),
+    ("accounts.change_name", "GET"): Access(signed_in(200)),
+    ("accounts.change_name", "POST"): Access(signed_in(200)),
     ("accounts.change_password", "GET"): Access(signed_in(200)),
     ("accounts.change_password", "POST"): Access(signed_in(200)),
     ("privacy.download", "GET"): Access(signed_in(200)),
@@ -188,6 +207,22 @@ ACCESS: dict[tuple[str, str], Access] = {
     ("cohorts.preview", "GET"): Access(organisation_x(200), _import),
     # The first confirmation imports the file; the next is told it has been imported.
     ("cohorts.confirm", "POST"): Access(organisation_x(200) | {"admin": 303}, _import),
+    ("people.edit", "GET"): Access(organisation_x(200), _member),
+    ("people.edit", "POST"): Access(organisation_x(200), _member),
+    ("people.confirm_email", "POST"): Access(organisation_x(303), _member),
+    ("people.deactivate", "POST"): Access(organisation_x(303), _member),
+    ("people.reactivate", "POST"): Access(organisation_x(303), _member),
+    ("cohorts.edit", "GET"): Access(organisation_x(200), _cohort),
+    ("cohorts.edit", "POST"): Access(organisation_x(200), _cohort),
+    ("cohorts.close", "POST"): Access(organisation_x(303), _cohort),
+    ("cohorts.reopen", "POST"): Access(organisation_x(303), _cohort),
+    ("cohorts.member", "GET"): Access(organisation_x(200), _cohort_member),
+    ("cohorts.member", "POST"): Access(organisation_x(200), _cohort_member),
+    ("cohorts.remove_member", "POST"): Access(organisation_x(303), _cohort_member),
+    ("cohorts.import_template", "GET"): Access(organisation_x(200), _cohort),
+    # The links file is given once: the next person to ask is told it has been.
+    ("cohorts.links_csv", "POST"): Access(organisation_x(200) | {"admin": 303}, _confirmed),
+    ("cohorts.email_links", "POST"): Access(organisation_x(303), _confirmed),
     ("reports.learner", "GET"): Access(organisation_x(200), lambda w: {"user_id": w.learner_a}),
     ("rewording.review", "GET"): Access(organisation_x(200), lambda w: {"response_id": w.response}),
     ("rewording.review", "POST"): Access(
@@ -198,6 +233,9 @@ ACCESS: dict[tuple[str, str], Access] = {
     ("organisations.create", "POST"): Access(admins(200)),
     ("organisations.add_coordinator", "GET"): Access(admins(200), _org),
     ("organisations.add_coordinator", "POST"): Access(admins(200), _org),
+    ("organisations.logo", "GET"): Access(admins(200), _org),
+    ("organisations.logo", "POST"): Access(admins(200), _org),
+    ("organisations.remove_logo", "POST"): Access(admins(303), _org),
     ("privacy.erase", "GET"): Access(admins(200), _member),
     ("privacy.erase", "POST"): Access(admins(303), _member),
     ("audit.log", "GET"): Access(admins(200)),

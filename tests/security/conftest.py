@@ -8,7 +8,7 @@ import io
 import pytest
 
 from courseapp.accounts.models import JobRole, Role
-from courseapp.accounts.services import make_password_link
+from courseapp.accounts.services import make_email_change_link, make_password_link
 from courseapp.assessment import attempts
 from courseapp.assessment.models import Certificate, Phase
 from courseapp.cohorts import imports
@@ -44,9 +44,13 @@ def world(app, make_org, make_user) -> World:
         f"name,email,team,job_role\nNew Person,new@example.org,Duty,{JobRole.TEACHER}\n".encode()
     )
     upload = imports.start_import(cohort, users["coordinator_x"], "people.csv", csv_file)
+    done_file = io.BytesIO(b"name,email\nDone Person,done@example.org\n")
+    done = imports.start_import(cohort, users["coordinator_x"], "done.csv", done_file)
+    imports.confirm(done, users["coordinator_x"])
     db.session.commit()
     with app.test_request_context():
         token = make_password_link(learner).rsplit("/", 1)[1]
+        email_token = make_email_change_link(learner, "a.new@example.org").rsplit("/", 1)[1]
     return World(
         org_x=org_x.id,
         join_code=org_x.join_code,
@@ -59,4 +63,6 @@ def world(app, make_org, make_user) -> World:
         certificate_code=certificate.code,
         password_token=token,
         users=users,
+        confirmed_upload=done.id,
+        email_token=email_token,
     )
