@@ -6,6 +6,7 @@ from courseapp.assessment.models import Answer, Certificate, TestAttempt
 from courseapp.audit.models import AuditEvent
 from courseapp.cohorts.models import Cohort, EnrolmentImport
 from courseapp.content.models import Enrolment, ModuleProgress
+from courseapp.jobs.models import Job, Notice
 from courseapp.organisations.models import Organisation, Team
 from courseapp.reports.versions import ReportVersion
 from courseapp.rewording.models import Response, ReviewNote
@@ -17,7 +18,9 @@ __all__ = [
     "Cohort",
     "Enrolment",
     "EnrolmentImport",
+    "Job",
     "ModuleProgress",
+    "Notice",
     "Organisation",
     "ReportVersion",
     "Response",
