@@ -66,8 +66,9 @@ def claim(user_id: int, kind: str, period: str) -> bool:
         dialect.insert(Notice)
         .values(user_id=user_id, kind=kind, period=period, sent_at=utcnow())
         .on_conflict_do_nothing(index_elements=["user_id", "kind", "period"])
+        .returning(Notice.id)
     )
-    return db.session.execute(statement).rowcount == 1
+    return db.session.execute(statement).scalar() is not None
 
 
 def current_stage(due: date, on: date) -> str | None:
