@@ -23,6 +23,10 @@ from courseapp.content import routes as content_routes
 from courseapp.content.cli import content_cli
 from courseapp.demo.cli import seed_demo_command
 from courseapp.extensions import csrf, db, limiter, login_manager, migrate
+from courseapp.jobs import cli as jobs_cli
+from courseapp.jobs import routes as jobs_routes
+from courseapp.jobs import tasks  # noqa: F401 - registers the tasks jobs run
+from courseapp.mail import mail
 from courseapp.organisations import routes as organisations_routes
 from courseapp.people import routes as people_routes
 from courseapp.privacy import routes as privacy_routes
@@ -69,6 +73,7 @@ def create_app(config: dict[str, Any] | type | None = None) -> Flask:
     csrf.init_app(app)
     limiter.init_app(app)
     login_manager.init_app(app)
+    mail.init_app(app)
     WTFormsHelpers(app)
     security.init_app(app)
     templating.init_app(app)
@@ -89,12 +94,16 @@ def create_app(config: dict[str, Any] | type | None = None) -> Flask:
     app.register_blueprint(privacy_routes.bp)
     app.register_blueprint(procedures_routes.bp)
     app.register_blueprint(sso_routes.bp)
+    app.register_blueprint(jobs_routes.bp)
+    app.register_blueprint(jobs_routes.unsubscribe_bp)
     app.cli.add_command(content_cli)
     app.cli.add_command(assessment_cli)
     app.cli.add_command(rewording_cli)
     app.cli.add_command(seed_demo_command)
     app.cli.add_command(purge_command)
     app.cli.add_command(backup_command)
+    app.cli.add_command(jobs_cli.worker_command)
+    app.cli.add_command(jobs_cli.sweep_command)
     catalogue.init_app(app)
     cli.init_app(app)
     accounts_services.init_login_manager(login_manager)

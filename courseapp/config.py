@@ -89,6 +89,12 @@ class Config:
     MAIL_USERNAME = os.environ.get("MAIL_USERNAME")
     MAIL_PASSWORD = os.environ.get("MAIL_PASSWORD")
     MAIL_DEFAULT_SENDER = os.environ.get("MAIL_DEFAULT_SENDER", "courseapp@localhost")
+    MAIL_TIMEOUT = int(os.environ.get("MAIL_TIMEOUT", 10))
+    # Real SMTP always, also under test (Flask-Mailman would otherwise keep test mail
+    # in memory): the tests read what a real SMTP server received.
+    MAIL_BACKEND = "smtp"
+    # The hour (UTC) the worker runs the daily sweep of reminders and digests.
+    SWEEP_HOUR_UTC = int(os.environ.get("SWEEP_HOUR_UTC", 6))
 
     # How many reverse proxies (TLS terminator, load balancer) sit in front of the app.
     # With 0, X-Forwarded-* headers are ignored; set it to the real number in

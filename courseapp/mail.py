@@ -1,27 +1,78 @@
-"""Optional email: sent through the SMTP server in MAIL_* settings, if one is configured."""
+"""Email, through Flask-Mailman over the SMTP server in the MAIL_* settings.
+
+Requests never talk to the mail server: `send_email` puts the message on the job queue
+and a job delivers it. Every email is plain text and ends with the service's name.
+Reminders (`reminder_for=` the person) also carry a link to stop them, and the
+`List-Unsubscribe` and `List-Unsubscribe-Post` headers of RFC 8058 so that mail
+programs can offer one-click unsubscribing. Set-password and reset emails are sent
+whatever the person chose.
+"""
 
 from __future__ import annotations
 
-import smtplib
-from email.message import EmailMessage
+from typing import Any
 
 from flask import current_app
+from flask_mailman import EmailMessage, Mail
+from itsdangerous import BadSignature, URLSafeSerializer
+
+from courseapp.jobs import queue
+from courseapp.links import external_url
+
+mail = Mail()
+
+UNSUBSCRIBE_SALT = "unsubscribe-reminders"
 
 
 def mail_configured() -> bool:
     return bool(current_app.config.get("MAIL_SERVER"))
 
 
-def send_email(to: str, subject: str, body: str) -> None:
-    cfg = current_app.config
-    message = EmailMessage()
-    message["From"] = cfg["MAIL_DEFAULT_SENDER"]
-    message["To"] = to
-    message["Subject"] = subject
-    message.set_content(body)
-    with smtplib.SMTP(cfg["MAIL_SERVER"], cfg["MAIL_PORT"], timeout=10) as smtp:
-        if cfg["MAIL_USE_TLS"]:
-            smtp.starttls()
-        if cfg["MAIL_USERNAME"]:
-            smtp.login(cfg["MAIL_USERNAME"], cfg["MAIL_PASSWORD"] or "")
-        smtp.send_message(message)
+def unsubscribe_token(user_id: int) -> str:
+    return URLSafeSerializer(current_app.config["SECRET_KEY"], salt=UNSUBSCRIBE_SALT).dumps(user_id)
+
+
+def user_id_for_unsubscribe(token: str) -> int | None:
+    try:
+        value = URLSafeSerializer(current_app.config["SECRET_KEY"], salt=UNSUBSCRIBE_SALT).loads(
+            token
+        )
+    except BadSignature:
+        return None
+    return value if isinstance(value, int) else None
+
+
+def compose(to: str, subject: str, body: str, reminder_for: int | None = None) -> dict[str, Any]:
+    """The message as plain data (it travels through the queue): the body signed with
+    the service's name and, for a reminder, the way to stop them."""
+    service = current_app.config["SERVICE_NAME"]
+    footer = f"\n--\n{service}\n"
+    headers = {}
+    if reminder_for is not None:
+        link = external_url("notices.unsubscribe", token=unsubscribe_token(reminder_for))
+        footer += f"To stop these reminders, open this link: {link}\n"
+        headers = {
+            "List-Unsubscribe": f"<{link}>",
+            "List-Unsubscribe-Post": "List-Unsubscribe=One-Click",
+        }
+    return {"to": to, "subject": subject, "body": body.rstrip("\n") + "\n" + footer,
+            "headers": headers}  # fmt: skip
+
+
+def send_email(to: str, subject: str, body: str, reminder_for: int | None = None) -> None:
+    """Queue an email; a job delivers it. Nothing happens without MAIL_SERVER."""
+    if not mail_configured():
+        return
+    queue.enqueue_now("deliver_email", message=compose(to, subject, body, reminder_for))
+
+
+def deliver(message: dict[str, Any], connection=None) -> None:
+    """Send one composed message now, over `connection` if one is open. Jobs only."""
+    EmailMessage(
+        subject=message["subject"],
+        body=message["body"],
+        from_email=current_app.config["MAIL_DEFAULT_SENDER"],
+        to=[message["to"]],
+        headers=message["headers"],
+        connection=connection,
+    ).send()

@@ -6,6 +6,7 @@ from courseapp.assessment.models import Answer, Certificate, TestAttempt
 from courseapp.audit.models import AuditEvent
 from courseapp.cohorts.models import Cohort, EnrolmentImport
 from courseapp.content.models import Enrolment, ModuleProgress
+from courseapp.jobs.models import Job, Notice
 from courseapp.organisations.models import Organisation, Team
 from courseapp.procedures.models import LocalProcedures
 from courseapp.reports.versions import ReportVersion
@@ -22,8 +23,10 @@ __all__ = [
     "Enrolment",
     "EnrolmentImport",
     "Identity",
+    "Job",
     "LocalProcedures",
     "ModuleProgress",
+    "Notice",
     "Organisation",
     "ReportVersion",
     "Response",

@@ -65,6 +65,9 @@ class User(UserMixin, db.Model):
     active: Mapped[bool] = mapped_column(default=True)
     created_at: Mapped[datetime] = mapped_column(default=utcnow)
     last_login_at: Mapped[datetime | None]
+    # When they turned off reminder emails (an unsubscribe link); set-password and
+    # reset emails are always sent.
+    reminders_off_at: Mapped[datetime | None]
 
     organisation: Mapped[Organisation | None] = relationship()
     team: Mapped[Team | None] = relationship()

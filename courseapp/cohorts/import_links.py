@@ -4,17 +4,17 @@ send a large import's emails later."""
 
 from __future__ import annotations
 
-import smtplib
-
 import sqlalchemy as sa
 
 from courseapp.accounts.models import User
-from courseapp.accounts.services import issue_password_link, make_password_link
+from courseapp.accounts.services import make_password_link
 from courseapp.audit.services import record
 from courseapp.clock import utcnow
-from courseapp.cohorts.imports import COLUMNS, NEW, PasswordLink
+from courseapp.cohorts.imports import COLUMNS, NEW
 from courseapp.cohorts.models import EnrolmentImport
 from courseapp.extensions import db
+from courseapp.jobs import queue
+from courseapp.jobs.models import Job
 from courseapp.reports.statistics import csv_bytes
 
 LINKS_HEADER = ("name", "email", "team", "password link")
@@ -64,18 +64,17 @@ def links_csv(upload: EnrolmentImport, actor: User) -> bytes:
     return csv_bytes(LINKS_HEADER, rows)
 
 
-def email_links(upload: EnrolmentImport, actor: User) -> list[PasswordLink]:
-    """Email each new learner who has not set a password yet their link. Any that cannot
-    be sent come back with the link, for the coordinator to pass on."""
-    results = []
-    for user in created_learners(upload):
-        if user.password_hash is not None or not user.active:
-            continue
-        try:
-            link = issue_password_link(user)
-        except (OSError, smtplib.SMTPException):
-            link = make_password_link(user)
-        results.append(PasswordLink(user, link))
+def learners_to_email(upload: EnrolmentImport) -> list[User]:
+    """The new learners of an import still to set a password, who can be emailed."""
+    return [u for u in created_learners(upload) if u.password_hash is None and u.active]
+
+
+def email_links(upload: EnrolmentImport, actor: User) -> Job:
+    """Queue an email to each new learner who has not set a password yet, with their
+    link: a job sends them, and its page shows how far it has got."""
+    job = queue.track("email-password-links", actor.id, upload.cohort.organisation_id,
+                      total=len(learners_to_email(upload)))  # fmt: skip
+    queue.enqueue("email_import_links", job, import_id=upload.id)
     record(actor, "email-password-links", f"cohort {upload.cohort_id}")
     db.session.flush()
-    return results
+    return job

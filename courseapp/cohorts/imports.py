@@ -12,7 +12,6 @@ from __future__ import annotations
 
 import csv
 import io
-import smtplib
 from collections import Counter
 from dataclasses import dataclass
 from datetime import timedelta
@@ -23,7 +22,7 @@ from email_validator import EmailNotValidError, validate_email
 from flask import current_app
 
 from courseapp.accounts.models import JobRole, Role, User, normalise_email
-from courseapp.accounts.services import issue_password_link, make_password_link
+from courseapp.accounts.services import issue_password_link
 from courseapp.audit.services import record
 from courseapp.catalogue.course import Pathway
 from courseapp.clock import utcnow
@@ -397,29 +396,18 @@ def tell_learners_elsewhere(users: list[User], cohort: Cohort) -> None:
         return
     service = current_app.config["SERVICE_NAME"]
     for user in users:
-        try:
-            send_email(
-                user.email,
-                f"Someone tried to enrol you on {service}",
-                f"Hello {user.name},\n\nA training coordinator at {cohort.organisation.name} "
-                f"tried to enrol this email address in a group of learners on {service}. "
-                "You already have an account with another organisation, so nothing has been "
-                "changed. If you are moving to "
-                f"{cohort.organisation.name}, ask its training coordinator to help.\n",
-            )
-        except (OSError, smtplib.SMTPException):
-            continue
+        send_email(
+            user.email,
+            f"Someone tried to enrol you on {service}",
+            f"Hello {user.name},\n\nA training coordinator at {cohort.organisation.name} "
+            f"tried to enrol this email address in a group of learners on {service}. "
+            "You already have an account with another organisation, so nothing has been "
+            "changed. If you are moving to "
+            f"{cohort.organisation.name}, ask its training coordinator to help.\n",
+        )
 
 
 def send_password_links(users: list[User]) -> list[PasswordLink]:
-    """Email each new learner a set-password link if mail is set up, else return the
-    links for the coordinator. If an email cannot be sent, its link is returned instead.
-    Call after committing, so that nobody is emailed about an import that failed."""
-    links = []
-    for user in users:
-        try:
-            link = issue_password_link(user)
-        except (OSError, smtplib.SMTPException):
-            link = make_password_link(user)
-        links.append(PasswordLink(user, link))
-    return links
+    """Email each new learner a set-password link if mail is set up (a job sends each
+    one after the request commits), else return the links for the coordinator."""
+    return [PasswordLink(user, issue_password_link(user)) for user in users]

@@ -240,8 +240,10 @@ def email_links(cohort_id: int, import_id: int):
         flash("Email is not set up for this service, so the links cannot be emailed.",
               "important")  # fmt: skip
         return back
-    links = import_links.email_links(upload, current_user)
-    return _imported_page(cohort, upload, imports.summary(upload), links)
+    job = import_links.email_links(upload, current_user)
+    flash(f"We are sending {job.total} email{'' if job.total == 1 else 's'} with set-password "
+          "links. This page shows how far we have got.", "success")  # fmt: skip
+    return redirect(url_for("jobs.progress", job_id=job.id), 303)
 
 
 def _csv(body: bytes, filename: str) -> Response:

@@ -80,6 +80,8 @@ class World:
     users: dict[str, User]
     confirmed_upload: int
     email_token: str
+    job: int
+    unsubscribe_token: str
 
 
 def _org(w: World) -> dict:
@@ -244,6 +246,7 @@ ACCESS: dict[tuple[str, str], Access] = {
     # The links file is given once: the next person to ask is told it has been.
     ("cohorts.links_csv", "POST"): Access(organisation_x(200) | {"admin": 303}, _confirmed),
     ("cohorts.email_links", "POST"): Access(organisation_x(303), _confirmed),
+    ("jobs.progress", "GET"): Access(organisation_x(200), lambda w: {"job_id": w.job}),
     ("reports.learner", "GET"): Access(organisation_x(200), lambda w: {"user_id": w.learner_a}),
     ("rewording.review", "GET"): Access(organisation_x(200), lambda w: {"response_id": w.response}),
     ("rewording.review", "POST"): Access(
@@ -264,4 +267,9 @@ ACCESS: dict[tuple[str, str], Access] = {
     ("sso.settings", "POST"): Access(admins_of_x(200), _org),
     ("sso.remove", "GET"): Access(admins_of_x(200), _org),
     ("sso.remove", "POST"): Access(admins_of_x(303), _org),
+    # The signed link in a reminder email: whoever holds it (RFC 8058 one-click POST).
+    ("notices.unsubscribe", "GET"): Access(everyone(200), lambda w: {"token": w.unsubscribe_token}),
+    ("notices.unsubscribe_post", "POST"): Access(
+        everyone(200), lambda w: {"token": w.unsubscribe_token}
+    ),
 }

@@ -15,6 +15,8 @@ from courseapp.catalogue import course
 from courseapp.cohorts import imports
 from courseapp.cohorts.services import create_cohort, enrol_in_cohort
 from courseapp.extensions import db
+from courseapp.jobs import queue
+from courseapp.mail import unsubscribe_token
 from courseapp.rewording import services as rewording
 from courseapp.sso.encryption import encrypt
 from courseapp.sso.models import Connection, Domain
@@ -58,10 +60,12 @@ def world(app, make_org, make_user) -> World:
     done_file = io.BytesIO(b"name,email\nDone Person,done@example.org\n")
     done = imports.start_import(cohort, users["coordinator_x"], "done.csv", done_file)
     imports.confirm(done, users["coordinator_x"])
+    job = queue.track("email-password-links", users["coordinator_x"].id, org_x.id, total=1)
     db.session.commit()
     with app.test_request_context():
         token = make_password_link(learner).rsplit("/", 1)[1]
         email_token = make_email_change_link(learner, "a.new@example.org").rsplit("/", 1)[1]
+        unsubscribe = unsubscribe_token(learner.id)
     return World(
         org_x=org_x.id,
         join_code=org_x.join_code,
@@ -76,4 +80,6 @@ def world(app, make_org, make_user) -> World:
         users=users,
         confirmed_upload=done.id,
         email_token=email_token,
+        job=job.id,
+        unsubscribe_token=unsubscribe,
     )

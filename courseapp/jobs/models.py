@@ -1,0 +1,65 @@
+"""Background jobs a page can follow, and the notices the daily sweep has sent."""
+
+from __future__ import annotations
+
+import enum
+from datetime import datetime
+
+import sqlalchemy as sa
+from sqlalchemy.orm import Mapped, mapped_column, relationship
+
+from courseapp.clock import utcnow
+from courseapp.extensions import db
+from courseapp.organisations.models import Organisation
+
+
+class JobState(enum.StrEnum):
+    QUEUED = "queued"
+    RUNNING = "running"
+    FINISHED = "finished"
+    FAILED = "failed"
+
+
+class Job(db.Model):
+    """One piece of background work someone started, with its progress, for the page
+    that shows it. Scoped to an organisation like everything a coordinator sees."""
+
+    __tablename__ = "jobs"
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    kind: Mapped[str] = mapped_column(sa.String(60))
+    state: Mapped[JobState] = mapped_column(
+        sa.Enum(JobState, native_enum=False, length=20), default=JobState.QUEUED
+    )
+    done: Mapped[int] = mapped_column(default=0)
+    total: Mapped[int] = mapped_column(default=0)
+    message: Mapped[str] = mapped_column(sa.String(500), default="")
+    started_by_id: Mapped[int | None] = mapped_column(
+        sa.ForeignKey("users.id", ondelete="SET NULL"), index=True
+    )
+    organisation_id: Mapped[int | None] = mapped_column(
+        sa.ForeignKey("organisations.id", ondelete="CASCADE"), index=True
+    )
+    created_at: Mapped[datetime] = mapped_column(default=utcnow)
+    finished_at: Mapped[datetime | None]
+
+    organisation: Mapped[Organisation | None] = relationship()
+
+    @property
+    def finished(self) -> bool:
+        return self.state in (JobState.FINISHED, JobState.FAILED)
+
+
+class Notice(db.Model):
+    """An email the sweep has sent, once per learner, kind and period: the row is
+    inserted before the email goes, so a second run (or a second worker at the same
+    time) finds it and sends nothing."""
+
+    __tablename__ = "notices"
+    __table_args__ = (sa.UniqueConstraint("user_id", "kind", "period"),)
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    user_id: Mapped[int] = mapped_column(sa.ForeignKey("users.id", ondelete="CASCADE"))
+    kind: Mapped[str] = mapped_column(sa.String(40))
+    period: Mapped[str] = mapped_column(sa.String(80))
+    sent_at: Mapped[datetime] = mapped_column(default=utcnow)

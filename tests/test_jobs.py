@@ -1,0 +1,183 @@
+"""The job queue's in-process fallback, email through a real SMTP server (aiosmtpd),
+the daily sweep's reminders and digest, unsubscribing, and the progress page."""
+
+from __future__ import annotations
+
+from collections.abc import Iterator
+from datetime import date, timedelta
+
+import pytest
+import sqlalchemy as sa
+from flask import Flask
+
+from courseapp.accounts.models import Role
+from courseapp.accounts.services import issue_password_link
+from courseapp.catalogue import course
+from courseapp.cohorts.services import create_cohort, enrol_in_cohort
+from courseapp.extensions import db
+from courseapp.jobs import queue
+from courseapp.jobs.models import Job, JobState, Notice
+from courseapp.jobs.sweep import current_stage
+from courseapp.mail import send_email
+from tests.conftest import app_with_schema, build_app, login, postgres_url, sqlite_url
+from tests.mailbox import SMTPServer
+
+DUE = date(2026, 3, 16)
+
+
+@pytest.fixture
+def smtp() -> Iterator[SMTPServer]:
+    server = SMTPServer()
+    server.controller.start()
+    yield server
+    server.controller.stop()
+
+
+@pytest.fixture(params=["sqlite", "postgresql"])
+def mail_app(request, tmp_path, smtp) -> Iterator[Flask]:
+    url = sqlite_url(tmp_path) if request.param == "sqlite" else postgres_url()
+    app = build_app(url, tmp_path, **smtp.settings())
+    with app_with_schema(app), app.app_context():
+        yield app
+
+
+def _sweep(on: date) -> None:
+    queue.run("daily_sweep", {"on": on.isoformat()}, None)
+
+
+def _cohort_learner(make_org, make_user, due: date = DUE):
+    org = make_org()
+    cohort = create_cohort(org, "Spring", "core")
+    cohort.due_on = due
+    learner = make_user(organisation=org, name="Amira Shah", email="amira@example.org")
+    enrol_in_cohort(learner, cohort, course().pathways["core"])
+    db.session.commit()
+    return org, learner
+
+
+def test_without_redis_a_job_runs_in_process_and_the_email_arrives(mail_app, smtp):
+    send_email("sam@example.org", "Hello", "A plain message.")
+    queue.wait_for_jobs()
+    [message] = smtp.mailbox.to("sam@example.org")
+    assert message["Subject"] == "Hello"
+    assert message.get_content_type() == "text/plain"
+    body = message.get_content()
+    assert "A plain message." in body and mail_app.config["SERVICE_NAME"] in body
+    assert message["List-Unsubscribe"] is None  # not a reminder
+
+
+def test_reminder_stages_a_week_before_on_the_day_and_a_week_after():
+    assert current_stage(DUE, DUE - timedelta(days=8)) is None
+    assert current_stage(DUE, DUE - timedelta(days=7)) == "due-in-a-week"
+    assert current_stage(DUE, DUE - timedelta(days=1)) == "due-in-a-week"
+    assert current_stage(DUE, DUE) == "due-today"
+    assert current_stage(DUE, DUE + timedelta(days=7)) == "overdue-a-week"
+    assert current_stage(DUE, DUE + timedelta(days=14)) == "overdue-a-week"
+    assert current_stage(DUE, DUE + timedelta(days=15)) is None
+
+
+def test_due_date_reminders_go_once_each_on_the_right_days(mail_app, smtp, make_org, make_user):
+    _cohort_learner(make_org, make_user)
+    sent = lambda: smtp.mailbox.to("amira@example.org")  # noqa: E731
+    _sweep(DUE - timedelta(days=8))
+    assert sent() == []
+    _sweep(DUE - timedelta(days=7))
+    _sweep(DUE - timedelta(days=7))  # twice run, once sent
+    _sweep(DUE - timedelta(days=3))
+    assert len(sent()) == 1 and "due in a week" in sent()[0].get_content()
+    # The sweep missed the due day itself: the day after catches it up, once.
+    _sweep(DUE + timedelta(days=1))
+    _sweep(DUE + timedelta(days=2))
+    assert len(sent()) == 2 and "due today" in sent()[1].get_content()
+    _sweep(DUE + timedelta(days=7))
+    _sweep(DUE + timedelta(days=30))
+    assert len(sent()) == 3 and "not finished yet" in sent()[2].get_content()
+    assert db.session.scalar(sa.select(sa.func.count()).select_from(Notice)) == 3
+    reminder = sent()[0]
+    assert reminder["List-Unsubscribe-Post"] == "List-Unsubscribe=One-Click"
+    assert reminder["List-Unsubscribe"].strip().startswith("<http://localhost/unsubscribe/")
+
+
+def test_a_learner_with_a_certificate_gets_no_reminder(mail_app, smtp, make_org, make_user):
+    from courseapp.assessment.models import Certificate
+
+    _org, learner = _cohort_learner(make_org, make_user)
+    db.session.add(Certificate(user_id=learner.id, pathway_id="core"))
+    db.session.commit()
+    _sweep(DUE)
+    assert smtp.mailbox.messages == []
+
+
+def test_unsubscribe_stops_reminders_but_not_set_password_emails(
+    mail_app, smtp, make_org, make_user
+):
+    _org, learner = _cohort_learner(make_org, make_user)
+    _sweep(DUE - timedelta(days=7))
+    [reminder] = smtp.mailbox.to("amira@example.org")
+    link = reminder["List-Unsubscribe"].strip().strip("<>").removeprefix("http://localhost")
+    client = mail_app.test_client()
+    page = client.get(link)
+    assert page.status_code == 200 and "Stop reminder emails" in page.get_data(as_text=True)
+    # RFC 8058: the mail program posts "List-Unsubscribe=One-Click", with no form token.
+    done = client.post(link, data={"List-Unsubscribe": "One-Click"})
+    assert done.status_code == 200 and "no more reminder emails" in done.get_data(as_text=True)
+    assert client.get(link.replace("/unsubscribe/", "/unsubscribe/x")).status_code == 404
+    _sweep(DUE)
+    assert len(smtp.mailbox.to("amira@example.org")) == 1
+    db.session.refresh(learner)
+    assert learner.reminders_off_at is not None
+    issue_password_link(learner)
+    db.session.commit()
+    queue.wait_for_jobs()
+    [_reminder, password] = smtp.mailbox.to("amira@example.org")
+    assert password["Subject"].startswith("Set your password")
+    assert password["List-Unsubscribe"] is None
+
+
+def test_weekly_digest_only_with_something_to_say(mail_app, smtp, make_org, make_user):
+    org, _learner = _cohort_learner(make_org, make_user)
+    make_user(role=Role.COORDINATOR, organisation=org, covers=(org,), email="coord@example.org")
+    other = make_org()
+    make_user(role=Role.COORDINATOR, organisation=other, covers=(other,), email="y@example.org")
+    _sweep(DUE - timedelta(days=1))  # nobody overdue yet
+    assert smtp.mailbox.to("coord@example.org") == []
+    _sweep(DUE + timedelta(days=1))
+    _sweep(DUE + timedelta(days=2))  # the same week: no second digest
+    [digest] = smtp.mailbox.to("coord@example.org")
+    assert "Amira Shah: overdue" in digest.get_content()
+    assert digest["List-Unsubscribe"] is not None
+    assert smtp.mailbox.to("y@example.org") == []  # nothing in their organisation
+    _sweep(DUE + timedelta(days=8))  # next week, still overdue
+    assert len(smtp.mailbox.to("coord@example.org")) == 2
+
+
+def test_sending_all_links_enqueues_and_shows_progress(mail_app, smtp, make_org, make_user):
+    from tests.conftest import upload_csv
+
+    org = make_org(teams=("Duty",))
+    cohort = create_cohort(org, "Spring", "core")
+    coordinator = make_user(role=Role.COORDINATOR, organisation=org, covers=(org,))
+    db.session.commit()
+    client = mail_app.test_client()
+    login(client, coordinator)
+    upload_csv(client, cohort, "name,email\nAl One,al@example.org\nBea Two,bea@example.org\n")
+    upload = cohort_upload(cohort)
+    client.post(f"/cohorts/{cohort.id}/imports/{upload}/confirm")
+    sent = client.post(f"/cohorts/{cohort.id}/imports/{upload}/email-links")
+    assert sent.status_code == 303 and "/jobs/" in sent.location
+    queue.wait_for_jobs()
+    page = client.get(sent.location, follow_redirects=True).get_data(as_text=True)
+    assert "We are sending 2 emails" in page or "Finished" in page
+    job = db.session.scalar(sa.select(Job))
+    assert job.state is JobState.FINISHED and (job.done, job.total) == (2, 2)
+    assert 'http-equiv="refresh"' not in client.get(sent.location).get_data(as_text=True)
+    [message] = smtp.mailbox.to("bea@example.org")
+    assert "/set-password/" in message.get_content() or "password" in message.get_content()
+
+
+def cohort_upload(cohort) -> int:
+    from courseapp.cohorts.models import EnrolmentImport
+
+    return db.session.scalar(
+        sa.select(EnrolmentImport.id).where(EnrolmentImport.cohort_id == cohort.id)
+    )

@@ -1,0 +1,90 @@
+"""Real RQ workers (`flask worker` subprocesses) on a real Redis, with the mail going to
+a real SMTP server. Run when TEST_REDIS_URL is set; in CI they must run, never skip."""
+
+from __future__ import annotations
+
+import os
+import subprocess
+import sys
+from datetime import date, timedelta
+
+import pytest
+import redis
+import sqlalchemy as sa
+
+from courseapp.catalogue import course
+from courseapp.cohorts.services import create_cohort, enrol_in_cohort
+from courseapp.extensions import db
+from courseapp.jobs import queue
+from courseapp.jobs.models import Notice
+from courseapp.mail import send_email
+from tests.conftest import IN_CI, TEST_SECRET, app_with_schema, build_app, postgres_url
+from tests.mailbox import SMTPServer
+
+DUE = date(2026, 3, 16)
+
+
+@pytest.fixture
+def redis_url() -> str:
+    url = os.environ.get("TEST_REDIS_URL")
+    if not url:
+        if IN_CI:
+            pytest.fail("TEST_REDIS_URL must be set in CI")
+        pytest.skip("TEST_REDIS_URL is not set")
+    redis.Redis.from_url(url).flushdb()
+    return url
+
+
+@pytest.fixture
+def setup(redis_url, tmp_path):
+    smtp = SMTPServer()
+    smtp.controller.start()
+    url = postgres_url()
+    app = build_app(url, tmp_path, REDIS_URL=redis_url, **smtp.settings())
+    with app_with_schema(app), app.app_context():
+        yield app, smtp, url, redis_url
+    smtp.controller.stop()
+
+
+def _workers(app, url: str, redis_url: str, smtp: SMTPServer, count: int = 1) -> None:
+    env = os.environ | {
+        "COURSEAPP_ENV": "development",
+        "SECRET_KEY": TEST_SECRET,
+        "DATABASE_URL": url,
+        "REDIS_URL": redis_url,
+        "MAIL_SERVER": "127.0.0.1",
+        "MAIL_PORT": str(smtp.port),
+        "MAIL_USE_TLS": "0",
+        "BASE_URL": "http://localhost",
+    }
+    flask = [sys.executable, "-m", "flask", "--app", "courseapp", "worker", "--burst", "--no-sweep"]
+    procs = [subprocess.Popen(flask, env=env) for _ in range(count)]
+    for proc in procs:
+        assert proc.wait(timeout=120) == 0
+
+
+def test_an_email_job_runs_in_a_worker_and_arrives(setup):
+    app, smtp, url, redis_url = setup
+    send_email("sam@example.org", "From the worker", "Sent by a job.")
+    assert smtp.mailbox.messages == []  # queued in Redis, not sent by this process
+    _workers(app, url, redis_url, smtp)
+    [message] = smtp.mailbox.to("sam@example.org")
+    assert "Sent by a job." in message.get_content()
+
+
+def test_two_workers_running_the_sweep_at_once_send_each_reminder_once(setup, make_org, make_user):
+    app, smtp, url, redis_url = setup
+    org = make_org()
+    cohort = create_cohort(org, "Spring", "core", due_on=DUE)
+    learners = [make_user(organisation=org) for _ in range(6)]
+    for learner in learners:
+        enrol_in_cohort(learner, cohort, course().pathways["core"])
+    db.session.commit()
+    on = (DUE - timedelta(days=7)).isoformat()
+    for _ in range(4):  # four sweeps of the same day for two workers to share
+        queue.enqueue_now("daily_sweep", on=on)
+    _workers(app, url, redis_url, smtp, count=2)
+    assert len(smtp.mailbox.messages) == len(learners)
+    assert {m["To"] for m in smtp.mailbox.messages} == {u.email for u in learners}
+    db.session.rollback()
+    assert db.session.scalar(sa.select(sa.func.count()).select_from(Notice)) == len(learners)
