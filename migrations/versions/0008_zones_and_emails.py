@@ -1,7 +1,7 @@
 """times with a zone, each organisation's time zone, and emails in one form
 
-Revision ID: 0007_i12sec
-Revises: 0007_i12core
+Revision ID: 0008
+Revises: 0007
 
 Every time column becomes `timestamp with time zone` on PostgreSQL (the naive values
 were UTC); SQLite keeps UTC text, as before. Organisations get a time zone, Europe/London
@@ -15,8 +15,8 @@ import unicodedata
 import sqlalchemy as sa
 from alembic import op
 
-revision = "0007_i12sec"
-down_revision = "0007_i12core"
+revision = '0008'
+down_revision = '0007'
 branch_labels = None
 depends_on = None
 

@@ -1,7 +1,7 @@
 """local procedures
 
-Revision ID: 0007_i15
-Revises: 0007_i14
+Revision ID: 0011
+Revises: 0010
 Create Date: 2026-12-05 22:00:00.000000
 
 """
@@ -10,8 +10,8 @@ import sqlalchemy as sa
 
 
 # revision identifiers, used by Alembic.
-revision = '0007_i15'
-down_revision = "0007_i14"
+revision = '0011'
+down_revision = '0010'
 branch_labels = None
 depends_on = None
 

@@ -1,7 +1,7 @@
 """single sign-on: organisation slugs, provider connections, their domains, identities
 
-Revision ID: 0007_i19
-Revises: 0007_i15
+Revision ID: 0012
+Revises: 0011
 Create Date: 2026-12-05 21:40:00
 
 """
@@ -11,8 +11,8 @@ import sqlalchemy as sa
 from alembic import op
 
 # revision identifiers, used by Alembic.
-revision = "0007_i19"
-down_revision = "0007_i15"
+revision = '0012'
+down_revision = '0011'
 branch_labels = None
 depends_on = None
 

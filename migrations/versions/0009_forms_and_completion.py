@@ -1,7 +1,7 @@
 """parallel test form orders, part visits and knowledge checks answered right
 
-Revision ID: 0007_i13app
-Revises: 0007_i12sec
+Revision ID: 0009
+Revises: 0008
 
 Every enrolment gets a form order (0: form A then B, 1: B then A). Existing
 enrolments are numbered within their group (cohort, else organisation) by id and
@@ -14,8 +14,8 @@ from alembic import op
 import sqlalchemy as sa
 
 
-revision = "0007_i13app"
-down_revision = "0007_i12sec"
+revision = '0009'
+down_revision = '0008'
 branch_labels = None
 depends_on = None
 

@@ -1,6 +1,6 @@
 """report versions: a counter per organisation, bumped by every change to report data
 
-Revision ID: 0007_i12core
+Revision ID: 0007
 Revises: 0006
 Create Date: 2026-12-05 21:45:00
 
@@ -10,8 +10,8 @@ import sqlalchemy as sa
 
 
 # revision identifiers, used by Alembic.
-revision = '0007_i12core'
-down_revision = "0006"
+revision = '0007'
+down_revision = '0006'
 branch_labels = None
 depends_on = None
 

@@ -1,7 +1,7 @@
 """cohort due dates and closing, import link downloads, organisation logos
 
-Revision ID: 0007_i16
-Revises: 0007_i19
+Revision ID: 0013
+Revises: 0012
 Create Date: 2026-12-05 21:40:00
 
 """
@@ -10,9 +10,9 @@ import sqlalchemy as sa
 
 
 # revision identifiers, used by Alembic.
-revision = '0007_i16'
+revision = '0013'
 # After both issue 12 branches' migrations, which this branch has merged.
-down_revision = "0007_i19"
+down_revision = '0012'
 branch_labels = None
 depends_on = None
 

@@ -1,7 +1,7 @@
 """rewording: stored findings, rules version, coordinator verdicts
 
-Revision ID: 0007_i14
-Revises: 0007_i13app
+Revision ID: 0010
+Revises: 0009
 Create Date: 2026-12-05 21:45:00
 
 """
@@ -10,8 +10,8 @@ import sqlalchemy as sa
 
 
 # revision identifiers, used by Alembic.
-revision = '0007_i14'
-down_revision = "0007_i13app"
+revision = '0010'
+down_revision = '0009'
 branch_labels = None
 depends_on = None
 

@@ -1,7 +1,7 @@
 """background jobs, sweep notices, reminders turned off
 
-Revision ID: 0007_i18
-Revises: 0007_i16
+Revision ID: 0014
+Revises: 0013
 Create Date: 2026-12-05 22:40:00
 
 """
@@ -10,9 +10,9 @@ import sqlalchemy as sa
 
 
 # revision identifiers, used by Alembic.
-revision = '0007_i18'
+revision = '0014'
 # After issue 16's migration (cohort due dates), which this branch has merged.
-down_revision = '0007_i16'
+down_revision = '0013'
 branch_labels = None
 depends_on = None
 
