@@ -82,22 +82,31 @@ class JoinCodeForm(Form):
     submit = SubmitField("Continue", widget=GovSubmitInput())
 
 
-class RegistrationForm(Form):
-    name = name_field()
-    email = email_field()
-    password = _new_password_field()
-    job_role = SelectField(
+def job_role_field() -> SelectField:
+    return SelectField(
         "Your job role",
         widget=GovSelect(),
         choices=options("Choose your job role", ((role.name, role.value) for role in JobRole)),
         validators=[InputRequired(message="Choose your job role")],
     )
-    team = SelectField(
+
+
+def team_field() -> SelectField:
+    """The organisation's teams; the view fills in the choices."""
+    return SelectField(
         "Your team",
         widget=GovSelect(),
         choices=[],
         validators=[InputRequired(message="Choose your team, or say it is not listed")],
     )
+
+
+class RegistrationForm(Form):
+    name = name_field()
+    email = email_field()
+    password = _new_password_field()
+    job_role = job_role_field()
+    team = team_field()
     submit = SubmitField("Create account", widget=GovSubmitInput())
 
 

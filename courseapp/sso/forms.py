@@ -3,17 +3,15 @@ from __future__ import annotations
 from govuk_frontend_wtf.wtforms_widgets import (
     GovPasswordInput,
     GovRadioInput,
-    GovSelect,
     GovSubmitInput,
     GovTextArea,
     GovTextInput,
 )
-from wtforms import PasswordField, RadioField, SelectField, StringField, SubmitField
+from wtforms import PasswordField, RadioField, StringField, SubmitField
 from wtforms.validators import InputRequired, Length, Optional
 
-from courseapp.accounts.forms import email_field
-from courseapp.accounts.models import JobRole
-from courseapp.forms import Form, choices, options, strip
+from courseapp.accounts.forms import email_field, job_role_field, team_field
+from courseapp.forms import Form, choices, strip
 
 YES_NO = choices((("yes", "Yes"), ("no", "No")))
 
@@ -96,18 +94,8 @@ class OrganisationSignInForm(Form):
 
 
 class FirstSignInForm(Form):
-    job_role = SelectField(
-        "Your job role",
-        widget=GovSelect(),
-        choices=options("Choose your job role", ((role.name, role.value) for role in JobRole)),
-        validators=[InputRequired(message="Choose your job role")],
-    )
-    team = SelectField(
-        "Your team",
-        widget=GovSelect(),
-        choices=[],
-        validators=[InputRequired(message="Choose your team, or say it is not listed")],
-    )
+    job_role = job_role_field()
+    team = team_field()
     submit = SubmitField("Continue", widget=GovSubmitInput())
 
 
