@@ -3,10 +3,15 @@
 from __future__ import annotations
 
 import socket
+from collections.abc import Iterator
+from contextlib import contextmanager
 from email import message_from_bytes, policy
 from email.message import EmailMessage
 
 from aiosmtpd.controller import Controller
+from flask import Flask
+
+from courseapp.mail import mail
 
 
 class Mailbox:
@@ -35,3 +40,16 @@ class SMTPServer:
 
     def settings(self) -> dict:
         return {"MAIL_SERVER": "127.0.0.1", "MAIL_PORT": self.port, "MAIL_USE_TLS": False}
+
+
+@contextmanager
+def mail_to(app: Flask) -> Iterator[SMTPServer]:
+    """Point an app's email at a real SMTP server in this process for a test."""
+    server = SMTPServer()
+    server.controller.start()
+    try:
+        app.config.update(server.settings())
+        mail.init_app(app)  # Flask-Mailman reads its settings when it is set up
+        yield server
+    finally:
+        server.controller.stop()

@@ -16,7 +16,9 @@ from courseapp.cohorts import imports
 from courseapp.cohorts.models import Cohort, EnrolmentImport
 from courseapp.content.models import Enrolment
 from courseapp.extensions import db
+from courseapp.jobs import queue
 from tests.conftest import count, login, upload_csv
+from tests.mailbox import mail_to
 
 HEADER = "name,email,team,job_role\n"
 
@@ -412,18 +414,23 @@ def test_confirm_imports_every_valid_row_and_lists_password_links(client, world,
     assert client.get(links[0].removeprefix("http://localhost")).status_code == 200
 
 
-def test_links_are_emailed_when_mail_is_configured(client, world, app, monkeypatch):
-    sent = []
-    monkeypatch.setattr("courseapp.accounts.services.send_email", lambda *a: sent.append(a))
-    app.config["MAIL_SERVER"] = "smtp.example.org"
-    login(client, world["coordinator_x"])
-    upload_csv(client, world["cohort_x"], HEADER + "Ada,ada@example.org,,\nBo,bo@example.org,,\n")
-    upload_id = latest_import().id
-    page = text(confirm(client, world["cohort_x"], upload_id))
-    assert sent == [] and "Send all links by email" in page  # the coordinator chooses when
-    page = text(client.post(f"/cohorts/{world['cohort_x'].id}/imports/{upload_id}/email-links"))
-    assert sorted(to for to, *_ in sent) == ["ada@example.org", "bo@example.org"]
-    assert "We have emailed 2 new learners" in page and "/password/" not in page
+def test_links_are_emailed_when_mail_is_configured(client, world, app):
+    with mail_to(app) as smtp:
+        login(client, world["coordinator_x"])
+        upload_csv(
+            client, world["cohort_x"], HEADER + "Ada,ada@example.org,,\nBo,bo@example.org,,\n"
+        )
+        upload_id = latest_import().id
+        page = text(confirm(client, world["cohort_x"], upload_id))
+        queue.wait_for_jobs()
+        assert (
+            smtp.mailbox.messages == [] and "Send all links by email" in page
+        )  # the coordinator chooses when
+        url = f"/cohorts/{world['cohort_x'].id}/imports/{upload_id}/email-links"
+        page = text(client.post(url, follow_redirects=True))
+        queue.wait_for_jobs()
+    assert sorted(m["To"] for m in smtp.mailbox.messages) == ["ada@example.org", "bo@example.org"]
+    assert "We are sending 2 emails" in page and "/password/" not in page
 
 
 def test_a_failure_part_way_imports_nothing(client, world, monkeypatch):

@@ -18,7 +18,7 @@ from courseapp.extensions import db
 from courseapp.jobs import queue
 from courseapp.jobs.models import Job, JobState, Notice
 from courseapp.jobs.sweep import current_stage
-from courseapp.mail import send_email
+from courseapp.mail import send_email, unsubscribe_token
 from tests.conftest import app_with_schema, build_app, login, postgres_url, sqlite_url
 from tests.mailbox import SMTPServer
 
@@ -181,3 +181,15 @@ def cohort_upload(cohort) -> int:
     return db.session.scalar(
         sa.select(EnrolmentImport.id).where(EnrolmentImport.cohort_id == cohort.id)
     )
+
+
+def test_a_forged_unsubscribe_link_changes_nothing(app, make_learner):
+    """The one-click unsubscribe takes no CSRF token (a mail program posts it), so its
+    signed token is all that protects it: a forged or altered one is refused."""
+    learner = make_learner()
+    client = app.test_client()
+    for token in ("forged", unsubscribe_token(learner.id) + "x"):
+        assert client.post(f"/unsubscribe/{token}").status_code == 404
+        assert client.get(f"/unsubscribe/{token}").status_code == 404
+    db.session.refresh(learner)
+    assert learner.reminders_off_at is None

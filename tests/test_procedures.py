@@ -140,7 +140,13 @@ def test_a_post_without_a_valid_csrf_token_saves_nothing(csrf_app, make_org, mak
         "/login",
         data={"email": user.email, "password": PASSWORD, "csrf_token": csrf_token_from(page)},
     )
-    response = client.post(_edit_url(org), data=PAGE | {"submit": "Save", "csrf_token": "forged"})
+    # From our own page (the browser's Origin header): another site's post is refused
+    # outright and nothing is kept (tests/security/test_refused_posts.py).
+    response = client.post(
+        _edit_url(org),
+        data=PAGE | {"submit": "Save", "csrf_token": "forged"},
+        headers={"Origin": "http://localhost"},
+    )
     assert response.status_code == 303 and response.headers["Location"] == _edit_url(org)
     assert db.session.get(LocalProcedures, org.id) is None
     again = client.get(_edit_url(org)).get_data(as_text=True)

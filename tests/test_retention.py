@@ -222,8 +222,9 @@ def test_backup_is_consistent_while_another_connection_is_writing(app, runner, m
     try:
         writer.execute("BEGIN IMMEDIATE")
         writer.execute(
-            "INSERT INTO organisations (name, sector, join_code, join_enabled, created_at) "
-            "VALUES ('Half-written Council', 'OTHER', 'HALFWRIT', 1, '2026-01-01')"
+            "INSERT INTO organisations (name, slug, sector, join_code, join_enabled, created_at) "
+            "VALUES ('Half-written Council', 'half-written-council', 'OTHER', 'HALFWRIT', 1, "
+            "'2026-01-01')"
         )
         result = runner.invoke(args=["backup", str(tmp_path / "copy.sqlite3")])
         writer.execute("COMMIT")

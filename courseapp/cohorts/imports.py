@@ -321,10 +321,12 @@ def _confirm(upload: EnrolmentImport, actor: User) -> Outcome:
 def _note_created(upload: EnrolmentImport, created: list[User]) -> None:
     """Keep the new accounts' ids in their rows, for the password links file."""
     ids = {user.email: user.id for user in created}
-    upload.rows = [
-        row | {"user_id": ids[normalise_email(row["email"])]} if row["status"] == NEW else row
-        for row in upload.rows
-    ]
+    rows = []
+    for row in upload.rows:
+        # A new row whose address has an account elsewhere created nobody: no id.
+        user_id = ids.get(normalise_email(row["email"])) if row["status"] == NEW else None
+        rows.append(row | {"user_id": user_id} if user_id else row)
+    upload.rows = rows
 
 
 def _check_open(cohort: Cohort) -> Pathway:

@@ -9,6 +9,7 @@ from datetime import date
 import sqlalchemy as sa
 from flask import current_app
 
+from courseapp import catalogue
 from courseapp.accounts.models import User
 from courseapp.catalogue.course import Pathway
 from courseapp.cohorts.join_codes import unused_join_code
@@ -34,7 +35,7 @@ class CohortSummary:
 def pathway_titles() -> dict[str, str]:
     """Pathway titles by id; empty if the course did not load, so that pages which
     only mention a pathway still work."""
-    loaded = current_app.extensions.get(content.COURSE_KEY)
+    loaded = current_app.extensions.get(catalogue.COURSE_KEY)
     return {p.id: p.title for p in loaded.pathways.values()} if loaded else {}
 
 

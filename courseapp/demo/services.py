@@ -22,6 +22,7 @@ from datetime import time as clock
 import sqlalchemy as sa
 from flask import current_app
 
+from courseapp import catalogue
 from courseapp.accounts.models import JobRole, Role, User
 from courseapp.accounts.services import create_admin, set_password
 from courseapp.clock import utcnow
@@ -232,7 +233,7 @@ def _plans(rng: random.Random, n: int, places: list[Place], now: datetime, email
 def seed(learners: int = 300, seed: int = 1, force: bool = False) -> Summary:
     """Fill the database with the demonstration. Commits in batches."""
     started = time.perf_counter()
-    if current_app.extensions.get(content.COURSE_KEY) is None:
+    if current_app.extensions.get(catalogue.COURSE_KEY) is None:
         raise DemoError(
             "The course content has problems: run `flask --app courseapp content check`"
         )

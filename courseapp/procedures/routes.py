@@ -5,7 +5,6 @@ from flask_login import current_user
 
 from courseapp import catalogue
 from courseapp.access import coordinator_required, get_in_scope_or_404, login_required
-from courseapp.extensions import db
 from courseapp.organisations.models import Organisation
 from courseapp.procedures import services
 from courseapp.procedures.forms import ProceduresForm
@@ -26,7 +25,6 @@ def edit(org_id: int):
             preview = services.render(form.texts())
         else:
             services.save(org, current_user, form.texts())
-            db.session.commit()
             flash("The local procedures page has been published to your learners.", "success")
             return redirect(url_for("organisations.detail", org_id=org.id), 303)
     status = 400 if form.errors else 200

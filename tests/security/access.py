@@ -200,7 +200,7 @@ ACCESS: dict[tuple[str, str], Access] = {
     ("assessment.page", "GET"): Access(owner(200), _page),
     ("assessment.page", "POST"): Access(owner(302), _page),
     ("assessment.check", "GET"): Access(owner(200), _open),
-    ("assessment.submit", "POST"): Access(owner(303), _open),
+    ("assessment.submit", "POST"): Access(owner(303), _open, {"confirm_unanswered": "y"}),
     ("assessment.results", "GET"): Access(owner(200), _submitted),
     ("assessment.certificate", "GET"): Access(owner(200), lambda _w: CORE),
     ("assessment.certificate_download", "GET"): Access(owner(200), lambda _w: CORE),
