@@ -332,14 +332,32 @@ def test_only_admins_read_the_audit_log(client, make_user, make_org):
     assert client.get("/audit").status_code == 403
 
 
-def test_dashboard_page_shows_every_section(client, cohort_of_five, make_user):
+REPORT_PAGES = {
+    "/reports/": ["Who has started and finished", "Completed the course", "Overdue",
+                  "Passed the post-test", "Average gain", "Organisations compared", "<svg"],
+    "/reports/learners": ["Progress by learner"],
+    "/reports/gain": ["Did they learn?", "n = 3", "By area of the model",
+                      "scores and reliability", "Hake", "<svg"],
+    "/reports/questions": ["Question statistics", "How many got it right",
+                           "Does it separate stronger from weaker learners"],
+    "/reports/confidence": ["Confidence and attitudes"],
+    "/reports/rewording": ["Learners who tried an exercise", "Most frequent problems"],
+}  # fmt: skip
+
+
+def test_report_pages_show_their_sections_and_the_sub_navigation(
+    client, cohort_of_five, make_user
+):
     login(client, make_user(role=Role.ADMIN))
-    page = client.get("/reports/").get_data(as_text=True)
-    headings = ["Who has started and finished", "Did they learn?", "Which questions are working",
-                "Rewording exercises", "Organisations compared"]  # fmt: skip
-    for heading in headings:
-        assert heading in page
-    assert "n = 3" in page and "<svg" in page
+    for url, texts in REPORT_PAGES.items():
+        page = client.get(url).get_data(as_text=True)
+        for text in texts:
+            assert text in page, (url, text)
+        assert 'aria-label="Report pages"' in page
+        assert page.count('aria-current="page"') == 1, url
+        for other in REPORT_PAGES:
+            assert f'href="{other}"' in page, (url, other)
+        assert 'name="team"' in page  # the filters, on every page
 
 
 @pytest.mark.parametrize(
@@ -434,7 +452,7 @@ def _organisations(make_org, first: int, count: int, teams: int, learners: int) 
         db.session.commit()
 
 
-@pytest.mark.parametrize("url", ["/reports/", "/reports/learners", "/review"])
+@pytest.mark.parametrize("url", [*REPORT_PAGES, "/reports/questions/core-test/p1-why-together", "/review"])
 def test_report_and_review_query_counts_do_not_grow_with_organisations_or_teams(
     client, make_org, make_user, count_queries, url
 ):

@@ -13,6 +13,7 @@ from courseapp.assessment.bank import Test
 from courseapp.assessment.journey import certificate_for
 from courseapp.assessment.models import Phase
 from courseapp.assessment.schema import TAGS
+from courseapp.clock import local_today
 from courseapp.content.completion import PathwayCompletion
 from courseapp.content.course import Pathway
 from courseapp.content.services import course, enrolled_pathways, progress_by_module
@@ -31,6 +32,8 @@ class Completion:
     completed: int
     rate: float | None
     median_days: float | None
+    passed: int = 0  # passed the post-test
+    overdue: int | None = None  # None: no learner's cohort has an end date to be late for
 
 
 @dataclass(frozen=True)
@@ -105,6 +108,12 @@ def _completion(learners: list[Learner], pathway: Pathway) -> Completion:
         if learner.certified_at is not None and status(learner, pathway) == "completed"
     ]
     n = len(learners)
+    dated = [learner for learner in learners if learner.cohort_ends_on is not None]
+    overdue = sum(
+        learner.cohort_ends_on < local_today(learner.timezone)
+        and status(learner, pathway) != "completed"
+        for learner in dated
+    )
     return Completion(
         enrolled=n,
         not_started=statuses["not started"],
@@ -112,6 +121,8 @@ def _completion(learners: list[Learner], pathway: Pathway) -> Completion:
         completed=statuses["completed"],
         rate=statuses["completed"] / n if n else None,
         median_days=stats.median(days),
+        passed=sum(learner.post_test_passed for learner in learners),
+        overdue=overdue if dated else None,
     )
 
 
