@@ -5,6 +5,7 @@ from __future__ import annotations
 
 import csv
 import io
+import re
 from datetime import datetime, timedelta
 
 import pytest
@@ -345,9 +346,7 @@ REPORT_PAGES = {
 }  # fmt: skip
 
 
-def test_report_pages_show_their_sections_and_the_sub_navigation(
-    client, cohort_of_five, make_user
-):
+def test_report_pages_show_their_sections_and_the_sub_navigation(client, cohort_of_five, make_user):
     login(client, make_user(role=Role.ADMIN))
     for url, texts in REPORT_PAGES.items():
         page = client.get(url).get_data(as_text=True)
@@ -422,8 +421,9 @@ def bulk_learners(org, count):
     db.session.commit()
 
 
+@pytest.mark.parametrize("url", ["/reports/", "/reports/questions/core-test/p1-why-together"])
 def test_dashboard_query_count_does_not_grow_with_learners(
-    client, make_org, make_user, count_queries
+    client, make_org, make_user, count_queries, url
 ):
     small, large = make_org(name="Small org"), make_org(name="Large org")
     bulk_learners(small, 10)
@@ -432,7 +432,7 @@ def test_dashboard_query_count_does_not_grow_with_learners(
     counts = []
     for org in (small, large):
         with count_queries() as queries:
-            response = client.get(f"/reports/?organisation={org.id}")
+            response = client.get(f"{url}?organisation={org.id}")
         assert response.status_code == 200
         counts.append(len(queries))
     assert counts[0] == counts[1]
@@ -452,7 +452,10 @@ def _organisations(make_org, first: int, count: int, teams: int, learners: int) 
         db.session.commit()
 
 
-@pytest.mark.parametrize("url", [*REPORT_PAGES, "/reports/questions/core-test/p1-why-together", "/review"])
+ITEM_PAGE = "/reports/questions/core-test/p1-why-together"
+
+
+@pytest.mark.parametrize("url", [*REPORT_PAGES, ITEM_PAGE, "/review"])
 def test_report_and_review_query_counts_do_not_grow_with_organisations_or_teams(
     client, make_org, make_user, count_queries, url
 ):
@@ -473,3 +476,31 @@ def test_dashboard_without_filters_shows_no_error(client, make_user):
     login(client, make_user(role=Role.ADMIN))
     page = client.get("/reports/").get_data(as_text=True)
     assert "Not a valid choice" not in page and "There is a problem" not in page
+
+
+def test_item_page_shows_each_answers_share_before_and_after(client, make_org, make_user):
+    """Three learners answer the first question of the retired single form: before, two
+    chose a wrong option and one the right one; after, all three chose the right one."""
+    org = make_org()
+    item = core_test().items[0]
+    wrong = next(o.id for o in item.options if o.id != item.correct)
+    for n, before in enumerate((wrong, wrong, item.correct)):
+        user = add_learner(org, f"Chooser {n}", pre=0.5, post=0.8)
+        for attempt in db.session.scalars(
+            sa.select(TestAttempt).where(TestAttempt.user_id == user.id)
+        ):
+            answer = db.session.scalar(sa.select(Answer).where(
+                Answer.attempt_id == attempt.id, Answer.item_id == item.id))  # fmt: skip
+            answer.response = before if attempt.phase is Phase.PRE else item.correct
+    db.session.commit()
+    login(client, make_user(role=Role.COORDINATOR, organisation=org, covers=(org,)))
+    page = client.get(f"/reports/questions/core-test/{item.id}").get_data(as_text=True)
+    rows = re.findall(r'<tr class="govuk-table__row">(.*?)</tr>', page, re.S)[1:]
+    by_option = {o.text: row for o, row in zip(item.options, rows, strict=True)}
+    assert "66.7% (2)" in by_option[next(o.text for o in item.options if o.id == wrong)]
+    right = by_option[next(o.text for o in item.options if o.id == item.correct)]
+    assert "33.3% (1)" in right and "100.0% (3)" in right and "Right answer" in right
+    assert page.count("Right answer") == 1
+    assert item.stem.split()[0] in page
+    assert client.get("/reports/questions/core-test/no-such-item").status_code == 404
+    assert client.get(f"/reports/questions/no-such-form/{item.id}").status_code == 404

@@ -17,8 +17,8 @@ from courseapp.database import writes_on_get
 from courseapp.extensions import db
 from courseapp.forms import options
 from courseapp.organisations.services import organisations_in_scope
-from courseapp.reports import data as report_data
 from courseapp.reports import choices, exports, services
+from courseapp.reports import data as report_data
 from courseapp.reports.cache import cached
 from courseapp.reports.forms import ReportFilterForm
 from courseapp.reports.statistics import MIN_GROUP
