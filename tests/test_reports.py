@@ -6,7 +6,7 @@ from __future__ import annotations
 import csv
 import io
 import re
-from datetime import datetime, timedelta
+from datetime import date, datetime, timedelta
 
 import pytest
 import sqlalchemy as sa
@@ -14,6 +14,7 @@ import sqlalchemy as sa
 from courseapp.accounts.models import JobRole, Role, User
 from courseapp.assessment.models import Answer, Certificate, Phase, TestAttempt
 from courseapp.audit.models import AuditEvent
+from courseapp.cohorts.models import Cohort
 from courseapp.content.models import Enrolment, ModuleProgress
 from courseapp.content.services import course
 from courseapp.extensions import db
@@ -504,3 +505,52 @@ def test_item_page_shows_each_answers_share_before_and_after(client, make_org, m
     assert item.stem.split()[0] in page
     assert client.get("/reports/questions/core-test/no-such-item").status_code == 404
     assert client.get(f"/reports/questions/no-such-form/{item.id}").status_code == 404
+
+
+def test_learners_csv_has_cohort_certificate_hours_activity_and_attempts(
+    client, make_org, make_user
+):
+    """The new columns, with a cohort name that a spreadsheet would run as a formula;
+    and the overview counts a learner whose cohort has ended unfinished as overdue."""
+    org = make_org(name="Csv Org")
+    cohort = Cohort(organisation=org, name="=SUM(A1)", pathway_id="core",
+                    ends_on=date(2020, 1, 31))  # fmt: skip
+    db.session.add(cohort)
+    done = add_learner(org, "Done Person", pre=0.4, post=0.9, modules=len(core().modules),
+                       certified_days=3)  # fmt: skip
+    late = add_learner(org, "Late Person", pre=0.4)
+    db.session.flush()
+    for person in (done, late):
+        db.session.scalar(
+            sa.select(Enrolment).where(Enrolment.user_id == person.id)
+        ).cohort_id = cohort.id
+    retake = TestAttempt(user_id=done.id, pathway_id="core", test_id="core-test",
+                         phase=Phase.POST, number=2, item_order=[], option_orders={},
+                         submitted_at=NOW + timedelta(days=5), score=0.5, passed=False)  # fmt: skip
+    db.session.add(retake)
+    # Module progress and rewordings earlier than the last attempt.
+    db.session.execute(sa.update(ModuleProgress).values(updated_at=NOW))
+    db.session.execute(sa.update(Response).values(created_at=NOW))
+    db.session.commit()
+    login(client, make_user(role=Role.COORDINATOR, organisation=org, covers=(org,)))
+    raw = client.get("/reports/export/learners.csv").data
+    assert raw.startswith(b"\xef\xbb\xbf")
+    rows = list(csv.reader(io.StringIO(raw.decode("utf-8-sig"))))
+    header, body = rows[0], {row[0]: dict(zip(rows[0], row, strict=True)) for row in rows[1:]}
+    assert {"email", "cohort", "certificate code", "CPD hours", "last activity",
+            "post-test attempts used"} <= set(header)  # fmt: skip
+    certificate = db.session.scalar(sa.select(Certificate).where(Certificate.user_id == done.id))
+    row = body["Done Person"]
+    assert row["cohort"] == "'=SUM(A1)" and row["email"] == "done.person@example.org"
+    assert row["certificate code"] == certificate.code
+    assert row["CPD hours"] == str(core().cpd_hours)
+    assert row["post-test attempts used"] == "2"
+    assert row["last activity"] == (NOW + timedelta(days=5)).strftime("%Y-%m-%d %H:%M")
+    other = body["Late Person"]
+    assert (other["certificate code"], other["CPD hours"], other["post-test attempts used"]) == (
+        "",
+        "",
+        "0",
+    )
+    overview = client.get("/reports/").get_data(as_text=True)
+    assert re.search(r"Overdue\s*</dt>\s*<dd[^>]*>\s*<strong>1 of 2</strong>", overview)
