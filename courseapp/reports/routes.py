@@ -1,6 +1,7 @@
 from __future__ import annotations
 
 from functools import partial
+from urllib.parse import urlencode
 
 import sqlalchemy as sa
 from flask import Blueprint, Response, abort, render_template, request
@@ -25,7 +26,8 @@ from courseapp.reports.statistics import MIN_GROUP
 from courseapp.rewording.services import exercises
 
 bp = Blueprint("reports", __name__, url_prefix="/reports")
-PAGE_SIZE = 50
+PAGE_SIZE = 40
+QUESTIONS_PAGE_SIZE = 12
 
 
 def _filters() -> tuple[ReportFilterForm, report_data.Filters]:
@@ -91,9 +93,17 @@ def _report(template: str, **extra):
     return render_template(
         template, form=form, pathway=pathway, board=board,
         comparison=comparison if current_user.is_admin else None,
-        tag_labels=TAG_LABELS, min_group=MIN_GROUP, query=request.query_string.decode(),
-        filtered=_filtered(form), **extra,
+        tag_labels=TAG_LABELS, min_group=MIN_GROUP, query=_filter_query(form),
+        filtered=_filtered(form), query_args=partial(query_args, form),
+        page=max(request.args.get("page", 1, type=int), 1), **extra,
     )  # fmt: skip
+
+
+def _filter_query(form: ReportFilterForm) -> str:
+    """The query string of the filters alone, for links to the report's other pages."""
+    args = query_args(form)
+    return urlencode([(k, v) for k, values in args.items() if k not in ("sort", "page")
+                      for v in values])  # fmt: skip
 
 
 def _filtered(form: ReportFilterForm) -> bool:
@@ -118,7 +128,7 @@ def gain():
 @bp.get("/questions")
 @coordinator_required
 def questions():
-    return _report("reports/questions.html")
+    return _report("reports/questions.html", per_page=QUESTIONS_PAGE_SIZE)
 
 
 @bp.get("/questions/<form_id>/<item_id>")
@@ -162,7 +172,7 @@ def learners():
     return render_template(
         "reports/learners.html", form=form, pathway=pathway, rows=shown, total=len(rows),
         page=page, pages=max(1, -(-len(rows) // PAGE_SIZE)), sort=sort,
-        query_args=partial(query_args, form), query=request.query_string.decode(),
+        query_args=partial(query_args, form), query=_filter_query(form),
         filtered=_filtered(form),
     )  # fmt: skip
 
