@@ -5,7 +5,8 @@ from __future__ import annotations
 
 import csv
 import io
-from datetime import datetime, timedelta
+import re
+from datetime import date, datetime, timedelta
 
 import pytest
 import sqlalchemy as sa
@@ -14,6 +15,7 @@ from courseapp.accounts.models import JobRole, Role, User
 from courseapp.assessment.models import Answer, Certificate, Phase, TestAttempt
 from courseapp.audit.models import AuditEvent
 from courseapp.catalogue import course
+from courseapp.cohorts.models import Cohort
 from courseapp.content.models import Enrolment, ModuleProgress
 from courseapp.extensions import db
 from courseapp.reports import data as report_data
@@ -334,14 +336,31 @@ def test_only_admins_read_the_audit_log(client, make_user, make_org):
     assert client.get("/audit").status_code == 403
 
 
-def test_dashboard_page_shows_every_section(client, cohort_of_five, make_user):
+REPORT_PAGES = {
+    "/reports/": ["Who has started and finished", "Completed the course", "Overdue",
+                  "Passed the post-test", "Average gain", "Organisations compared", "<svg"],
+    "/reports/learners": ["Progress by learner"],
+    "/reports/gain": ["Did they learn?", "n = 3", "By area of the model",
+                      "scores and reliability", "Hake", "<svg"],
+    "/reports/questions": ["Question statistics", "How many got it right",
+                           "Does it separate stronger from weaker learners"],
+    "/reports/confidence": ["Confidence and attitudes"],
+    "/reports/rewording": ["Learners who tried an exercise", "Most frequent problems"],
+}  # fmt: skip
+
+
+def test_report_pages_show_their_sections_and_the_sub_navigation(client, cohort_of_five, make_user):
     login(client, make_user(role=Role.ADMIN))
-    page = client.get("/reports/").get_data(as_text=True)
-    headings = ["Who has started and finished", "Did they learn?", "Which questions are working",
-                "Rewording exercises", "Organisations compared"]  # fmt: skip
-    for heading in headings:
-        assert heading in page
-    assert "n = 3" in page and "<svg" in page
+    for url, texts in REPORT_PAGES.items():
+        page = client.get(url).get_data(as_text=True)
+        for text in texts:
+            assert text in page, (url, text)
+        nav = re.search(r'<nav[^>]*aria-label="Report pages".*?</nav>', page, re.S).group()
+        current = re.findall(r'href="([^"]*)"[^>]*aria-current="page"', nav)
+        assert current == [url], (url, current)
+        for other in REPORT_PAGES:
+            assert f'href="{other}"' in nav, (url, other)
+        assert 'name="team"' in page  # the filters, on every page
 
 
 @pytest.mark.parametrize(
@@ -406,8 +425,9 @@ def bulk_learners(org, count):
     db.session.commit()
 
 
+@pytest.mark.parametrize("url", ["/reports/", "/reports/questions/core-test/p1-why-together"])
 def test_dashboard_query_count_does_not_grow_with_learners(
-    client, make_org, make_user, count_queries
+    client, make_org, make_user, count_queries, url
 ):
     small, large = make_org(name="Small org"), make_org(name="Large org")
     bulk_learners(small, 10)
@@ -416,7 +436,7 @@ def test_dashboard_query_count_does_not_grow_with_learners(
     counts = []
     for org in (small, large):
         with count_queries() as queries:
-            response = client.get(f"/reports/?organisation={org.id}")
+            response = client.get(f"{url}?organisation={org.id}")
         assert response.status_code == 200
         counts.append(len(queries))
     assert counts[0] == counts[1]
@@ -436,7 +456,10 @@ def _organisations(make_org, first: int, count: int, teams: int, learners: int) 
         db.session.commit()
 
 
-@pytest.mark.parametrize("url", ["/reports/", "/reports/learners", "/review"])
+ITEM_PAGE = "/reports/questions/core-test/p1-why-together"
+
+
+@pytest.mark.parametrize("url", [*REPORT_PAGES, ITEM_PAGE, "/review"])
 def test_report_and_review_query_counts_do_not_grow_with_organisations_or_teams(
     client, make_org, make_user, count_queries, url
 ):
@@ -457,3 +480,80 @@ def test_dashboard_without_filters_shows_no_error(client, make_user):
     login(client, make_user(role=Role.ADMIN))
     page = client.get("/reports/").get_data(as_text=True)
     assert "Not a valid choice" not in page and "There is a problem" not in page
+
+
+def test_item_page_shows_each_answers_share_before_and_after(client, make_org, make_user):
+    """Three learners answer the first question of the retired single form: before, two
+    chose a wrong option and one the right one; after, all three chose the right one."""
+    org = make_org()
+    item = core_test().items[0]
+    wrong = next(o.id for o in item.options if o.id != item.correct)
+    for n, before in enumerate((wrong, wrong, item.correct)):
+        user = add_learner(org, f"Chooser {n}", pre=0.5, post=0.8)
+        for attempt in db.session.scalars(
+            sa.select(TestAttempt).where(TestAttempt.user_id == user.id)
+        ):
+            answer = db.session.scalar(sa.select(Answer).where(
+                Answer.attempt_id == attempt.id, Answer.item_id == item.id))  # fmt: skip
+            answer.response = before if attempt.phase is Phase.PRE else item.correct
+    db.session.commit()
+    login(client, make_user(role=Role.COORDINATOR, organisation=org, covers=(org,)))
+    page = client.get(f"/reports/questions/core-test/{item.id}").get_data(as_text=True)
+    rows = re.findall(r'<tr class="govuk-table__row">(.*?)</tr>', page, re.S)[1:]
+    by_option = {o.text: row for o, row in zip(item.options, rows, strict=True)}
+    assert "66.7% (2)" in by_option[next(o.text for o in item.options if o.id == wrong)]
+    right = by_option[next(o.text for o in item.options if o.id == item.correct)]
+    assert "33.3% (1)" in right and "100.0% (3)" in right and "Right answer" in right
+    assert page.count("Right answer") == 1
+    assert item.stem.split()[0] in page
+    assert client.get("/reports/questions/core-test/no-such-item").status_code == 404
+    assert client.get(f"/reports/questions/no-such-form/{item.id}").status_code == 404
+
+
+def test_learners_csv_has_cohort_certificate_hours_activity_and_attempts(
+    client, make_org, make_user
+):
+    """The new columns, with a cohort name that a spreadsheet would run as a formula;
+    and the overview counts a learner whose cohort has ended unfinished as overdue."""
+    org = make_org(name="Csv Org")
+    cohort = Cohort(organisation=org, name="=SUM(A1)", pathway_id="core",
+                    ends_on=date(2020, 1, 31))  # fmt: skip
+    db.session.add(cohort)
+    done = add_learner(org, "Done Person", pre=0.4, post=0.9, modules=len(core().modules),
+                       certified_days=3)  # fmt: skip
+    late = add_learner(org, "Late Person", pre=0.4)
+    db.session.flush()
+    for person in (done, late):
+        db.session.scalar(
+            sa.select(Enrolment).where(Enrolment.user_id == person.id)
+        ).cohort_id = cohort.id
+    retake = TestAttempt(user_id=done.id, pathway_id="core", test_id="core-test",
+                         phase=Phase.POST, number=2, item_order=[], option_orders={},
+                         submitted_at=NOW + timedelta(days=5), score=0.5, passed=False)  # fmt: skip
+    db.session.add(retake)
+    # Module progress and rewordings earlier than the last attempt.
+    db.session.execute(sa.update(ModuleProgress).values(updated_at=NOW))
+    db.session.execute(sa.update(Response).values(created_at=NOW))
+    db.session.commit()
+    login(client, make_user(role=Role.COORDINATOR, organisation=org, covers=(org,)))
+    raw = client.get("/reports/export/learners.csv").data
+    assert raw.startswith(b"\xef\xbb\xbf")
+    rows = list(csv.reader(io.StringIO(raw.decode("utf-8-sig"))))
+    header, body = rows[0], {row[0]: dict(zip(rows[0], row, strict=True)) for row in rows[1:]}
+    assert {"email", "cohort", "certificate code", "CPD hours", "last activity",
+            "post-test attempts used"} <= set(header)  # fmt: skip
+    certificate = db.session.scalar(sa.select(Certificate).where(Certificate.user_id == done.id))
+    row = body["Done Person"]
+    assert row["cohort"] == "'=SUM(A1)" and row["email"] == "done.person@example.org"
+    assert row["certificate code"] == certificate.code
+    assert row["CPD hours"] == str(core().cpd_hours)
+    assert row["post-test attempts used"] == "2"
+    assert row["last activity"] == (NOW + timedelta(days=5)).strftime("%Y-%m-%d %H:%M")
+    other = body["Late Person"]
+    assert (other["certificate code"], other["CPD hours"], other["post-test attempts used"]) == (
+        "",
+        "",
+        "0",
+    )
+    overview = client.get("/reports/").get_data(as_text=True)
+    assert re.search(r"Overdue\s*</dt>\s*<dd[^>]*>\s*<strong>1 of 2</strong>", overview)

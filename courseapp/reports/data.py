@@ -12,6 +12,7 @@ import sqlalchemy as sa
 from courseapp.accounts.models import JobRole, Role, User
 from courseapp.assessment.models import Certificate, Phase, TestAttempt
 from courseapp.catalogue import course
+from courseapp.cohorts.models import Cohort
 from courseapp.content.models import Enrolment, ModuleProgress
 from courseapp.extensions import db
 from courseapp.organisations.models import Organisation, Team, on_local_days
@@ -50,6 +51,16 @@ class Learner:
     post: Attempt | None = None
     certified_at: datetime | None = None
     timezone: str | None = None  # the organisation's, in which its days are counted
+    cohort: str = ""
+    cohort_due_on: date | None = None  # the cohort's due date (else its end): overdue after it
+    certificate_code: str | None = None
+    post_attempts: int = 0  # post-test attempts submitted
+    last_activity: datetime | None = None  # sign-in, module progress, test or rewording
+
+    def saw(self, moment: datetime | None) -> None:
+        """Keep the latest moment of activity."""
+        if moment is not None and (self.last_activity is None or moment > self.last_activity):
+            self.last_activity = moment
 
 
 @dataclass(frozen=True)
@@ -151,40 +162,48 @@ def load(filters: Filters) -> ReportData:
     people = db.session.execute(
         sa.select(User.id, User.name, User.email, User.organisation_id, User.job_role,
                   Organisation.name, Team.name, sa.func.min(Enrolment.enrolled_at),
-                  sa.func.max(Enrolment.form_order), Organisation.timezone)
+                  sa.func.max(Enrolment.form_order), Organisation.timezone,
+                  sa.func.max(Cohort.name),
+                  sa.func.max(sa.func.coalesce(Cohort.due_on, Cohort.ends_on)), User.last_login_at)
         .join(Enrolment, Enrolment.user_id == User.id)
+        .outerjoin(Cohort, Cohort.id == Enrolment.cohort_id)
         .outerjoin(Organisation, Organisation.id == User.organisation_id)
         .outerjoin(Team, Team.id == User.team_id)
         .where(User.id.in_(ids), Enrolment.pathway_id == filters.pathway_id)
         .group_by(User.id, User.name, User.email, User.organisation_id, User.job_role,
-                  Organisation.name, Team.name, Organisation.timezone)
+                  Organisation.name, Team.name, Organisation.timezone, User.last_login_at)
         .order_by(User.name, User.id)
     )  # fmt: skip
     learners = {
         row[0]: Learner(row[0], row[1], row[2], row[5] or "", row[3], row[6] or "",
                         row[4].value if row[4] else "", row[7], row[8] or 0,
-                        timezone=row[9])
+                        timezone=row[9], cohort=row[10] or "", cohort_due_on=row[11],
+                        last_activity=row[12])
         for row in people
     }  # fmt: skip
 
     progress = db.session.execute(
         sa.select(ModuleProgress.user_id, sa.func.count(),
-                  sa.func.count(ModuleProgress.completed_at))
+                  sa.func.count(ModuleProgress.completed_at),
+                  sa.func.max(ModuleProgress.updated_at))
         .where(ModuleProgress.user_id.in_(ids), ModuleProgress.module_id.in_(module_ids))
         .group_by(ModuleProgress.user_id)
     )  # fmt: skip
-    for user_id, started, completed in progress:
+    for user_id, started, completed, updated in progress:
         if user_id in learners:
             learners[user_id].modules_started = started
             learners[user_id].modules_completed = completed
+            learners[user_id].saw(updated)
 
-    for user_id, exercises in db.session.execute(
-        sa.select(Response.user_id, sa.func.count(sa.distinct(Response.exercise_id)))
+    for user_id, exercises, latest in db.session.execute(
+        sa.select(Response.user_id, sa.func.count(sa.distinct(Response.exercise_id)),
+                  sa.func.max(Response.created_at))
         .where(Response.user_id.in_(ids), Response.exercise_id.in_(exercise_ids))
         .group_by(Response.user_id)
-    ):
+    ):  # fmt: skip
         if user_id in learners:
             learners[user_id].rewordings = exercises
+            learners[user_id].saw(latest)
 
     funnel = dict(
         db.session.execute(
@@ -204,20 +223,26 @@ def load(filters: Filters) -> ReportData:
         if learner is not None:
             setattr(learner, phase.value, Attempt(attempt_id, score or 0.0, test_id))
 
-    for (user_id,) in db.session.execute(
-        sa.select(TestAttempt.user_id)
+    is_post = TestAttempt.phase == Phase.POST
+    for user_id, passed, posts, latest in db.session.execute(
+        sa.select(TestAttempt.user_id,
+                  sa.func.count(sa.case((sa.and_(is_post, TestAttempt.passed.is_(True)), 1))),
+                  sa.func.count(sa.case((is_post, 1))), sa.func.max(TestAttempt.submitted_at))
         .where(TestAttempt.user_id.in_(ids), TestAttempt.pathway_id == filters.pathway_id,
-               TestAttempt.phase == Phase.POST, TestAttempt.passed.is_(True))
-        .distinct()
+               TestAttempt.submitted_at.is_not(None))
+        .group_by(TestAttempt.user_id)
     ):  # fmt: skip
         if user_id in learners:
-            learners[user_id].post_test_passed = True
+            learners[user_id].post_test_passed = bool(passed)
+            learners[user_id].post_attempts = posts
+            learners[user_id].saw(latest)
 
-    for user_id, issued_at in db.session.execute(
-        sa.select(Certificate.user_id, Certificate.issued_at).where(
+    for user_id, issued_at, code in db.session.execute(
+        sa.select(Certificate.user_id, Certificate.issued_at, Certificate.code).where(
             Certificate.user_id.in_(ids), Certificate.pathway_id == filters.pathway_id
         )
     ):
         if user_id in learners:
             learners[user_id].certified_at = issued_at
+            learners[user_id].certificate_code = code
     return ReportData(filters, learners, funnel)

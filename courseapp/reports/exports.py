@@ -27,13 +27,19 @@ def _day(moment: datetime | None, zone_name: str | None) -> str | None:
     return local(moment, zone_name).date().isoformat() if moment else None
 
 
+def _minute(moment: datetime | None, zone_name: str | None) -> str | None:
+    """The date and time to the minute in the organisation's zone."""
+    return local(moment, zone_name).strftime("%Y-%m-%d %H:%M") if moment else None
+
+
 def learners_csv(data: ReportData, pathway: Pathway) -> bytes:
     forms = services.report_forms(pathway, list(data.learners.values()))
     tags = [t for t in TAGS if any(i.tag == t for test in forms.values() for i in test.items)]
     header = ["name", "email", "organisation", "team", "job role", "pathway", "status",
               "enrolled", "certified", "modules completed", "rewordings submitted",
               "form order", "pre-test form", "pre-test %", "post-test form", "post-test %",
-              "gain (points)"]  # fmt: skip
+              "gain (points)", "cohort", "certificate code", "CPD hours", "last activity",
+              "post-test attempts used"]  # fmt: skip
     header += [f"{tag} pre %" for tag in tags] + [f"{tag} post %" for tag in tags]
     rows = []
     for row in services.learner_rows(data, pathway, areas=True):
@@ -46,7 +52,9 @@ def learners_csv(data: ReportData, pathway: Pathway) -> bytes:
              services.order_label(pathway, person.form_order),
              person.pre.test_id if person.pre else None, percent(row.pre),
              person.post.test_id if person.post else None, percent(row.post),
-             percent(row.gain)]
+             percent(row.gain), person.cohort, person.certificate_code,
+             pathway.cpd_hours if person.certificate_code else None,
+             _minute(person.last_activity, person.timezone), person.post_attempts]
             + [percent(row.pre_tags.get(t)) for t in tags]
             + [percent(row.post_tags.get(t)) for t in tags]
         )  # fmt: skip

@@ -1,6 +1,7 @@
 from __future__ import annotations
 
 from functools import partial
+from urllib.parse import urlencode
 
 import sqlalchemy as sa
 from flask import Blueprint, Response, abort, render_template, request
@@ -8,6 +9,7 @@ from flask_login import current_user
 
 from courseapp.access import coordinator_required, get_in_scope_or_404
 from courseapp.accounts.models import JobRole, User
+from courseapp.assessment.models import Phase
 from courseapp.audit.services import record
 from courseapp.catalogue import course
 from courseapp.catalogue.items import TAG_LABELS
@@ -16,15 +18,16 @@ from courseapp.database import writes_on_get
 from courseapp.extensions import db
 from courseapp.forms import options
 from courseapp.organisations.services import organisations_in_scope
+from courseapp.reports import choices, exports, services
 from courseapp.reports import data as report_data
-from courseapp.reports import exports, services
 from courseapp.reports.cache import cached
 from courseapp.reports.forms import ReportFilterForm
 from courseapp.reports.statistics import MIN_GROUP
 from courseapp.rewording.services import exercises
 
 bp = Blueprint("reports", __name__, url_prefix="/reports")
-PAGE_SIZE = 50
+PAGE_SIZE = 40
+QUESTIONS_PAGE_SIZE = 12
 
 
 def _filters() -> tuple[ReportFilterForm, report_data.Filters]:
@@ -77,9 +80,9 @@ def query_args(form: ReportFilterForm, **changes) -> dict[str, list[str]]:
     return args | {key: [str(value)] for key, value in changes.items()}
 
 
-@bp.get("/")
-@coordinator_required
-def dashboard():
+def _report(template: str, **extra):
+    """A page of the report: the figures for the filters (worked out once and kept, see
+    cache.py), rendered with the filters and the report's sub-navigation."""
     form, filters = _filters()
     pathway = course().pathways[filters.pathway_id]
 
@@ -89,15 +92,70 @@ def dashboard():
 
     board, comparison = cached("dashboard", filters, work_out)
     return render_template(
-        "reports/dashboard.html",
-        form=form,
-        pathway=pathway,
-        board=board,
+        template, form=form, pathway=pathway, board=board,
         comparison=comparison if current_user.is_admin else None,
-        tag_labels=TAG_LABELS,
-        min_group=MIN_GROUP,
-        query=request.query_string.decode(),
+        tag_labels=TAG_LABELS, min_group=MIN_GROUP, query=_filter_query(form),
+        filtered=_filtered(form), query_args=partial(query_args, form),
+        page=max(request.args.get("page", 1, type=int), 1), **extra,
+    )  # fmt: skip
+
+
+def _filter_query(form: ReportFilterForm) -> str:
+    """The query string of the filters alone, for links to the report's other pages."""
+    args = query_args(form)
+    return urlencode([(k, v) for k, values in args.items() if k not in ("sort", "page")
+                      for v in values])  # fmt: skip
+
+
+def _filtered(form: ReportFilterForm) -> bool:
+    """Whether any filter other than the pathway is in use (the filters are then shown open)."""
+    return any(
+        field.data for field in form if field.type != "SubmitField" and field.name != "pathway"
     )
+
+
+@bp.get("/")
+@coordinator_required
+def dashboard():
+    return _report("reports/overview.html")
+
+
+@bp.get("/gain")
+@coordinator_required
+def gain():
+    return _report("reports/gain.html")
+
+
+@bp.get("/questions")
+@coordinator_required
+def questions():
+    return _report("reports/questions.html", per_page=QUESTIONS_PAGE_SIZE)
+
+
+@bp.get("/questions/<form_id>/<item_id>")
+@coordinator_required
+def question(form_id: str, item_id: str):
+    test = course().bank.tests.get(form_id)
+    item = test.item(item_id) if test else None
+    if item is None:
+        abort(404)
+    _form, filters = _filters()
+    found = choices.item_choices(filters, form_id, item)
+    return _report("reports/question.html", test=test, item=item, found=found, Phase=Phase)
+
+
+@bp.get("/confidence")
+@coordinator_required
+def confidence():
+    return _report("reports/confidence.html")
+
+
+@bp.get("/rewording")
+@coordinator_required
+def rewording():
+    rules = course().rewording.rules
+    labels = {r.id: r.definition.label for r in (*rules.flags, *rules.strengths)} if rules else {}
+    return _report("reports/rewording.html", rule_labels=labels)
 
 
 @bp.get("/learners")
@@ -115,7 +173,8 @@ def learners():
     return render_template(
         "reports/learners.html", form=form, pathway=pathway, rows=shown, total=len(rows),
         page=page, pages=max(1, -(-len(rows) // PAGE_SIZE)), sort=sort,
-        query_args=partial(query_args, form),
+        query_args=partial(query_args, form), query=_filter_query(form),
+        filtered=_filtered(form),
     )  # fmt: skip
 
 

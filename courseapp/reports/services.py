@@ -15,6 +15,8 @@ from courseapp.catalogue import course
 from courseapp.catalogue.bank import Test
 from courseapp.catalogue.course import Pathway
 from courseapp.catalogue.items import TAGS
+from courseapp.clock import local_today
+from courseapp.cohorts.members import is_overdue
 from courseapp.content.completion import PathwayCompletion
 from courseapp.content.services import enrolled_pathways, progress_by_module
 from courseapp.extensions import db
@@ -32,6 +34,8 @@ class Completion:
     completed: int
     rate: float | None
     median_days: float | None
+    passed: int = 0  # passed the post-test
+    overdue: int | None = None  # None: no learner's cohort has an end date to be late for
 
 
 @dataclass(frozen=True)
@@ -106,6 +110,14 @@ def _completion(learners: list[Learner], pathway: Pathway) -> Completion:
         if learner.certified_at is not None and status(learner, pathway) == "completed"
     ]
     n = len(learners)
+    overdue = sum(
+        is_overdue(
+            learner.cohort_due_on,
+            status(learner, pathway) == "completed",
+            local_today(learner.timezone),
+        )
+        for learner in learners
+    )
     return Completion(
         enrolled=n,
         not_started=statuses["not started"],
@@ -113,6 +125,8 @@ def _completion(learners: list[Learner], pathway: Pathway) -> Completion:
         completed=statuses["completed"],
         rate=statuses["completed"] / n if n else None,
         median_days=stats.median(days),
+        passed=sum(learner.post_test_passed for learner in learners),
+        overdue=overdue if any(learner.cohort_due_on for learner in learners) else None,
     )
 
 

@@ -32,11 +32,21 @@ from tests.browser.staff import (
 )
 
 
+def report_page(page: Page, name: str) -> None:
+    """Go to one page of the report by its sub-navigation, and check it is marked there."""
+    nav = page.get_by_role("navigation", name="Report pages")
+    nav.get_by_role("link", name=name, exact=True).click()
+    expect(heading(page, name)).to_be_visible()
+    expect(nav.locator("[aria-current='page']")).to_have_text(name)
+
+
 def read_dashboard(page: Page, seeded: Seeded) -> None:
-    """6. The dashboard: figures with n, module completion, the per-area and question
-    tables, the charts and the rewording figures; then the team filter, with the keyboard."""
+    """6. The report's pages: the overview's headline figures and module completion; the
+    gains by area; the questions (every one, over its pages) and one question's answers;
+    confidence; the rewording figures with rules by name; then the team filter, with the
+    keyboard, kept from page to page."""
     nav_link(page, "Reports").click()
-    expect(heading(page, "Reports")).to_be_visible()
+    expect(heading(page, "Overview")).to_be_visible()
     enrolled = len(ALL_NAMES)
     started = {name for name, p in PROGRESS.items() if p.pre is not None or p.modules != 0}
     certified = {name for name, p in PROGRESS.items() if p.certified_days is not None}
@@ -49,6 +59,30 @@ def read_dashboard(page: Page, seeded: Seeded) -> None:
         f"{round(100 * len(certified) / enrolled, 1)}% (n = {enrolled})"
     )
     expect(summary_value(page, "Median time to complete")).to_have_text("10.0 days (n = 1)")
+    expect(summary_value(page, "Completed the course")).to_contain_text(
+        f"{len(certified)} of {enrolled}"
+    )
+    passed = sum(any(seeded.percent(s) >= 70 for s in p.posts) for p in PROGRESS.values())
+    expect(summary_value(page, "Passed the post-test")).to_contain_text(f"{passed} of {enrolled}")
+    page.get_by_text("Module completion as a table").click()
+    completions = body_rows(table(page, "Learners who completed each module"))
+    done = [len(seeded.modules) if p.modules is None else p.modules for p in PROGRESS.values()]
+    counts = [sum(d > i for d in done) for i in range(len(seeded.modules))]
+    expect(completions.get_by_role("rowheader")).to_have_text(seeded.modules)
+    expect(completions.locator("td:first-of-type")).to_have_text([str(n) for n in counts])
+    expect(completions.locator("td:last-of-type")).to_have_text(
+        [f"{round(100 * n / enrolled, 1)}%" for n in counts]
+    )
+    funnel_title = f"Share of enrolled learners who completed each module (n = {enrolled})"
+    expect(
+        page.get_by_role("img", name=re.compile(rf"^{re.escape(funnel_title)} "))
+    ).to_be_visible()
+    expect(page.locator("svg[role='img'] > title")).to_have_text([funnel_title])
+    # Long module titles wrap onto more lines instead of being cut short.
+    expect(page.locator("svg .app-chart__label").first).not_to_contain_text("…")
+    check_page(page, "reports-dashboard")
+
+    report_page(page, "Learning gain by area")
     no_post = sum(p.pre is not None and not p.posts for p in PROGRESS.values())
     expect(page.get_by_text(
         f"Only learners with both a pre-test and a post-test count: n = {len(paired)}. "
@@ -59,30 +93,52 @@ def read_dashboard(page: Page, seeded: Seeded) -> None:
     mean_post = sum(seeded.percent(reported_post(p)) for p in paired) / len(paired)
     expect(summary_value(page, "Mean pre-test score")).to_have_text(f"{round(mean_pre, 1)}%")
     expect(summary_value(page, "Mean post-test score")).to_have_text(f"{round(mean_post, 1)}%")
-
-    page.get_by_text("Module completion as a table").click()
-    completions = body_rows(table(page, "Learners who completed each module"))
-    done = [len(seeded.modules) if p.modules is None else p.modules for p in PROGRESS.values()]
-    counts = [sum(d > i for d in done) for i in range(len(seeded.modules))]
-    expect(completions.get_by_role("rowheader")).to_have_text(seeded.modules)
-    expect(completions.locator("td:first-of-type")).to_have_text([str(n) for n in counts])
-    expect(completions.locator("td:last-of-type")).to_have_text(
-        [f"{round(100 * n / enrolled, 1)}%" for n in counts]
-    )
     by_area = body_rows(table(page, "By area of the model"))
     expect(by_area).to_have_count(seeded.areas)
     expect(by_area.locator("td:nth-child(2)")).to_have_text([str(len(paired))] * seeded.areas)
-    # Form A's questions (every pre-test) and form B's (every first post-test).
-    expect(body_rows(table(page, "Question statistics"))).to_have_count(
-        len(seeded.item_ids) + len(seeded.post_item_ids)
-    )
-    funnel_title = f"Share of enrolled learners who completed each module (n = {enrolled})"
-    expect(
-        page.get_by_role("img", name=re.compile(rf"^{re.escape(funnel_title)} "))
-    ).to_be_visible()
     expect(page.locator("svg[role='img'] > title")).to_have_text(
-        [funnel_title, f"Mean score by area of the model, before and after (n = {len(paired)})"]
+        [f"Mean score by area of the model, before and after (n = {len(paired)})"]
     )
+    check_page(page, "reports-gain")
+
+    # Form A's questions (every pre-test) and form B's (every first post-test), in pages,
+    # each with its full text and plain-language column names.
+    report_page(page, "Questions")
+    expect(
+        page.get_by_role("columnheader", name=re.compile("^How many got it right before"))
+    ).to_be_visible()
+    expect(page.get_by_text("Does it separate stronger from weaker learners").first).to_be_visible()
+    check_page(page, "reports-questions")
+    shown = 0
+    while True:
+        shown += body_rows(table(page, "Question statistics")).count()
+        following = page.get_by_role("navigation", name="Pages of questions").get_by_role(
+            "link", name=re.compile("^Next")
+        )
+        if not following.count():
+            break
+        following.click()
+    assert shown == len(seeded.item_ids) + len(seeded.post_item_ids), shown
+    report_page(page, "Questions")
+    first = body_rows(table(page, "Question statistics")).first.get_by_role("link")
+    stem = first.inner_text()
+    assert not stem.endswith("…"), stem
+    first.click()
+    expect(heading(page, "A question and the answers chosen")).to_be_visible()
+    expect(page.get_by_text(stem, exact=True)).to_be_visible()
+    answers = body_rows(table(page, "Answers chosen before and after the course"))
+    expect(answers.filter(has_text="Right answer")).not_to_have_count(0)
+    check_page(page, "reports-question")
+
+    report_page(page, "Confidence and attitudes")
+    check_page(page, "reports-confidence")
+
+    report_page(page, "Rewording practice")
+    # Bilal's version is an ultimatum: the rule is named in words, not by its id.
+    expect(summary_value(page, "Most frequent problems")).to_contain_text(
+        "Issues an ultimatum or an order"
+    )
+    expect(summary_value(page, "Most frequent problems")).not_to_contain_text("ultimatum:")
     expect(summary_value(page, "Learners who tried an exercise")).to_have_text("3")
     expect(summary_value(page, "Exercises tried")).to_have_text("5")
     # Carys's last version is constructive; Bilal's only one is an ultimatum; Amira sent
@@ -93,9 +149,11 @@ def read_dashboard(page: Page, seeded: Seeded) -> None:
     )
     for text in ELSEWHERE:
         expect(page.get_by_role("main")).not_to_contain_text(text)
-    check_page(page, "reports-dashboard")
+    check_page(page, "reports-rewording")
 
-    # The team filter with the keyboard: only that team's learners count.
+    # The team filter with the keyboard: only that team's learners count, on every page.
+    report_page(page, "Overview")
+    page.get_by_text("Filter the report").click()
     team_filter = page.get_by_label("Team", exact=True)
     tab_to(page, team_filter)  # which checks the focus can be seen
     page.keyboard.press("ArrowDown")  # from "All teams" to the first team
@@ -110,6 +168,9 @@ def read_dashboard(page: Page, seeded: Seeded) -> None:
     expect(summary_value(page, "Completion rate")).to_have_text(
         f"{round(100 * len(certified) / len(TEAM_A_NAMES), 1)}% (n = {len(TEAM_A_NAMES)})"
     )
+    check_page(page, "reports-dashboard-filtered")
+    report_page(page, "Learning gain by area")
+    expect(page).to_have_url(re.compile(r"[?&]team=\d+"))
     expect(page.get_by_text(
         f"Only learners with both a pre-test and a post-test count: n = {len(paired)}."
     )).to_be_visible()  # fmt: skip
@@ -118,8 +179,8 @@ def read_dashboard(page: Page, seeded: Seeded) -> None:
     expect(page.get_by_label("Team", exact=True).locator("option:checked")).to_have_text(
         f"{TEAM_A} ({ORGANISATION})"
     )
-    check_page(page, "reports-dashboard-filtered")
 
+    report_page(page, "Overview")
     page.get_by_role("link", name="Clear filters").click()
     expect(summary_value(page, "Enrolled")).to_have_text(str(enrolled))
 

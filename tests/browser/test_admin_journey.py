@@ -249,7 +249,7 @@ def test_admin_sets_up_an_organisation_and_its_coordinator(page: Page, live_serv
         db.session.commit()
         learner_id = learner.id
     nav_link(page, "Reports").click()
-    page.get_by_role("link", name="List of learners").click()
+    page.get_by_role("link", name="Progress by learner").click()
     page.get_by_role("link", name=LEARNER_NAME, exact=True).click()
     expect(heading(page, LEARNER_NAME)).to_be_visible()
     nav_link(page, "Reports").click()

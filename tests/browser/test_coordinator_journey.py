@@ -157,8 +157,8 @@ def follow_learners(page: Page, live_server: LiveServer, seeded: Seeded) -> None
     """4. The list of learners, this organisation's only, sorted by post-test score; a
     learner who has finished, and one part way through with rewordings."""
     nav_link(page, "Reports").click()
-    page.get_by_role("link", name="List of learners").click()
-    expect(heading(page, "Learners")).to_be_visible()
+    page.get_by_role("link", name="Progress by learner").click()
+    expect(heading(page, "Progress by learner")).to_be_visible()
     enrolled = len(ALL_NAMES)
     learners = table(page, f"{enrolled} learners")
     expect(body_rows(learners)).to_have_count(enrolled)

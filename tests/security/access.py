@@ -84,6 +84,12 @@ class World:
     unsubscribe_token: str
 
 
+def _first_item(form_id: str) -> str:
+    from courseapp.catalogue import course
+
+    return course().bank.tests[form_id].items[0].id
+
+
 def _org(w: World) -> dict:
     return {"org_id": w.org_x}
 
@@ -208,6 +214,13 @@ ACCESS: dict[tuple[str, str], Access] = {
     ("organisations.index", "GET"): Access(staff(200)),
     ("reports.dashboard", "GET"): Access(staff(200)),
     ("reports.learners", "GET"): Access(staff(200)),
+    ("reports.gain", "GET"): Access(staff(200)),
+    ("reports.questions", "GET"): Access(staff(200)),
+    ("reports.question", "GET"): Access(
+        staff(200), lambda _w: {"form_id": "core-a", "item_id": _first_item("core-a")}
+    ),
+    ("reports.confidence", "GET"): Access(staff(200)),
+    ("reports.rewording", "GET"): Access(staff(200)),
     ("reports.export", "GET"): Access(staff(200), lambda _w: {"kind": "learners"}),
     ("rewording.queue", "GET"): Access(staff(200)),
     # Things in organisation X.

@@ -1,0 +1,97 @@
+"""Which answers the learners in a report chose to one question, before and after the
+course: each option's share of the learners who took the form in that phase. Summed in
+SQL (two queries, whatever the number of learners)."""
+
+from __future__ import annotations
+
+import json
+from collections import Counter
+from dataclasses import dataclass
+
+import sqlalchemy as sa
+
+from courseapp.assessment.models import Answer, Phase, TestAttempt
+from courseapp.catalogue.items import (
+    SCHEMES,
+    ChoiceItem,
+    ClassificationItem,
+    ItemBase,
+    MultipleItem,
+    TrueFalseItem,
+)
+from courseapp.extensions import db
+from courseapp.reports.data import Filters, chosen_attempts
+
+
+@dataclass(frozen=True)
+class Choice:
+    label: str
+    correct: bool  # the answer the learner-facing key gives as right
+    pre: int  # how many chose it
+    post: int
+
+
+@dataclass(frozen=True)
+class ItemChoices:
+    takers: dict[Phase, int]  # learners in the report who took the form, per phase
+    choices: list[Choice]
+
+    def share(self, count: int, phase: Phase) -> float | None:
+        n = self.takers.get(phase, 0)
+        return count / n if n else None
+
+
+def _picked(item: ItemBase, answer) -> list[str]:
+    """The keys of the choices one answer made (see _options)."""
+    if answer is None:
+        return []
+    if isinstance(item, ClassificationItem):
+        placed = answer if isinstance(answer, dict) else {}
+        return [f"{sid}={placed[sid]}" for sid in placed]
+    if isinstance(item, MultipleItem):
+        return [str(option) for option in answer] if isinstance(answer, list) else []
+    return [json.dumps(answer) if isinstance(item, TrueFalseItem) else str(answer)]
+
+
+def _options(item: ItemBase) -> list[tuple[str, str, bool]]:
+    """(key, label, right) for every choice a learner could make."""
+    if isinstance(item, ClassificationItem):
+        names = SCHEMES[item.scheme]
+        return [
+            (f"{s.id}={category}", f"{s.text}: {name}", category == s.answer)
+            for s in item.statements
+            for category, name in names.items()
+        ]
+    if isinstance(item, TrueFalseItem):
+        return [("true", "True", item.correct is True), ("false", "False", item.correct is False)]
+    if isinstance(item, ChoiceItem):
+        right = set(item.correct) if isinstance(item.correct, list) else {item.correct}
+        return [(o.id, o.text, o.id in right) for o in item.options]
+    return []
+
+
+def item_choices(filters: Filters, form_id: str, item: ItemBase) -> ItemChoices:
+    """How many of the report's learners chose each option of the item on this form, at
+    the pre-test and at the post-test (the attempts the other reports use)."""
+    chosen = chosen_attempts(filters)
+    on_form = sa.and_(TestAttempt.id.in_(chosen), TestAttempt.test_id == form_id)
+    takers = dict(
+        db.session.execute(
+            sa.select(TestAttempt.phase, sa.func.count()).where(on_form).group_by(TestAttempt.phase)
+        ).all()
+    )
+    response = sa.cast(Answer.response, sa.Text)
+    counts: dict[Phase, Counter] = {phase: Counter() for phase in Phase}
+    for phase, text, how_many in db.session.execute(
+        sa.select(TestAttempt.phase, response, sa.func.count())
+        .join(TestAttempt, TestAttempt.id == Answer.attempt_id)
+        .where(on_form, Answer.item_id == item.id)
+        .group_by(TestAttempt.phase, response)
+    ):
+        for key in _picked(item, json.loads(text) if text else None):
+            counts[phase][key] += how_many
+    choices = [
+        Choice(label, right, counts[Phase.PRE][key], counts[Phase.POST][key])
+        for key, label, right in _options(item)
+    ]
+    return ItemChoices(takers, choices)
