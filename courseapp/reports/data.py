@@ -10,7 +10,7 @@ from datetime import date, datetime
 import sqlalchemy as sa
 
 from courseapp.accounts.models import JobRole, Role, User
-from courseapp.assessment.models import Certificate, Phase, TestAttempt
+from courseapp.assessment.models import AttemptGrant, Certificate, Phase, TestAttempt
 from courseapp.content.models import Enrolment, ModuleProgress
 from courseapp.content.services import course
 from courseapp.extensions import db
@@ -45,6 +45,8 @@ class Learner:
     modules_completed: int = 0
     rewordings: int = 0  # the pathway's rewording exercises with a version submitted
     post_test_passed: bool = False  # any post-test attempt, on either form
+    post_attempts: int = 0  # post-test attempts submitted
+    extra_attempts: int = 0  # post-test attempts a coordinator granted (assessment.grants)
     pre: Attempt | None = None
     post: Attempt | None = None
     certified_at: datetime | None = None
@@ -201,14 +203,24 @@ def load(filters: Filters) -> ReportData:
         if learner is not None:
             setattr(learner, phase.value, Attempt(attempt_id, score or 0.0, test_id))
 
-    for (user_id,) in db.session.execute(
-        sa.select(TestAttempt.user_id)
+    granted = (
+        sa.select(sa.func.count())
+        .where(AttemptGrant.user_id == TestAttempt.user_id,
+               AttemptGrant.pathway_id == filters.pathway_id)
+        .correlate(TestAttempt)
+        .scalar_subquery()
+    )  # fmt: skip
+    for user_id, submitted, passed, extra in db.session.execute(
+        sa.select(TestAttempt.user_id, sa.func.count(TestAttempt.submitted_at),
+                  sa.func.max(sa.case((TestAttempt.passed.is_(True), 1), else_=0)), granted)
         .where(TestAttempt.user_id.in_(ids), TestAttempt.pathway_id == filters.pathway_id,
-               TestAttempt.phase == Phase.POST, TestAttempt.passed.is_(True))
-        .distinct()
+               TestAttempt.phase == Phase.POST)
+        .group_by(TestAttempt.user_id)
     ):  # fmt: skip
         if user_id in learners:
-            learners[user_id].post_test_passed = True
+            learners[user_id].post_test_passed = bool(passed)
+            learners[user_id].post_attempts = submitted
+            learners[user_id].extra_attempts = extra
 
     for user_id, issued_at in db.session.execute(
         sa.select(Certificate.user_id, Certificate.issued_at).where(

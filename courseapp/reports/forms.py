@@ -29,3 +29,9 @@ class ReportFilterForm(Form):
         validators=[Optional(), Length(max=200, message="Search for 200 characters or fewer")],
     )
     submit = SubmitField("Apply filters", widget=GovSubmitInput())
+
+
+class LearnerFilterForm(ReportFilterForm):
+    """The learners list's filters: the report's, and the learner's status."""
+
+    status = SelectField("Status", widget=GovSelect(), choices=[], validators=[Optional()])

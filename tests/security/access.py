@@ -210,6 +210,13 @@ ACCESS: dict[tuple[str, str], Access] = {
     # The first confirmation imports the file; the next is told it has been imported.
     ("cohorts.confirm", "POST"): Access(organisation_x(200) | {"admin": 303}, _import),
     ("reports.learner", "GET"): Access(organisation_x(200), lambda w: {"user_id": w.learner_a}),
+    ("assessment.grant_attempt", "GET"): Access(
+        organisation_x(200), lambda w: CORE | {"user_id": w.learner_a}
+    ),
+    # Learner A still has attempts: told so, and sent back to their record.
+    ("assessment.grant_attempt", "POST"): Access(
+        organisation_x(303), lambda w: CORE | {"user_id": w.learner_a}, data={"reason": "Agreed"}
+    ),
     ("rewording.review", "GET"): Access(organisation_x(200), lambda w: {"response_id": w.response}),
     ("rewording.review", "POST"): Access(
         organisation_x(200), lambda w: {"response_id": w.response}
