@@ -11,6 +11,7 @@ from courseapp.content import services as content_services
 from courseapp.database import writes_on_get
 from courseapp.extensions import db
 from courseapp.procedures import services as procedures
+from courseapp.rewording import services as rewording
 
 bp = Blueprint("site", __name__)
 
@@ -25,7 +26,13 @@ def index():
         journey(current_user, pathway)
         for pathway in content_services.enrolled_pathways(current_user)
     ]
-    return render_template("site/learner_home.html", user=current_user, journeys=journeys)
+    return render_template(
+        "site/learner_home.html",
+        user=current_user,
+        journeys=journeys,
+        new_comments=rewording.unread_notes(current_user),
+        new_comment_exercises=rewording.exercises(),
+    )
 
 
 @bp.get("/support")
