@@ -13,6 +13,7 @@ from courseapp.assessment.models import AttemptGrant, Phase
 from courseapp.audit.models import AuditEvent
 from courseapp.content import services as content
 from courseapp.extensions import db
+from courseapp.privacy.erasure import ERASED_SUBJECT, erase_learner
 from courseapp.reports import data as report_data
 from courseapp.reports import services as reports
 from tests.conftest import login, right_answers
@@ -188,3 +189,21 @@ def test_out_of_attempts_any_database(any_db_app, make_org, make_user, make_lear
     loaded = report_data.load(report_data.Filters("core", frozenset({org.id})))
     assert loaded.learners[learner.id].extra_attempts == 1
     assert reports.status(loaded.learners[learner.id], core()) == "in progress"
+
+
+def test_the_grant_is_in_the_learners_download_and_goes_with_an_erasure(client, failed, make_user):
+    learner, coordinator, _y = failed
+    grants.grant(coordinator, learner, core(), "Agreed after a talk")
+    db.session.commit()
+    login(client, learner)
+    data = client.get("/account/your-data.json").get_json(force=True)
+    [given] = data["extra_attempts"]
+    assert (given["pathway"], given["reason"]) == ("core", "Agreed after a talk")
+    client.post("/logout")
+    admin = make_user(role=Role.ADMIN)
+    erase_learner(learner, admin)
+    db.session.commit()
+    assert db.session.scalar(sa.select(sa.func.count()).select_from(AttemptGrant)) == 0
+    subjects = db.session.scalars(sa.select(AuditEvent.subject)).all()
+    assert not [s for s in subjects if s.startswith(f"user {learner.id}")]
+    assert ERASED_SUBJECT in subjects
