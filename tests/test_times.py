@@ -128,8 +128,8 @@ def test_review_queue_dates_count_days_in_the_organisations_zone(any_db_app, mak
                             flags=[], strengths=[], created_at=HALF_PAST_MIDNIGHT_BST))  # fmt: skip
     coordinator = make_user(role=Role.COORDINATOR, covers=(org,))
     db.session.commit()
-    assert review_queue(coordinator, QueueFilters(since=date(2026, 6, 1)))
-    assert not review_queue(coordinator, QueueFilters(until=date(2026, 5, 31)))
+    assert review_queue(coordinator, QueueFilters(since=date(2026, 6, 1))).responses
+    assert not review_queue(coordinator, QueueFilters(until=date(2026, 5, 31))).responses
 
 
 def test_an_administrator_chooses_the_time_zone_of_a_new_organisation(client, make_user):

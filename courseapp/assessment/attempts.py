@@ -15,6 +15,7 @@ from sqlalchemy.exc import IntegrityError
 from werkzeug.datastructures import MultiDict
 
 from courseapp.accounts.models import User
+from courseapp.assessment import grants
 from courseapp.assessment.models import Answer, Phase, TestAttempt
 from courseapp.catalogue import course
 from courseapp.catalogue.bank import Test
@@ -90,8 +91,13 @@ def attempts(user: User, pathway: Pathway, phase: Phase) -> list[TestAttempt]:
     )
 
 
-def attempts_allowed(phase: Phase) -> int:
-    return 1 if phase is Phase.PRE else int(current_app.config["POST_TEST_ATTEMPTS"])
+def attempts_allowed(phase: Phase, user: User | None = None, pathway: Pathway | None = None) -> int:
+    """How many attempts at the phase: one pre-test; POST_TEST_ATTEMPTS post-tests, and
+    for a learner on a pathway any extra ones a coordinator granted."""
+    if phase is Phase.PRE:
+        return 1
+    extra = grants.extra_attempts(user, pathway) if user and pathway else 0
+    return grants.base_attempts() + extra
 
 
 def start_or_resume(user: User, pathway: Pathway, phase: Phase) -> TestAttempt:
@@ -102,7 +108,7 @@ def start_or_resume(user: User, pathway: Pathway, phase: Phase) -> TestAttempt:
     open_attempt = next((a for a in existing if not a.submitted), None)
     if open_attempt is not None:
         return open_attempt
-    if len(existing) >= attempts_allowed(phase):
+    if len(existing) >= attempts_allowed(phase, user, pathway):
         raise AttemptError("You have used all your attempts at this test")
     # After the retention purge the earliest numbers may be gone: never reuse one.
     number = max((a.number for a in existing), default=0) + 1

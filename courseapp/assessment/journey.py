@@ -64,6 +64,7 @@ class TestStep:
     locked_reason: str | None
     latest: TestAttempt | None
     attempts_left: int
+    used_up: bool = False  # every attempt taken and failed (see assessment.grants)
 
 
 @dataclass(frozen=True)
@@ -118,7 +119,9 @@ def _work_locked_reason(done: PathwayCompletion) -> str | None:
     return None
 
 
-def _step(user: User, pathway: Pathway, phase: Phase, locked_reason: str | None) -> TestStep | None:
+def _step(
+    user: User, pathway: Pathway, phase: Phase, locked_reason: str | None, passed: bool = False
+) -> TestStep | None:
     if not attempts_service.has_tests(pathway):
         return None
     taken = attempts_service.attempts(user, pathway, phase)
@@ -129,9 +132,11 @@ def _step(user: User, pathway: Pathway, phase: Phase, locked_reason: str | None)
         status = Status.IN_PROGRESS
     else:
         status = Status.COMPLETED
-    left = attempts_service.attempts_allowed(phase) - len(taken)
+    left = attempts_service.attempts_allowed(phase, user, pathway) - len(taken)
     title = "Pre-test" if phase is Phase.PRE else "Post-test"
-    return TestStep(phase, title, status, locked_reason if latest is None else None, latest, left)
+    used_up = phase is Phase.POST and left <= 0 and status is Status.COMPLETED and not passed
+    reason = locked_reason if latest is None else None
+    return TestStep(phase, title, status, reason, latest, left, used_up)
 
 
 def journey(user: User, pathway: Pathway) -> Journey:
@@ -139,7 +144,7 @@ def journey(user: User, pathway: Pathway) -> Journey:
     progress = content.pathway_progress(user, pathway, locked_reason=locked)
     done = completion(user, pathway, progress)
     pre = _step(user, pathway, Phase.PRE, None)
-    post = _step(user, pathway, Phase.POST, _work_locked_reason(done))
+    post = _step(user, pathway, Phase.POST, _work_locked_reason(done), done.post_test_passed)
     return Journey(pathway, progress, done, pre, post, certificate_for(user, pathway))
 
 

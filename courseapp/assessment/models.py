@@ -92,3 +92,22 @@ class Certificate(db.Model):
     )
 
     user: Mapped[User] = relationship()
+
+
+class AttemptGrant(db.Model):
+    """One extra post-test attempt a coordinator gave a learner who had used theirs,
+    with the reason. Kept with the learner's records (erased with them); the audit log
+    holds the grant's id."""
+
+    __tablename__ = "attempt_grants"
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    user_id: Mapped[int] = mapped_column(sa.ForeignKey("users.id", ondelete="CASCADE"), index=True)
+    pathway_id: Mapped[str] = mapped_column(sa.String(80))
+    granted_by_id: Mapped[int | None] = mapped_column(
+        sa.ForeignKey("users.id", ondelete="SET NULL"), index=True
+    )
+    reason: Mapped[str] = mapped_column(sa.Text)
+    created_at: Mapped[datetime] = mapped_column(default=utcnow)
+
+    granted_by: Mapped[User | None] = relationship(foreign_keys=[granted_by_id])

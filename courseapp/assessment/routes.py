@@ -12,12 +12,18 @@ from flask import (
 )
 from flask_login import current_user
 
-from courseapp.access import get_own_or_404, login_required
+from courseapp.access import (
+    coordinator_required,
+    get_in_scope_or_404,
+    get_own_or_404,
+    login_required,
+)
 from courseapp.accounts.forms import ConfirmForm
+from courseapp.accounts.models import User
 from courseapp.assessment import attempts as service
-from courseapp.assessment import journey
+from courseapp.assessment import grants, journey
 from courseapp.assessment.certificates import certificate_pdf, find_certificate
-from courseapp.assessment.forms import UNANSWERED_ERROR, SubmitTestForm
+from courseapp.assessment.forms import UNANSWERED_ERROR, GrantAttemptForm, SubmitTestForm
 from courseapp.assessment.models import Phase, TestAttempt
 from courseapp.catalogue import course, pathway_or_404
 from courseapp.catalogue.items import TAG_LABELS
@@ -26,6 +32,9 @@ from courseapp.certificates.routes import code_check_limit
 from courseapp.forms import TAMPERED_MESSAGE, take_stash
 
 bp = Blueprint("assessment", __name__)
+bp.add_app_template_global(grants.USED_UP_MESSAGE, "used_up_message")
+bp.add_app_template_global(grants.out_of_attempts)
+bp.add_app_template_global(grants.used_up, "post_attempts_used_up")
 
 
 def _phase(value: str) -> Phase:
@@ -61,7 +70,7 @@ def start(pathway_id: str, phase: str):
         phase=phase,
         test=test,
         taken=taken,
-        allowed=service.attempts_allowed(phase),
+        allowed=service.attempts_allowed(phase, current_user, pathway),
         locked=locked,
         form=form,
     )
@@ -168,12 +177,38 @@ def results(attempt_id: int):
             "review": service.review(attempt) if shown else None,
             "revisit": None if shown else service.modules_to_revisit(pathway, post_tags),
             "partial_credit_rule": PARTIAL_CREDIT_RULE,
-            "attempts_left": service.attempts_allowed(Phase.POST)
+            "attempts_left": service.attempts_allowed(Phase.POST, current_user, pathway)
             - len(service.attempts(current_user, pathway, Phase.POST)),
             "certificate": journey.certificate_for(current_user, pathway),
             "form": ConfirmForm(),
         }
     return render_template("assessment/results.html", **context)
+
+
+@bp.route("/learners/<int:user_id>/pathways/<pathway_id>/extra-attempt", methods=["GET", "POST"])
+@coordinator_required
+def grant_attempt(user_id: int, pathway_id: str):
+    person = get_in_scope_or_404(User, user_id)
+    pathway = pathway_or_404(pathway_id)
+    if not service.has_tests(pathway) or not journey.is_enrolled(person, pathway):
+        abort(404)
+    form = GrantAttemptForm()
+    if form.validate_on_submit():
+        try:
+            grants.grant(current_user, person, pathway, form.reason.data)
+        except grants.GrantError as error:
+            flash(str(error), "important")
+        else:
+            flash(f"{person.name} can now take the post-test again.", "success")
+        return redirect(url_for("reports.learner", user_id=person.id), 303)
+    return render_template(
+        "assessment/grant.html",
+        person=person,
+        pathway=pathway,
+        form=form,
+        used_up=grants.used_up(person, pathway),
+        given=grants.grants(person, pathway),
+    )
 
 
 @bp.get("/pathways/<pathway_id>/certificate")

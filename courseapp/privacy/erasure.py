@@ -104,7 +104,12 @@ def erase_learner(user: User, actor: User) -> None:
         upload.rows = _scrubbed(user, upload.rows)
     db.session.execute(
         sa.update(AuditEvent)
-        .where(AuditEvent.subject == f"user {user.id}")
+        .where(
+            sa.or_(
+                AuditEvent.subject == f"user {user.id}",
+                AuditEvent.subject.startswith(f"user {user.id}, ", autoescape=True),
+            )
+        )
         .values(subject=ERASED_SUBJECT)
         .execution_options(synchronize_session=False)
     )

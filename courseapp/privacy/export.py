@@ -16,7 +16,7 @@ import sqlalchemy as sa
 from sqlalchemy.orm import joinedload
 
 from courseapp.accounts.models import User
-from courseapp.assessment.models import Answer, Certificate, Phase, TestAttempt
+from courseapp.assessment.models import Answer, AttemptGrant, Certificate, Phase, TestAttempt
 from courseapp.catalogue.course import Course
 from courseapp.clock import utcnow
 from courseapp.cohorts.models import Cohort
@@ -52,6 +52,7 @@ def personal_data(user: User, course: Course) -> dict[str, Any]:
         "test_attempts": _attempts(person, course),
         "rewordings": _rewordings(person, course),
         "certificates": _certificates(person, course),
+        "extra_attempts": _grants(person, course),
         "organisation_accounts": _identities(person),
     }
 
@@ -238,4 +239,21 @@ def _certificates(person: User, course: Course) -> list[dict[str, Any]]:
             "issued": _when(certificate.issued_at),
         }
         for certificate in rows
+    ]
+
+
+def _grants(person: User, course: Course) -> list[dict[str, Any]]:
+    rows = db.session.scalars(
+        sa.select(AttemptGrant)
+        .where(AttemptGrant.user_id == person.id)
+        .order_by(AttemptGrant.created_at, AttemptGrant.id)
+    )
+    return [
+        {
+            "pathway": grant.pathway_id,
+            "pathway_title": _title(course.pathways, grant.pathway_id),
+            "reason": grant.reason,
+            "given": _when(grant.created_at),
+        }
+        for grant in rows
     ]

@@ -10,7 +10,7 @@ from datetime import date, datetime
 import sqlalchemy as sa
 
 from courseapp.accounts.models import JobRole, Role, User
-from courseapp.assessment.models import Certificate, Phase, TestAttempt
+from courseapp.assessment.models import AttemptGrant, Certificate, Phase, TestAttempt
 from courseapp.catalogue import course
 from courseapp.cohorts.models import Cohort
 from courseapp.content.models import Enrolment, ModuleProgress
@@ -47,6 +47,8 @@ class Learner:
     modules_completed: int = 0
     rewordings: int = 0  # the pathway's rewording exercises with a version submitted
     post_test_passed: bool = False  # any post-test attempt, on either form
+    post_attempts: int = 0  # post-test attempts submitted
+    extra_attempts: int = 0  # post-test attempts a coordinator granted (assessment.grants)
     pre: Attempt | None = None
     post: Attempt | None = None
     certified_at: datetime | None = None
@@ -224,10 +226,18 @@ def load(filters: Filters) -> ReportData:
             setattr(learner, phase.value, Attempt(attempt_id, score or 0.0, test_id))
 
     is_post = TestAttempt.phase == Phase.POST
-    for user_id, passed, posts, latest in db.session.execute(
+    granted = (
+        sa.select(sa.func.count())
+        .where(AttemptGrant.user_id == TestAttempt.user_id,
+               AttemptGrant.pathway_id == filters.pathway_id)
+        .correlate(TestAttempt)
+        .scalar_subquery()
+    )  # fmt: skip
+    for user_id, passed, posts, latest, extra in db.session.execute(
         sa.select(TestAttempt.user_id,
                   sa.func.count(sa.case((sa.and_(is_post, TestAttempt.passed.is_(True)), 1))),
-                  sa.func.count(sa.case((is_post, 1))), sa.func.max(TestAttempt.submitted_at))
+                  sa.func.count(sa.case((is_post, 1))), sa.func.max(TestAttempt.submitted_at),
+                  granted)
         .where(TestAttempt.user_id.in_(ids), TestAttempt.pathway_id == filters.pathway_id,
                TestAttempt.submitted_at.is_not(None))
         .group_by(TestAttempt.user_id)
@@ -235,6 +245,7 @@ def load(filters: Filters) -> ReportData:
         if user_id in learners:
             learners[user_id].post_test_passed = bool(passed)
             learners[user_id].post_attempts = posts
+            learners[user_id].extra_attempts = extra
             learners[user_id].saw(latest)
 
     for user_id, issued_at, code in db.session.execute(

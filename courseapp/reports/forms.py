@@ -37,3 +37,9 @@ class ReportFilterForm(Form):
         "Include deactivated accounts", widget=GovCheckboxInput(), validators=[Optional()]
     )
     submit = SubmitField("Apply filters", widget=GovSubmitInput())
+
+
+class LearnerFilterForm(ReportFilterForm):
+    """The learners list's filters: the report's, and the learner's status."""
+
+    status = SelectField("Status", widget=GovSelect(), choices=[], validators=[Optional()])

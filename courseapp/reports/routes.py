@@ -21,7 +21,7 @@ from courseapp.organisations.services import organisations_in_scope
 from courseapp.reports import choices, exports, services
 from courseapp.reports import data as report_data
 from courseapp.reports.cache import cached
-from courseapp.reports.forms import ReportFilterForm
+from courseapp.reports.forms import LearnerFilterForm, ReportFilterForm
 from courseapp.reports.statistics import MIN_GROUP
 from courseapp.rewording.services import exercises
 
@@ -30,9 +30,14 @@ PAGE_SIZE = 40
 QUESTIONS_PAGE_SIZE = 12
 
 
-def _filters() -> tuple[ReportFilterForm, report_data.Filters]:
+def _filters(
+    form_class: type[ReportFilterForm] = ReportFilterForm,
+) -> tuple[ReportFilterForm, report_data.Filters]:
     """The filter form from the query string, and the filters it allows for this user."""
-    form = ReportFilterForm(request.args)
+    form = form_class(request.args)
+    if "status" in form:
+        statuses = ((s, s.capitalize()) for s in services.STATUSES)
+        form.status.choices = options("Any status", statuses)
     orgs = organisations_in_scope(current_user)
     cohorts = db.session.scalars(
         sa.select(Cohort)
@@ -161,11 +166,13 @@ def rewording():
 @bp.get("/learners")
 @coordinator_required
 def learners():
-    form, filters = _filters()
+    form, filters = _filters(LearnerFilterForm)
     pathway = course().pathways[filters.pathway_id]
     rows = cached(
         "learners", filters, lambda: services.learner_rows(report_data.load(filters), pathway)
     )
+    if form.status.data and not form.status.errors:
+        rows = [row for row in rows if row.status == form.status.data]
     sort = request.args.get("sort", "name")
     rows = services.sort_rows(rows, sort)
     page = max(request.args.get("page", 1, type=int), 1)

@@ -8,7 +8,7 @@ from dataclasses import dataclass
 import sqlalchemy as sa
 
 from courseapp.accounts.models import User
-from courseapp.assessment import attempts
+from courseapp.assessment import attempts, grants
 from courseapp.assessment.journey import certificate_for
 from courseapp.assessment.models import Phase
 from courseapp.catalogue import course
@@ -94,9 +94,18 @@ def completion_of(learner: Learner, pathway: Pathway) -> PathwayCompletion:
     )
 
 
+STATUSES = ("not started", "in progress", "attempts used up", "completed")
+
+
 def status(learner: Learner, pathway: Pathway) -> str:
+    """One of STATUSES. "Attempts used up": every post-test attempt allowed (with any a
+    coordinator granted) taken without passing; a coordinator can grant another."""
     if completion_of(learner, pathway).complete:
         return "completed"
+    allowed = grants.base_attempts() + learner.extra_attempts
+    tested = bool(pathway.definition.test_forms) and not learner.post_test_passed
+    if tested and learner.post_attempts >= allowed:
+        return "attempts used up"
     if learner.modules_started or learner.pre is not None:
         return "in progress"
     return "not started"
@@ -121,7 +130,7 @@ def _completion(learners: list[Learner], pathway: Pathway) -> Completion:
     return Completion(
         enrolled=n,
         not_started=statuses["not started"],
-        in_progress=statuses["in progress"],
+        in_progress=statuses["in progress"] + statuses["attempts used up"],
         completed=statuses["completed"],
         rate=statuses["completed"] / n if n else None,
         median_days=stats.median(days),

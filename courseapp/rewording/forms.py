@@ -11,7 +11,7 @@ from govuk_frontend_wtf.wtforms_widgets import (
 from wtforms import BooleanField, RadioField, SelectField, SubmitField, TextAreaField
 from wtforms.validators import DataRequired, InputRequired, Length, Optional
 
-from courseapp.forms import Form, OptionalDateField, choices
+from courseapp.forms import Form, OptionalDateField, choices, options
 from courseapp.rewording.models import ReviewMark, SelfRating
 
 MAX_LENGTH = 1200
@@ -94,6 +94,28 @@ class QueueFilterForm(Form):
     class Meta:
         csrf = False
 
+    reviewed = SelectField(
+        "Reviewed",
+        widget=GovSelect(),
+        choices=options(
+            "Reviewed or not", [("not-reviewed", "Not yet reviewed"), ("reviewed", "Reviewed")]
+        ),
+        validators=[Optional()],
+    )
+    verdict = SelectField(
+        "Verdict",
+        widget=GovSelect(),
+        description="A coordinator's verdict where one is set, otherwise the coach's.",
+        choices=options(
+            "Any verdict",
+            [
+                ("uncertain", "Waiting for a coordinator"),
+                ("constructive", "Constructive"),
+                ("needs_work", "Needs work"),
+            ],
+        ),
+        validators=[Optional()],
+    )
     exercise = SelectField("Exercise", widget=GovSelect(), choices=[], validators=[Optional()])
     team = SelectField("Team", widget=GovSelect(), choices=[], validators=[Optional()])
     since = OptionalDateField("Sent on or after")

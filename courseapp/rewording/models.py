@@ -76,6 +76,9 @@ class ReviewNote(db.Model):
     # The verdict the coordinator set with this note, if any.
     verdict: Mapped[str | None] = mapped_column(sa.String(20))
     created_at: Mapped[datetime] = mapped_column(default=utcnow)
+    # When the learner opened the exercise after this note was left: until then their
+    # home page lists it as new.
+    read_at: Mapped[datetime | None]
 
     response: Mapped[Response] = relationship(back_populates="notes")
     reviewer: Mapped[User | None] = relationship()

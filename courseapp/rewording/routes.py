@@ -1,10 +1,13 @@
 from __future__ import annotations
 
+from functools import partial
+
 from flask import Blueprint, flash, redirect, render_template, request, url_for
 from flask_login import current_user
 
 from courseapp.access import coordinator_required, get_in_scope_or_404, login_required
 from courseapp.catalogue.items import TAG_LABELS
+from courseapp.database import may_write, writes_on_get
 from courseapp.forms import options
 from courseapp.organisations.services import organisations_in_scope
 from courseapp.rewording import services
@@ -46,8 +49,11 @@ def _exercise_page(exercise, form, privacy=(), rating_form=None):
 
 @bp.route("/practice/<exercise_id>", methods=["GET", "POST"])
 @login_required
+@writes_on_get  # the coordinator's comments shown here are marked as read
 def exercise(exercise_id: str):
     exercise = services.exercise_or_404(exercise_id)
+    if may_write():
+        services.mark_notes_read(current_user, exercise)
     form = RewordingForm()
     if form.validate_on_submit():
         found = personal_details(form.text.data)
@@ -97,14 +103,26 @@ def queue():
         team_id=int(form.team.data) if valid(form.team) else None,
         since=valid(form.since),
         until=valid(form.until),
+        reviewed=valid(form.reviewed),
+        verdict=valid(form.verdict),
     )
+    page = request.args.get("page", 1, type=int)
     return render_template(
         "rewording/queue.html",
         form=form,
-        responses=services.review_queue(current_user, filters),
+        queue=services.review_queue(current_user, filters, page),
         exercises=services.exercises(),
         current_mark=services.current_mark,
+        page_url=partial(_page_url, form),
     )
+
+
+def _page_url(form: QueueFilterForm, number: int) -> str:
+    """The queue's address with the same filters, on another page. Only the filters are
+    passed on: anything else (`_external`) would steer url_for."""
+    kept = {field.name for field in form if field.type != "SubmitField"}
+    args = {key: values for key, values in request.args.lists() if key in kept}
+    return url_for(".queue", **args, page=number)
 
 
 @bp.route("/review/<int:response_id>", methods=["GET", "POST"])

@@ -15,6 +15,7 @@ from courseapp.accounts.models import User
 from courseapp.audit.services import record
 from courseapp.catalogue import course
 from courseapp.catalogue.exercises import Exercise, RuleDef
+from courseapp.clock import utcnow
 from courseapp.content.services import enrolled_pathways
 from courseapp.extensions import db
 from courseapp.organisations.models import on_local_days
@@ -156,17 +157,31 @@ def rate(response: Response, rating: SelfRating) -> None:
 # -- Review queue -------------------------------------------------------------------
 
 
+NOT_REVIEWED, REVIEWED = "not-reviewed", "reviewed"
+QUEUE_PAGE_SIZE = 25
+
+
 @dataclass(frozen=True)
 class QueueFilters:
     exercise_id: str | None = None
     team_id: int | None = None
     since: date | None = None
     until: date | None = None
+    reviewed: str | None = None  # NOT_REVIEWED (no note yet) or REVIEWED
+    verdict: str | None = None  # the coordinator's where set, else the coach's
 
 
-def review_queue(reviewer: User, filters: QueueFilters, limit: int = 200) -> list[Response]:
-    """The latest version of each learner's response to each exercise, newest first,
-    for the organisations the reviewer covers."""
+@dataclass(frozen=True)
+class QueuePage:
+    responses: list[Response]
+    total: int
+    page: int
+    pages: int
+
+
+def _queue_query(reviewer: User, filters: QueueFilters):
+    """The latest version of each learner's response to each exercise, for the
+    organisations the reviewer covers, filtered."""
     latest = (
         sa.select(Response.user_id, Response.exercise_id, sa.func.max(Response.version).label("v"))
         .group_by(Response.user_id, Response.exercise_id)
@@ -183,21 +198,6 @@ def review_queue(reviewer: User, filters: QueueFilters, limit: int = 200) -> lis
             ),
         )
         .join(User, User.id == Response.user_id)
-        .options(
-            joinedload(Response.user).joinedload(User.team),
-            joinedload(Response.user).joinedload(User.organisation),
-            joinedload(Response.notes),
-        )
-        # Responses the coach could not judge come first, until a coordinator has.
-        .order_by(
-            sa.case(
-                (sa.and_(Response.verdict == UNCERTAIN, Response.coordinator_verdict.is_(None)), 0),
-                else_=1,
-            ),
-            Response.created_at.desc(),
-            Response.id.desc(),
-        )
-        .limit(limit)
     )
     scope = reviewer.scope_organisation_ids()
     if scope is not None:
@@ -210,7 +210,76 @@ def review_queue(reviewer: User, filters: QueueFilters, limit: int = 200) -> lis
         query = query.where(
             on_local_days(Response.created_at, User.organisation_id, filters.since, filters.until)
         )
-    return list(db.session.scalars(query).unique())
+    if filters.reviewed:
+        noted = sa.exists().where(ReviewNote.response_id == Response.id)
+        query = query.where(~noted if filters.reviewed == NOT_REVIEWED else noted)
+    if filters.verdict:
+        final = sa.func.coalesce(Response.coordinator_verdict, Response.verdict)
+        query = query.where(final == filters.verdict)
+    return query
+
+
+def review_queue(
+    reviewer: User, filters: QueueFilters, page: int = 1, size: int = QUEUE_PAGE_SIZE
+) -> QueuePage:
+    """One page of the queue: responses the coach could not judge first (until a
+    coordinator has), then newest first. Two queries whatever the page or the data."""
+    query = _queue_query(reviewer, filters)
+    total = db.session.scalar(sa.select(sa.func.count()).select_from(query.subquery()))
+    pages = max(1, -(-total // size))
+    page = min(max(page, 1), pages)
+    ordered = (
+        query.options(
+            joinedload(Response.user).joinedload(User.team),
+            joinedload(Response.user).joinedload(User.organisation),
+            joinedload(Response.notes),
+        )
+        .order_by(
+            sa.case(
+                (sa.and_(Response.verdict == UNCERTAIN, Response.coordinator_verdict.is_(None)), 0),
+                else_=1,
+            ),
+            Response.created_at.desc(),
+            Response.id.desc(),
+        )
+        .limit(size)
+        .offset((page - 1) * size)
+    )
+    return QueuePage(list(db.session.scalars(ordered).unique()), total, page, pages)
+
+
+# -- What a learner has not yet read --------------------------------------------------
+
+
+def unread_notes(user: User) -> list[ReviewNote]:
+    """Comments and verdicts coordinators left on the learner's responses that the
+    learner has not seen since: their home page lists them."""
+    return list(
+        db.session.scalars(
+            sa.select(ReviewNote)
+            .join(Response, Response.id == ReviewNote.response_id)
+            .where(
+                Response.user_id == user.id,
+                ReviewNote.read_at.is_(None),
+                sa.or_(ReviewNote.comment != "", ReviewNote.verdict.is_not(None)),
+            )
+            .options(joinedload(ReviewNote.response), joinedload(ReviewNote.reviewer))
+            .order_by(ReviewNote.created_at, ReviewNote.id)
+        )
+    )
+
+
+def mark_notes_read(user: User, exercise: Exercise) -> None:
+    """The learner has opened the exercise, where every note on it is shown."""
+    responses = sa.select(Response.id).where(
+        Response.user_id == user.id, Response.exercise_id == exercise.id
+    )
+    db.session.execute(
+        sa.update(ReviewNote)
+        .where(ReviewNote.response_id.in_(responses), ReviewNote.read_at.is_(None))
+        .values(read_at=utcnow())
+        .execution_options(synchronize_session=False)
+    )
 
 
 def add_note(

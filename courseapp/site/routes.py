@@ -13,6 +13,7 @@ from courseapp.content import services as content_services
 from courseapp.database import writes_on_get
 from courseapp.extensions import db
 from courseapp.procedures import services as procedures
+from courseapp.rewording import services as rewording
 
 bp = Blueprint("site", __name__)
 
@@ -37,7 +38,12 @@ def index():
         if steps.progress.pathway.id in due
     }
     return render_template(
-        "site/learner_home.html", user=current_user, journeys=journeys, deadlines=deadlines
+        "site/learner_home.html",
+        user=current_user,
+        journeys=journeys,
+        deadlines=deadlines,
+        new_comments=rewording.unread_notes(current_user),
+        new_comment_exercises=rewording.exercises(),
     )
 
 

@@ -261,6 +261,13 @@ ACCESS: dict[tuple[str, str], Access] = {
     ("cohorts.email_links", "POST"): Access(organisation_x(303), _confirmed),
     ("jobs.progress", "GET"): Access(organisation_x(200), lambda w: {"job_id": w.job}),
     ("reports.learner", "GET"): Access(organisation_x(200), lambda w: {"user_id": w.learner_a}),
+    ("assessment.grant_attempt", "GET"): Access(
+        organisation_x(200), lambda w: CORE | {"user_id": w.learner_a}
+    ),
+    # Learner A still has attempts: told so, and sent back to their record.
+    ("assessment.grant_attempt", "POST"): Access(
+        organisation_x(303), lambda w: CORE | {"user_id": w.learner_a}, data={"reason": "Agreed"}
+    ),
     ("rewording.review", "GET"): Access(organisation_x(200), lambda w: {"response_id": w.response}),
     ("rewording.review", "POST"): Access(
         organisation_x(200), lambda w: {"response_id": w.response}
