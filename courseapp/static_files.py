@@ -35,16 +35,21 @@ def load_manifest(dist: Path) -> dict[str, str]:
         raise MissingAssets(f"{path} is missing: build the assets with `npm run build`") from None
 
 
-def static_url(name: str) -> str:
-    """The URL of a static file by its plain name (as in static/dist/manifest.json)."""
+def fingerprinted(name: str) -> str:
+    """A static file's fingerprinted name, from its plain name (as in the manifest)."""
     manifest = current_app.extensions.get("static_manifest")
     if manifest is None or current_app.debug:  # debug: assets rebuilt while it runs
         manifest = load_manifest(Path(current_app.config["STATIC_DIST"]))
         current_app.extensions["static_manifest"] = manifest
     try:
-        return url_for("static", filename=manifest[name])
+        return manifest[name]
     except KeyError:
         raise MissingAssets(f"{name} is not in the asset manifest") from None
+
+
+def static_url(name: str) -> str:
+    """The URL of a static file by its plain name: the only way templates link to one."""
+    return url_for("static", filename=fingerprinted(name))
 
 
 def _not_found(filename: str):
