@@ -151,3 +151,30 @@ def test_a_changed_file_gets_a_new_url(tmp_path):
     assert f"/static/{before['app.mjs']}" in links_before - links_after
     # The old file is gone from the build, so nothing serves stale content under it.
     assert not (tmp_path / "static" / "dist" / "public" / before["app.mjs"]).exists()
+
+
+def test_a_browser_that_asks_again_gets_not_modified(learner_client):
+    url = f"/static/{manifest()['app.css']}"
+    first = fetch(learner_client, url, headers={"Accept-Encoding": "br"})
+    again = fetch(
+        learner_client,
+        url,
+        headers={"Accept-Encoding": "br", "If-None-Match": first.headers["ETag"]},
+    )
+    assert again.status_code == 304
+    assert again.data == b""
+
+
+def test_the_second_module_page_downloads_only_the_page(tmp_path):
+    """bench/page_weight.py's simulated browser: with a warm cache, every static file
+    (the stylesheet, icon, our script and the GOV.UK script it imports) comes from the
+    cache, and the first page's files come compressed."""
+    from bench.page_weight import measure
+
+    result = measure(tmp_path)
+    assert result["second_page"]["requests"] == 1
+    assert result["second_page"]["from_cache"] == 4
+    first = result["first_page_fetched"]
+    assert [row["status"] for row in first] == [200] * 5
+    raw = sum((DIST / "public" / manifest()[name]).stat().st_size for name in manifest())
+    assert sum(row["bytes"] for row in first[1:]) < raw / 4
