@@ -178,3 +178,13 @@ def test_the_second_module_page_downloads_only_the_page(tmp_path):
     assert [row["status"] for row in first] == [200] * 5
     raw = sum((DIST / "public" / manifest()[name]).stat().st_size for name in manifest())
     assert sum(row["bytes"] for row in first[1:]) < raw / 4
+
+
+def test_personal_pages_stay_uncached_while_static_files_are_kept(any_db_app, make_learner):
+    client = any_db_app.test_client()
+    login(client, make_learner())
+    for url in (module_page(), "/account", "/pathways/core"):
+        response = client.get(url)
+        assert response.status_code == 200, url
+        assert response.headers["Cache-Control"] == "no-store", url
+    assert fetch(client, f"/static/{manifest()['app.css']}").headers["Cache-Control"] == LONG_CACHE
