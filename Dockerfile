@@ -1,12 +1,15 @@
 # syntax=docker/dockerfile:1
 
-# Stage 1: compile GOV.UK Frontend and our Sass into static/dist.
+# Stage 1: build static/dist: our Sass compiled with GOV.UK Frontend and our scripts and
+# images, under fingerprinted names, with gzip and brotli copies.
 FROM node:20-bookworm-slim AS assets
 WORKDIR /build
 COPY package.json package-lock.json ./
 RUN npm ci --no-audit --no-fund
 COPY scripts/ scripts/
 COPY static/src/ static/src/
+COPY static/js/ static/js/
+COPY static/images/ static/images/
 RUN npm run build
 
 # Stage 2: the application, served by gunicorn.
@@ -30,8 +33,8 @@ COPY courseapp/ courseapp/
 COPY migrations/ migrations/
 COPY content/ content/
 COPY quizzes/ quizzes/
-# static/dist is excluded by .dockerignore; the built copy comes from stage 1.
-COPY static/ static/
+# Only the built static files are served (static/dist is excluded by .dockerignore; the
+# built copy comes from stage 1).
 COPY --from=assets /build/static/dist/ static/dist/
 
 # Editable on purpose: the app reads content/, quizzes/, static/ and migrations/

@@ -10,7 +10,16 @@ from govuk_frontend_wtf.main import WTFormsHelpers
 from jinja2 import ChoiceLoader, FileSystemLoader, PackageLoader, PrefixLoader
 from werkzeug.middleware.proxy_fix import ProxyFix
 
-from courseapp import catalogue, cli, database, errors, models, security, templating  # noqa: F401 - models: all tables
+from courseapp import (  # noqa: F401 - models: all tables
+    catalogue,
+    cli,
+    database,
+    errors,
+    models,
+    security,
+    static_files,
+    templating,
+)
 from courseapp.accounts import routes as accounts_routes
 from courseapp.accounts import services as accounts_services
 from courseapp.assessment import routes as assessment_routes
@@ -45,7 +54,7 @@ def create_app(config: dict[str, Any] | type | None = None) -> Flask:
     app = Flask(
         __name__,
         instance_relative_config=True,
-        static_folder=str(PROJECT_ROOT / "static"),
+        static_folder=None,  # served by WhiteNoise: see courseapp.static_files
     )
     if isinstance(config, type):
         app.config.from_object(config)
@@ -53,6 +62,7 @@ def create_app(config: dict[str, Any] | type | None = None) -> Flask:
         app.config.from_object(config_from_env())
         app.config.update(config or {})
     _resolve_defaults(app)
+    static_files.init_app(app)
     if proxies := app.config["TRUSTED_PROXIES"]:
         app.wsgi_app = ProxyFix(app.wsgi_app, x_for=proxies, x_proto=proxies, x_host=proxies)
 

@@ -120,6 +120,9 @@ class Config:
     EXIT_URL = os.environ.get("EXIT_URL", "https://www.bbc.co.uk/weather")
     CONTENT_DIR = Path(os.environ.get("CONTENT_DIR", PROJECT_ROOT / "content"))
     QUIZZES_DIR = Path(os.environ.get("QUIZZES_DIR", PROJECT_ROOT / "quizzes"))
+    # The built static files (scripts/build-assets.mjs): public/ is served under /static/,
+    # manifest.json maps each file's plain name to its fingerprinted one.
+    STATIC_DIST = Path(os.environ.get("STATIC_DIST", PROJECT_ROOT / "static" / "dist"))
     # The source documents the course is written from, for `flask content check`'s
     # own-words check (skipped with a notice when the folder is absent).
     SEEDS_DIR = Path(os.environ.get("SEEDS_DIR", PROJECT_ROOT.parent / "shared" / "seeds"))

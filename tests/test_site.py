@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from courseapp.static_files import fingerprinted
 from tests.conftest import login
 
 
@@ -15,7 +16,8 @@ def test_start_page_has_no_crown_and_no_brand_font(client):
 
 
 def test_stylesheet_does_not_use_the_gov_uk_font(client):
-    with client.get("/static/dist/app.css") as response:
+    with client.get(f"/static/{fingerprinted('app.css')}") as response:
+        assert response.status_code == 200
         css = response.get_data(as_text=True)
     assert "GDS Transport" not in css and "@font-face" not in css
 

@@ -13,6 +13,7 @@ from collections.abc import Callable
 from dataclasses import dataclass, field
 
 from courseapp.accounts.models import User
+from courseapp.static_files import fingerprinted
 
 VISITORS = ("anonymous", "learner_a", "learner_b", "coordinator_x", "coordinator_y", "admin")
 LEARNERS = ("learner_a", "learner_b")
@@ -132,7 +133,9 @@ EXERCISE = {"exercise_id": "let-him-in"}
 
 ACCESS: dict[tuple[str, str], Access] = {
     # Public pages, and pages for people who are not signed in.
-    ("static", "GET"): Access(everyone(200), lambda _w: {"filename": "images/favicon.svg"}),
+    ("static", "GET"): Access(
+        everyone(200), lambda _w: {"filename": fingerprinted("images/favicon.svg")}
+    ),
     ("site.index", "GET"): Access(
         everyone(302) | {"anonymous": 200, "learner_a": 200, "learner_b": 200}
     ),
