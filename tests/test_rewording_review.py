@@ -158,7 +158,7 @@ def test_a_coordinator_sets_the_verdict_and_the_learner_and_reports_see_it(any_d
     queue = coordinator.get("/review").get_data(as_text=True)
     assert "Set by a coordinator" in queue
 
-    dashboard = coordinator.get("/reports/").get_data(as_text=True)
+    dashboard = coordinator.get("/reports/rewording").get_data(as_text=True)
     assert "Coordinators overturned the coach" in dashboard
     assert "1 of 1 versions given a coordinator" in dashboard
 

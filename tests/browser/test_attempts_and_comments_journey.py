@@ -83,6 +83,7 @@ def test_a_coordinator_grants_an_attempt_and_the_learner_passes(
     expect(notice).to_contain_text("1 learner has used every post-test attempt without passing")
     check_page(staff, "reports-attempts-notice")
     staff.goto(f"{live_server.url}/reports/learners")
+    staff.get_by_text("Filter the report").click()  # the filters are folded away
     staff.get_by_label("Status").select_option(label="Attempts used up")
     staff.get_by_role("button", name="Apply filters").click()
     rows = staff.locator("tbody tr")

@@ -26,6 +26,12 @@ from tests.browser.conftest import LiveServer, check_page, heading, sign_in
 from tests.browser.html_check import HtmlPages
 from tests.browser.staff import Progress, add_learner, add_staff, summary_value, table
 
+
+def _exercises(count: int) -> list[str]:
+    """The first core rewording exercises, enough for the pathway's required number."""
+    return [e.id for e in course().rewording.exercises.values() if "core" in e.pathways][:count]
+
+
 ORGANISATION = "Eastbrook Borough Council"
 COORDINATOR_EMAIL = "tomasz.nowak@eastbrook.example.org"
 COORDINATOR_PASSWORD = "saddle orchard lantern quiver"
@@ -47,7 +53,8 @@ def seed(live_server: LiveServer) -> dict:
         add_staff("Ruth Adeyemi", ADMIN_EMAIL, ADMIN_PASSWORD, Role.ADMIN)
         certified = add_learner(
             org, TYPO, "grace.obi-williams@eastbrook.example.org", team=team,
-            progress=Progress(pre=20, modules=None, posts=(39,), certified_days=4),
+            progress=Progress(pre=20, modules=None, posts=(31,), certified_days=4,
+                              rewordings=tuple((e, (), None) for e in _exercises(3))),
             password=LEARNER_PASSWORD,
         )  # fmt: skip
         late = add_learner(org, LATE, "femi.adebayo@eastbrook.example.org", team=team,
