@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from datetime import datetime
 
-from flask import request
+from flask import current_app, request
 from flask_limiter import Limiter
 from flask_limiter.util import get_remote_address
 from flask_login import LoginManager
@@ -35,3 +35,11 @@ limiter = Limiter(key_func=get_remote_address)
 
 def client_address() -> str:
     return request.remote_addr or "unknown"
+
+
+def limit_posts(setting: str, scope: str, key_func=client_address):
+    """Throttle a view's POSTs by the limit named in the `setting`, counted per
+    `key_func` (the client's address unless given) in its own `scope`."""
+    return limiter.limit(
+        lambda: current_app.config[setting], methods=["POST"], key_func=key_func, scope=scope
+    )

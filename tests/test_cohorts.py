@@ -553,7 +553,7 @@ def test_an_account_in_another_organisation_is_neither_revealed_nor_changed(
     """The preview shows someone else's learner as new; confirming leaves their account
     alone, and only they are told (by email, if it is set up)."""
     told = []
-    monkeypatch.setattr("courseapp.cohorts.imports.send_email", lambda *a: told.append(a))
+    monkeypatch.setattr("courseapp.cohorts.import_links.send_email", lambda *a: told.append(a))
     monkeypatch.setattr("courseapp.accounts.services.send_email", lambda *a: None)
     app.config["MAIL_SERVER"] = "smtp.example.org"
     cohort, yan = world["cohort_x"], world["learner_y"]

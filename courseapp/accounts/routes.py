@@ -29,7 +29,7 @@ from courseapp.accounts.forms import (
 from courseapp.accounts.models import JobRole
 from courseapp.audit.services import record
 from courseapp.cohorts.services import enrol_new_learner
-from courseapp.extensions import client_address, limiter
+from courseapp.extensions import client_address, limit_posts, limiter
 from courseapp.forms import options
 from courseapp.security import safe_next_url
 from courseapp.sso import connections as sso_connections
@@ -116,18 +116,8 @@ def register(code: str):
 
 
 @bp.route("/login", methods=["GET", "POST"])
-@limiter.limit(
-    lambda: current_app.config["LOGIN_LIMIT_PER_ADDRESS"],
-    methods=["POST"],
-    key_func=client_address,
-    scope="login-address",
-)
-@limiter.limit(
-    lambda: current_app.config["LOGIN_LIMIT_PER_ACCOUNT"],
-    methods=["POST"],
-    key_func=_login_account_key,
-    scope="login-account",
-)
+@limit_posts("LOGIN_LIMIT_PER_ADDRESS", "login-address")
+@limit_posts("LOGIN_LIMIT_PER_ACCOUNT", "login-account", key_func=_login_account_key)
 def login():
     next_url = safe_next_url(request.args.get("next"))
     if current_user.is_authenticated:
@@ -219,18 +209,8 @@ def set_password_from_link(token: str):
 
 
 @bp.route("/password/forgotten", methods=["GET", "POST"])
-@limiter.limit(
-    lambda: current_app.config["RESET_LIMIT_PER_ADDRESS"],
-    methods=["POST"],
-    key_func=client_address,
-    scope="reset-address",
-)
-@limiter.limit(
-    lambda: current_app.config["RESET_LIMIT_PER_ACCOUNT"],
-    methods=["POST"],
-    key_func=_login_account_key,
-    scope="reset-account",
-)
+@limit_posts("RESET_LIMIT_PER_ADDRESS", "reset-address")
+@limit_posts("RESET_LIMIT_PER_ACCOUNT", "reset-account", key_func=_login_account_key)
 def forgotten_password():
     """The same page, in the same time, whether or not the address has an account: the
     email, if any, is sent after the response (see services.password_reset_for)."""

@@ -1,20 +1,24 @@
-"""Getting set-password links to the learners an import created: a CSV file of them,
-given once, or an email to each. Kept apart from the request so that a job queue can
-send a large import's emails later."""
+"""What follows a confirmed import: set-password links for the learners it created (a
+CSV file of them, given once, or an email to each, sent by a job), and a note to anyone
+whose address already has an account with another organisation."""
 
 from __future__ import annotations
 
+from dataclasses import dataclass
+
 import sqlalchemy as sa
+from flask import current_app
 
 from courseapp.accounts.models import User
-from courseapp.accounts.services import make_password_link
+from courseapp.accounts.services import issue_password_link, make_password_link
 from courseapp.audit.services import record
 from courseapp.clock import utcnow
 from courseapp.cohorts.imports import COLUMNS, NEW
-from courseapp.cohorts.models import EnrolmentImport
+from courseapp.cohorts.models import Cohort, EnrolmentImport
 from courseapp.extensions import db
 from courseapp.jobs import queue
 from courseapp.jobs.models import Job
+from courseapp.mail import mail_configured, send_email
 from courseapp.reports.statistics import csv_bytes
 
 LINKS_HEADER = ("name", "email", "team", "password link")
@@ -78,3 +82,33 @@ def email_links(upload: EnrolmentImport, actor: User) -> Job:
     record(actor, "email-password-links", f"cohort {upload.cohort_id}")
     db.session.flush()
     return job
+
+
+@dataclass(frozen=True)
+class PasswordLink:
+    user: User
+    link: str | None  # None: emailed
+
+
+def tell_learners_elsewhere(users: list[User], cohort: Cohort) -> None:
+    """Email each person whose address was in the file but who has an account with
+    another organisation, if mail is set up: they are told, the coordinator is not."""
+    if not mail_configured():
+        return
+    service = current_app.config["SERVICE_NAME"]
+    for user in users:
+        send_email(
+            user.email,
+            f"Someone tried to enrol you on {service}",
+            f"Hello {user.name},\n\nA training coordinator at {cohort.organisation.name} "
+            f"tried to enrol this email address in a group of learners on {service}. "
+            "You already have an account with another organisation, so nothing has been "
+            "changed. If you are moving to "
+            f"{cohort.organisation.name}, ask its training coordinator to help.\n",
+        )
+
+
+def send_password_links(users: list[User]) -> list[PasswordLink]:
+    """Email each new learner a set-password link if mail is set up (a job sends each
+    one after the request commits), else return the links for the coordinator."""
+    return [PasswordLink(user, issue_password_link(user)) for user in users]

@@ -19,10 +19,8 @@ from typing import IO, Any
 
 import sqlalchemy as sa
 from email_validator import EmailNotValidError, validate_email
-from flask import current_app
 
 from courseapp.accounts.models import JobRole, Role, User, normalise_email
-from courseapp.accounts.services import issue_password_link
 from courseapp.audit.services import record
 from courseapp.catalogue.course import Pathway
 from courseapp.clock import utcnow
@@ -32,7 +30,6 @@ from courseapp.content.models import Enrolment
 from courseapp.content.services import next_form_order
 from courseapp.database import unique_or
 from courseapp.extensions import db
-from courseapp.mail import mail_configured, send_email
 
 MAX_BYTES = 1_000_000
 MAX_ROWS = 2000
@@ -383,33 +380,3 @@ def _enrol_row(cohort: Cohort, user_id: int, enrolment: Enrolment | None) -> Enr
         db.session.add(enrolment)
     enrolment.cohort_id = cohort.id
     return enrolment
-
-
-@dataclass(frozen=True)
-class PasswordLink:
-    user: User
-    link: str | None  # None: emailed
-
-
-def tell_learners_elsewhere(users: list[User], cohort: Cohort) -> None:
-    """Email each person whose address was in the file but who has an account with
-    another organisation, if mail is set up: they are told, the coordinator is not."""
-    if not mail_configured():
-        return
-    service = current_app.config["SERVICE_NAME"]
-    for user in users:
-        send_email(
-            user.email,
-            f"Someone tried to enrol you on {service}",
-            f"Hello {user.name},\n\nA training coordinator at {cohort.organisation.name} "
-            f"tried to enrol this email address in a group of learners on {service}. "
-            "You already have an account with another organisation, so nothing has been "
-            "changed. If you are moving to "
-            f"{cohort.organisation.name}, ask its training coordinator to help.\n",
-        )
-
-
-def send_password_links(users: list[User]) -> list[PasswordLink]:
-    """Email each new learner a set-password link if mail is set up (a job sends each
-    one after the request commits), else return the links for the coordinator."""
-    return [PasswordLink(user, issue_password_link(user)) for user in users]

@@ -179,8 +179,8 @@ def confirm(cohort_id: int, import_id: int):
         return back
     # With mail set up the coordinator sends the links with one button (email_links);
     # without it they are shown here to pass on, and can be downloaded once.
-    links = [] if mail_configured() else imports.send_password_links(outcome.created)
-    imports.tell_learners_elsewhere(outcome.elsewhere, cohort)
+    links = [] if mail_configured() else import_links.send_password_links(outcome.created)
+    import_links.tell_learners_elsewhere(outcome.elsewhere, cohort)
     return _imported_page(cohort, upload, outcome.summary, links)
 
 

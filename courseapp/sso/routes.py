@@ -22,7 +22,7 @@ from joserfc.errors import JoseError
 from courseapp.access import coordinator_required, get_in_scope_or_404
 from courseapp.accounts.models import JobRole
 from courseapp.database import writes_on_get
-from courseapp.extensions import client_address, db, limiter
+from courseapp.extensions import db, limit_posts
 from courseapp.forms import options
 from courseapp.organisations.models import Organisation
 from courseapp.security import safe_next_url
@@ -147,12 +147,7 @@ def first_sign_in():
 
 
 @bp.route("/sso/link", methods=["GET", "POST"])
-@limiter.limit(
-    lambda: current_app.config["LOGIN_LIMIT_PER_ADDRESS"],
-    methods=["POST"],
-    key_func=client_address,
-    scope="login-address",
-)
+@limit_posts("LOGIN_LIMIT_PER_ADDRESS", "login-address")
 def link():
     pending = _pending_or_404()
     account = services.needs_link(pending)
