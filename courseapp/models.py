@@ -6,6 +6,7 @@ from courseapp.assessment.models import Answer, Certificate, TestAttempt
 from courseapp.audit.models import AuditEvent
 from courseapp.cohorts.models import Cohort, EnrolmentImport
 from courseapp.content.models import Enrolment, ModuleProgress
+from courseapp.evaluation.models import EvaluationAnswer, EvaluationRecord
 from courseapp.jobs.models import Job, Notice
 from courseapp.organisations.models import Organisation, Team
 from courseapp.procedures.models import LocalProcedures
@@ -22,6 +23,8 @@ __all__ = [
     "Domain",
     "Enrolment",
     "EnrolmentImport",
+    "EvaluationAnswer",
+    "EvaluationRecord",
     "Identity",
     "Job",
     "LocalProcedures",

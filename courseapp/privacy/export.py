@@ -21,6 +21,7 @@ from courseapp.catalogue.course import Course
 from courseapp.clock import utcnow
 from courseapp.cohorts.models import Cohort
 from courseapp.content.models import Enrolment, ModuleProgress
+from courseapp.evaluation.services import personal_records as evaluation_records
 from courseapp.extensions import db
 from courseapp.rewording.models import Response, ReviewNote
 from courseapp.sso.models import Identity
@@ -54,6 +55,8 @@ def personal_data(user: User, course: Course) -> dict[str, Any]:
         "certificates": _certificates(person, course),
         "extra_attempts": _grants(person, course),
         "organisation_accounts": _identities(person),
+        # Whether they gave feedback on a course; the answers are kept without their name.
+        "course_evaluations": evaluation_records(person, course),
     }
 
 
