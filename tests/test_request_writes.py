@@ -20,7 +20,8 @@ from tests.conftest import login
 
 ROUTES = sorted((Path(__file__).parent.parent / "courseapp").glob("*/routes.py"))
 WRITES_ON_GET = {"content.module", "content.part", "reports.learner", "reports.export",
-                 "rewording.exercise", "site.exit_page", "sso.callback"}  # fmt: skip
+                 "rewording.exercise", "site.exit_page", "sso.callback",
+                 "evaluation.export"}  # fmt: skip
 
 
 def test_routes_never_commit():

@@ -213,6 +213,11 @@ ACCESS: dict[tuple[str, str], Access] = {
     ("assessment.results", "GET"): Access(owner(200), _submitted),
     ("assessment.certificate", "GET"): Access(owner(200), lambda _w: CORE),
     ("assessment.certificate_download", "GET"): Access(owner(200), lambda _w: CORE),
+    ("evaluation.give", "GET"): Access(owner(200), lambda _w: CORE),
+    ("evaluation.give", "POST"): Access(
+        owner(303), lambda _w: CORE, data={"useful": "4", "relevant": "4"}
+    ),
+    ("evaluation.decline", "POST"): Access(owner(303), lambda _w: CORE),
     # Staff pages that show only what is in the visitor's organisations.
     ("organisations.index", "GET"): Access(staff(200)),
     ("reports.dashboard", "GET"): Access(staff(200)),
@@ -227,6 +232,12 @@ ACCESS: dict[tuple[str, str], Access] = {
     ("reports.export", "GET"): Access(staff(200), lambda _w: {"kind": "learners"}),
     ("rewording.queue", "GET"): Access(staff(200)),
     # Things in organisation X.
+    ("evaluation.report_page", "GET"): Access(
+        organisation_x(200), lambda w: {"organisation": w.org_x}
+    ),
+    ("evaluation.export", "GET"): Access(
+        organisation_x(200), lambda w: {"kind": "answers", "organisation": w.org_x}
+    ),
     ("organisations.detail", "GET"): Access(organisation_x(200), _org),
     ("organisations.add_team", "POST"): Access(organisation_x(400), _org),
     ("organisations.password_link", "POST"): Access(organisation_x(200), _member),
