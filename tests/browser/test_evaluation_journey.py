@@ -22,6 +22,7 @@ from courseapp.organisations.services import add_team
 from tests.browser.answers import answer_questions, rate
 from tests.browser.conftest import LiveServer, check_page, enrol_learner, heading, sign_in
 from tests.browser.coordinator_reports import report_page
+from tests.browser.html_check import HtmlPages
 from tests.browser.staff import (
     UTF8_BOM,
     add_learner,
@@ -72,7 +73,7 @@ def seed(live_server: LiveServer):
 
 @pytest.mark.browser
 def test_a_learner_evaluates_the_course_and_the_coordinator_reads_it(
-    page: Page, live_server: LiveServer, new_context
+    page: Page, live_server: LiveServer, new_context, html_pages: HtmlPages
 ):
     form = seed(live_server)
     page.goto(f"{live_server.url}/login")
@@ -88,17 +89,20 @@ def test_a_learner_evaluates_the_course_and_the_coordinator_reads_it(
     page.get_by_role("link", name="View and download your certificate").click()
     expect(heading(page, "Your certificate")).to_be_visible()
     check_page(page, "certificate-with-evaluation-link")
+    html_pages.add(page, "certificate-with-evaluation-link")
 
     # 2. The home page asks too, until the feedback is sent.
     nav_link(page, "Your training").click()
     expect(page.get_by_role("button", name="No thanks")).to_be_visible()
     check_page(page, "home-evaluation-invite")
+    html_pages.add(page, "home-evaluation-invite")
     page.get_by_role("button", name="Give feedback").click()
 
     # 3. The form says what is shared; a missing answer is an error; then it is sent.
     expect(heading(page, "Tell us what you thought of the course")).to_be_visible()
     expect(page.get_by_role("main")).to_contain_text("never see who wrote what")
     check_page(page, "evaluation-form")
+    html_pages.add(page, "evaluation-form")
     page.get_by_role("group", name="How useful was the course?").get_by_label(
         "Very useful", exact=True
     ).check()
@@ -107,6 +111,7 @@ def test_a_learner_evaluates_the_course_and_the_coordinator_reads_it(
         "Select how relevant the course was to your role"
     )
     check_page(page, "evaluation-form-error")
+    html_pages.add(page, "evaluation-form-error")
     page.get_by_role("group", name="How relevant was it to your role?").get_by_label(
         "Relevant", exact=True
     ).check()
@@ -114,6 +119,7 @@ def test_a_learner_evaluates_the_course_and_the_coordinator_reads_it(
     page.get_by_role("button", name="Send my feedback").click()
     expect(heading(page, "Thank you for your feedback")).to_be_visible()
     check_page(page, "evaluation-sent")
+    html_pages.add(page, "evaluation-sent")
     page.get_by_role("link", name="Go to your training").click()
     expect(page.get_by_role("button", name="Give feedback")).to_have_count(0)
 
@@ -135,6 +141,7 @@ def test_a_learner_evaluates_the_course_and_the_coordinator_reads_it(
     for name in (LEARNER_NAME, *COLLEAGUES):
         expect(main).not_to_contain_text(name)
     check_page(staff, "evaluation-report")
+    html_pages.add(staff, "evaluation-report")
     with staff.expect_download() as download_info:
         staff.get_by_role("link", name="Download written answers (CSV)").click()
     raw, header, rows = read_download(download_info.value)
@@ -142,3 +149,4 @@ def test_a_learner_evaluates_the_course_and_the_coordinator_reads_it(
     assert header == ["organisation", "cohort", "question", "answer"]
     assert ["Riverside Council", "Spring", "What will you do differently in your work?",
             PLAN] in rows  # fmt: skip
+    html_pages.assert_valid()
