@@ -384,6 +384,12 @@ def test_another_organisations_coordinator_sees_none_of_it(
     assert export(client, "answers") == []
 
 
+def test_an_unknown_pathway_is_not_found(client, coordinator):
+    login(client, coordinator)
+    assert client.get(REPORT, query_string={"pathway": "nowhere"}).status_code == 404
+    assert client.get(REPORT, query_string={"pathway": "core"}).status_code == 200
+
+
 def test_an_administrator_sees_every_organisation(client, make_user, two_cohorts):
     login(client, make_user(role=Role.ADMIN))
     page = client.get(REPORT).get_data(as_text=True)

@@ -83,7 +83,8 @@ def decline(pathway_id: str):
 
 def _filters() -> tuple[EvaluationFilterForm, report.Scope]:
     """The filter form from the query string, with choices only from the user's own
-    organisations. An organisation, team or cohort from outside them is not found."""
+    organisations. An organisation, team or cohort from outside them, or a pathway that
+    does not exist, is not found."""
     form = EvaluationFilterForm(request.args)
     orgs = organisations_in_scope(current_user)
     cohorts = db.session.scalars(
@@ -103,13 +104,12 @@ def _filters() -> tuple[EvaluationFilterForm, report.Scope]:
         "All cohorts",
         ((c.id, f"{c.name} ({names[c.organisation_id]})" if several else c.name) for c in cohorts),
     )
-    for name in ("organisation", "team", "cohort"):
+    for name in ("pathway", "organisation", "team", "cohort"):
         value = request.args.get(name)
         if value and value not in {str(v) for v, *_ in form[name].iter_choices()}:
             abort(404)
     form.validate()
-    pathway_id = form.pathway.data if form.pathway.data in course().pathways else None
-    pathway_id = pathway_id or next(iter(course().pathways))
+    pathway_id = form.pathway.data or next(iter(course().pathways))
     form.pathway.data = pathway_id
     chosen_org = int(form.organisation.data) if form.organisation.data else None
     org_ids = frozenset({chosen_org} if chosen_org else {o.id for o in orgs})
