@@ -30,6 +30,7 @@ from courseapp.cohorts import routes as cohorts_routes
 from courseapp.config import PROJECT_ROOT, config_from_env, instance_secret_key
 from courseapp.content import routes as content_routes
 from courseapp.content.cli import content_cli
+from courseapp.cpd import routes as cpd_routes
 from courseapp.demo.cli import seed_demo_command
 from courseapp.extensions import csrf, db, limiter, login_manager, migrate
 from courseapp.jobs import cli as jobs_cli
@@ -105,6 +106,7 @@ def create_app(config: dict[str, Any] | type | None = None) -> Flask:
     app.register_blueprint(procedures_routes.bp)
     app.register_blueprint(sso_routes.bp)
     app.register_blueprint(jobs_routes.bp)
+    app.register_blueprint(cpd_routes.bp)
     app.register_blueprint(jobs_routes.unsubscribe_bp)
     app.cli.add_command(content_cli)
     app.cli.add_command(assessment_cli)

@@ -6,6 +6,7 @@ from courseapp.assessment.models import Answer, Certificate, TestAttempt
 from courseapp.audit.models import AuditEvent
 from courseapp.cohorts.models import Cohort, EnrolmentImport
 from courseapp.content.models import Enrolment, ModuleProgress
+from courseapp.cpd.models import Reflection
 from courseapp.jobs.models import Job, Notice
 from courseapp.organisations.models import Organisation, Team
 from courseapp.procedures.models import LocalProcedures
@@ -28,6 +29,7 @@ __all__ = [
     "ModuleProgress",
     "Notice",
     "Organisation",
+    "Reflection",
     "ReportVersion",
     "Response",
     "ReviewNote",

@@ -21,6 +21,7 @@ from courseapp.catalogue.course import Course
 from courseapp.clock import utcnow
 from courseapp.cohorts.models import Cohort
 from courseapp.content.models import Enrolment, ModuleProgress
+from courseapp.cpd.services import exported_reflections
 from courseapp.extensions import db
 from courseapp.rewording.models import Response, ReviewNote
 from courseapp.sso.models import Identity
@@ -54,6 +55,7 @@ def personal_data(user: User, course: Course) -> dict[str, Any]:
         "certificates": _certificates(person, course),
         "extra_attempts": _grants(person, course),
         "organisation_accounts": _identities(person),
+        "cpd_reflections": exported_reflections(person),
     }
 
 
