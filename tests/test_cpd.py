@@ -5,14 +5,17 @@ from __future__ import annotations
 
 import csv
 import io
+from datetime import timedelta
 from types import SimpleNamespace
 
 import pytest
 import sqlalchemy as sa
+from werkzeug.datastructures import MultiDict
 
 from courseapp.accounts.models import Role
 from courseapp.assessment.models import Certificate, Phase
 from courseapp.catalogue import course
+from courseapp.clock import utcnow
 from courseapp.content.services import record_completion
 from courseapp.cpd import exports, services
 from courseapp.cpd.exports import CSV_HEADER
@@ -20,8 +23,11 @@ from courseapp.cpd.forms import MAX_ANSWER, MAX_PEER
 from courseapp.cpd.models import Reflection
 from courseapp.extensions import db
 from courseapp.forms import TAMPERED_MESSAGE
+from courseapp.privacy import retention
+from courseapp.privacy.erasure import erase_learner
 from tests.conftest import login
 from tests.learner_records import take_test
+from tests.test_faults import STALE, _chosen, _post_with_a_stale_token
 
 LEARNT = "Naming the father's choices keeps the focus where it belongs & <b>not</b> on mum."
 PRACTICE = "I will write case notes that describe his pattern of behaviour."
@@ -305,3 +311,27 @@ def test_the_downloads_need_a_signed_in_person(client):
     for path in ("/cpd/", "/cpd/record.pdf", "/cpd/record.csv"):
         response = client.get(path)
         assert response.status_code == 302 and "/login" in response.headers["Location"]
+
+
+def test_the_retention_purge_leaves_reflections_and_erasure_removes_them(app, world):
+    services.save_reflection(world.learner, services.Activity.MODULE, world.module.id,
+                             learnt=LEARNT, practice="", peer="", shared=True)  # fmt: skip
+    db.session.commit()
+    retention.purge(utcnow() + timedelta(days=1))  # everything older than tomorrow
+    db.session.commit()
+    assert reflection(world).learnt == LEARNT
+    erase_learner(world.learner, world.admin)
+    db.session.commit()
+    assert db.session.scalar(sa.select(sa.func.count(Reflection.id))) == 0
+
+
+@STALE
+def test_a_typed_reflection_survives_an_expired_session(csrf_app, make_learner, session_gone):
+    learner = make_learner()
+    module = course().modules["welcome"]
+    record_completion(learner, module)
+    db.session.commit()
+    typed = MultiDict({"learnt": LEARNT, "practice": PRACTICE, "peer": PEER, "shared": "y"})
+    page = _post_with_a_stale_token(csrf_app, learner, url(module), typed, session_gone)
+    assert set(typed.items()) <= _chosen(page)
+    assert db.session.scalar(sa.select(sa.func.count(Reflection.id))) == 0  # shown, not saved
