@@ -47,8 +47,8 @@ class ReflectionForm(Form):
     shared = BooleanField(
         "Share this reflection with my training coordinator",
         widget=GovCheckboxInput(),
-        description="They can then read it on your learner record. You can stop sharing it "
-        "at any time by editing it and taking the tick away.",
+        description="If you tick this, your training coordinator can read it on your learner "
+        "record. You can stop sharing it at any time by changing it and taking the tick away.",
     )
     submit = SubmitField("Save reflection", widget=GovSubmitInput())
 
