@@ -1,7 +1,7 @@
 """A learner completes a module in a real browser, writes a reflection on it for their
 CPD record, shares it, opens the record and downloads it as a PDF and a CSV file; their
 coordinator then reads the shared reflection on the learner's record. axe runs on every
-new page on the way."""
+new page on the way, and the Nu HTML checker reads each of them."""
 
 from __future__ import annotations
 
@@ -18,6 +18,7 @@ from courseapp.cpd.exports import CSV_HEADER
 from courseapp.extensions import db
 from courseapp.organisations.models import Sector
 from tests.browser.conftest import LiveServer, check_page, enrol_learner, heading, sign_in
+from tests.browser.html_check import HtmlPages
 from tests.browser.learning import read_module
 from tests.browser.staff import add_staff, read_download
 
@@ -46,6 +47,11 @@ def seed(live_server: LiveServer):
         return module, catalogue.course().checks[module.meta.knowledge_check], learner.id
 
 
+def look(page: Page, html_pages: HtmlPages, name: str) -> None:
+    check_page(page, name)
+    html_pages.add(page, name)
+
+
 def download(page: Page, button: str):
     with page.expect_download() as info:
         page.get_by_role("button", name=button).click()
@@ -54,7 +60,7 @@ def download(page: Page, button: str):
 
 @pytest.mark.browser
 def test_a_learner_reflects_on_a_module_and_downloads_their_cpd_record(
-    page: Page, live_server: LiveServer
+    page: Page, live_server: LiveServer, html_pages: HtmlPages
 ) -> None:
     module, check, learner_id = seed(live_server)
     page.goto(f"{live_server.url}/login")
@@ -65,7 +71,7 @@ def test_a_learner_reflects_on_a_module_and_downloads_their_cpd_record(
     page.get_by_role("navigation", name="Menu").get_by_role("link", name="CPD record").click()
     expect(heading(page, "Your CPD record")).to_be_visible()
     expect(page.get_by_text("There is nothing in your record yet")).to_be_visible()
-    check_page(page, "cpd-record-empty")
+    look(page, html_pages, "cpd-record-empty")
 
     # 2. The module, read through and its check answered right, invites a reflection.
     page.goto(f"{live_server.url}/modules/{module.id}")
@@ -73,12 +79,12 @@ def test_a_learner_reflects_on_a_module_and_downloads_their_cpd_record(
     expect(page.get_by_text("This module is now complete.")).to_be_visible()
     page.get_by_role("link", name="Write or change your reflection").click()
     expect(heading(page, f"Your reflection on {module.title}")).to_be_visible()
-    check_page(page, "cpd-reflection")
+    look(page, html_pages, "cpd-reflection")
 
     # 3. Saving nothing is refused with a clear message; then it is written and shared.
     page.get_by_role("button", name="Save reflection").click()
     expect(page.locator(".govuk-error-summary")).to_contain_text("Write at least one answer")
-    check_page(page, "cpd-reflection-error")
+    look(page, html_pages, "cpd-reflection-error")
     page.get_by_label("What did you learn?").fill(LEARNT)
     page.get_by_label("How will you use it in your practice?").fill(PRACTICE)
     page.get_by_label("Who did you discuss it with").fill(PEER)
@@ -91,7 +97,7 @@ def test_a_learner_reflects_on_a_module_and_downloads_their_cpd_record(
     entry = page.locator(".govuk-summary-list").first
     for text in (LEARNT, PRACTICE, PEER, f"{module.minutes} minutes", "Yes"):
         expect(entry).to_contain_text(text)
-    check_page(page, "cpd-record")
+    look(page, html_pages, "cpd-record")
 
     pdf = download(page, "Download as PDF")
     assert pdf.suggested_filename.startswith("cpd-record-")
@@ -116,4 +122,5 @@ def test_a_learner_reflects_on_a_module_and_downloads_their_cpd_record(
     page.goto(f"{live_server.url}/reports/learners/{learner_id}")
     expect(heading(page, "Reflections shared with you", level=2)).to_be_visible()
     expect(page.get_by_text(LEARNT)).to_be_visible()
-    check_page(page, "learner-record-with-reflections")
+    look(page, html_pages, "learner-record-with-reflections")
+    html_pages.assert_valid()
