@@ -30,6 +30,7 @@ from courseapp.cohorts import routes as cohorts_routes
 from courseapp.config import PROJECT_ROOT, config_from_env, instance_secret_key
 from courseapp.content import routes as content_routes
 from courseapp.content.cli import content_cli
+from courseapp.cpd import routes as cpd_routes
 from courseapp.demo.cli import seed_demo_command
 from courseapp.evaluation import routes as evaluation_routes
 from courseapp.extensions import csrf, db, limiter, login_manager, migrate
@@ -106,6 +107,7 @@ def create_app(config: dict[str, Any] | type | None = None) -> Flask:
     app.register_blueprint(procedures_routes.bp)
     app.register_blueprint(sso_routes.bp)
     app.register_blueprint(jobs_routes.bp)
+    app.register_blueprint(cpd_routes.bp)
     app.register_blueprint(jobs_routes.unsubscribe_bp)
     app.register_blueprint(evaluation_routes.bp)
     app.cli.add_command(content_cli)

@@ -7,6 +7,7 @@ from courseapp.audit.models import AuditEvent
 from courseapp.cohorts.models import Cohort, EnrolmentImport
 from courseapp.content.models import Enrolment, ModuleProgress
 from courseapp.evaluation.models import EvaluationAnswer, EvaluationRecord
+from courseapp.cpd.models import Reflection
 from courseapp.jobs.models import Job, Notice
 from courseapp.organisations.models import Organisation, Team
 from courseapp.procedures.models import LocalProcedures
@@ -31,6 +32,7 @@ __all__ = [
     "ModuleProgress",
     "Notice",
     "Organisation",
+    "Reflection",
     "ReportVersion",
     "Response",
     "ReviewNote",

@@ -19,6 +19,8 @@ from courseapp.cohorts import imports
 from courseapp.cohorts.models import EnrolmentImport
 from courseapp.cohorts.services import create_cohort
 from courseapp.content.services import record_completion, record_visit
+from courseapp.cpd.models import Activity
+from courseapp.cpd.services import save_reflection
 from courseapp.demo.answers import item_answer
 from courseapp.extensions import db
 from courseapp.organisations.models import Organisation
@@ -37,6 +39,7 @@ SECOND_DRAFT = (
     "Mr Smith's pattern of coercive control has harmed the children; mum has worked hard "
     "to keep them safe and we will work with her."
 )
+REFLECTION = "Seeing the pattern of control, not single incidents, changed how I write."
 
 
 @dataclass
@@ -69,7 +72,8 @@ def _upload(cohort, actor: User, rows: str) -> EnrolmentImport:
 def full_record(org: Organisation, coordinator: User, elsewhere: tuple) -> Record:
     """The learner and a colleague are imported from a CSV file into a cohort; the
     learner then studies, takes both tests, writes and rates two rewordings that a
-    coordinator comments on, earns a certificate and has their record viewed. A
+    coordinator comments on, earns a certificate, shares a reflection on a module for
+    their CPD record and has their record viewed. A
     coordinator in another organisation (`elsewhere`: organisation and coordinator)
     tried to import the learner too, which left a refused row naming them."""
     cohort = create_cohort(org, "Spring cohort", "core")
@@ -97,6 +101,8 @@ def full_record(org: Organisation, coordinator: User, elsewhere: tuple) -> Recor
     second = rewording.submit(learner, exercise, SECOND_DRAFT)
     rewording.rate(second, SelfRating.PARTLY)
     rewording.add_note(first, coordinator, ReviewMark.DISCUSS, COMMENT)
+    save_reflection(learner, Activity.MODULE, pathway.modules[0].id, learnt=REFLECTION,
+                    practice="", peer=f"Discussed with {COLLEAGUE}.", shared=True)  # fmt: skip
     record(coordinator, "view-learner", f"user {learner.id}")
     db.session.commit()
     return Record(learner, colleague, upload, refused, post, certificate)

@@ -89,8 +89,10 @@ def test_erasure_leaves_no_row_that_refers_to_or_names_the_learner(any_db_app, w
         "test_attempts.user_id",
         "certificates.user_id",
         "rewording_responses.user_id",
+        "cpd_reflections.user_id",
     }
     assert {"users", "enrolment_imports"} <= tables_mentioning(records.EMAIL, records.NAME)
+    assert tables_mentioning(records.REFLECTION) == {"cpd_reflections"}
     assert _remaining_on_core() == 2
     learner_client = any_db_app.test_client()
     login(learner_client, world.record.learner)
@@ -111,6 +113,7 @@ def test_erasure_leaves_no_row_that_refers_to_or_names_the_learner(any_db_app, w
     assert not user_exists(learner_id)
     assert rows_referring_to(learner_id) == {}
     assert tables_mentioning(records.EMAIL, records.NAME) == set()
+    assert tables_mentioning(records.REFLECTION) == set()  # their CPD reflections too
     assert learner_client.get("/account").status_code == 302  # signed out everywhere
     assert client.get(f"/certificates/{code}").status_code == 404
 

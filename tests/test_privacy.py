@@ -82,6 +82,11 @@ def test_a_learner_downloads_everything_held_about_them(client, record):
     assert certificate["code"] == record.certificate.code and certificate["pathway"] == "core"
     assert certificate["issued"]
 
+    [reflection] = data["cpd_reflections"]
+    assert reflection["about"] == "module" and reflection["what_i_learnt"] == records.REFLECTION
+    assert reflection["discussed_with"] == f"Discussed with {records.COLLEAGUE}."
+    assert reflection["shared_with_coordinator"] is True and reflection["written"]
+
 
 def test_the_download_holds_nobody_elses_data(client, record):
     login(client, record.colleague)
@@ -92,6 +97,7 @@ def test_the_download_holds_nobody_elses_data(client, record):
     assert records.FIRST_DRAFT not in text and record.certificate.code not in text
     assert [t["phase"] for t in data["test_attempts"]] == ["pre"]
     assert data["rewordings"] == [] and data["certificates"] == []
+    assert data["cpd_reflections"] == [] and records.REFLECTION not in text
 
 
 def test_the_download_needs_a_signed_in_user(client):
@@ -149,7 +155,7 @@ def test_the_download_takes_the_same_number_of_queries_however_much_there_is(
         assert sum(len(r["coordinator_comments"]) for r in data["rewordings"]) == 2 * expected
         counts.append(len(queries))
         client.post("/logout")
-    assert counts[0] == counts[1] <= 13
+    assert counts[0] == counts[1] <= 14  # one query per kind of record kept
 
 
 def test_your_account_links_to_the_download_and_the_notice(client, make_user):

@@ -22,6 +22,7 @@ from courseapp.clock import utcnow
 from courseapp.cohorts.models import Cohort
 from courseapp.content.models import Enrolment, ModuleProgress
 from courseapp.evaluation.services import personal_records as evaluation_records
+from courseapp.cpd.services import exported_reflections
 from courseapp.extensions import db
 from courseapp.rewording.models import Response, ReviewNote
 from courseapp.sso.models import Identity
@@ -57,6 +58,7 @@ def personal_data(user: User, course: Course) -> dict[str, Any]:
         "organisation_accounts": _identities(person),
         # Whether they gave feedback on a course; the answers are kept without their name.
         "course_evaluations": evaluation_records(person, course),
+        "cpd_reflections": exported_reflections(person),
     }
 
 

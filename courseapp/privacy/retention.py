@@ -3,6 +3,10 @@
 Test attempts (with their answers), rewording responses (with coordinators' comments)
 and CSV uploads go. Accounts, enrolments, module progress and certificates stay: a
 certificate outlives the attempt that earned it (its attempt_id becomes NULL).
+
+CPD reflections stay too: they are the learner's own record of their professional
+development, which they may need for as long as they are registered, and they are
+not attempt data. They go when the learner's account is erased (privacy.erasure).
 """
 
 from __future__ import annotations

@@ -14,6 +14,7 @@ from courseapp.audit.services import record
 from courseapp.catalogue import course
 from courseapp.catalogue.items import TAG_LABELS
 from courseapp.cohorts.models import Cohort
+from courseapp.cpd.services import shared_reflections
 from courseapp.database import writes_on_get
 from courseapp.extensions import db
 from courseapp.forms import options
@@ -194,6 +195,7 @@ def learner(user_id: int):
     return render_template(
         "reports/learner.html", detail=services.learner_detail(person), person=person,
         tag_labels=TAG_LABELS, exercises=exercises(),
+        shared_reflections=shared_reflections(person),
     )  # fmt: skip
 
 

@@ -130,6 +130,7 @@ def _submitted(w: World) -> dict:
 CORE = {"pathway_id": "core"}
 MODULE = {"module_id": "welcome"}
 EXERCISE = {"exercise_id": "let-him-in"}
+REFLECTION = {"activity": "module", "activity_id": "welcome"}
 
 ACCESS: dict[tuple[str, str], Access] = {
     # Public pages, and pages for people who are not signed in.
@@ -204,6 +205,15 @@ ACCESS: dict[tuple[str, str], Access] = {
     ("rewording.exercise", "POST"): Access(signed_in(200), lambda _w: EXERCISE),
     ("rewording.rate", "POST"): Access(
         signed_in(303), lambda _w: EXERCISE, data={"rating": "as-good"}
+    ),
+    # Each person's own CPD record; a reflection once the module is complete (it is not
+    # for anyone here, so they are sent back to the module).
+    ("cpd.record", "GET"): Access(signed_in(200)),
+    ("cpd.record_pdf", "GET"): Access(signed_in(200)),
+    ("cpd.record_csv", "GET"): Access(signed_in(200)),
+    ("cpd.reflection", "GET"): Access(signed_in(302), lambda _w: REFLECTION),
+    ("cpd.reflection", "POST"): Access(
+        signed_in(302), lambda _w: REFLECTION, data={"learnt": "Something"}
     ),
     # Learner A's own attempts and certificate.
     ("assessment.page", "GET"): Access(owner(200), _page),
