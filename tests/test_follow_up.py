@@ -15,7 +15,6 @@ from datetime import UTC, date, datetime, time, timedelta
 
 import pytest
 import sqlalchemy as sa
-from flask import Flask
 
 from courseapp.accounts.models import Role
 from courseapp.assessment import attempts, follow_up, journey
@@ -29,16 +28,11 @@ from courseapp.jobs import queue
 from courseapp.jobs.models import Notice
 from courseapp.reports import follow_up as report
 from courseapp.reports.data import Filters
-from tests.conftest import (
-    app_with_schema,
-    build_app,
-    complete_the_work,
-    login,
-    postgres_url,
-    right_answers,
-    sqlite_url,
-)
-from tests.mailbox import SMTPServer
+from tests import test_jobs
+from tests.conftest import complete_the_work, login, right_answers
+
+# The real SMTP server and the app on SQLite and PostgreSQL mailing to it.
+smtp, mail_app = test_jobs.smtp, test_jobs.mail_app
 
 PASSED = date(2026, 3, 2)
 DAY_90 = PASSED + timedelta(days=90)
@@ -48,22 +42,6 @@ DAY_90 = PASSED + timedelta(days=90)
 def _real_time_after() -> Iterator[None]:
     yield
     clock.reset()
-
-
-@pytest.fixture
-def smtp() -> Iterator[SMTPServer]:
-    server = SMTPServer()
-    server.controller.start()
-    yield server
-    server.controller.stop()
-
-
-@pytest.fixture(params=["sqlite", "postgresql"])
-def mail_app(request, tmp_path, smtp) -> Iterator[Flask]:
-    url = sqlite_url(tmp_path) if request.param == "sqlite" else postgres_url()
-    app = build_app(url, tmp_path, **smtp.settings())
-    with app_with_schema(app), app.app_context():
-        yield app
 
 
 def at(day: date, hour: int = 10) -> datetime:
@@ -78,23 +56,30 @@ def answer(attempt: TestAttempt, right_tags: set[str] | None = None) -> None:
         attempts.save_answers(attempt, attempts.parse_page(chosen, right_answers(test, chosen)))
 
 
+def pass_the_course(user, pathway, passed_on: date = PASSED) -> None:
+    """A blank pre-test, the work done, and the post-test passed (every answer right) on
+    `passed_on`, with the certificate."""
+    try:
+        clock.set(at(passed_on - timedelta(days=20)))
+        pre = attempts.start_or_resume(user, pathway, Phase.PRE)
+        attempts.submit(pre, pathway.definition.pass_mark)
+        complete_the_work(user, pathway)
+        clock.set(at(passed_on))
+        post = attempts.start_or_resume(user, pathway, Phase.POST)
+        answer(post)
+        assert attempts.submit(post, pathway.definition.pass_mark) and post.passed
+        assert journey.award_certificate(user, pathway, post) is not None
+    finally:
+        clock.reset()
+    db.session.commit()
+
+
 def passed_learner(make_user, org, passed_on: date = PASSED, pathway_id: str = "core", **fields):
-    """A learner who took a blank pre-test, did the work and passed the post-test (every
-    answer right) on `passed_on`."""
+    """A learner enrolled on the pathway who passed it on `passed_on`."""
     user = make_user(organisation=org, **fields)
     pathway = course().pathways[pathway_id]
     enrol(user, pathway)
-    clock.set(at(passed_on - timedelta(days=20)))
-    pre = attempts.start_or_resume(user, pathway, Phase.PRE)
-    attempts.submit(pre, pathway.definition.pass_mark)
-    complete_the_work(user, pathway)
-    clock.set(at(passed_on))
-    post = attempts.start_or_resume(user, pathway, Phase.POST)
-    answer(post)
-    assert attempts.submit(post, pathway.definition.pass_mark) and post.passed
-    assert journey.award_certificate(user, pathway, post) is not None
-    clock.reset()
-    db.session.commit()
+    pass_the_course(user, pathway, passed_on)
     return user
 
 

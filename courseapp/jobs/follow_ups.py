@@ -64,7 +64,7 @@ def due_invitations(on: date) -> list[tuple[User, str, datetime]]:
         .group_by(User.id, TestAttempt.pathway_id)
         .having(
             passed_at < _start_of(on - timedelta(days=days - 1)),
-            passed_at >= _start_of(on - timedelta(days=days + CATCH_UP_DAYS)),
+            passed_at >= _start_of(on - timedelta(days=days + CATCH_UP_DAYS - 1)),
         )
         .order_by(User.id, TestAttempt.pathway_id)
     )

@@ -13,45 +13,30 @@ import sqlalchemy as sa
 from playwright.sync_api import Page, expect
 
 from courseapp.accounts.models import JobRole
-from courseapp.assessment import attempts, follow_up, journey
-from courseapp.assessment.models import FollowUp, Phase
+from courseapp.assessment import follow_up
+from courseapp.assessment.models import FollowUp
 from courseapp.catalogue import course
 from courseapp.catalogue.items import TAG_LABELS
-from courseapp.clock import clock
 from courseapp.extensions import db
 from courseapp.jobs import queue
 from courseapp.organisations.models import Sector
 from tests.browser.answers import answer_questions
 from tests.browser.conftest import LiveServer, check_page, enrol_learner, heading, sign_in
-from tests.conftest import complete_the_work
 from tests.mailbox import mail_to
-from tests.test_follow_up import DAY_90, PASSED, answer, at
+from tests.test_follow_up import DAY_90, pass_the_course
 
 EMAIL = "noor.haddad@westfold.example.org"
 PASSWORD = "a long enough password"
 
 
 def seed(live_server: LiveServer) -> None:
-    """The learner: a pre-test, the work done and the post-test passed on PASSED."""
+    """The learner, who passed the course on PASSED."""
     with live_server.app.app_context():
         learner = enrol_learner(live_server, organisation="Westfold Council",
                                 sector=Sector.LOCAL_AUTHORITY, name="Noor Haddad", email=EMAIL,
                                 password=PASSWORD, job_role=JobRole.SOCIAL_WORKER,
                                 pathway_id="core")  # fmt: skip
-        pathway = course().pathways["core"]
-        try:
-            clock.set(at(PASSED - timedelta(days=20)))
-            pre = attempts.start_or_resume(learner, pathway, Phase.PRE)
-            attempts.submit(pre, pathway.definition.pass_mark)
-            complete_the_work(learner, pathway)
-            clock.set(at(PASSED))
-            post = attempts.start_or_resume(learner, pathway, Phase.POST)
-            answer(post)
-            attempts.submit(post, pathway.definition.pass_mark)
-            journey.award_certificate(learner, pathway, post)
-        finally:
-            clock.reset()
-        db.session.commit()
+        pass_the_course(learner, course().pathways["core"])
 
 
 @pytest.mark.browser
