@@ -26,6 +26,8 @@ from courseapp.content.services import enrol
 from courseapp.extensions import db
 from courseapp.jobs import queue
 from courseapp.jobs.models import Notice
+from courseapp.privacy.erasure import erase_learner
+from courseapp.privacy.export import personal_data
 from courseapp.reports import follow_up as report
 from courseapp.reports.data import Filters
 from tests import test_jobs
@@ -387,3 +389,20 @@ def test_another_organisations_coordinator_sees_none_of_it(client, follow_up_coh
     assert 'Invited to the follow-up test </dt> <dd class="govuk-summary-list__value"> 1' in page
     csv_text = client.get("/reports/export/learners.csv?pathway=core").get_data(as_text=True)
     assert "gus@example.org" in csv_text and "cy@example.org" not in csv_text
+
+
+def test_the_invitation_is_in_the_data_download_and_erased_with_the_learner(
+    any_db_app, make_org, make_user
+):
+    org = make_org()
+    learner = passed_learner(make_user, org)
+    follow_up.invite(learner.id, course().pathways["core"], DAY_90)
+    take(learner, right_tags=set())
+    data = personal_data(learner, course())
+    [invitation] = data["follow_up_invitations"]
+    assert invitation["invited_on"] == DAY_90.isoformat() and len(invitation["questions"]) == 22
+    assert [a["phase"] for a in data["test_attempts"]].count("follow-up") == 1
+    erase_learner(learner, make_user(role=Role.ADMIN, organisation=org))
+    db.session.commit()
+    assert db.session.scalar(sa.select(sa.func.count(FollowUp.id))) == 0
+    assert db.session.scalar(sa.select(sa.func.count(TestAttempt.id))) == 0
