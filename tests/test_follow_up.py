@@ -406,3 +406,20 @@ def test_the_invitation_is_in_the_data_download_and_erased_with_the_learner(
     db.session.commit()
     assert db.session.scalar(sa.select(sa.func.count(FollowUp.id))) == 0
     assert db.session.scalar(sa.select(sa.func.count(TestAttempt.id))) == 0
+
+
+def test_gain_page_queries_do_not_grow_with_follow_ups(client, make_org, make_user, count_queries):
+    login(client, make_user(role=Role.ADMIN))
+    pathway = course().pathways["core"]
+    counts = []
+    for name, size in (("Small", 1), ("Large", 4)):
+        org = make_org(name=name)
+        for _ in range(size):
+            person = passed_learner(make_user, org)
+            follow_up.invite(person.id, pathway, DAY_90)
+            take(person, right_tags={"evidence"})
+        with count_queries() as queries:
+            page = client.get(f"/reports/gain?pathway=core&organisation={org.id}")
+        assert page.status_code == 200 and "Did it last?" in page.text
+        counts.append(len(queries))
+    assert counts[0] == counts[1]

@@ -40,15 +40,22 @@ class Taken:
     items_per_tag: dict[str, int]
 
 
+def submitted(filters: Filters, *columns) -> sa.Select:
+    """These columns of the submitted follow-up tests of the report's learners."""
+    return sa.select(*columns).where(
+        TestAttempt.user_id.in_(learner_ids(filters)),
+        TestAttempt.pathway_id == filters.pathway_id,
+        TestAttempt.phase == Phase.FOLLOW_UP,
+        TestAttempt.submitted_at.is_not(None),
+    )
+
+
 def taken(filters: Filters) -> dict[int, Taken]:
     """Each learner's submitted follow-up test on the report's pathway, by learner id."""
     tags = {item.id: item.tag for item in course().bank.items.values()}
     rows = db.session.execute(
-        sa.select(TestAttempt.id, TestAttempt.user_id, TestAttempt.score,
+        submitted(filters, TestAttempt.id, TestAttempt.user_id, TestAttempt.score,
                   TestAttempt.submitted_at, TestAttempt.item_order)
-        .where(TestAttempt.user_id.in_(learner_ids(filters)),
-               TestAttempt.pathway_id == filters.pathway_id,
-               TestAttempt.phase == Phase.FOLLOW_UP, TestAttempt.submitted_at.is_not(None))
     )  # fmt: skip
     return {
         user_id: Taken(attempt_id, user_id, score or 0.0, submitted_at,
@@ -100,7 +107,7 @@ def figures(filters: Filters, pathway: Pathway) -> Figures:
         sa.select(TestAttempt.id, TestAttempt.user_id, TestAttempt.phase, TestAttempt.score,
                   TestAttempt.test_id)
         .where(TestAttempt.id.in_(chosen_attempts(filters)),
-               TestAttempt.user_id.in_(list(found)))
+               TestAttempt.user_id.in_(submitted(filters, TestAttempt.user_id)))
     ):  # fmt: skip
         paired.setdefault(user_id, {})[phase] = (attempt_id, score or 0.0, test_id)
     complete = {u: p for u, p in paired.items() if Phase.PRE in p and Phase.POST in p}
@@ -114,7 +121,7 @@ def figures(filters: Filters, pathway: Pathway) -> Figures:
     }
     chosen = {a: test_id for p in complete.values() for a, _s, test_id in p.values()}
     before_after = aggregates.tag_scores(forms, chosen)
-    later = follow_up_tag_scores(found)
+    later = follow_up_tag_scores(filters, found)
     overall: list[tuple[float, float, float]] = []
     by_tag: dict[str, list[tuple[float, float, float]]] = {}
     for user_id, phases in complete.items():
@@ -129,7 +136,7 @@ def figures(filters: Filters, pathway: Pathway) -> Figures:
     return Figures(invited(filters), len(found), _row("", overall), areas)
 
 
-def follow_up_tag_scores(found: dict[int, Taken]) -> dict[int, dict[str, float]]:
+def follow_up_tag_scores(filters: Filters, found: dict[int, Taken]) -> dict[int, dict[str, float]]:
     """Each follow-up attempt's score per area, by attempt id: the sum of its marks in
     the area (one query) over the number of the area's items it asked."""
     tags = {item.id: item.tag for item in course().bank.items.values()}
@@ -140,11 +147,11 @@ def follow_up_tag_scores(found: dict[int, Taken]) -> dict[int, dict[str, float]]
     tag_of = sa.case(tags, value=Answer.item_id)
     rows = db.session.execute(
         sa.select(Answer.attempt_id, tag_of.label("tag"), sa.func.sum(Answer.score))
-        .where(Answer.attempt_id.in_(list(scores)))
+        .where(Answer.attempt_id.in_(submitted(filters, TestAttempt.id)))
         .group_by(Answer.attempt_id, sa.literal_column("tag"))
     )
     for attempt_id, tag, total in rows:
-        if tag in per_tag[attempt_id]:
+        if attempt_id in per_tag and tag in per_tag[attempt_id]:
             scores[attempt_id][tag] = (total or 0.0) / per_tag[attempt_id][tag]
     return scores
 
