@@ -95,6 +95,12 @@ class Config:
     MAIL_BACKEND = "smtp"
     # The hour (UTC) the worker runs the daily sweep of reminders and digests.
     SWEEP_HOUR_UTC = int(os.environ.get("SWEEP_HOUR_UTC", 6))
+    # The follow-up test: how many days after a passed post-test the learner is invited,
+    # how many questions per area of the model it asks (fewer where the bank has fewer),
+    # and how many days after the invitation its one reminder goes.
+    FOLLOW_UP_DAYS = int(os.environ.get("FOLLOW_UP_DAYS", 90))
+    FOLLOW_UP_ITEMS_PER_AREA = int(os.environ.get("FOLLOW_UP_ITEMS_PER_AREA", 2))
+    FOLLOW_UP_REMINDER_DAYS = int(os.environ.get("FOLLOW_UP_REMINDER_DAYS", 14))
 
     # How many reverse proxies (TLS terminator, load balancer) sit in front of the app.
     # With 0, X-Forwarded-* headers are ignored; set it to the real number in

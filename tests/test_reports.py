@@ -12,7 +12,7 @@ import pytest
 import sqlalchemy as sa
 
 from courseapp.accounts.models import JobRole, Role, User
-from courseapp.assessment.models import Answer, Certificate, Phase, TestAttempt
+from courseapp.assessment.models import PAIRED_PHASES, Answer, Certificate, Phase, TestAttempt
 from courseapp.audit.models import AuditEvent
 from courseapp.catalogue import course
 from courseapp.cohorts.models import Cohort
@@ -215,7 +215,8 @@ def test_self_rating_summaries_summed_in_sql_match_their_definition(make_org):
         attempts = db.session.scalars(sa.select(TestAttempt).where(
             TestAttempt.user_id == user.id).order_by(TestAttempt.phase.desc()))  # fmt: skip
         chosen = {
-            rating.id: [rng.choice((None, 1, 2, 3, 4, 5)) for _ in Phase] for rating in ratings
+            rating.id: [rng.choice((None, 1, 2, 3, 4, 5)) for _ in PAIRED_PHASES]
+            for rating in ratings
         }
         for attempt, index in zip(attempts, (0, 1), strict=True):
             for rating in ratings:

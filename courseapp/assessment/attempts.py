@@ -15,7 +15,7 @@ from sqlalchemy.exc import IntegrityError
 from werkzeug.datastructures import MultiDict
 
 from courseapp.accounts.models import User
-from courseapp.assessment import grants
+from courseapp.assessment import follow_up, grants
 from courseapp.assessment.models import Answer, Phase, TestAttempt
 from courseapp.catalogue import course
 from courseapp.catalogue.bank import Test
@@ -66,7 +66,10 @@ def form_id_for(order: int, forms: list[str], phase: Phase, number: int) -> str:
 
 
 def test_for(user: User, pathway: Pathway, phase: Phase, number: int = 1) -> Test | None:
-    """The form this learner takes for this attempt (number) of the phase."""
+    """The form this learner takes for this attempt (number) of the phase; for the
+    follow-up test, the items drawn for them (None until they are invited)."""
+    if phase is Phase.FOLLOW_UP:
+        return follow_up.test_for(user, pathway)
     forms = pathway.definition.test_forms
     if not forms:
         return None
@@ -93,8 +96,8 @@ def attempts(user: User, pathway: Pathway, phase: Phase) -> list[TestAttempt]:
 
 def attempts_allowed(phase: Phase, user: User | None = None, pathway: Pathway | None = None) -> int:
     """How many attempts at the phase: one pre-test; POST_TEST_ATTEMPTS post-tests, and
-    for a learner on a pathway any extra ones a coordinator granted."""
-    if phase is Phase.PRE:
+    for a learner on a pathway any extra ones a coordinator granted; one follow-up."""
+    if phase in (Phase.PRE, Phase.FOLLOW_UP):
         return 1
     extra = grants.extra_attempts(user, pathway) if user and pathway else 0
     return grants.base_attempts() + extra
@@ -113,6 +116,8 @@ def start_or_resume(user: User, pathway: Pathway, phase: Phase) -> TestAttempt:
     # After the retention purge the earliest numbers may be gone: never reuse one.
     number = max((a.number for a in existing), default=0) + 1
     test = test_for(user, pathway, phase, number)
+    if test is None:
+        raise AttemptError("You have not been invited to this test")
     rng = random.Random(secrets.randbits(64))  # noqa: S311 - shuffling options, not secrets
     attempt = TestAttempt(
         user_id=user.id,
@@ -135,6 +140,8 @@ def start_or_resume(user: User, pathway: Pathway, phase: Phase) -> TestAttempt:
 
 
 def test_of(attempt: TestAttempt) -> Test:
+    if attempt.phase is Phase.FOLLOW_UP:
+        return follow_up.test_from(attempt.pathway_id, attempt.item_order)
     return course().bank.tests[attempt.test_id]
 
 
@@ -247,9 +254,13 @@ def unanswered(attempt: TestAttempt) -> int:
     return sum(entry.id not in answers for page in pages(attempt) for entry in page)
 
 
+CONFIRMED_PHASES = (Phase.POST, Phase.FOLLOW_UP)
+
+
 def needs_confirmation(attempt: TestAttempt) -> bool:
-    """A post-test with questions unanswered is submitted only once the learner says so."""
-    return attempt.phase is Phase.POST and unanswered(attempt) > 0
+    """A post-test or follow-up test (each scored, and not taken again) with questions
+    unanswered is submitted only once the learner says so."""
+    return attempt.phase in CONFIRMED_PHASES and unanswered(attempt) > 0
 
 
 def submit(attempt: TestAttempt, pass_mark: int) -> bool:
@@ -323,8 +334,11 @@ def tag_scores(attempt: TestAttempt) -> dict[str, TagScore]:
 
 
 def shows_answers(attempt: TestAttempt) -> bool:
-    """Right answers and explanations are shown only after a post-test that passed: a
-    pre-test's or a failed post-test's form may be taken again (retakes alternate)."""
+    """Right answers and explanations are shown only after a post-test that passed (a
+    pre-test's or a failed post-test's form may be taken again: retakes alternate) and
+    after the follow-up test, which comes once the post-test is passed."""
+    if attempt.phase is Phase.FOLLOW_UP:
+        return True
     return attempt.phase is Phase.POST and bool(attempt.passed)
 
 

@@ -1,7 +1,7 @@
 from __future__ import annotations
 
 import enum
-from datetime import datetime
+from datetime import date, datetime
 from typing import Any
 
 import sqlalchemy as sa
@@ -16,10 +16,21 @@ from courseapp.organisations.models import readable_code
 class Phase(enum.StrEnum):
     PRE = "pre"
     POST = "post"
+    # Some months after the post-test was passed: a short test drawn from the bank,
+    # with no pass mark (see assessment.follow_up).
+    FOLLOW_UP = "follow-up"
+
+    @property
+    def label(self) -> str:
+        return {"pre": "Pre-test", "post": "Post-test", "follow-up": "Follow-up test"}[self.value]
+
+
+# The phases that learning gain pairs, one attempt of each per learner.
+PAIRED_PHASES = (Phase.PRE, Phase.POST)
 
 
 class TestAttempt(db.Model):
-    """One sitting of a pre- or post-test. Items are referred to by their content ids.
+    """One sitting of a pre-, post- or follow-up test. Items are referred to by their content ids.
 
     The order of items and of each item's options is fixed when the attempt starts
     and kept, so that the learner and any review see exactly what was shown.
@@ -111,3 +122,19 @@ class AttemptGrant(db.Model):
     created_at: Mapped[datetime] = mapped_column(default=utcnow)
 
     granted_by: Mapped[User | None] = relationship(foreign_keys=[granted_by_id])
+
+
+class FollowUp(db.Model):
+    """An invitation to the follow-up test of a pathway, made by the daily sweep some
+    days after the learner passed its post-test, with the items drawn for them: kept,
+    so that every visit (and the attempt) shows the same questions."""
+
+    __tablename__ = "follow_ups"
+    __table_args__ = (sa.UniqueConstraint("user_id", "pathway_id"),)
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    user_id: Mapped[int] = mapped_column(sa.ForeignKey("users.id", ondelete="CASCADE"), index=True)
+    pathway_id: Mapped[str] = mapped_column(sa.String(80))
+    invited_on: Mapped[date]
+    item_ids: Mapped[list[str]] = mapped_column(sa.JSON)
+    created_at: Mapped[datetime] = mapped_column(default=utcnow)

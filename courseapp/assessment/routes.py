@@ -21,7 +21,7 @@ from courseapp.access import (
 from courseapp.accounts.forms import ConfirmForm
 from courseapp.accounts.models import User
 from courseapp.assessment import attempts as service
-from courseapp.assessment import grants, journey
+from courseapp.assessment import follow_up, grants, journey
 from courseapp.assessment.certificates import certificate_pdf, find_certificate
 from courseapp.assessment.forms import UNANSWERED_ERROR, GrantAttemptForm, SubmitTestForm
 from courseapp.assessment.models import Phase, TestAttempt
@@ -35,6 +35,7 @@ bp = Blueprint("assessment", __name__)
 bp.add_app_template_global(grants.USED_UP_MESSAGE, "used_up_message")
 bp.add_app_template_global(grants.out_of_attempts)
 bp.add_app_template_global(grants.used_up, "post_attempts_used_up")
+bp.add_app_template_global(follow_up.open_invitations, "open_follow_ups")
 
 
 def _phase(value: str) -> Phase:
@@ -127,7 +128,7 @@ def _check_page(attempt: TestAttempt, form: SubmitTestForm):
         pathway=pathway_or_404(attempt.pathway_id),
         rows=rows,
         unanswered=unanswered,
-        confirm=attempt.phase is Phase.POST and unanswered > 0,
+        confirm=attempt.phase in service.CONFIRMED_PHASES and unanswered > 0,
         form=form,
         is_rating=service.is_rating,
     )
@@ -166,6 +167,8 @@ def results(attempt_id: int):
         return redirect(url_for(".check", attempt_id=attempt.id))
     pathway = pathway_or_404(attempt.pathway_id)
     context = {"attempt": attempt, "pathway": pathway}
+    if attempt.phase is Phase.FOLLOW_UP:
+        context |= _follow_up_results(attempt, pathway)
     if attempt.phase is Phase.POST:
         pre, _best = service.reporting_attempts(current_user, pathway)
         post_tags = service.tag_scores(attempt)
@@ -183,6 +186,20 @@ def results(attempt_id: int):
             "form": ConfirmForm(),
         }
     return render_template("assessment/results.html", **context)
+
+
+def _follow_up_results(attempt: TestAttempt, pathway) -> dict:
+    """The follow-up test's score by area beside the pre- and post-test's, and the
+    feedback on each question."""
+    pre, post = service.reporting_attempts(current_user, pathway)
+    return {
+        "pre_tags": service.tag_scores(pre) if pre else {},
+        "post_tags": service.tag_scores(post) if post else {},
+        "follow_up_tags": service.tag_scores(attempt),
+        "tag_labels": TAG_LABELS,
+        "review": service.review(attempt),
+        "partial_credit_rule": PARTIAL_CREDIT_RULE,
+    }
 
 
 @bp.route("/learners/<int:user_id>/pathways/<pathway_id>/extra-attempt", methods=["GET", "POST"])

@@ -12,6 +12,7 @@ from courseapp.clock import utcnow
 from courseapp.cohorts import import_links
 from courseapp.cohorts.models import EnrolmentImport
 from courseapp.extensions import db
+from courseapp.jobs.follow_ups import send_follow_ups
 from courseapp.jobs.models import Job
 from courseapp.jobs.queue import perform, progress, rq_queue, task
 from courseapp.jobs.sweep import run_sweep
@@ -44,10 +45,14 @@ def email_import_links(job: Job, import_id: int) -> None:
 
 @task("daily_sweep")
 def daily_sweep(on: str | None = None, reschedule: bool = False) -> None:
-    """Send the reminders and digests due on `on` (an ISO date; default today). With
-    `reschedule`, put tomorrow's sweep on the queue (RQ only)."""
-    result = run_sweep(date.fromisoformat(on) if on else None)
+    """Send the reminders, digests and follow-up invitations due on `on` (an ISO date;
+    default today). With `reschedule`, put tomorrow's sweep on the queue (RQ only)."""
+    day = date.fromisoformat(on) if on else utcnow().date()
+    result = run_sweep(day)
     current_app.logger.info("Sweep: %s reminders, %s digests", result.reminders, result.digests)
+    follow_ups = send_follow_ups(day)
+    current_app.logger.info("Sweep: %s follow-up invitations, %s follow-up reminders",
+                            follow_ups.invited, follow_ups.reminded)  # fmt: skip
     if reschedule and current_app.config.get("REDIS_URL"):
         schedule_next_sweep(current_app._get_current_object())
 

@@ -16,7 +16,14 @@ import sqlalchemy as sa
 from sqlalchemy.orm import joinedload
 
 from courseapp.accounts.models import User
-from courseapp.assessment.models import Answer, AttemptGrant, Certificate, Phase, TestAttempt
+from courseapp.assessment.models import (
+    Answer,
+    AttemptGrant,
+    Certificate,
+    FollowUp,
+    Phase,
+    TestAttempt,
+)
 from courseapp.catalogue.course import Course
 from courseapp.clock import utcnow
 from courseapp.cohorts.models import Cohort
@@ -55,6 +62,7 @@ def personal_data(user: User, course: Course) -> dict[str, Any]:
         "rewordings": _rewordings(person, course),
         "certificates": _certificates(person, course),
         "extra_attempts": _grants(person, course),
+        "follow_up_invitations": _follow_ups(person, course),
         "organisation_accounts": _identities(person),
         # Whether they gave feedback on a course; the answers are kept without their name.
         "course_evaluations": evaluation_records(person, course),
@@ -261,4 +269,21 @@ def _grants(person: User, course: Course) -> list[dict[str, Any]]:
             "given": _when(grant.created_at),
         }
         for grant in rows
+    ]
+
+
+def _follow_ups(person: User, course: Course) -> list[dict[str, Any]]:
+    """The follow-up tests the learner was invited to (what they answered is with the
+    test attempts)."""
+    rows = db.session.scalars(
+        sa.select(FollowUp).where(FollowUp.user_id == person.id).order_by(FollowUp.id)
+    )
+    return [
+        {
+            "pathway": invitation.pathway_id,
+            "pathway_title": _title(course.pathways, invitation.pathway_id),
+            "invited_on": invitation.invited_on.isoformat(),
+            "questions": invitation.item_ids,
+        }
+        for invitation in rows
     ]

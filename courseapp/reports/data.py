@@ -10,7 +10,13 @@ from datetime import date, datetime
 import sqlalchemy as sa
 
 from courseapp.accounts.models import JobRole, Role, User
-from courseapp.assessment.models import AttemptGrant, Certificate, Phase, TestAttempt
+from courseapp.assessment.models import (
+    PAIRED_PHASES,
+    AttemptGrant,
+    Certificate,
+    Phase,
+    TestAttempt,
+)
 from courseapp.catalogue import course
 from courseapp.cohorts.models import Cohort
 from courseapp.content.models import Enrolment, ModuleProgress
@@ -142,6 +148,7 @@ def chosen_attempts(filters: Filters):
     ).where(
         TestAttempt.user_id.in_(ids),
         TestAttempt.pathway_id == pathway_id,
+        TestAttempt.phase.in_(PAIRED_PHASES),
         TestAttempt.submitted_at.is_not(None),
     )
     if forms:

@@ -9,7 +9,7 @@ from datetime import datetime
 from courseapp.catalogue.course import Pathway
 from courseapp.catalogue.items import TAGS
 from courseapp.clock import local
-from courseapp.reports import services
+from courseapp.reports import follow_up, services
 from courseapp.reports.data import ReportData
 from courseapp.reports.statistics import csv_bytes
 
@@ -41,6 +41,8 @@ def learners_csv(data: ReportData, pathway: Pathway) -> bytes:
               "gain (points)", "cohort", "certificate code", "CPD hours", "last activity",
               "post-test attempts used"]  # fmt: skip
     header += [f"{tag} pre %" for tag in tags] + [f"{tag} post %" for tag in tags]
+    header += follow_up.CSV_HEADER
+    later = follow_up.taken(data.filters)
     rows = []
     for row in services.learner_rows(data, pathway, areas=True):
         person = row.learner
@@ -57,6 +59,7 @@ def learners_csv(data: ReportData, pathway: Pathway) -> bytes:
              _minute(person.last_activity, person.timezone), person.post_attempts]
             + [percent(row.pre_tags.get(t)) for t in tags]
             + [percent(row.post_tags.get(t)) for t in tags]
+            + follow_up.csv_cells(later.get(person.id), person.timezone)
         )  # fmt: skip
     return csv_bytes(header, rows)
 

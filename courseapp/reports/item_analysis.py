@@ -7,7 +7,7 @@ from __future__ import annotations
 import dataclasses
 from dataclasses import dataclass
 
-from courseapp.assessment.models import Phase
+from courseapp.assessment.models import PAIRED_PHASES, Phase
 from courseapp.catalogue.bank import Test
 from courseapp.reports import aggregates, measures
 from courseapp.reports import statistics as stats
@@ -39,10 +39,10 @@ def analyse(forms: dict[str, Test], learners: list[Learner]) -> tuple[list[FormR
     """Reliability per form and phase, and each item's facility, upper/lower
     discrimination and corrected item-total correlation, from one summing query."""
     groups: dict[aggregates.Group, list] = {
-        (form_id, phase): [] for form_id in forms for phase in Phase
+        (form_id, phase): [] for form_id in forms for phase in PAIRED_PHASES
     }
     for learner in learners:
-        for phase in Phase:
+        for phase in PAIRED_PHASES:
             attempt = getattr(learner, phase.value)
             if attempt is not None and attempt.test_id in forms:
                 groups[(attempt.test_id, phase)].append(attempt)

@@ -19,7 +19,7 @@ from courseapp.database import writes_on_get
 from courseapp.extensions import db
 from courseapp.forms import options
 from courseapp.organisations.services import organisations_in_scope
-from courseapp.reports import choices, exports, services
+from courseapp.reports import choices, exports, follow_up, services
 from courseapp.reports import data as report_data
 from courseapp.reports.cache import cached
 from courseapp.reports.forms import LearnerFilterForm, ReportFilterForm
@@ -129,7 +129,10 @@ def dashboard():
 @bp.get("/gain")
 @coordinator_required
 def gain():
-    return _report("reports/gain.html")
+    _form, filters = _filters()
+    pathway = course().pathways[filters.pathway_id]
+    later = cached("follow-up", filters, partial(follow_up.figures, filters, pathway))
+    return _report("reports/gain.html", follow_up=later)
 
 
 @bp.get("/questions")

@@ -18,7 +18,13 @@ from sqlalchemy.orm import Mapped, ORMExecuteState, Session, mapped_column
 from sqlalchemy.orm.attributes import get_history
 
 from courseapp.accounts.models import User
-from courseapp.assessment.models import Answer, AttemptGrant, Certificate, TestAttempt
+from courseapp.assessment.models import (
+    Answer,
+    AttemptGrant,
+    Certificate,
+    FollowUp,
+    TestAttempt,
+)
 from courseapp.cohorts.models import Cohort
 from courseapp.content.models import Enrolment, ModuleProgress
 from courseapp.database import upsert_statement
@@ -39,7 +45,9 @@ class ReportVersion(db.Model):
 
 # Report data, and the column that says whose it is.
 OWNED_BY_ORGANISATION = (User, Team, Cohort)
-OWNED_BY_USER = (Enrolment, ModuleProgress, TestAttempt, Certificate, Response, AttemptGrant)
+OWNED_BY_USER = (
+    Enrolment, ModuleProgress, TestAttempt, Certificate, Response, AttemptGrant, FollowUp,
+)  # fmt: skip
 REPORT_TABLES = {
     model.__table__.name: key
     for models, key in (

@@ -116,13 +116,16 @@ def rate(page: Page, ratings: tuple[SelfRating, ...], choice: int) -> None:
         choose(question(page, rating), label, str(choice + 1))
 
 
-def answer_questions(page: Page, test: bank.Test, name: str, *, right: bool, scan: bool = False):
-    """From the first question page (page 2, after the self-ratings), answer every item
+def answer_questions(
+    page: Page, test: bank.Test, name: str, *, right: bool, scan: bool = False, first: int = 2
+):
+    """From the first question page (page 2, after the self-ratings; `first` for a test
+    without them), answer every item
     on every page with "Save and continue", up to the check-your-answers page. With
     scan, axe checks the first question page and the first page with each other kind
     of input: selects (a classification item) and checkboxes."""
     attempt_url = re.sub(r"/pages/\d+$", "", page.url)
-    number = 2
+    number = first
     scanned: set[str] = set()
     remaining = list(test.items)
     while remaining:
