@@ -64,6 +64,9 @@ class _Loader:
                 elif test.form.pathway != pathway.id:
                     message = f"test form {test_id!r} is for pathway {test.form.pathway!r}"
                     self.problem(path, line, message)
+            if pathway.renew_with and pathway.renew_with not in pathways:
+                line = doc.line_of((index, "renew_with"))
+                self.problem(path, line, f"unknown pathway {pathway.renew_with!r} in 'renew_with'")
         return pathways
 
     def glossary(self) -> dict[str, GlossaryTerm]:

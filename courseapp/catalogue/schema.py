@@ -60,6 +60,10 @@ class PathwayDef(Strict):
     pass_mark: int = Field(default=70, ge=1, le=100)  # post-test percentage
     # How many of the pathway's rewording exercises a learner must submit to complete it.
     required_rewordings: int = Field(default=0, ge=0)
+    # How long a certificate stays current, in months (never lapses when unset), and
+    # the pathway a learner takes to renew it: a short refresher, or this one again.
+    valid_for_months: int | None = Field(default=None, ge=1, le=120)
+    renew_with: Slug | None = None
 
     @model_validator(mode="after")
     def _check(self) -> PathwayDef:
@@ -71,7 +75,14 @@ class PathwayDef(Strict):
             unknown = [role for role in self.for_job_roles if role not in JobRole.__members__]
             if unknown:
                 raise ValueError(f"unknown job role {unknown[0]!r}")
+        if self.renew_with and self.valid_for_months is None:
+            raise ValueError("'renew_with' needs 'valid_for_months': certificates never lapse")
         return self
+
+    @property
+    def renewal_pathway_id(self) -> str:
+        """The pathway a learner takes when this pathway's certificate lapses."""
+        return self.renew_with or self.id
 
 
 class Option(Strict):

@@ -31,6 +31,7 @@ from courseapp.cohorts.models import Cohort
 from courseapp.content.models import Enrolment
 from courseapp.extensions import db
 from courseapp.jobs.models import Notice
+from courseapp.jobs.renewals import send_renewal_notices
 from courseapp.links import external_url
 from courseapp.mail import compose, deliver
 from courseapp.organisations.models import coordinator_organisations
@@ -49,6 +50,7 @@ LAST_STAGE_DAYS = 7
 class SweepResult:
     reminders: int = 0
     digests: int = 0
+    renewals: int = 0
 
 
 def run_sweep(on: date | None = None) -> SweepResult:
@@ -56,6 +58,7 @@ def run_sweep(on: date | None = None) -> SweepResult:
     result = SweepResult()
     result.reminders = _due_reminders(on)
     result.digests = _digests(on)
+    result.renewals = send_renewal_notices(on, claim)
     return result
 
 

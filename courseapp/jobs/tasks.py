@@ -47,7 +47,10 @@ def daily_sweep(on: str | None = None, reschedule: bool = False) -> None:
     """Send the reminders and digests due on `on` (an ISO date; default today). With
     `reschedule`, put tomorrow's sweep on the queue (RQ only)."""
     result = run_sweep(date.fromisoformat(on) if on else None)
-    current_app.logger.info("Sweep: %s reminders, %s digests", result.reminders, result.digests)
+    current_app.logger.info(
+        "Sweep: %s reminders, %s digests, %s renewal notices",
+        result.reminders, result.digests, result.renewals,
+    )  # fmt: skip
     if reschedule and current_app.config.get("REDIS_URL"):
         schedule_next_sweep(current_app._get_current_object())
 

@@ -10,6 +10,7 @@ from courseapp.catalogue.course import Pathway
 from courseapp.catalogue.items import TAGS
 from courseapp.clock import local
 from courseapp.reports import services
+from courseapp.reports.currency import CURRENCY_COLUMNS, certificate_currency, currency_cells
 from courseapp.reports.data import ReportData
 from courseapp.reports.statistics import csv_bytes
 
@@ -41,8 +42,11 @@ def learners_csv(data: ReportData, pathway: Pathway) -> bytes:
               "gain (points)", "cohort", "certificate code", "CPD hours", "last activity",
               "post-test attempts used"]  # fmt: skip
     header += [f"{tag} pre %" for tag in tags] + [f"{tag} post %" for tag in tags]
+    header += CURRENCY_COLUMNS
+    learner_rows = services.learner_rows(data, pathway, areas=True)
+    found = certificate_currency([row.learner.id for row in learner_rows], pathway)
     rows = []
-    for row in services.learner_rows(data, pathway, areas=True):
+    for row in learner_rows:
         person = row.learner
         rows.append(
             [person.name, person.email, person.organisation, person.team, person.job_role,
@@ -57,6 +61,7 @@ def learners_csv(data: ReportData, pathway: Pathway) -> bytes:
              _minute(person.last_activity, person.timezone), person.post_attempts]
             + [percent(row.pre_tags.get(t)) for t in tags]
             + [percent(row.post_tags.get(t)) for t in tags]
+            + currency_cells(found.get(person.id))
         )  # fmt: skip
     return csv_bytes(header, rows)
 
