@@ -93,7 +93,7 @@ def sweep(on: date) -> None:
 
 
 def test_valid_until_is_fixed_when_the_certificate_is_issued(mail_app, make_org, make_user):
-    _org, learner, certificate = certified(make_org, make_user)
+    _org, _learner, certificate = certified(make_org, make_user)
     assert certificate.valid_until == VALID_UNTIL
     assert renewal.add_months(date(2024, 2, 29), 12) == date(2025, 2, 28)
     # A pathway without the setting: its certificates never lapse.
@@ -172,7 +172,7 @@ def test_a_missed_fortnight_sends_the_fourteen_day_reminder_only(
 def test_unsubscribed_learners_get_no_reminder_but_are_still_renewed(
     mail_app, smtp, make_org, make_user
 ):
-    _org, learner, _certificate = certified(make_org, make_user)
+    _org, _learner, _certificate = certified(make_org, make_user)
     client = mail_app.test_client()
     sweep(VALID_UNTIL - timedelta(days=60))
     [reminder] = smtp.mailbox.to("amira@example.org")
@@ -240,7 +240,7 @@ def test_on_lapse_it_verifies_as_expired_and_the_learner_starts_again(
 
 
 def test_the_renewal_round_needs_the_work_before_the_post_test(mail_app, make_org, make_user):
-    _org, learner, certificate = certified(make_org, make_user)
+    _org, learner, _certificate = certified(make_org, make_user)
     core = course().pathways["core"]
     sweep(VALID_UNTIL + timedelta(days=1))
     assert journey.post_test_locked_reason(learner, core) == journey.MODULES_FIRST
@@ -277,7 +277,7 @@ def refresher_app(tmp_path, smtp) -> Iterator[Flask]:
 
 
 def test_a_refresher_pathway_is_enrolled_on_lapse(refresher_app, smtp, make_org, make_user):
-    _org, learner, certificate = certified(make_org, make_user)
+    _org, learner, _certificate = certified(make_org, make_user)
     sweep(VALID_UNTIL + timedelta(days=1))
     enrolled = set(db.session.scalars(sa.select(Enrolment.pathway_id)))
     assert enrolled == {"core", "core-refresher"}
@@ -326,9 +326,9 @@ def test_pathways_yaml_validation_names_the_line(tmp_path, old, new, expected):
 def test_coordinators_see_current_due_and_lapsed(mail_app, make_org, make_user):
     org, _amira, _certificate = certified(make_org, make_user)
     clock.set(datetime(2025, 6, 1, tzinfo=UTC))
-    _org, due, due_certificate = certified(make_org, make_user, "ben@example.org", org)
+    _org, _due, due_certificate = certified(make_org, make_user, "ben@example.org", org)
     due_certificate.valid_until = date(2027, 4, 1)
-    _org, lapsed, lapsed_certificate = certified(make_org, make_user, "cara@example.org", org)
+    _org, _lapsed, lapsed_certificate = certified(make_org, make_user, "cara@example.org", org)
     lapsed_certificate.valid_until = date(2027, 2, 1)
     db.session.commit()
     coordinator = make_user(role=Role.COORDINATOR, organisation=org, covers=(org,))
@@ -352,7 +352,7 @@ def test_coordinators_see_current_due_and_lapsed(mail_app, make_org, make_user):
 
 
 def test_another_organisations_coordinator_cannot_see_them(mail_app, make_org, make_user):
-    org, learner, _certificate = certified(make_org, make_user)
+    _org, learner, _certificate = certified(make_org, make_user)
     other = make_org()
     outsider = make_user(role=Role.COORDINATOR, organisation=other, covers=(other,))
     client = mail_app.test_client()

@@ -5,7 +5,9 @@ Each notice is claimed once per learner, kind and certificate (see sweep.claim),
 second run sends nothing twice. A missed day is caught up: the sweep sends whichever
 reminder is current, so after a gap it sends the 14-day one, never a stale 60-day one.
 Reminders respect a learner's choice to stop them; the lapse email tells the learner
-about a change to their training (a new enrolment), so it is always sent.
+about a change to their training (a new enrolment), so it is always sent. Without a
+mail server (MAIL_SERVER unset) no email is sent, and lapsed certificates are still
+renewed.
 """
 
 from __future__ import annotations
@@ -21,7 +23,7 @@ from courseapp.assessment.models import Certificate, Renewal
 from courseapp.catalogue import course
 from courseapp.extensions import db
 from courseapp.links import external_url
-from courseapp.mail import compose, deliver
+from courseapp.mail import compose, deliver, mail_configured
 
 # (kind, days before the last current day it is sent on or after)
 REMINDERS = (("renewal-60-days", 60), ("renewal-14-days", 14))
@@ -63,6 +65,7 @@ def send_renewal_notices(on: date, claim) -> int:
     """Send the renewal reminders due on `on` and start the renewal rounds of the
     certificates that have lapsed. Returns how many emails were sent."""
     sent = 0
+    mail_on = mail_configured()
     for certificate, learner in _certificates(on):
         pathway = course().pathways.get(certificate.pathway_id)
         if pathway is None:
@@ -70,12 +73,12 @@ def send_renewal_notices(on: date, claim) -> int:
         if on > certificate.valid_until:
             if claim(learner.id, LAPSED, certificate.code):
                 started = renewal.start_renewal(certificate)
-                if started is not None:
+                if started is not None and mail_on:
                     deliver(_lapsed_email(learner, certificate, pathway.title))
                     sent += 1
             continue
         kind = reminder_due(certificate.valid_until, on)
-        if kind is None or learner.reminders_off_at is not None:
+        if kind is None or learner.reminders_off_at is not None or not mail_on:
             continue
         if claim(learner.id, kind, certificate.code):
             deliver(_reminder_email(learner, certificate, pathway.title))
