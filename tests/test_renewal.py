@@ -249,6 +249,18 @@ def test_the_renewal_round_needs_the_work_before_the_post_test(mail_app, make_or
     assert journey.award_certificate(learner, core, attempt) is None
 
 
+def test_the_data_download_lists_valid_until_and_the_renewal(mail_app, make_org, make_user):
+    from tests.test_privacy import download
+
+    _org, learner, _certificate = certified(make_org, make_user)
+    sweep(VALID_UNTIL + timedelta(days=1))
+    client = mail_app.test_client()
+    login(client, learner)
+    [listed] = download(client)["certificates"]
+    assert listed["valid_until"] == "2027-03-10"
+    assert listed["renewal_started"].startswith("2027-03-11")
+
+
 # -- A separate refresher pathway (a test catalogue) ----------------------------------
 
 
