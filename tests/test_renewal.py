@@ -15,7 +15,7 @@ import sqlalchemy as sa
 from flask import Flask
 
 from courseapp.accounts.models import Role
-from courseapp.assessment import attempts, journey, renewal
+from courseapp.assessment import attempts, grants, journey, renewal
 from courseapp.assessment.certificates import certificate_document
 from courseapp.assessment.models import Phase, Renewal
 from courseapp.catalogue import course
@@ -239,7 +239,7 @@ def test_on_lapse_it_verifies_as_expired_and_the_learner_starts_again(
     assert len(smtp.mailbox.to("amira@example.org")) == 1
 
 
-def test_the_renewal_round_needs_the_work_before_the_post_test(mail_app, make_org, make_user):
+def test_the_renewal_round_needs_the_work_and_has_its_own_attempts(mail_app, make_org, make_user):
     _org, learner, _certificate = certified(make_org, make_user)
     core = course().pathways["core"]
     sweep(VALID_UNTIL + timedelta(days=1))
@@ -247,6 +247,17 @@ def test_the_renewal_round_needs_the_work_before_the_post_test(mail_app, make_or
     attempt = attempts.start_or_resume(learner, core, Phase.POST)
     attempt.passed = True
     assert journey.award_certificate(learner, core, attempt) is None
+    # Every attempt of the new round failed: the learner is out of attempts in this
+    # round (whatever they passed before), so a coordinator can grant another.
+    attempt.passed = None
+    attempts.submit(attempt, core.definition.pass_mark)
+    while len(attempts.round_attempts(learner, core, Phase.POST)) < attempts.attempts_allowed(
+        Phase.POST, learner, core
+    ):
+        attempts.submit(attempts.start_or_resume(learner, core, Phase.POST), 70)
+    db.session.commit()
+    assert journey.journey(learner, core).post.used_up
+    assert grants.used_up(learner, core)
 
 
 def test_the_data_download_lists_valid_until_and_the_renewal(mail_app, make_org, make_user):
