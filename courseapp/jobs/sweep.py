@@ -1,5 +1,6 @@
-"""The daily sweep: due-date reminders to learners and a weekly digest to each
-coordinator. It is run by a job, once a day and at a worker's start.
+"""The daily sweep: due-date reminders to learners, a weekly digest to each
+coordinator, and certificate renewal (see jobs.renewals). It is run by a job, once a
+day and at a worker's start.
 
 Every notice is recorded once, under a key of learner (or coordinator), kind and
 period, before its email goes: the row is inserted with ON CONFLICT DO NOTHING, and

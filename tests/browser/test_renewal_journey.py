@@ -19,6 +19,7 @@ from courseapp.extensions import db
 from courseapp.jobs import queue
 from courseapp.organisations.models import Sector
 from tests.browser.conftest import LiveServer, check_page, enrol_learner, heading, sign_in
+from tests.browser.html_check import HtmlPages
 from tests.conftest import complete_the_work
 from tests.test_renewal import pass_post_test
 
@@ -54,7 +55,7 @@ def certified(live_server: LiveServer):
 
 @pytest.mark.browser
 def test_an_expired_certificate_and_the_refresher(
-    page: Page, live_server: LiveServer, certified: str
+    page: Page, live_server: LiveServer, certified: str, html_pages: HtmlPages
 ):
     code = certified
     clock.set(datetime(2026, 12, 1, 9, tzinfo=UTC))
@@ -70,6 +71,7 @@ def test_an_expired_certificate_and_the_refresher(
     expect(heading(page, "This certificate is genuine but has expired")).to_be_visible()
     expect(page.get_by_text("was current until 10 March 2027", exact=False)).to_be_visible()
     check_page(page, "certificate-verified-expired")
+    html_pages.add(page, "certificate-verified-expired")
 
     with live_server.app.app_context():
         queue.run("daily_sweep", {"on": "2027-03-11"}, None)
@@ -81,9 +83,11 @@ def test_an_expired_certificate_and_the_refresher(
     expect(main.get_by_text("work through this course again", exact=False)).to_be_visible()
     expect(main.get_by_role("button", name="Start the course")).to_be_visible()
     check_page(page, "learner-home-refresher")
+    html_pages.add(page, "learner-home-refresher")
     main.get_by_role("link", name="View your expired certificate").click()
     expect(page.get_by_text("This certificate expired", exact=False)).to_be_visible()
     check_page(page, "certificate-expired")
+    html_pages.add(page, "certificate-expired")
 
     # The coordinator sees the lapsed certificate on the learners report and a count on
     # the overview.
@@ -94,6 +98,9 @@ def test_an_expired_certificate_and_the_refresher(
     row = page.get_by_role("row").filter(has_text="Noor Okafor")
     expect(row.get_by_text("Lapsed")).to_be_visible()
     check_page(page, "reports-learners-certificate-status")
+    html_pages.add(page, "reports-learners-certificate-status")
     page.goto(f"{live_server.url}/reports/?pathway=core")
     expect(heading(page, "Certificates and renewal", level=2)).to_be_visible()
     check_page(page, "reports-overview-renewal")
+    html_pages.add(page, "reports-overview-renewal")
+    html_pages.assert_valid()
