@@ -17,7 +17,7 @@ from flask import Flask
 from courseapp.accounts.models import Role
 from courseapp.assessment import attempts, grants, journey, renewal
 from courseapp.assessment.certificates import certificate_document
-from courseapp.assessment.models import Phase, Renewal
+from courseapp.assessment.models import Certificate, Phase, Renewal
 from courseapp.catalogue import course
 from courseapp.clock import clock
 from courseapp.config import PROJECT_ROOT
@@ -26,6 +26,7 @@ from courseapp.extensions import db
 from courseapp.jobs import queue
 from courseapp.jobs.models import Notice
 from courseapp.jobs.renewals import reminder_due
+from courseapp.reports.currency import certificate_currency
 from tests.conftest import (
     app_with_schema,
     build_app,
@@ -312,6 +313,17 @@ def test_a_refresher_pathway_is_enrolled_on_lapse(refresher_app, smtp, make_org,
     assert "To renew it, complete this refresher." in home
     assert "Expired: your certificate was current until 10 March 2027" in home
     assert [r.pathway_id for r in db.session.scalars(sa.select(Renewal))] == ["core-refresher"]
+    # Once the refresher is done, its certificate makes the learner current again.
+    clock.advance(timedelta(days=3))
+    db.session.add(Certificate(user_id=learner.id, pathway_id="core-refresher",
+                               valid_until=date(2029, 3, 14)))  # fmt: skip
+    db.session.commit()
+    home = client.get("/").get_data(as_text=True)
+    assert "You renewed it with Core refresher" in home and "Expired:" not in home
+    assert "valid until 14 March 2029" in home
+    core = course().pathways["core"]
+    [found] = certificate_currency([learner.id], core).values()
+    assert found.status is renewal.Currency.CURRENT and found.valid_until == date(2029, 3, 14)
 
 
 # -- The pathways.yaml setting ---------------------------------------------------------
