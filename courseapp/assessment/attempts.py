@@ -114,10 +114,11 @@ def start_or_resume(user: User, pathway: Pathway, phase: Phase) -> TestAttempt:
     if not has_tests(pathway):
         raise AttemptError("This pathway has no such test")
     existing = attempts(user, pathway, phase)
-    open_attempt = next((a for a in existing if not a.submitted), None)
+    counted = round_attempts(user, pathway, phase)
+    open_attempt = next((a for a in counted if not a.submitted), None)
     if open_attempt is not None:
         return open_attempt
-    if len(round_attempts(user, pathway, phase)) >= attempts_allowed(phase, user, pathway):
+    if len(counted) >= attempts_allowed(phase, user, pathway):
         raise AttemptError("You have used all your attempts at this test")
     # After the retention purge the earliest numbers may be gone: never reuse one.
     number = max((a.number for a in existing), default=0) + 1

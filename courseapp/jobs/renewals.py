@@ -97,10 +97,9 @@ def _reminder_email(learner: User, certificate: Certificate, title: str) -> dict
     body = (
         f"Hello {learner.name},\n\n"
         f"Your certificate for {title} is current until {_day(certificate.valid_until)}.\n\n"
-        f"To keep it current, the training is renewed. The day after that date we will "
-        f"enrol you so that you can {again}. Everything you have done so "
-        "far is kept, and your certificate will still show when you completed the "
-        "course.\n\n"
+        "To keep it current, the training needs renewing. The day after that date we "
+        f"will enrol you so that you can {again}. Everything you have done so far is "
+        "kept, and your certificate will still show when you completed the course.\n\n"
         f"See your training: {external_url('site.index')}\n"
     )
     subject = f"Your certificate for {title} is current until {_day(certificate.valid_until)}"
