@@ -341,6 +341,11 @@ def _check(folder):
         ("valid_for_months: 24", "valid_for_months: two years", "valid_for_months"),
         ("valid_for_months: 24", "valid_for_months: 0", "valid_for_months"),
         ("renew_with: core", "renew_with: core-refresher", "unknown pathway 'core-refresher'"),
+        (
+            "valid_for_months: 24\n  renew_with: core",
+            "renew_with: core",
+            "needs 'valid_for_months'",
+        ),
     ],
 )
 def test_pathways_yaml_validation_names_the_line(tmp_path, old, new, expected):

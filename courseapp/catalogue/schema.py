@@ -75,8 +75,6 @@ class PathwayDef(Strict):
             unknown = [role for role in self.for_job_roles if role not in JobRole.__members__]
             if unknown:
                 raise ValueError(f"unknown job role {unknown[0]!r}")
-        if self.renew_with and self.valid_for_months is None:
-            raise ValueError("'renew_with' needs 'valid_for_months': certificates never lapse")
         return self
 
     @property
