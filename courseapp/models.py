@@ -6,8 +6,8 @@ from courseapp.assessment.models import Answer, Certificate, TestAttempt
 from courseapp.audit.models import AuditEvent
 from courseapp.cohorts.models import Cohort, EnrolmentImport
 from courseapp.content.models import Enrolment, ModuleProgress
-from courseapp.evaluation.models import EvaluationAnswer, EvaluationRecord
 from courseapp.cpd.models import Reflection
+from courseapp.evaluation.models import EvaluationAnswer, EvaluationRecord
 from courseapp.jobs.models import Job, Notice
 from courseapp.organisations.models import Organisation, Team
 from courseapp.procedures.models import LocalProcedures

@@ -98,6 +98,16 @@ def test_due_date_reminders_go_once_each_on_the_right_days(mail_app, smtp, make_
     assert reminder["List-Unsubscribe"].strip().startswith("<http://localhost/unsubscribe/")
 
 
+def test_without_a_mail_server_the_sweep_sends_nothing_and_keeps_nothing_back(
+    app, make_org, make_user
+):
+    """No MAIL_SERVER (a laptop): the sweep runs, records no notice as sent, and the
+    reminders still go once a mail server is set."""
+    _cohort_learner(make_org, make_user)
+    _sweep(DUE)
+    assert db.session.scalar(sa.select(sa.func.count()).select_from(Notice)) == 0
+
+
 def test_a_learner_with_a_certificate_gets_no_reminder(mail_app, smtp, make_org, make_user):
     from courseapp.assessment.models import Certificate
 

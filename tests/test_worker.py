@@ -88,3 +88,26 @@ def test_two_workers_running_the_sweep_at_once_send_each_reminder_once(setup, ma
     assert {m["To"] for m in smtp.mailbox.messages} == {u.email for u in learners}
     db.session.rollback()
     assert db.session.scalar(sa.select(sa.func.count()).select_from(Notice)) == len(learners)
+
+
+def test_two_workers_lapse_each_certificate_once(setup, make_org, make_user):
+    """Renewal in real workers: each lapsed certificate gets one renewal round and one
+    email, however many sweeps two workers share."""
+    from courseapp.assessment.models import Certificate, Renewal
+    from courseapp.content.services import enrol
+
+    app, smtp, url, redis_url = setup
+    org = make_org()
+    learners = [make_user(organisation=org) for _ in range(4)]
+    for learner in learners:
+        enrol(learner, course().pathways["core"])
+        db.session.add(Certificate(user_id=learner.id, pathway_id="core",
+                                   valid_until=date(2026, 1, 31)))  # fmt: skip
+    db.session.commit()
+    for _ in range(4):
+        queue.enqueue_now("daily_sweep", on="2026-02-02")
+    _workers(app, url, redis_url, smtp, count=2)
+    assert sorted(m["To"] for m in smtp.mailbox.messages) == sorted(u.email for u in learners)
+    assert all(m["Subject"].startswith("Renew your certificate") for m in smtp.mailbox.messages)
+    db.session.rollback()
+    assert db.session.scalar(sa.select(sa.func.count()).select_from(Renewal)) == len(learners)

@@ -17,6 +17,7 @@ from werkzeug.datastructures import MultiDict
 from courseapp.accounts.models import User
 from courseapp.assessment import follow_up, grants
 from courseapp.assessment.models import Answer, Phase, TestAttempt
+from courseapp.assessment.renewal import round_start
 from courseapp.catalogue import course
 from courseapp.catalogue.bank import Test
 from courseapp.catalogue.course import Module, Pathway
@@ -94,6 +95,14 @@ def attempts(user: User, pathway: Pathway, phase: Phase) -> list[TestAttempt]:
     )
 
 
+def round_attempts(user: User, pathway: Pathway, phase: Phase) -> list[TestAttempt]:
+    """The attempts that count against the allowance: post-tests of the learner's
+    current round only, after a renewal began (see assessment.renewal)."""
+    taken = attempts(user, pathway, phase)
+    since = round_start(user, pathway) if phase is Phase.POST else None
+    return [a for a in taken if since is None or a.started_at >= since]
+
+
 def attempts_allowed(phase: Phase, user: User | None = None, pathway: Pathway | None = None) -> int:
     """How many attempts at the phase: one pre-test; POST_TEST_ATTEMPTS post-tests, and
     for a learner on a pathway any extra ones a coordinator granted; one follow-up."""
@@ -108,10 +117,11 @@ def start_or_resume(user: User, pathway: Pathway, phase: Phase) -> TestAttempt:
     if not has_tests(pathway):
         raise AttemptError("This pathway has no such test")
     existing = attempts(user, pathway, phase)
-    open_attempt = next((a for a in existing if not a.submitted), None)
+    counted = round_attempts(user, pathway, phase)
+    open_attempt = next((a for a in counted if not a.submitted), None)
     if open_attempt is not None:
         return open_attempt
-    if len(existing) >= attempts_allowed(phase, user, pathway):
+    if len(counted) >= attempts_allowed(phase, user, pathway):
         raise AttemptError("You have used all your attempts at this test")
     # After the retention purge the earliest numbers may be gone: never reuse one.
     number = max((a.number for a in existing), default=0) + 1

@@ -12,7 +12,7 @@ import sqlalchemy as sa
 from flask import current_app
 
 from courseapp.accounts.models import Role, User
-from courseapp.assessment.models import AttemptGrant, Phase, TestAttempt
+from courseapp.assessment.models import AttemptGrant, Phase, Renewal, TestAttempt
 from courseapp.audit.services import record
 from courseapp.catalogue import course
 from courseapp.catalogue.course import Pathway
@@ -48,7 +48,14 @@ def extra_attempts(user: User, pathway: Pathway) -> int:
 
 
 def _post_counts():
-    """Per learner and pathway: post-test attempts submitted, and whether one passed."""
+    """Per learner and pathway: post-test attempts submitted, and whether one passed, in
+    the learner's current round (after a renewal began, see assessment.renewal)."""
+    round_start = (
+        sa.select(sa.func.max(Renewal.started_at))
+        .where(Renewal.user_id == TestAttempt.user_id, Renewal.pathway_id == TestAttempt.pathway_id)
+        .correlate(TestAttempt)
+        .scalar_subquery()
+    )
     return (
         sa.select(
             TestAttempt.user_id,
@@ -56,7 +63,10 @@ def _post_counts():
             sa.func.count(TestAttempt.submitted_at).label("submitted"),
             sa.func.max(sa.case((TestAttempt.passed.is_(True), 1), else_=0)).label("passed"),
         )
-        .where(TestAttempt.phase == Phase.POST)
+        .where(
+            TestAttempt.phase == Phase.POST,
+            sa.or_(round_start.is_(None), TestAttempt.started_at >= round_start),
+        )
         .group_by(TestAttempt.user_id, TestAttempt.pathway_id)
         .subquery()
     )

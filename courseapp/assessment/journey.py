@@ -9,8 +9,10 @@ import sqlalchemy as sa
 
 from courseapp.accounts.models import User
 from courseapp.assessment import attempts as attempts_service
+from courseapp.assessment import renewal
 from courseapp.assessment.models import Certificate, Phase, TestAttempt
 from courseapp.catalogue.course import Module, Pathway
+from courseapp.clock import utcnow
 from courseapp.content import services as content
 from courseapp.content.completion import PathwayCompletion
 from courseapp.content.services import PathwayProgress, Status
@@ -82,7 +84,9 @@ class Journey:
 
 
 def rewordings_submitted(user: User, pathway: Pathway) -> int:
-    """How many of the pathway's rewording exercises the learner has sent a version of."""
+    """How many of the pathway's rewording exercises the learner has sent a version of
+    (in any round: a renewal round asks for the modules and the post-test again, and
+    the rewording practice already done is kept)."""
     ids = [e.id for e in content.course().rewording.exercises.values() if pathway.id in e.pathways]
     return db.session.scalar(
         sa.select(sa.func.count(sa.distinct(Response.exercise_id))).where(
@@ -92,6 +96,8 @@ def rewordings_submitted(user: User, pathway: Pathway) -> int:
 
 
 def post_test_passed(user: User, pathway: Pathway) -> bool:
+    """Passed in the current round (see assessment.renewal)."""
+    since = renewal.round_start(user, pathway)
     return db.session.scalar(
         sa.select(
             sa.exists().where(
@@ -99,6 +105,7 @@ def post_test_passed(user: User, pathway: Pathway) -> bool:
                 TestAttempt.pathway_id == pathway.id,
                 TestAttempt.phase == Phase.POST,
                 TestAttempt.passed.is_(True),
+                TestAttempt.started_at >= since if since else sa.true(),
             )
         )
     )
@@ -124,7 +131,7 @@ def _step(
 ) -> TestStep | None:
     if not attempts_service.has_tests(pathway):
         return None
-    taken = attempts_service.attempts(user, pathway, phase)
+    taken = attempts_service.round_attempts(user, pathway, phase)
     latest = taken[-1] if taken else None
     if latest is None:
         status = Status.LOCKED if locked_reason else Status.NOT_STARTED
@@ -156,11 +163,13 @@ def post_test_locked_reason(user: User, pathway: Pathway) -> str | None:
 
 
 def certificate_for(user: User, pathway: Pathway) -> Certificate | None:
-    return db.session.scalar(
-        sa.select(Certificate).where(
-            Certificate.user_id == user.id, Certificate.pathway_id == pathway.id
-        )
-    )
+    """The certificate of the learner's current round on the pathway: None while a
+    renewal round is under way (the lapsed one is renewal.latest_certificate)."""
+    latest = renewal.latest_certificate(user, pathway.id)
+    since = renewal.round_start(user, pathway)
+    if latest is None or (since is not None and latest.issued_at < since):
+        return None
+    return latest
 
 
 def award_certificate(user: User, pathway: Pathway, attempt: TestAttempt) -> Certificate | None:
@@ -172,7 +181,13 @@ def award_certificate(user: User, pathway: Pathway, attempt: TestAttempt) -> Cer
     existing = certificate_for(user, pathway)
     if existing is not None:
         return existing
-    certificate = Certificate(user_id=user.id, pathway_id=pathway.id, attempt_id=attempt.id)
+    earlier = renewal.latest_certificate(user, pathway.id)
+    now = utcnow()
+    certificate = Certificate(
+        user_id=user.id, pathway_id=pathway.id, attempt_id=attempt.id, issued_at=now,
+        valid_until=renewal.valid_until_for(pathway, now),
+        renewal_of_id=earlier.id if earlier else None,
+    )  # fmt: skip
     db.session.add(certificate)
     db.session.flush()
     return certificate

@@ -90,8 +90,17 @@ def new_certificate_code() -> str:
 
 
 class Certificate(db.Model):
+    """A pathway completed. A learner has one per pathway, and one more each time they
+    renew it after it lapsed (`renewal_of` the certificate that lapsed)."""
+
     __tablename__ = "certificates"
-    __table_args__ = (sa.UniqueConstraint("user_id", "pathway_id"),)
+    __table_args__ = (
+        sa.Index(
+            "uq_certificates_first", "user_id", "pathway_id", unique=True,
+            postgresql_where=sa.text("renewal_of_id IS NULL"),
+            sqlite_where=sa.text("renewal_of_id IS NULL"),
+        ),
+    )  # fmt: skip
 
     id: Mapped[int] = mapped_column(primary_key=True)
     user_id: Mapped[int] = mapped_column(sa.ForeignKey("users.id", ondelete="CASCADE"), index=True)
@@ -100,6 +109,11 @@ class Certificate(db.Model):
     issued_at: Mapped[datetime] = mapped_column(default=utcnow)
     attempt_id: Mapped[int | None] = mapped_column(
         sa.ForeignKey("test_attempts.id", ondelete="SET NULL")
+    )
+    # The last day it is current, fixed when it is issued (None: it never lapses).
+    valid_until: Mapped[date | None] = mapped_column(sa.Date)
+    renewal_of_id: Mapped[int | None] = mapped_column(
+        sa.ForeignKey("certificates.id", ondelete="SET NULL"), unique=True
     )
 
     user: Mapped[User] = relationship()
@@ -138,3 +152,21 @@ class FollowUp(db.Model):
     invited_on: Mapped[date]
     item_ids: Mapped[list[str]] = mapped_column(sa.JSON)
     created_at: Mapped[datetime] = mapped_column(default=utcnow)
+
+
+class Renewal(db.Model):
+    """A lapsed certificate's renewal round: from `started_at` the learner takes the
+    renewal pathway again (a refresher, or the full pathway), and what they did before
+    that moment does not count towards completing it. One per lapsed certificate."""
+
+    __tablename__ = "renewals"
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    user_id: Mapped[int] = mapped_column(sa.ForeignKey("users.id", ondelete="CASCADE"), index=True)
+    certificate_id: Mapped[int] = mapped_column(
+        sa.ForeignKey("certificates.id", ondelete="CASCADE"), unique=True
+    )
+    pathway_id: Mapped[str] = mapped_column(sa.String(80))  # the pathway taken to renew
+    started_at: Mapped[datetime] = mapped_column(default=utcnow)
+
+    certificate: Mapped[Certificate] = relationship()

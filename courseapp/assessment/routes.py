@@ -21,7 +21,7 @@ from courseapp.access import (
 from courseapp.accounts.forms import ConfirmForm
 from courseapp.accounts.models import User
 from courseapp.assessment import attempts as service
-from courseapp.assessment import follow_up, grants, journey
+from courseapp.assessment import follow_up, grants, journey, renewal
 from courseapp.assessment.certificates import certificate_pdf, find_certificate
 from courseapp.assessment.forms import UNANSWERED_ERROR, GrantAttemptForm, SubmitTestForm
 from courseapp.assessment.models import Phase, TestAttempt
@@ -56,7 +56,7 @@ def start(pathway_id: str, phase: str):
     number = service.next_number(current_user, pathway, phase)
     test = service.test_for(current_user, pathway, phase, number) or abort(404)
     locked = journey.post_test_locked_reason(current_user, pathway) if phase is Phase.POST else None
-    taken = service.attempts(current_user, pathway, phase)
+    taken = service.round_attempts(current_user, pathway, phase)
     form = ConfirmForm()
     if form.validate_on_submit() and not locked:
         try:
@@ -181,7 +181,7 @@ def results(attempt_id: int):
             "revisit": None if shown else service.modules_to_revisit(pathway, post_tags),
             "partial_credit_rule": PARTIAL_CREDIT_RULE,
             "attempts_left": service.attempts_allowed(Phase.POST, current_user, pathway)
-            - len(service.attempts(current_user, pathway, Phase.POST)),
+            - len(service.round_attempts(current_user, pathway, Phase.POST)),
             "certificate": journey.certificate_for(current_user, pathway),
             "form": ConfirmForm(),
         }
@@ -232,17 +232,18 @@ def grant_attempt(user_id: int, pathway_id: str):
 @login_required
 def certificate(pathway_id: str):
     pathway = pathway_or_404(pathway_id)
-    awarded = journey.certificate_for(current_user, pathway) or abort(404)
+    awarded = renewal.latest_certificate(current_user, pathway.id) or abort(404)
     return render_template(
-        "assessment/certificate.html", certificate=awarded, pathway=pathway, learner=current_user
-    )
+        "assessment/certificate.html", certificate=awarded, pathway=pathway,
+        learner=current_user, expired=renewal.expired(awarded),
+    )  # fmt: skip
 
 
 @bp.get("/pathways/<pathway_id>/certificate.pdf")
 @login_required
 def certificate_download(pathway_id: str):
     pathway = pathway_or_404(pathway_id)
-    awarded = journey.certificate_for(current_user, pathway) or abort(404)
+    awarded = renewal.latest_certificate(current_user, pathway.id) or abort(404)
     pdf = certificate_pdf(awarded, pathway, current_user)
     filename = f"certificate-{pathway.id}-{awarded.code}.pdf"
     return Response(
@@ -257,5 +258,8 @@ def certificate_download(pathway_id: str):
 def verify(code: str):
     found = find_certificate(code)
     title = course().pathways[found.pathway_id].title if found else None
-    page = render_template("assessment/verify.html", found=found, code=code, pathway_title=title)
+    page = render_template(
+        "assessment/verify.html", found=found, code=code, pathway_title=title,
+        expired=bool(found) and renewal.expired(found),
+    )  # fmt: skip
     return page, 200 if found else 404

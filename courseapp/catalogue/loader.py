@@ -64,6 +64,14 @@ class _Loader:
                 elif test.form.pathway != pathway.id:
                     message = f"test form {test_id!r} is for pathway {test.form.pathway!r}"
                     self.problem(path, line, message)
+            if pathway.renew_with:
+                line = doc.line_of((index, "renew_with"))
+                if pathway.renew_with not in pathways:
+                    message = f"unknown pathway {pathway.renew_with!r} in 'renew_with'"
+                    self.problem(path, line, message)
+                if pathway.valid_for_months is None:
+                    message = "'renew_with' needs 'valid_for_months': without it nothing lapses"
+                    self.problem(path, line, message)
         return pathways
 
     def glossary(self) -> dict[str, GlossaryTerm]:

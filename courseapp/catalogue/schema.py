@@ -60,6 +60,10 @@ class PathwayDef(Strict):
     pass_mark: int = Field(default=70, ge=1, le=100)  # post-test percentage
     # How many of the pathway's rewording exercises a learner must submit to complete it.
     required_rewordings: int = Field(default=0, ge=0)
+    # How long a certificate stays current, in months (never lapses when unset), and
+    # the pathway a learner takes to renew it: a short refresher, or this one again.
+    valid_for_months: int | None = Field(default=None, ge=1, le=120)
+    renew_with: Slug | None = None
 
     @model_validator(mode="after")
     def _check(self) -> PathwayDef:
@@ -72,6 +76,11 @@ class PathwayDef(Strict):
             if unknown:
                 raise ValueError(f"unknown job role {unknown[0]!r}")
         return self
+
+    @property
+    def renewal_pathway_id(self) -> str:
+        """The pathway a learner takes when this pathway's certificate lapses."""
+        return self.renew_with or self.id
 
 
 class Option(Strict):

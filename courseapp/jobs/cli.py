@@ -43,7 +43,7 @@ def worker_command(burst: bool, no_sweep: bool) -> None:
 @click.option("--on", "on", default=None, help="Run as on this date (YYYY-MM-DD).")
 @with_appcontext
 def sweep_command(on: str | None) -> None:
-    """Send the due-date reminders and weekly digests due today, once."""
+    """Send the due-date reminders, weekly digests and renewal notices due today, once."""
     if on:
         date.fromisoformat(on)
     queue.run("daily_sweep", {"on": on}, None)

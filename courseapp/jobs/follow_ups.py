@@ -25,7 +25,7 @@ from courseapp.catalogue.course import Pathway
 from courseapp.extensions import db
 from courseapp.jobs.sweep import claim
 from courseapp.links import external_url
-from courseapp.mail import compose, deliver
+from courseapp.mail import compose, deliver, mail_configured
 
 INVITATION = "follow-up-invitation"
 REMINDER = "follow-up-reminder"
@@ -130,16 +130,17 @@ def reminder_email(user: User, pathway: Pathway) -> dict:
 def send_follow_ups(on: date) -> FollowUpsSent:
     sent = FollowUpsSent()
     pathways = course().pathways
+    mail_on = mail_configured()  # without a mail server the home page's notice is all
     for user, pathway_id, passed_at in due_invitations(on):
         pathway = pathways.get(pathway_id)
         if pathway is None or not follow_up.invite(user.id, pathway, on):
             continue
         sent.invited += 1
-        if user.reminders_off_at is None and claim(user.id, INVITATION, pathway_id):
+        if mail_on and user.reminders_off_at is None and claim(user.id, INVITATION, pathway_id):
             questions = len(follow_up.find(user, pathway).item_ids)
             deliver(invitation_email(user, pathway, passed_at.date(), questions))
             sent.emailed += 1
-    for user, pathway_id in due_reminders(on):
+    for user, pathway_id in due_reminders(on) if mail_on else ():
         pathway = pathways.get(pathway_id)
         if pathway is not None and claim(user.id, REMINDER, pathway_id):
             deliver(reminder_email(user, pathway))

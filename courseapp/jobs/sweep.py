@@ -1,5 +1,6 @@
-"""The daily sweep: due-date reminders to learners and a weekly digest to each
-coordinator. It is run by a job, once a day and at a worker's start.
+"""The daily sweep: due-date reminders to learners, a weekly digest to each
+coordinator, and certificate renewal (see jobs.renewals). It is run by a job, once a
+day and at a worker's start.
 
 Every notice is recorded once, under a key of learner (or coordinator), kind and
 period, before its email goes: the row is inserted with ON CONFLICT DO NOTHING, and
@@ -31,8 +32,9 @@ from courseapp.cohorts.models import Cohort
 from courseapp.content.models import Enrolment
 from courseapp.extensions import db
 from courseapp.jobs.models import Notice
+from courseapp.jobs.renewals import send_renewal_notices
 from courseapp.links import external_url
-from courseapp.mail import compose, deliver
+from courseapp.mail import compose, deliver, mail_configured
 from courseapp.organisations.models import coordinator_organisations
 
 # (kind, days from the due date it is sent on or after, its opening line)
@@ -49,13 +51,16 @@ LAST_STAGE_DAYS = 7
 class SweepResult:
     reminders: int = 0
     digests: int = 0
+    renewals: int = 0
 
 
 def run_sweep(on: date | None = None) -> SweepResult:
     on = on or utcnow().date()
     result = SweepResult()
-    result.reminders = _due_reminders(on)
-    result.digests = _digests(on)
+    if mail_configured():  # reminders and digests are emails: none without a mail server
+        result.reminders = _due_reminders(on)
+        result.digests = _digests(on)
+    result.renewals = send_renewal_notices(on, claim)
     return result
 
 

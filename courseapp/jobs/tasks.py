@@ -45,11 +45,15 @@ def email_import_links(job: Job, import_id: int) -> None:
 
 @task("daily_sweep")
 def daily_sweep(on: str | None = None, reschedule: bool = False) -> None:
-    """Send the reminders, digests and follow-up invitations due on `on` (an ISO date;
-    default today). With `reschedule`, put tomorrow's sweep on the queue (RQ only)."""
+    """Send the reminders, digests, renewal notices and follow-up invitations due on `on`
+    (an ISO date; default today). With `reschedule`, put tomorrow's sweep on the queue
+    (RQ only)."""
     day = date.fromisoformat(on) if on else utcnow().date()
     result = run_sweep(day)
-    current_app.logger.info("Sweep: %s reminders, %s digests", result.reminders, result.digests)
+    current_app.logger.info(
+        "Sweep: %s reminders, %s digests, %s renewal notices",
+        result.reminders, result.digests, result.renewals,
+    )  # fmt: skip
     follow_ups = send_follow_ups(day)
     current_app.logger.info("Sweep: %s follow-up invitations, %s follow-up reminders",
                             follow_ups.invited, follow_ups.reminded)  # fmt: skip

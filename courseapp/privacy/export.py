@@ -22,14 +22,15 @@ from courseapp.assessment.models import (
     Certificate,
     FollowUp,
     Phase,
+    Renewal,
     TestAttempt,
 )
 from courseapp.catalogue.course import Course
 from courseapp.clock import utcnow
 from courseapp.cohorts.models import Cohort
 from courseapp.content.models import Enrolment, ModuleProgress
-from courseapp.evaluation.services import personal_records as evaluation_records
 from courseapp.cpd.services import exported_reflections
+from courseapp.evaluation.services import personal_records as evaluation_records
 from courseapp.extensions import db
 from courseapp.rewording.models import Response, ReviewNote
 from courseapp.sso.models import Identity
@@ -239,8 +240,9 @@ def _rewordings(person: User, course: Course) -> list[dict[str, Any]]:
 
 
 def _certificates(person: User, course: Course) -> list[dict[str, Any]]:
-    rows = db.session.scalars(
-        sa.select(Certificate)
+    rows = db.session.execute(
+        sa.select(Certificate, Renewal.started_at)
+        .outerjoin(Renewal, Renewal.certificate_id == Certificate.id)
         .where(Certificate.user_id == person.id)
         .order_by(Certificate.issued_at, Certificate.id)
     )
@@ -250,8 +252,10 @@ def _certificates(person: User, course: Course) -> list[dict[str, Any]]:
             "pathway": certificate.pathway_id,
             "pathway_title": _title(course.pathways, certificate.pathway_id),
             "issued": _when(certificate.issued_at),
+            "valid_until": certificate.valid_until.isoformat() if certificate.valid_until else None,
+            "renewal_started": _when(renewal_started),
         }
-        for certificate in rows
+        for certificate, renewal_started in rows
     ]
 
 

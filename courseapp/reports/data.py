@@ -256,9 +256,9 @@ def load(filters: Filters) -> ReportData:
             learners[user_id].saw(latest)
 
     for user_id, issued_at, code in db.session.execute(
-        sa.select(Certificate.user_id, Certificate.issued_at, Certificate.code).where(
-            Certificate.user_id.in_(ids), Certificate.pathway_id == filters.pathway_id
-        )
+        sa.select(Certificate.user_id, Certificate.issued_at, Certificate.code)
+        .where(Certificate.user_id.in_(ids), Certificate.pathway_id == filters.pathway_id)
+        .order_by(Certificate.issued_at, Certificate.id)  # a renewed one after the first
     ):
         if user_id in learners:
             learners[user_id].certified_at = issued_at

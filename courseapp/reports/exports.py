@@ -10,6 +10,7 @@ from courseapp.catalogue.course import Pathway
 from courseapp.catalogue.items import TAGS
 from courseapp.clock import local
 from courseapp.reports import follow_up, services
+from courseapp.reports.currency import CURRENCY_COLUMNS, certificate_currency, currency_cells
 from courseapp.reports.data import ReportData
 from courseapp.reports.statistics import csv_bytes
 
@@ -41,10 +42,12 @@ def learners_csv(data: ReportData, pathway: Pathway) -> bytes:
               "gain (points)", "cohort", "certificate code", "CPD hours", "last activity",
               "post-test attempts used"]  # fmt: skip
     header += [f"{tag} pre %" for tag in tags] + [f"{tag} post %" for tag in tags]
-    header += follow_up.CSV_HEADER
+    header += follow_up.CSV_HEADER + CURRENCY_COLUMNS
     later = follow_up.taken(data.filters)
+    learner_rows = services.learner_rows(data, pathway, areas=True)
+    found = certificate_currency([row.learner.id for row in learner_rows], pathway)
     rows = []
-    for row in services.learner_rows(data, pathway, areas=True):
+    for row in learner_rows:
         person = row.learner
         rows.append(
             [person.name, person.email, person.organisation, person.team, person.job_role,
@@ -60,6 +63,7 @@ def learners_csv(data: ReportData, pathway: Pathway) -> bytes:
             + [percent(row.pre_tags.get(t)) for t in tags]
             + [percent(row.post_tags.get(t)) for t in tags]
             + follow_up.csv_cells(later.get(person.id), person.timezone)
+            + currency_cells(found.get(person.id))
         )  # fmt: skip
     return csv_bytes(header, rows)
 

@@ -13,13 +13,14 @@ from courseapp.assessment.models import Phase
 from courseapp.audit.services import record
 from courseapp.catalogue import course
 from courseapp.catalogue.items import TAG_LABELS
+from courseapp.clock import utcnow
 from courseapp.cohorts.models import Cohort
 from courseapp.cpd.services import shared_reflections
 from courseapp.database import writes_on_get
 from courseapp.extensions import db
 from courseapp.forms import options
 from courseapp.organisations.services import organisations_in_scope
-from courseapp.reports import choices, exports, follow_up, services
+from courseapp.reports import choices, currency, exports, follow_up, services
 from courseapp.reports import data as report_data
 from courseapp.reports.cache import cached
 from courseapp.reports.forms import LearnerFilterForm, ReportFilterForm
@@ -123,7 +124,10 @@ def _filtered(form: ReportFilterForm) -> bool:
 @bp.get("/")
 @coordinator_required
 def dashboard():
-    return _report("reports/overview.html")
+    _form, filters = _filters()
+    pathway = course().pathways[filters.pathway_id]
+    renewals = currency.counts(report_data.learner_ids(filters), pathway)
+    return _report("reports/overview.html", renewals=renewals)
 
 
 @bp.get("/gain")
@@ -183,6 +187,7 @@ def learners():
     shown = rows[(page - 1) * PAGE_SIZE : page * PAGE_SIZE]
     return render_template(
         "reports/learners.html", form=form, pathway=pathway, rows=shown, total=len(rows),
+        currency=currency.certificate_currency([row.learner.id for row in shown], pathway),
         page=page, pages=max(1, -(-len(rows) // PAGE_SIZE)), sort=sort,
         query_args=partial(query_args, form), query=_filter_query(form),
         filtered=_filtered(form),
@@ -210,9 +215,12 @@ def export(kind: str):
         abort(404)
     _form, filters = _filters()
     pathway = course().pathways[filters.pathway_id]
+    # Kept for the day: the learners' certificate currency changes with the date.
+    day = utcnow().date().isoformat()
     body = cached(
-        ("export", kind), filters, lambda: exports.EXPORTS[kind](report_data.load(filters), pathway)
-    )
+        ("export", kind, day), filters,
+        lambda: exports.EXPORTS[kind](report_data.load(filters), pathway),
+    )  # fmt: skip
     record(current_user, f"export-{kind}", f"pathway {pathway.id}")
     filename = f"{kind}-{pathway.id}.csv"
     return Response(body, mimetype="text/csv", headers={

@@ -7,6 +7,7 @@ from sqlalchemy.exc import SQLAlchemyError
 
 from courseapp import catalogue
 from courseapp.accounts.services import end_session
+from courseapp.assessment import renewal
 from courseapp.assessment.journey import journey
 from courseapp.cohorts import members as cohort_members
 from courseapp.content import services as content_services
@@ -44,6 +45,8 @@ def index():
         deadlines=deadlines,
         new_comments=rewording.unread_notes(current_user),
         new_comment_exercises=rewording.exercises(),
+        renewals=renewal.lapsed_for(current_user),
+        currency=renewal.currency,
     )
 
 
