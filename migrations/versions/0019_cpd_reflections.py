@@ -1,7 +1,7 @@
 """learners' reflections for their CPD record
 
 Revision ID: 0019
-Revises: 0015
+Revises: 0018
 Create Date: 2026-12-06 00:30:00
 
 """
@@ -10,8 +10,8 @@ import sqlalchemy as sa
 from alembic import op
 
 # revision identifiers, used by Alembic.
-revision = '0019'
-down_revision = '0015'
+revision = "0019"
+down_revision = "0018"
 branch_labels = None
 depends_on = None
 

@@ -1,7 +1,7 @@
 """course evaluation: answers kept without a user, and who has answered
 
 Revision ID: 0020
-Revises: 0015
+Revises: 0019
 Create Date: 2026-12-06 00:40:00
 
 """
@@ -11,7 +11,7 @@ from alembic import op
 
 # revision identifiers, used by Alembic.
 revision = "0020"
-down_revision = "0015"
+down_revision = "0019"
 branch_labels = None
 depends_on = None
 
