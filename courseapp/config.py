@@ -95,6 +95,10 @@ class Config:
     MAIL_BACKEND = "smtp"
     # The hour (UTC) the worker runs the daily sweep of reminders and digests.
     SWEEP_HOUR_UTC = int(os.environ.get("SWEEP_HOUR_UTC", 6))
+    # Imports with more learners than this are confirmed by a job, not in the request.
+    IMPORT_JOB_THRESHOLD = int(os.environ.get("IMPORT_JOB_THRESHOLD", 200))
+    # How long a file a job made (a ZIP of certificates) can be downloaded.
+    JOB_FILE_MAX_AGE_HOURS = float(os.environ.get("JOB_FILE_MAX_AGE_HOURS", 24))
 
     # How many reverse proxies (TLS terminator, load balancer) sit in front of the app.
     # With 0, X-Forwarded-* headers are ignored; set it to the real number in

@@ -8,8 +8,9 @@ from datetime import UTC, date, datetime, time, timedelta
 from flask import current_app
 
 from courseapp.accounts.services import make_password_link
+from courseapp.certificates import bundles
 from courseapp.clock import utcnow
-from courseapp.cohorts import import_links
+from courseapp.cohorts import import_jobs, import_links
 from courseapp.cohorts.models import EnrolmentImport
 from courseapp.extensions import db
 from courseapp.jobs.models import Job
@@ -28,7 +29,7 @@ def email_import_links(job: Job, import_id: int) -> None:
     """Email each learner an import created, who has no password yet, their link."""
     upload = db.session.get(EnrolmentImport, import_id)
     learners = import_links.learners_to_email(upload) if upload else []
-    job.total = len(learners)
+    progress(job, 0, "Starting", total=len(learners))
     service = current_app.config["SERVICE_NAME"]
     with mail.get_connection() as connection:
         for number, user in enumerate(learners, start=1):
@@ -40,6 +41,18 @@ def email_import_links(job: Job, import_id: int) -> None:
             deliver(compose(user.email, f"Set your password for {service}", body), connection)
             progress(job, number, f"Sent {number} of {len(learners)}")
     job.message = f"Sent {len(learners)} emails"
+
+
+@task("certificates_zip")
+def certificates_zip(job: Job, certificate_ids: list[int], filename: str) -> None:
+    """Build a ZIP file of certificate PDFs, kept for the coordinator to download."""
+    bundles.build(job, certificate_ids, filename)
+
+
+@task("confirm_import")
+def confirm_import(job: Job, import_id: int, actor_id: int) -> None:
+    """Import a large checked file, in one transaction."""
+    import_jobs.run(job, import_id, actor_id)
 
 
 @task("daily_sweep")
