@@ -135,6 +135,10 @@ def test_the_file_expires(db_app, cohort_world):
     client.post(f"/cohorts/{cohort_world['cohort'].id}/certificates.zip")
     queue.wait_for_jobs()
     assert count(JobFile) == 1 and count(Job) == 2
+    # The daily sweep deletes expired files too.
+    clock.advance(timedelta(days=2))
+    queue.run("daily_sweep", {"on": clock.now().date().isoformat()}, None)
+    assert count(JobFile) == 0
 
 
 def test_a_cohort_with_no_certificates_queues_nothing(db_app, make_org, make_user):

@@ -13,6 +13,7 @@ from courseapp.clock import utcnow
 from courseapp.cohorts import import_jobs, import_links
 from courseapp.cohorts.models import EnrolmentImport
 from courseapp.extensions import db
+from courseapp.jobs import files
 from courseapp.jobs.models import Job
 from courseapp.jobs.queue import perform, progress, rq_queue, task
 from courseapp.jobs.sweep import run_sweep
@@ -60,6 +61,7 @@ def daily_sweep(on: str | None = None, reschedule: bool = False) -> None:
     """Send the reminders and digests due on `on` (an ISO date; default today). With
     `reschedule`, put tomorrow's sweep on the queue (RQ only)."""
     result = run_sweep(date.fromisoformat(on) if on else None)
+    files.delete_expired()
     current_app.logger.info("Sweep: %s reminders, %s digests", result.reminders, result.digests)
     if reschedule and current_app.config.get("REDIS_URL"):
         schedule_next_sweep(current_app._get_current_object())
