@@ -47,7 +47,7 @@ def start(upload: EnrolmentImport, actor: User) -> Job:
     job = queue.track(KIND, actor.id, cohort.organisation_id,
                       total=imports.summary(upload).to_import, subject=subject(upload))  # fmt: skip
     job.next_url = url_for("cohorts.imported", cohort_id=cohort.id, import_id=upload.id)
-    job.next_label = "Send the new learners their password links"
+    job.next_label = "See the learners enrolled, and send the new ones their password links"
     queue.enqueue("confirm_import", job, import_id=upload.id, actor_id=actor.id)
     return job
 

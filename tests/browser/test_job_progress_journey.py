@@ -72,7 +72,12 @@ def test_a_coordinator_follows_a_job_and_downloads_the_certificates(
     check_page(page, "job-failed")
 
     # A real job: asked for on the cohort's page, followed until it has finished.
+    page.goto(f"{live_server.url}/reports/learners")
+    expect(page.get_by_role("button", name="Download their certificates (ZIP)")).to_be_visible()
+    check_page(page, "learners-report-with-certificates")
     page.goto(f"{live_server.url}/cohorts/{ids['cohort']}")
+    expect(page.get_by_text("2 learners in this cohort have a certificate")).to_be_visible()
+    check_page(page, "cohort-with-certificates")
     page.get_by_role("button", name="Download the certificates (ZIP)").click()
     expect(page.get_by_text("We are building 2 certificates.")).to_be_visible()
     # Without JavaScript the page reloads itself until the work is done.
@@ -105,7 +110,7 @@ def test_a_large_import_is_confirmed_by_a_job_the_coordinator_follows(
     expect(page.get_by_text("We are enrolling 3 learners in Autumn practitioners.")).to_be_visible()
     expect(page.get_by_role("heading", name="Learners enrolled")).to_be_visible(timeout=90_000)
     expect(page.get_by_text("Enrolled 3 learners in Autumn practitioners")).to_be_visible()
-    page.get_by_role("link", name="Send the new learners their password links").click()
+    page.get_by_role("link", name="See the learners enrolled").click()
     expect(heading(page, "Learners enrolled")).to_be_visible()
     check_page(page, "imported-by-a-job")
     with page.expect_download() as links:
