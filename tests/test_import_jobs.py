@@ -191,3 +191,18 @@ def test_the_imported_page_is_only_for_a_confirmed_import_in_scope(setup, make_u
     login(client, outsider)
     assert client.get(imported).status_code == 404
     assert client.get(f"/jobs/{db.session.scalar(sa.select(Job.id))}").status_code == 404
+
+
+def test_while_a_file_waits_for_its_job_the_preview_leads_to_the_job(setup):
+    client, cohort, upload = setup
+    waiting = Job(kind="enrol-learners", subject=f"import {upload.id}",
+                  organisation_id=cohort.organisation_id, total=ROWS)  # fmt: skip
+    db.session.add(waiting)
+    db.session.commit()
+    preview = text(client.get(f"/cohorts/{cohort.id}/imports/{upload.id}"))
+    assert "We are importing this file now" in preview and f"/jobs/{waiting.id}" in preview
+    assert f"Import {ROWS} learners" not in preview
+    again = client.post(f"/cohorts/{cohort.id}/imports/{upload.id}/confirm")
+    assert again.location == f"/jobs/{waiting.id}"
+    queue.wait_for_jobs()
+    assert count(Job) == 1 and _learners() == 0

@@ -184,6 +184,7 @@ def preview(cohort_id: int, import_id: int):
         upload=upload,
         summary=imports.summary(upload),
         action_form=ConfirmForm(),
+        job=import_jobs.existing_job(upload) if upload.confirmed_at is None else None,
     )
 
 
