@@ -101,6 +101,10 @@ class Config:
     FOLLOW_UP_DAYS = int(os.environ.get("FOLLOW_UP_DAYS", 90))
     FOLLOW_UP_ITEMS_PER_AREA = int(os.environ.get("FOLLOW_UP_ITEMS_PER_AREA", 2))
     FOLLOW_UP_REMINDER_DAYS = int(os.environ.get("FOLLOW_UP_REMINDER_DAYS", 14))
+    # Imports with more learners than this are confirmed by a job, not in the request.
+    IMPORT_JOB_THRESHOLD = int(os.environ.get("IMPORT_JOB_THRESHOLD", 200))
+    # How long a file a job made (a ZIP of certificates) can be downloaded.
+    JOB_FILE_MAX_AGE_HOURS = float(os.environ.get("JOB_FILE_MAX_AGE_HOURS", 24))
 
     # How many reverse proxies (TLS terminator, load balancer) sit in front of the app.
     # With 0, X-Forwarded-* headers are ignored; set it to the real number in

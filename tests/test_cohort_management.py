@@ -254,7 +254,10 @@ def test_all_links_are_emailed_with_one_button(client, world, app):
     with mail_to(app) as smtp:
         page = text(client.post(url, follow_redirects=True))
         queue.wait_for_jobs()
-    assert [message["To"] for message in smtp.mailbox.messages] == ["bo@example.org"]
+    [message] = smtp.mailbox.messages
+    assert message["To"] == "bo@example.org"
+    assert message["Subject"] == f"Set your password for {app.config['SERVICE_NAME']}"
+    assert message.get_content().startswith("Hello Bo Ng,")
     assert "We are sending 1 email " in page
     assert "email-password-links" in actions(f"cohort {summer.id}")
     bo = db.session.scalar(sa.select(User).where(User.email == "bo@example.org"))

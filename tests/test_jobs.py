@@ -3,6 +3,7 @@ the daily sweep's reminders and digest, unsubscribing, and the progress page."""
 
 from __future__ import annotations
 
+import re
 from collections.abc import Iterator
 from datetime import date, timedelta
 
@@ -11,7 +12,7 @@ import sqlalchemy as sa
 from flask import Flask
 
 from courseapp.accounts.models import Role
-from courseapp.accounts.services import issue_password_link
+from courseapp.accounts.services import issue_password_link, user_for_password_token
 from courseapp.catalogue import course
 from courseapp.cohorts.services import create_cohort, enrol_in_cohort
 from courseapp.extensions import db
@@ -173,16 +174,30 @@ def test_sending_all_links_enqueues_and_shows_progress(mail_app, smtp, make_org,
     upload_csv(client, cohort, "name,email\nAl One,al@example.org\nBea Two,bea@example.org\n")
     upload = cohort_upload(cohort)
     client.post(f"/cohorts/{cohort.id}/imports/{upload}/confirm")
-    sent = client.post(f"/cohorts/{cohort.id}/imports/{upload}/email-links")
-    assert sent.status_code == 303 and "/jobs/" in sent.location
     queue.wait_for_jobs()
-    page = client.get(sent.location, follow_redirects=True).get_data(as_text=True)
-    assert "We are sending 2 emails" in page or "Finished" in page
+    assert smtp.mailbox.messages == []  # nothing is sent until the coordinator chooses
+    sent = client.post(f"/cohorts/{cohort.id}/imports/{upload}/email-links")
     job = db.session.scalar(sa.select(Job))
+    assert sent.status_code == 303 and sent.location == f"/jobs/{job.id}"
+    arrival = client.get(sent.location).get_data(as_text=True)
+    assert "We are sending 2 emails with set-password links" in arrival
+    queue.wait_for_jobs()
+    finished = client.get(sent.location)
+    assert "Refresh" not in finished.headers
+    page = finished.get_data(as_text=True)
+    assert "Password links sent" in page and "Sent 2 emails" in page
+    assert "2 of 2 emails done" in page and "We are sending" not in page  # said once
+    db.session.refresh(job)
     assert job.state is JobState.FINISHED and (job.done, job.total) == (2, 2)
-    assert 'http-equiv="refresh"' not in client.get(sent.location).get_data(as_text=True)
-    [message] = smtp.mailbox.to("bea@example.org")
-    assert "/set-password/" in message.get_content() or "password" in message.get_content()
+    assert len(smtp.mailbox.messages) == 2
+    service = mail_app.config["SERVICE_NAME"]
+    for address, name in (("al@example.org", "Al One"), ("bea@example.org", "Bea Two")):
+        [message] = smtp.mailbox.to(address)
+        assert message["Subject"] == f"Set your password for {service}"
+        body = message.get_content()
+        assert body.startswith(f"Hello {name},")
+        [token] = re.findall(r"http://localhost/password/(\S+)", body)
+        assert user_for_password_token(token).email == address
 
 
 def cohort_upload(cohort) -> int:
@@ -203,3 +218,40 @@ def test_a_forged_unsubscribe_link_changes_nothing(app, make_learner):
         assert client.get(f"/unsubscribe/{token}").status_code == 404
     db.session.refresh(learner)
     assert learner.reminders_off_at is None
+
+
+def _job_page(app, make_org, make_user, **fields):
+    org = make_org()
+    coordinator = make_user(role=Role.COORDINATOR, organisation=org, covers=(org,))
+    job = Job(kind="certificates-zip", organisation_id=org.id, **fields)
+    db.session.add(job)
+    db.session.commit()
+    client = app.test_client()
+    login(client, coordinator)
+    return client, job
+
+
+def test_a_running_jobs_page_says_how_far_it_has_got_and_reloads(app, make_org, make_user):
+    client, job = _job_page(app, make_org, make_user, state=JobState.RUNNING, done=120,
+                            total=240)  # fmt: skip
+    page = client.get(f"/jobs/{job.id}")
+    assert page.headers["Refresh"] == "5"  # no JavaScript: the browser reloads it
+    text = page.get_data(as_text=True)
+    assert "Building certificates" in text and "120 of 240 certificates done" in text
+    assert "Download" not in text
+    still = client.get(f"/jobs/{job.id}?refresh=off")
+    assert "Refresh" not in still.headers
+    assert "This page does not update itself now" in still.get_data(as_text=True)
+
+
+def test_a_failed_jobs_page_says_what_went_wrong_and_stops_reloading(app, make_org, make_user):
+    message = "This cohort is closed. Nothing from this job was kept."
+    client, job = _job_page(
+        app, make_org, make_user, state=JobState.FAILED, done=3, total=9, message=message
+    )
+    page = client.get(f"/jobs/{job.id}")
+    assert "Refresh" not in page.headers
+    text = page.get_data(as_text=True)
+    assert "This did not finish" in text and "There is a problem" in text
+    assert message in text
+    assert client.get(f"/jobs/{job.id}/download").status_code == 404  # it made no file

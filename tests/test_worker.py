@@ -3,22 +3,36 @@ a real SMTP server. Run when TEST_REDIS_URL is set; in CI they must run, never s
 
 from __future__ import annotations
 
+import io
 import os
 import subprocess
 import sys
+import zipfile
 from datetime import date, timedelta
 
 import pytest
 import redis
 import sqlalchemy as sa
 
+from courseapp.accounts.models import Role
+from courseapp.assessment.models import Certificate
 from courseapp.catalogue import course
+from courseapp.cohorts.models import EnrolmentImport
 from courseapp.cohorts.services import create_cohort, enrol_in_cohort
+from courseapp.content.models import Enrolment
 from courseapp.extensions import db
 from courseapp.jobs import queue
-from courseapp.jobs.models import Notice
+from courseapp.jobs.models import Job, JobState, Notice
 from courseapp.mail import send_email
-from tests.conftest import IN_CI, TEST_SECRET, app_with_schema, build_app, postgres_url
+from tests.conftest import (
+    IN_CI,
+    TEST_SECRET,
+    app_with_schema,
+    build_app,
+    login,
+    postgres_url,
+    upload_csv,
+)
 from tests.mailbox import SMTPServer
 
 DUE = date(2026, 3, 16)
@@ -111,3 +125,48 @@ def test_two_workers_lapse_each_certificate_once(setup, make_org, make_user):
     assert all(m["Subject"].startswith("Renew your certificate") for m in smtp.mailbox.messages)
     db.session.rollback()
     assert db.session.scalar(sa.select(sa.func.count()).select_from(Renewal)) == len(learners)
+
+
+def test_a_cohorts_certificates_are_built_by_a_worker(setup, make_org, make_user):
+    app, smtp, url, redis_url = setup
+    org = make_org()
+    cohort = create_cohort(org, "Spring", "core")
+    learners = [make_user(organisation=org) for _ in range(2)]
+    for learner in learners:
+        enrol_in_cohort(learner, cohort, course().pathways["core"])
+        db.session.add(Certificate(user_id=learner.id, pathway_id="core"))
+    coordinator = make_user(role=Role.COORDINATOR, organisation=org, covers=(org,))
+    client = app.test_client()
+    login(client, coordinator)
+    job_page = client.post(f"/cohorts/{cohort.id}/certificates.zip").location
+    queue.wait_for_jobs()  # nothing runs in this process with Redis set
+    assert db.session.scalar(sa.select(Job.state)) is JobState.QUEUED
+    assert client.get(job_page).headers["Refresh"] == "5"
+    _workers(app, url, redis_url, smtp)
+    db.session.rollback()
+    assert db.session.scalar(sa.select(Job.state)) is JobState.FINISHED
+    download = client.get(f"{job_page}/download")
+    with zipfile.ZipFile(io.BytesIO(download.data)) as archive:
+        assert len(archive.namelist()) == 2
+
+
+def test_a_large_import_is_confirmed_by_a_worker(setup, make_org, make_user):
+    app, smtp, url, redis_url = setup
+    app.config["IMPORT_JOB_THRESHOLD"] = 2
+    org = make_org()
+    cohort = create_cohort(org, "Spring", "core")
+    coordinator = make_user(role=Role.COORDINATOR, organisation=org, covers=(org,))
+    client = app.test_client()
+    login(client, coordinator)
+    upload_csv(
+        client, cohort, "name,email\n" + "".join(f"P{n},p{n}@example.org\n" for n in range(3))
+    )
+    upload = db.session.scalar(sa.select(EnrolmentImport.id))
+    job_page = client.post(f"/cohorts/{cohort.id}/imports/{upload}/confirm").location
+    assert job_page.startswith("/jobs/")
+    assert db.session.scalar(sa.select(sa.func.count()).select_from(Enrolment)) == 0
+    _workers(app, url, redis_url, smtp)
+    db.session.rollback()
+    assert db.session.scalar(sa.select(Job.state)) is JobState.FINISHED
+    assert db.session.scalar(sa.select(sa.func.count()).select_from(Enrolment)) == 3
+    assert "Enrolled 3 learners in Spring" in client.get(job_page).get_data(as_text=True)

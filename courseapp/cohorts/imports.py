@@ -13,6 +13,7 @@ from __future__ import annotations
 import csv
 import io
 from collections import Counter
+from collections.abc import Callable
 from dataclasses import dataclass
 from datetime import timedelta
 from typing import IO, Any
@@ -282,14 +283,22 @@ CHANGED_WHILE_IMPORTING = (
 )
 
 
-def confirm(upload: EnrolmentImport, actor: User) -> Outcome:
+def confirm(
+    upload: EnrolmentImport, actor: User, on_progress: Callable[[int], None] | None = None
+) -> Outcome:
     """Import every valid row of a checked upload, all or nothing: on any error
-    (AlreadyConfirmed, ImportFileError) nothing of it is kept."""
+    (AlreadyConfirmed, ImportFileError) nothing of it is kept. `on_progress` is told
+    how many learners have been enrolled so far, every PROGRESS_EVERY of them."""
     with unique_or(ImportFileError(CHANGED_WHILE_IMPORTING)):
-        return _confirm(upload, actor)
+        return _confirm(upload, actor, on_progress)
 
 
-def _confirm(upload: EnrolmentImport, actor: User) -> Outcome:
+PROGRESS_EVERY = 50
+
+
+def _confirm(
+    upload: EnrolmentImport, actor: User, on_progress: Callable[[int], None] | None
+) -> Outcome:
     _claim(upload)
     cohort = upload.cohort
     pathway = _check_open(cohort)
@@ -308,8 +317,11 @@ def _confirm(upload: EnrolmentImport, actor: User) -> Outcome:
     db.session.flush()
     _note_created(upload, created)
     enrolments = _enrolments(existing_ids, pathway.id)
-    for user_id in [*existing_ids, *(user.id for user in created)]:
+    for number, user_id in enumerate([*existing_ids, *(user.id for user in created)], 1):
         _enrol_row(cohort, user_id, enrolments.get(user_id))
+        if on_progress is not None and number % PROGRESS_EVERY == 0:
+            db.session.flush()
+            on_progress(number)
     db.session.flush()
     record(actor, "csv-import", f"cohort {cohort.id}")
     return Outcome(created, summary(upload), list(elsewhere.values()))

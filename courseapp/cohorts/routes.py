@@ -1,13 +1,24 @@
 from __future__ import annotations
 
-from flask import Blueprint, Response, abort, flash, redirect, render_template, request, url_for
+from flask import (
+    Blueprint,
+    Response,
+    abort,
+    current_app,
+    flash,
+    redirect,
+    render_template,
+    request,
+    url_for,
+)
 from flask_login import current_user
 from werkzeug.exceptions import RequestEntityTooLarge
 
 from courseapp.access import coordinator_required, get_child_or_404, get_in_scope_or_404
 from courseapp.accounts.forms import ConfirmForm
 from courseapp.accounts.models import JobRole, Role, User
-from courseapp.cohorts import import_links, imports, join_codes, members, services
+from courseapp.certificates import bundles
+from courseapp.cohorts import import_jobs, import_links, imports, join_codes, members, services
 from courseapp.cohorts.forms import CohortDetailsForm, MoveForm, UploadForm, cohort_form
 from courseapp.cohorts.models import Cohort, EnrolmentImport
 from courseapp.errors import render_error
@@ -102,12 +113,32 @@ def detail(cohort_id: int):
         cohort=cohort,
         pathway_title=services.pathway_titles().get(cohort.pathway_id),
         enrolled=services.enrolled_count(cohort),
+        certificates=len(bundles.for_cohort(cohort)),
         action_form=ConfirmForm(),
         people_search=search_form,
         members=page,
         statuses=members.member_statuses(cohort, page.people, module_ids),
         module_count=len(module_ids),
     )
+
+
+@bp.post("/cohorts/<int:cohort_id>/certificates.zip")
+@coordinator_required
+def certificates_zip(cohort_id: int):
+    """Queue a ZIP file of the certificates of the cohort's learners (a job builds it)."""
+    cohort = get_in_scope_or_404(Cohort, cohort_id)
+    if not ConfirmForm().validate_on_submit():
+        return _back(cohort)
+    ids = bundles.for_cohort(cohort)
+    if not ids:
+        flash("Nobody in this cohort has a certificate yet.", "important")
+        return _back(cohort)
+    job = bundles.start(ids, current_user, cohort.organisation_id,
+                        f"certificates-cohort-{cohort.id}", f"cohort {cohort.id}")  # fmt: skip
+    flash(f"We are building {len(ids):,} certificate{'' if len(ids) == 1 else 's'}. This page "
+          "shows how far we have got, and the download appears here when they are ready.",
+          "success")  # fmt: skip
+    return redirect(url_for("jobs.progress", job_id=job.id), 303)
 
 
 # Organisations and cohorts each have a join code, changed by this one view.
@@ -153,6 +184,7 @@ def preview(cohort_id: int, import_id: int):
         upload=upload,
         summary=imports.summary(upload),
         action_form=ConfirmForm(),
+        job=import_jobs.existing_job(upload) if upload.confirmed_at is None else None,
     )
 
 
@@ -167,8 +199,12 @@ def confirm(cohort_id: int, import_id: int):
         flash("Some rows have changed since the file was checked. Nothing has been imported "
               "yet: check the rows again.", "important")  # fmt: skip
         return back
-    if upload.confirmed_at is None and not imports.summary(upload).to_import:
+    to_import = imports.summary(upload).to_import
+    if upload.confirmed_at is None and not to_import:
         return back
+    large = upload.confirmed_at is None and to_import > current_app.config["IMPORT_JOB_THRESHOLD"]
+    if large or import_jobs.existing_job(upload) is not None:
+        return _confirm_as_job(upload)
     try:
         outcome = imports.confirm(upload, current_user)
     except imports.AlreadyConfirmed:
@@ -182,6 +218,30 @@ def confirm(cohort_id: int, import_id: int):
     links = [] if mail_configured() else import_links.send_password_links(outcome.created)
     import_links.tell_learners_elsewhere(outcome.elsewhere, cohort)
     return _imported_page(cohort, upload, outcome.summary, links)
+
+
+def _confirm_as_job(upload: EnrolmentImport):
+    """A large file: a job imports it (see import_jobs); its page follows the job."""
+    job = import_jobs.existing_job(upload)
+    if job is not None:
+        flash("This file is already being imported. This page shows how far we have got.",
+              "important")  # fmt: skip
+    else:
+        job = import_jobs.start(upload, current_user)
+        flash(f"We are enrolling {job.total:,} learners in {upload.cohort.name}. This page shows "
+              "how far we have got.", "success")  # fmt: skip
+    return redirect(url_for("jobs.progress", job_id=job.id), 303)
+
+
+@bp.get("/cohorts/<int:cohort_id>/imports/<int:import_id>/imported")
+@coordinator_required
+def imported(cohort_id: int, import_id: int):
+    """What a confirmed import did, with the ways to send the new learners their links
+    (where a job that imported a large file leads)."""
+    cohort, upload = _import_or_404(cohort_id, import_id)
+    if upload.confirmed_at is None:
+        abort(404)
+    return _imported_page(cohort, upload, imports.summary(upload), [])
 
 
 def _imported_page(cohort: Cohort, upload: EnrolmentImport, summary, links, status: int = 200):

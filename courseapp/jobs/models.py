@@ -40,14 +40,40 @@ class Job(db.Model):
     organisation_id: Mapped[int | None] = mapped_column(
         sa.ForeignKey("organisations.id", ondelete="CASCADE"), index=True
     )
+    # What the job works on ("import 12"), so that a second request finds it.
+    subject: Mapped[str | None] = mapped_column(sa.String(80), index=True)
+    # Where to go once it has finished, and the words of that link.
+    next_url: Mapped[str | None] = mapped_column(sa.String(300))
+    next_label: Mapped[str | None] = mapped_column(sa.String(120))
     created_at: Mapped[datetime] = mapped_column(default=utcnow)
     finished_at: Mapped[datetime | None]
 
     organisation: Mapped[Organisation | None] = relationship()
+    file: Mapped[JobFile | None] = relationship(
+        back_populates="job", cascade="all, delete-orphan", passive_deletes=True
+    )
 
     @property
     def finished(self) -> bool:
         return self.state in (JobState.FINISHED, JobState.FAILED)
+
+
+class JobFile(db.Model):
+    """A file a job made for download (a ZIP of certificates), kept in the database so
+    that every replica and worker can reach it, until it expires."""
+
+    __tablename__ = "job_files"
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    job_id: Mapped[int] = mapped_column(sa.ForeignKey("jobs.id", ondelete="CASCADE"), unique=True)
+    filename: Mapped[str] = mapped_column(sa.String(200))
+    mimetype: Mapped[str] = mapped_column(sa.String(100))
+    size: Mapped[int] = mapped_column(default=0)
+    content: Mapped[bytes] = mapped_column(sa.LargeBinary, deferred=True)
+    created_at: Mapped[datetime] = mapped_column(default=utcnow)
+    expires_at: Mapped[datetime] = mapped_column(index=True)
+
+    job: Mapped[Job] = relationship(back_populates="file")
 
 
 class Notice(db.Model):

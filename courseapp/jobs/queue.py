@@ -21,6 +21,7 @@ import sqlalchemy as sa
 from flask import Flask, current_app
 from sqlalchemy import event
 from sqlalchemy.orm import Session
+from sqlalchemy.orm.attributes import set_committed_value
 
 from courseapp.clock import utcnow
 from courseapp.extensions import db
@@ -41,10 +42,21 @@ def task(name: str) -> Callable:
     return register
 
 
-def track(kind: str, started_by_id: int | None, organisation_id: int | None, total: int) -> Job:
+class JobFailed(Exception):
+    """A task stopped for a reason the person who started it should read (the message
+    is shown on the job's page); everything it wrote is rolled back."""
+
+
+FAILED = "Something went wrong. Nothing from this job was kept."
+
+
+def track(
+    kind: str, started_by_id: int | None, organisation_id: int | None, total: int,
+    subject: str | None = None,
+) -> Job:  # fmt: skip
     """A Job row for work a page will follow."""
     job = Job(kind=kind, started_by_id=started_by_id, organisation_id=organisation_id,
-              total=total)  # fmt: skip
+              total=total, subject=subject)  # fmt: skip
     db.session.add(job)
     db.session.flush()
     return job
@@ -135,34 +147,44 @@ def run(name: str, kwargs: dict, job_id: int | None) -> None:
         else:
             TASKS[name](**kwargs)
         db.session.commit()
+    except JobFailed as error:
+        db.session.rollback()
+        if job_id is None:
+            raise
+        _mark_failed(job_id, f"{error} Nothing from this job was kept.")
+        current_app.logger.info("Job %s stopped: %s", name, error)
     except Exception:
         db.session.rollback()
         if job_id is not None:
-            _mark_failed(job_id)
+            _mark_failed(job_id, FAILED)
         current_app.logger.exception("Job %s failed", name)
         raise
 
 
-def _mark_failed(job_id: int) -> None:
+def _mark_failed(job_id: int, message: str) -> None:
     db.session.execute(
         sa.update(Job)
         .where(Job.id == job_id)
-        .values(state=JobState.FAILED, finished_at=utcnow(),
-                message="Something went wrong. Nothing from this job was kept.")
+        .values(state=JobState.FAILED, finished_at=utcnow(), message=message[:500])
     )  # fmt: skip
     db.session.commit()
 
 
-def progress(job: Job, done: int, message: str = "") -> None:
-    """Record how far a job has got, for its page. On PostgreSQL this is written at
-    once on a connection of its own; on SQLite (one writer at a time) it is written
-    with the job's own commit."""
-    job.done, job.message = done, message
-    job.state = JobState.RUNNING
+def progress(job: Job, done: int, message: str = "", total: int | None = None) -> None:
+    """Record how far a job has got (and, if given, how much there is to do), for its
+    page. On PostgreSQL this is written at once on a connection of its own, and the
+    job's session is told the values without taking them as changes of its own: were it
+    to write the row in its long transaction, it would hold the row's lock and the next
+    progress would wait for it for ever. On SQLite (one writer at a time) it is
+    written with the job's own commit."""
+    values = {"done": done, "message": message, "state": JobState.RUNNING}
+    if total is not None:
+        values["total"] = total
     if db.engine.dialect.name == "sqlite":
+        for key, value in values.items():
+            setattr(job, key, value)
         return
     with db.engine.begin() as connection:
-        connection.execute(
-            sa.update(Job).where(Job.id == job.id)
-            .values(done=done, message=message, state=JobState.RUNNING)
-        )  # fmt: skip
+        connection.execute(sa.update(Job).where(Job.id == job.id).values(**values))
+    for key, value in values.items():
+        set_committed_value(job, key, value)

@@ -8,10 +8,12 @@ from datetime import UTC, date, datetime, time, timedelta
 from flask import current_app
 
 from courseapp.accounts.services import make_password_link
+from courseapp.certificates import bundles
 from courseapp.clock import utcnow
-from courseapp.cohorts import import_links
+from courseapp.cohorts import import_jobs, import_links
 from courseapp.cohorts.models import EnrolmentImport
 from courseapp.extensions import db
+from courseapp.jobs import files
 from courseapp.jobs.follow_ups import send_follow_ups
 from courseapp.jobs.models import Job
 from courseapp.jobs.queue import perform, progress, rq_queue, task
@@ -29,7 +31,7 @@ def email_import_links(job: Job, import_id: int) -> None:
     """Email each learner an import created, who has no password yet, their link."""
     upload = db.session.get(EnrolmentImport, import_id)
     learners = import_links.learners_to_email(upload) if upload else []
-    job.total = len(learners)
+    progress(job, 0, "Starting", total=len(learners))
     service = current_app.config["SERVICE_NAME"]
     with mail.get_connection() as connection:
         for number, user in enumerate(learners, start=1):
@@ -43,11 +45,23 @@ def email_import_links(job: Job, import_id: int) -> None:
     job.message = f"Sent {len(learners)} emails"
 
 
+@task("certificates_zip")
+def certificates_zip(job: Job, certificate_ids: list[int], filename: str) -> None:
+    """Build a ZIP file of certificate PDFs, kept for the coordinator to download."""
+    bundles.build(job, certificate_ids, filename)
+
+
+@task("confirm_import")
+def confirm_import(job: Job, import_id: int, actor_id: int) -> None:
+    """Import a large checked file, in one transaction."""
+    import_jobs.run(job, import_id, actor_id)
+
+
 @task("daily_sweep")
 def daily_sweep(on: str | None = None, reschedule: bool = False) -> None:
     """Send the reminders, digests, renewal notices and follow-up invitations due on `on`
-    (an ISO date; default today). With `reschedule`, put tomorrow's sweep on the queue
-    (RQ only)."""
+    (an ISO date; default today), and delete expired job files. With `reschedule`, put
+    tomorrow's sweep on the queue (RQ only)."""
     day = date.fromisoformat(on) if on else utcnow().date()
     result = run_sweep(day)
     current_app.logger.info(
@@ -57,6 +71,7 @@ def daily_sweep(on: str | None = None, reschedule: bool = False) -> None:
     follow_ups = send_follow_ups(day)
     current_app.logger.info("Sweep: %s follow-up invitations, %s follow-up reminders",
                             follow_ups.invited, follow_ups.reminded)  # fmt: skip
+    files.delete_expired()
     if reschedule and current_app.config.get("REDIS_URL"):
         schedule_next_sweep(current_app._get_current_object())
 

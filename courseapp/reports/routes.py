@@ -4,15 +4,17 @@ from functools import partial
 from urllib.parse import urlencode
 
 import sqlalchemy as sa
-from flask import Blueprint, Response, abort, render_template, request
+from flask import Blueprint, Response, abort, flash, redirect, render_template, request, url_for
 from flask_login import current_user
 
 from courseapp.access import coordinator_required, get_in_scope_or_404
+from courseapp.accounts.forms import ConfirmForm
 from courseapp.accounts.models import JobRole, User
 from courseapp.assessment.models import Phase
 from courseapp.audit.services import record
 from courseapp.catalogue import course
 from courseapp.catalogue.items import TAG_LABELS
+from courseapp.certificates import bundles
 from courseapp.clock import utcnow
 from courseapp.cohorts.models import Cohort
 from courseapp.cpd.services import shared_reflections
@@ -190,8 +192,39 @@ def learners():
         currency=currency.certificate_currency([row.learner.id for row in shown], pathway),
         page=page, pages=max(1, -(-len(rows) // PAGE_SIZE)), sort=sort,
         query_args=partial(query_args, form), query=_filter_query(form),
-        filtered=_filtered(form),
+        filtered=_filtered(form), action_form=ConfirmForm(),
     )  # fmt: skip
+
+
+@bp.post("/learners/certificates.zip")
+@coordinator_required
+def learners_certificates():
+    """Queue a ZIP file of the certificates of the learners the filters match (the
+    filters travel in the query string, as on the report)."""
+    form, filters = _filters(LearnerFilterForm)
+    back = redirect(url_for(".learners", **query_args(form)), 303)
+    if not ConfirmForm().validate_on_submit():
+        return back
+    pathway = course().pathways[filters.pathway_id]
+    rows = services.learner_rows(report_data.load(filters), pathway)
+    if form.status.data and not form.status.errors:
+        rows = [row for row in rows if row.status == form.status.data]
+    learners = {row.learner.id: row.learner for row in rows}
+    ids = bundles.for_learners(learners, pathway.id)
+    if not ids:
+        flash("None of these learners has a certificate for this pathway yet.", "important")
+        return back
+    holders = {learners[user_id].organisation_id for user_id in bundles.holders(ids)}
+    if len(holders) > 1:
+        flash("These learners are in more than one organisation. Choose one organisation in "
+              "the filters to download their certificates.", "important")  # fmt: skip
+        return back
+    job = bundles.start(ids, current_user, holders.pop(), f"certificates-{pathway.id}",
+                        f"pathway {pathway.id}")  # fmt: skip
+    flash(f"We are building {len(ids):,} certificate{'' if len(ids) == 1 else 's'}. This page "
+          "shows how far we have got, and the download appears here when they are ready.",
+          "success")  # fmt: skip
+    return redirect(url_for("jobs.progress", job_id=job.id), 303)
 
 
 @bp.get("/learners/<int:user_id>")

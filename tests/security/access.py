@@ -240,6 +240,7 @@ ACCESS: dict[tuple[str, str], Access] = {
     ("reports.confidence", "GET"): Access(staff(200)),
     ("reports.rewording", "GET"): Access(staff(200)),
     ("reports.export", "GET"): Access(staff(200), lambda _w: {"kind": "learners"}),
+    ("reports.learners_certificates", "POST"): Access(staff(303)),
     ("rewording.queue", "GET"): Access(staff(200)),
     # Things in organisation X.
     ("evaluation.report_page", "GET"): Access(
@@ -284,6 +285,10 @@ ACCESS: dict[tuple[str, str], Access] = {
     ("cohorts.links_csv", "POST"): Access(organisation_x(200) | {"admin": 303}, _confirmed),
     ("cohorts.email_links", "POST"): Access(organisation_x(303), _confirmed),
     ("jobs.progress", "GET"): Access(organisation_x(200), lambda w: {"job_id": w.job}),
+    ("jobs.download", "GET"): Access(organisation_x(200), lambda w: {"job_id": w.job}),
+    ("cohorts.imported", "GET"): Access(organisation_x(200), _confirmed),
+    # A job to build the certificates is queued, and its page shown.
+    ("cohorts.certificates_zip", "POST"): Access(organisation_x(303), _cohort),
     ("reports.learner", "GET"): Access(organisation_x(200), lambda w: {"user_id": w.learner_a}),
     ("assessment.grant_attempt", "GET"): Access(
         organisation_x(200), lambda w: CORE | {"user_id": w.learner_a}

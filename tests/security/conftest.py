@@ -15,7 +15,7 @@ from courseapp.catalogue import course
 from courseapp.cohorts import imports
 from courseapp.cohorts.services import create_cohort, enrol_in_cohort
 from courseapp.extensions import db
-from courseapp.jobs import queue
+from courseapp.jobs import files, queue
 from courseapp.mail import unsubscribe_token
 from courseapp.rewording import services as rewording
 from courseapp.sso.encryption import encrypt
@@ -61,6 +61,7 @@ def world(app, make_org, make_user) -> World:
     done = imports.start_import(cohort, users["coordinator_x"], "done.csv", done_file)
     imports.confirm(done, users["coordinator_x"])
     job = queue.track("email-password-links", users["coordinator_x"].id, org_x.id, total=1)
+    files.keep(job, "certificates.zip", "application/zip", b"PK\x05\x06" + bytes(18))
     db.session.commit()
     with app.test_request_context():
         token = make_password_link(learner).rsplit("/", 1)[1]
