@@ -193,3 +193,20 @@ def test_a_report_filter_spanning_organisations_asks_for_one(db_app, cohort_worl
     queue.wait_for_jobs()
     job = db.session.scalar(sa.select(Job))
     assert (job.organisation_id, job.total) == (other.id, 1)
+
+
+def test_erasing_a_learner_deletes_the_files_that_may_hold_their_certificate(
+    db_app, cohort_world, make_user
+):
+    from courseapp.privacy.erasure import erase_learner
+
+    client = db_app.test_client()
+    login(client, cohort_world["coordinator"])
+    job_page = client.post(f"/cohorts/{cohort_world['cohort'].id}/certificates.zip").location
+    queue.wait_for_jobs()
+    assert client.get(f"{job_page}/download").status_code == 200
+    admin = make_user(role=Role.ADMIN)
+    erase_learner(cohort_world["learners"][1], admin)
+    db.session.commit()
+    assert count(JobFile) == 0
+    assert client.get(f"{job_page}/download").status_code == 404

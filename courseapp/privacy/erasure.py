@@ -25,6 +25,7 @@ from courseapp.cohorts.models import EnrolmentImport
 from courseapp.content.models import Enrolment, ModuleProgress
 from courseapp.database import checkpoint_after_commit
 from courseapp.extensions import db
+from courseapp.jobs.models import Job, JobFile
 from courseapp.rewording.models import Response, ReviewNote
 
 ERASED = "(erased)"
@@ -112,6 +113,13 @@ def erase_learner(user: User, actor: User) -> None:
         )
         .values(subject=ERASED_SUBJECT)
         .execution_options(synchronize_session=False)
+    )
+    # A ZIP file of certificates made for the organisation may hold theirs: it goes too
+    # (a coordinator can build it again).
+    db.session.execute(
+        sa.delete(JobFile).where(
+            JobFile.job_id.in_(sa.select(Job.id).where(Job.organisation_id == organisation_id))
+        )
     )
     db.session.delete(user)
     db.session.flush()
