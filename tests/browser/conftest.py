@@ -6,7 +6,8 @@ Every page type a test looks at is checked with check_page: axe, reflow at 320px
 wide (also with text spacing increased), and a screenshot kept in test-screenshots/
 for people to look at, with the list of page types checked in
 test-screenshots/page-types.txt. Every HTML document the app sends is checked with the
-Nu HTML checker (see serve).
+Nu HTML checker (see serve), with the list of page types it checked in
+test-screenshots/html-page-types.txt.
 """
 
 from __future__ import annotations
@@ -31,6 +32,7 @@ from courseapp.catalogue import course
 from courseapp.content.services import enrol
 from courseapp.extensions import db
 from courseapp.organisations.models import Organisation, Sector
+from tests.browser.html_check import CHECKED as HTML_CHECKED
 from tests.browser.html_check import DocumentRecorder, HtmlPages
 from tests.conftest import IN_CI, build_app, sqlite_url
 
@@ -150,6 +152,7 @@ PAGE_TYPES = SCREENSHOTS / "page-types.txt"
 @pytest.fixture(scope="session", autouse=True)
 def _fresh_page_type_list() -> None:
     PAGE_TYPES.unlink(missing_ok=True)
+    HTML_CHECKED.unlink(missing_ok=True)
 
 
 def _record_page_type(name: str) -> None:

@@ -26,6 +26,8 @@ from tests.conftest import IN_CI
 
 PROJECT = Path(__file__).resolve().parents[2]
 JAR = PROJECT / "node_modules" / "vnu-jar" / "build" / "dist" / "vnu.jar"
+# The page types checked in this run, for people to read beside the screenshots.
+CHECKED = PROJECT / "test-screenshots" / "html-page-types.txt"
 
 
 def vnu_jar() -> Path | None:
@@ -118,6 +120,10 @@ class DocumentRecorder:
     def assert_valid(self) -> None:
         if not self.documents:
             return
+        CHECKED.parent.mkdir(parents=True, exist_ok=True)
+        listed = set(CHECKED.read_text().splitlines()) if CHECKED.exists() else set()
+        listed |= {kind for kind, _url, _html in self.documents}
+        CHECKED.write_text("".join(f"{kind}\n" for kind in sorted(listed)))
         with tempfile.TemporaryDirectory(prefix="html-") as folder:
             names = {}
             for number, (kind, url, html) in enumerate(self.documents):
