@@ -110,3 +110,4 @@ EXPORTS: dict[str, Callable[[ReportData, Pathway], bytes]] = {
     "items": items_csv,
     "responses": responses_csv,
 }
+NOT_KEPT = {"responses"}  # worked out on each download, not kept in the report cache

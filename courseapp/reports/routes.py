@@ -205,9 +205,12 @@ def export(kind: str):
         abort(404)
     _form, filters = _filters()
     pathway = course().pathways[filters.pathway_id]
-    body = cached(
-        ("export", kind), filters, lambda: exports.EXPORTS[kind](report_data.load(filters), pathway)
-    )
+
+    def work_out() -> bytes:
+        return exports.EXPORTS[kind](report_data.load(filters), pathway)
+
+    # A row per answer is too large to keep, and rarely asked for twice.
+    body = work_out() if kind in exports.NOT_KEPT else cached(("export", kind), filters, work_out)
     record(current_user, f"export-{kind}", f"pathway {pathway.id}")
     filename = f"{kind}-{pathway.id}.csv"
     return Response(body, mimetype="text/csv", headers={
