@@ -95,3 +95,21 @@ def item_choices(filters: Filters, form_id: str, item: ItemBase) -> ItemChoices:
         for key, label, right in _options(item)
     ]
     return ItemChoices(takers, choices)
+
+
+def chosen_labels(item: ItemBase, answer) -> list[str]:
+    """The choices one answer made, named as the question's page names them."""
+    labels = {key: label for key, label, _ in _options(item)}
+    return [labels.get(key, key) for key in _picked(item, answer)]
+
+
+def answers(filters: Filters) -> dict[tuple[int, str], tuple[object, float | None]]:
+    """Every answer in the attempts the reports use, by (attempt id, item id): the answer
+    as stored and its mark, 0..1. One query; only the item responses export loads
+    answers one by one."""
+    rows = db.session.execute(
+        sa.select(Answer.attempt_id, Answer.item_id, Answer.response, Answer.score).where(
+            Answer.attempt_id.in_(chosen_attempts(filters))
+        )
+    )
+    return {(attempt, item): (response, score) for attempt, item, response, score in rows}

@@ -6,10 +6,11 @@ from __future__ import annotations
 from collections.abc import Callable
 from datetime import datetime
 
+from courseapp.catalogue import course
 from courseapp.catalogue.course import Pathway
 from courseapp.catalogue.items import TAGS
 from courseapp.clock import local
-from courseapp.reports import follow_up, services
+from courseapp.reports import choices, follow_up, services
 from courseapp.reports.currency import CURRENCY_COLUMNS, certificate_currency, currency_cells
 from courseapp.reports.data import ReportData
 from courseapp.reports.statistics import csv_bytes
@@ -83,7 +84,37 @@ def items_csv(data: ReportData, pathway: Pathway) -> bytes:
     return csv_bytes(header, rows)
 
 
+def responses_csv(data: ReportData, pathway: Pathway) -> bytes:
+    """A row per learner per question of the tests the reports use (each learner's first
+    pre-test and best post-test): what they answered and its mark, beside the learner's
+    own columns from the learners export, so the answers can be read by cohort or by
+    who has a certificate. (The question statistics export has a row per question, a
+    sum over learners, so it has no learner to name.)"""
+    header = ["name", "email", "organisation", "team", "cohort", "certificate code",
+              "CPD hours", "last activity", "post-test attempts used", "test", "form",
+              "question", "area", "question text", "answer", "mark"]  # fmt: skip
+    answered = choices.answers(data.filters)
+    tests = course().bank.tests
+    rows = []
+    for person in data.learners.values():
+        learner = [person.name, person.email, person.organisation, person.team, person.cohort,
+                   person.certificate_code, pathway.cpd_hours if person.certificate_code else None,
+                   _minute(person.last_activity, person.timezone),
+                   person.post_attempts]  # fmt: skip
+        for phase, attempt in (("pre-test", person.pre), ("post-test", person.post)):
+            test = tests.get(attempt.test_id) if attempt else None
+            for item in test.items if test else []:
+                response, mark = answered.get((attempt.id, item.id), (None, None))
+                rows.append(
+                    [*learner, phase, test.id, item.id, item.tag, item.stem,
+                     "; ".join(choices.chosen_labels(item, response)), rounded(mark)]
+                )  # fmt: skip
+    return csv_bytes(header, rows)
+
+
 EXPORTS: dict[str, Callable[[ReportData, Pathway], bytes]] = {
     "learners": learners_csv,
     "items": items_csv,
+    "responses": responses_csv,
 }
+NOT_KEPT = {"responses"}  # worked out on each download, not kept in the report cache

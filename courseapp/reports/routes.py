@@ -248,12 +248,16 @@ def export(kind: str):
         abort(404)
     _form, filters = _filters()
     pathway = course().pathways[filters.pathway_id]
-    # Kept for the day: the learners' certificate currency changes with the date.
+
+    def work_out() -> bytes:
+        return exports.EXPORTS[kind](report_data.load(filters), pathway)
+
+    # A row per answer is too large to keep, and rarely asked for twice. The rest are
+    # kept for the day: the learners' certificate currency changes with the date.
     day = utcnow().date().isoformat()
-    body = cached(
-        ("export", kind, day), filters,
-        lambda: exports.EXPORTS[kind](report_data.load(filters), pathway),
-    )  # fmt: skip
+    body = (
+        work_out() if kind in exports.NOT_KEPT else cached(("export", kind, day), filters, work_out)
+    )
     record(current_user, f"export-{kind}", f"pathway {pathway.id}")
     filename = f"{kind}-{pathway.id}.csv"
     return Response(body, mimetype="text/csv", headers={

@@ -3,8 +3,11 @@
 The app runs on a real port with CSRF switched on, so the browser exercises the
 same forms, cookies, Content-Security-Policy and JavaScript that people get.
 Every page type a test looks at is checked with check_page: axe, reflow at 320px
-wide, and a screenshot kept in test-screenshots/ for people to look at, with the
-list of page types checked in test-screenshots/page-types.txt.
+wide (also with text spacing increased), and a screenshot kept in test-screenshots/
+for people to look at, with the list of page types checked in
+test-screenshots/page-types.txt. Every HTML document the app sends is checked with the
+Nu HTML checker (see serve), with the list of page types it checked in
+test-screenshots/html-page-types.txt.
 """
 
 from __future__ import annotations
@@ -12,14 +15,14 @@ from __future__ import annotations
 import re
 import threading
 from collections.abc import Iterator
-from contextlib import contextmanager
+from contextlib import contextmanager, nullcontext
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
 import pytest
 from axe_playwright_python.sync_playwright import Axe
-from flask import Flask
+from flask import Flask, request_finished
 from playwright.sync_api import Locator, Page
 from werkzeug.serving import make_server
 
@@ -29,7 +32,8 @@ from courseapp.catalogue import course
 from courseapp.content.services import enrol
 from courseapp.extensions import db
 from courseapp.organisations.models import Organisation, Sector
-from tests.browser.html_check import HtmlPages
+from tests.browser.html_check import CHECKED as HTML_CHECKED
+from tests.browser.html_check import DocumentRecorder, HtmlPages
 from tests.conftest import IN_CI, build_app, sqlite_url
 
 CHROMIUM = Path("/usr/bin/chromium")
@@ -93,21 +97,27 @@ class LiveServer:
 @contextmanager
 def serve(app: Flask) -> Iterator[LiveServer]:
     """Serve an app on a free local port from a background thread. Its BASE_URL is set
-    to that address, as a deployment's is to its own, so the links it makes work."""
+    to that address, as a deployment's is to its own, so the links it makes work.
+
+    Every HTML document it sends is recorded by page type, and when serving ends the Nu
+    HTML checker checks them: any page type a browser test loads must be valid HTML."""
     server = make_server("127.0.0.1", 0, app, threaded=True)
     url = f"http://127.0.0.1:{server.server_port}"
     app.config["BASE_URL"] = url
+    documents = DocumentRecorder()
     thread = threading.Thread(target=server.serve_forever, name="live-server", daemon=True)
-    thread.start()
-    try:
-        yield LiveServer(url=url, app=app)
-    finally:
-        server.shutdown()
-        server.server_close()
-        thread.join(timeout=10)
-        with app.app_context():
-            db.session.remove()
-            db.engine.dispose()
+    with request_finished.connected_to(documents.record, app):
+        thread.start()
+        try:
+            yield LiveServer(url=url, app=app)
+        finally:
+            server.shutdown()
+            server.server_close()
+            thread.join(timeout=10)
+            with app.app_context():
+                db.session.remove()
+                db.engine.dispose()
+    documents.assert_valid()
 
 
 @pytest.fixture
@@ -142,6 +152,7 @@ PAGE_TYPES = SCREENSHOTS / "page-types.txt"
 @pytest.fixture(scope="session", autouse=True)
 def _fresh_page_type_list() -> None:
     PAGE_TYPES.unlink(missing_ok=True)
+    HTML_CHECKED.unlink(missing_ok=True)
 
 
 def _record_page_type(name: str) -> None:
@@ -152,17 +163,50 @@ def _record_page_type(name: str) -> None:
     listing.write_text("".join(f"{n}\n" for n in sorted(names | {name})))
 
 
-def horizontal_overflow(page: Page, name: str, width: int = REFLOW_WIDTH) -> int:
-    """How many CSS pixels the page scrolls sideways at this width (0: it reflows). When
-    it does scroll, a screenshot at that width is kept beside the others."""
+# WCAG 2.2 1.4.12 Text spacing: nothing is lost when people set lines 1.5 apart, paragraphs
+# 2 font sizes apart, letters 0.12em and words 0.16em (the criterion's own figures).
+TEXT_SPACING = """
+* { line-height: 1.5 !important; letter-spacing: 0.12em !important;
+    word-spacing: 0.16em !important; }
+p { margin-bottom: 2em !important; }
+"""
+
+
+@contextmanager
+def text_spacing(page: Page) -> Iterator[None]:
+    """The page with the text spacing of WCAG 1.4.12 applied, as a reader's own style
+    sheet would apply it (a constructed style sheet, which the page's
+    Content-Security-Policy does not stop), and removed again afterwards."""
+    page.evaluate(
+        """css => { const sheet = new CSSStyleSheet(); sheet.replaceSync(css);
+                    window.appTextSpacing = sheet;
+                    document.adoptedStyleSheets = [...document.adoptedStyleSheets, sheet]; }""",
+        TEXT_SPACING,
+    )
+    try:
+        yield
+    finally:
+        page.evaluate(
+            """() => { document.adoptedStyleSheets = document.adoptedStyleSheets.filter(
+                         s => s !== window.appTextSpacing); }"""
+        )
+
+
+def horizontal_overflow(
+    page: Page, name: str, width: int = REFLOW_WIDTH, *, spaced: bool = False
+) -> int:
+    """How many CSS pixels the page scrolls sideways at this width (0: it reflows), with
+    the text spacing of WCAG 1.4.12 if `spaced`. When it does scroll, a screenshot at
+    that width is kept beside the others."""
     original = page.viewport_size
     page.set_viewport_size({"width": width, "height": 800})
     try:
-        overflow = page.evaluate(
-            "() => document.documentElement.scrollWidth - document.documentElement.clientWidth"
-        )
-        if overflow > 0:
-            save_screenshot(page, f"{name}-{width}px")
+        with text_spacing(page) if spaced else nullcontext():
+            overflow = page.evaluate(
+                "() => document.documentElement.scrollWidth - document.documentElement.clientWidth"
+            )
+            if overflow > 0:
+                save_screenshot(page, f"{name}-{width}px{'-spaced' if spaced else ''}")
         return overflow
     finally:
         if original:
@@ -172,7 +216,8 @@ def horizontal_overflow(page: Page, name: str, width: int = REFLOW_WIDTH) -> int
 def check_page(page: Page, name: str) -> None:
     """Check one page type as it is now: a full-page screenshot is kept; axe (its default
     rule set, none disabled) must report nothing; and at 320 CSS px wide the page must
-    reflow with no horizontal scrolling (WCAG 2.2, 1.4.10). Fails with a readable list
+    reflow with no horizontal scrolling (WCAG 2.2, 1.4.10), also with text spacing
+    increased (1.4.12). Fails with a readable list
     (rule, impact, target selectors) of anything axe reports."""
     screenshot = save_screenshot(page, name)
     _record_page_type(name)
@@ -194,6 +239,12 @@ def check_page(page: Page, name: str) -> None:
     if overflow > 0:
         problems.append(
             f"{name} ({page.url}) scrolls {overflow}px sideways at {REFLOW_WIDTH}px wide"
+        )
+    overflow = horizontal_overflow(page, name, spaced=True)
+    if overflow > 0:
+        problems.append(
+            f"{name} ({page.url}) scrolls {overflow}px sideways at {REFLOW_WIDTH}px wide "
+            "with text spacing increased (WCAG 2.2, 1.4.12)"
         )
     if problems:
         pytest.fail("\n".join([*problems, f"see {screenshot}"]), pytrace=False)

@@ -1,6 +1,8 @@
 """Every page type, once, through the Nu HTML checker in one run: valid HTML, with no
-repeated ids (a page of small forms, a page with two forms' buttons). The journeys
-check these pages with axe and at 320px; this checks their markup."""
+repeated ids (a page of small forms, a page with two forms' buttons). The live server
+checks the HTML it sends for every page any browser test loads (see serve in
+conftest.py); this test loads the page types together, pages no journey reaches among
+them, and also checks them as the browser has them once their scripts have run."""
 
 from __future__ import annotations
 

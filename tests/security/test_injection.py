@@ -130,7 +130,7 @@ def test_learner_sees_a_hostile_comment_escaped(app, hostile):
     assert escape_html(SCRIPT) in page and SCRIPT not in page
 
 
-@pytest.mark.parametrize("kind", ["learners", "items"])
+@pytest.mark.parametrize("kind", ["learners", "items", "responses"])
 def test_exports_neutralise_formulas(app, hostile, kind):
     client = app.test_client()
     login(client, hostile.users["admin"])
