@@ -6,7 +6,10 @@ before the commit. Figures kept with the sum of their organisations' counters ar
 then never served after a change, whatever the change (an erasure followed by a
 registration included), and every replica sees the same counters. A change whose
 organisations cannot be told (a bulk delete by date) bumps ANY_ORGANISATION, which
-every version includes."""
+every version includes.
+
+The same step refreshes the summaries (summaries.py) of every learner whose data
+changed, so that they are written in the transaction that changed the data."""
 
 from __future__ import annotations
 
@@ -24,6 +27,7 @@ from courseapp.content.models import Enrolment, ModuleProgress
 from courseapp.database import upsert_statement
 from courseapp.extensions import db
 from courseapp.organisations.models import Organisation, Team
+from courseapp.reports import summaries
 from courseapp.rewording.models import Response
 
 ANY_ORGANISATION = 0
@@ -64,7 +68,8 @@ def current(organisation_ids: Collection[int] | None) -> int:
 class _Changes:
     def __init__(self) -> None:
         self.by_key: dict[str, set] = {"id": set(), "organisation_id": set(), "user_id": set(),
-                                       "attempt_id": set()}  # fmt: skip
+                                       "attempt_id": set(), "team_id": set(),
+                                       "cohort_id": set()}  # fmt: skip
         self.unknown = False
 
     def note(self, key: str, values: Iterable) -> None:
@@ -98,6 +103,16 @@ def _note_flushed(session: Session, _context) -> None:
         history = get_history(obj, key)  # an organisation or owner changed: both count
         values = [*history.added, *history.unchanged, *history.deleted]
         _changes(session).note("organisation_id" if key == "id" else key, values)
+        if isinstance(obj, User):
+            _changes(session).note("user_id", [obj.id])  # a move, a deactivation, an erasure
+        elif isinstance(obj, Team | Cohort) and obj in session.deleted:
+            _changes(session).note(f"{obj.__tablename__[:-1]}_id", [obj.id])
+
+
+def touch(user_ids: Iterable[int], session: Session | None = None) -> None:
+    """Note that these learners' report data is about to change in a way the notes above
+    cannot tell (a bulk delete by date), so that their summaries are refreshed."""
+    _changes(session or db.session).note("user_id", user_ids)
 
 
 def _statement_values(state: ORMExecuteState, key: str) -> set | None:
@@ -145,6 +160,9 @@ def _bump(session: Session) -> None:
         ids["user_id"] |= set(session.scalars(
             sa.select(TestAttempt.user_id).where(TestAttempt.id.in_(ids["attempt_id"]))
         ))  # fmt: skip
+    if ids["team_id"] or ids["cohort_id"]:  # their members' cells were emptied by the database
+        ids["user_id"] |= summaries.members(session, ids["team_id"], ids["cohort_id"])
+    summaries.refresh(session, ids["user_id"])
     if ids["user_id"]:
         organisations |= set(session.scalars(
             sa.select(User.organisation_id).where(User.id.in_(ids["user_id"]))
