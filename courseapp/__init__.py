@@ -40,9 +40,9 @@ from courseapp.organisations import routes as organisations_routes
 from courseapp.people import routes as people_routes
 from courseapp.privacy import routes as privacy_routes
 from courseapp.privacy.cli import backup_command, purge_command
-from courseapp.reports.cli import reports_cli
 from courseapp.procedures import routes as procedures_routes
 from courseapp.reports import routes as reports_routes
+from courseapp.reports.cli import reports_cli
 from courseapp.rewording import routes as rewording_routes
 from courseapp.rewording.cli import rewording_cli
 from courseapp.site import routes as site_routes
