@@ -290,15 +290,16 @@ def _write_area_scores(session: Session, sat: dict[int, list[Sat]], marks: dict)
         session.execute(sa.insert(AreaScore), rows)
 
 
-def refresh(session: Session, user_ids: Iterable[int]) -> None:
+def refresh(session: Session, user_ids: Iterable[int], lock: bool = True) -> None:
     """Replace these learners' shares in the summaries by their shares now."""
     ordered = sorted(set(user_ids))
     for start in range(0, len(ordered), BATCH):
-        _refresh(session, ordered[start : start + BATCH])
+        _refresh(session, ordered[start : start + BATCH], lock)
 
 
-def _refresh(session: Session, user_ids: list[int]) -> None:
-    _lock(session, user_ids)
+def _refresh(session: Session, user_ids: list[int], lock: bool) -> None:
+    if lock:
+        _lock(session, user_ids)
     old = {
         (row.user_id, row.pathway_id): row
         for row in session.scalars(
@@ -375,14 +376,17 @@ def members(session: Session, team_ids: Iterable[int], cohort_ids: Iterable[int]
 
 def rebuild(session: Session | None = None) -> int:
     """Every summary worked out again from the raw data; the caller commits. Returns how
-    many learners' shares were added."""
+    many learners' shares were added. On PostgreSQL the learners' shares are locked
+    until the commit, so a refresh running meanwhile waits and then reads the new ones."""
     session = session or db.session
+    if session.get_bind().dialect.name == "postgresql":
+        session.execute(sa.text("LOCK TABLE report_learner_summaries IN ACCESS EXCLUSIVE MODE"))
     for model in (Summary, LearnerSummary, AreaScore):
         session.execute(sa.delete(model))
     learners = session.scalars(
         sa.select(User.id).where(User.role == Role.LEARNER).order_by(User.id)
     ).all()
-    refresh(session, learners)
+    refresh(session, learners, lock=False)
     return len(learners)
 
 
