@@ -37,8 +37,12 @@ from courseapp.rewording.models import Response
 from tests.report_definitions import LearnerItems, rating_summary
 from tests.report_definitions import item_analysis as defined_items
 
-TEXTS = ("Are you and the children safe at home tonight?", "Why did you let him back in?",
-         "You need to protect the children better.", "What has he done that worries you?")  # fmt: skip
+TEXTS = (
+    "Are you and the children safe at home tonight?",
+    "Why did you let him back in?",
+    "You need to protect the children better.",
+    "What has he done that worries you?",
+)
 
 
 def core():
@@ -74,8 +78,9 @@ def build(make_org, make_user, rng: random.Random):
     for n in range(24):
         org = orgs[n % 3]
         cohorts = db.session.scalars(sa.select(Cohort).where(Cohort.organisation_id == org.id))
-        user = make_user(organisation=org, password=None, name=f"Learner {n}",
-                         team=rng.choice([*org.teams, None]), job_role=rng.choice(list(JobRole)))  # fmt: skip
+        team, role = rng.choice([*org.teams, None]), rng.choice(list(JobRole))
+        user = make_user(organisation=org, password=None, name=f"Learner {n}", team=team,
+                         job_role=role)  # fmt: skip
         enrol(user, core(), rng.choice([*(c.id for c in cohorts), None]))
         db.session.commit()
         learners.append(user)
@@ -270,7 +275,8 @@ def test_summaries_equal_a_rebuild_and_the_figures_defined_from_raw_data(
     quitter.active = False
     enrolment = db.session.scalar(sa.select(Enrolment).where(Enrolment.user_id == other.id))
     targets = db.session.scalars(sa.select(Cohort).where(
-        Cohort.organisation_id == other.organisation_id, Cohort.id != enrolment.cohort_id)).all()  # fmt: skip
+        Cohort.organisation_id == other.organisation_id,
+        Cohort.id != enrolment.cohort_id)).all()  # fmt: skip
     if enrolment.cohort_id is None:
         enrolment.cohort_id = targets[0].id
     else:
