@@ -83,6 +83,7 @@ KEY = ("kind", "form_id", "phase", "subject", "detail")
 VALUES = ("n", "total", "squares", "cross")
 UPSERT_ROWS = 1000  # rows per statement, within both databases' limits on parameters
 BATCH = 500  # learners refreshed per round of queries
+LOCKS = 1717  # the advisory locks' first key: one lock per learner
 
 
 def _add(figures: Figures, key: Key, n: int = 1, total: float = 0.0, squares: float = 0.0,
@@ -205,9 +206,13 @@ def _among(column, values: Iterable[int]):
 
 
 def _lock(session: Session, user_ids: list[int]) -> None:
-    if session.get_bind().dialect.name == "postgresql":
-        for user_id in user_ids:  # sorted: refreshes never wait for each other in a cycle
-            session.execute(sa.select(sa.func.pg_advisory_xact_lock(1717, user_id)))
+    """Wait for any other transaction refreshing these learners (PostgreSQL), taking the
+    locks in id order so that refreshes never wait for each other in a cycle."""
+    if user_ids and session.get_bind().dialect.name == "postgresql":
+        ids = sa.func.unnest(sa.cast(sa.literal(user_ids), postgresql.ARRAY(sa.Integer)))
+        ordered = sa.select(ids.label("id")).order_by(sa.literal_column("id")).subquery()
+        locks = sa.func.pg_advisory_xact_lock(LOCKS, ordered.c.id)
+        session.execute(sa.select(sa.func.count(locks)).select_from(ordered))
 
 
 def _load(session: Session, user_ids: list[int]) -> dict[tuple[int, str], tuple[tuple, Figures]]:
@@ -300,29 +305,25 @@ def refresh(session: Session, user_ids: Iterable[int], lock: bool = True) -> Non
 def _refresh(session: Session, user_ids: list[int], lock: bool) -> None:
     if lock:
         _lock(session, user_ids)
+    table = LearnerSummary.__table__
     old = {
-        (row.user_id, row.pathway_id): row
-        for row in session.scalars(
-            sa.select(LearnerSummary).where(_among(LearnerSummary.user_id, user_ids))
+        (row.user_id, row.pathway_id): (tuple(row[1:7]), row.figures)
+        for row in session.execute(
+            sa.select(table.c.user_id, *(table.c[name] for name in CELL), table.c.figures)
+            .where(_among(table.c.user_id, user_ids))
         )
+    }  # fmt: skip
+    new = {
+        key: (cell, [[*k, *v] for k, v in sorted(figures.items())])
+        for key, (cell, figures) in _load(session, user_ids).items()
     }
-    new = _load(session, user_ids)
     deltas: dict[tuple, list] = {}
-    for row in old.values():
-        cell = tuple(getattr(row, name) for name in CELL)
-        for *key, n, total, squares, cross in row.figures:
-            found = deltas.setdefault((*cell, *key), [0, 0.0, 0.0, 0.0])
-            found[0] -= n
-            found[1] -= total
-            found[2] -= squares
-            found[3] -= cross
-    for cell, figures in new.values():
-        for key, (n, total, squares, cross) in figures.items():
-            found = deltas.setdefault((*cell, *key), [0, 0.0, 0.0, 0.0])
-            found[0] += n
-            found[1] += total
-            found[2] += squares
-            found[3] += cross
+    for key, (cell, figures) in old.items():
+        if new.get(key) != (cell, figures):
+            _collect(deltas, cell, figures, -1)
+    for key, (cell, figures) in new.items():
+        if old.get(key) != (cell, figures):
+            _collect(deltas, cell, figures, 1)
     changed = sorted(k for k, v in deltas.items() if v[0] or any(abs(x) > 1e-12 for x in v[1:]))
     emptied = []
     for start in range(0, len(changed), UPSERT_ROWS):
@@ -330,34 +331,54 @@ def _refresh(session: Session, user_ids: list[int], lock: bool) -> None:
                 for key in changed[start : start + UPSERT_ROWS]]  # fmt: skip
         emptied += [tuple(row) for row in session.execute(_upsert(rows)) if row[-1] == 0]
     if emptied:
-        table = Summary.__table__
+        summary = Summary.__table__
         session.execute(
-            table.delete().where(*(table.c[c] == sa.bindparam(f"b_{c}") for c in (*CELL, *KEY))),
+            summary.delete().where(
+                *(summary.c[c] == sa.bindparam(f"b_{c}") for c in (*CELL, *KEY))
+            ),
             [{f"b_{c}": v for c, v in zip((*CELL, *KEY), row, strict=False)} for row in emptied],
         )
-    for key, row in old.items():
-        if key not in new:
-            session.delete(row)
-    for (user_id, pathway_id), (cell, figures) in new.items():
-        values = dict(zip(CELL, cell, strict=True)) | {
-            "user_id": user_id,
-            "figures": [[*key, *value] for key, value in sorted(figures.items())],
-        }
-        row = old.get((user_id, pathway_id))
-        if row is None:
-            session.add(LearnerSummary(**values))
-        else:
-            for name, value in values.items():
-                if getattr(row, name) != value:
-                    setattr(row, name, value)
-    session.flush()
+    gone = [{"b_user": u, "b_pathway": p} for u, p in old.keys() - new.keys()]
+    if gone:
+        session.execute(
+            table.delete().where(table.c.user_id == sa.bindparam("b_user"),
+                                 table.c.pathway_id == sa.bindparam("b_pathway")),
+            gone,
+        )  # fmt: skip
+    written = [
+        dict(zip(CELL, cell, strict=True)) | {"user_id": user_id, "figures": figures}
+        for (user_id, _pathway), (cell, figures) in new.items()
+        if old.get((user_id, _pathway)) != (cell, figures)
+    ]
+    if written:
+        session.execute(_upsert_shares(written))
+
+
+def _collect(deltas: dict[tuple, list], cell: tuple, figures: list, sign: int) -> None:
+    for *key, n, total, squares, cross in figures:
+        found = deltas.setdefault((*cell, *key), [0, 0.0, 0.0, 0.0])
+        found[0] += sign * n
+        found[1] += sign * total
+        found[2] += sign * squares
+        found[3] += sign * cross
+
+
+def _dialect():
+    return postgresql if db.engine.dialect.name == "postgresql" else sqlite
+
+
+def _upsert_shares(rows: list[dict]):
+    statement = _dialect().insert(LearnerSummary.__table__).values(rows)
+    return statement.on_conflict_do_update(
+        index_elements=["user_id", "pathway_id"],
+        set_={name: statement.excluded[name] for name in (*CELL[1:], "figures")},
+    )
 
 
 def _upsert(rows: list[dict]):
     """Add these deltas to the summary rows, returning each row's key and new count."""
-    dialect = postgresql if db.engine.dialect.name == "postgresql" else sqlite
     table = Summary.__table__
-    statement = dialect.insert(table).values(rows)
+    statement = _dialect().insert(table).values(rows)
     return statement.on_conflict_do_update(
         index_elements=[*CELL, *KEY],
         set_={name: table.c[name] + statement.excluded[name] for name in VALUES},
