@@ -28,6 +28,7 @@ from courseapp.reports.models import Distribution
 from courseapp.reports.versions import current
 
 TASK = "report_distribution"
+_asked: set[tuple[str, int]] = set()  # (filters, version) this process has asked for
 
 
 def _plain(filters: Filters) -> dict:
@@ -159,7 +160,10 @@ def spread(filters: Filters) -> Spread:
     row = db.session.get(Distribution, key_of(filters))
     version = current(filters.organisation_ids)
     fresh = row is not None and row.version == version
-    if not fresh:
+    if not fresh and (key := (key_of(filters), version)) not in _asked:
+        if len(_asked) > 1000:
+            _asked.clear()
+        _asked.add(key)  # once per version from this process, however often it is viewed
         enqueue_now(TASK, filters=_plain(filters))
     if row is None:
         return Spread(None, None, None, False)

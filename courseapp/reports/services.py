@@ -338,10 +338,8 @@ def learner_detail(person: User) -> LearnerDetail:
     for pathway in enrolled_pathways(person):
         taken = [a for phase in Phase for a in attempts.attempts(person, pathway, phase)]
         pre, best = attempts.reporting_attempts(person, pathway)
-        pre_tags, post_tags = (
-            {tag: s.score for tag, s in attempts.tag_scores(attempt).items()} if attempt else {}
-            for attempt in (pre, best)
-        )
+        areas = summaries.area_scores_of([a.id for a in (pre, best) if a is not None])
+        pre_tags, post_tags = (areas.get(a.id, {}) if a else {} for a in (pre, best))
         rows.append(
             (pathway, progress, taken, pre_tags, post_tags, certificate_for(person, pathway))
         )
