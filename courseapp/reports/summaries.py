@@ -34,6 +34,13 @@ The design, and why:
   detail) strings: the phase is `Phase.value`, so a new phase needs no change to the
   tables, and adding a figure is a line in `learner_figures`.
 
+- **Which learners changed.** versions.py already notes, for every flush and statement
+  that writes report data, whose data it is (from the rows, the values an INSERT writes
+  or the WHERE clause of an UPDATE or DELETE); its `before_commit` step hands those
+  learners to `refresh`. The one write it cannot place, the retention purge's delete by
+  date, names its learners first (versions.touch). A deleted team or cohort empties its
+  members' cells in the database (ON DELETE SET NULL), so their last cells find them.
+
 - **Concurrency.** Summary rows change only by `n = n + excluded.n` upserts (atomic on
   PostgreSQL and SQLite). Two transactions refreshing the same learner at once are
   serialised by a transaction-scoped advisory lock per learner on PostgreSQL, taken in
@@ -81,7 +88,6 @@ Figures = dict[Key, list]  # key -> [n, total, squares, cross]
 CELL = ("pathway_id", "organisation_id", "team_id", "cohort_id", "job_role", "active")
 KEY = ("kind", "form_id", "phase", "subject", "detail")
 VALUES = ("n", "total", "squares", "cross")
-UPSERT_ROWS = 1000  # rows per statement, within both databases' limits on parameters
 BATCH = 500  # learners refreshed per round of queries
 LOCKS = 1717  # the advisory locks' first key: one lock per learner
 
@@ -296,15 +302,16 @@ def _write_area_scores(session: Session, sat: dict[int, list[Sat]], marks: dict)
 
 
 def refresh(session: Session, user_ids: Iterable[int], lock: bool = True) -> None:
-    """Replace these learners' shares in the summaries by their shares now."""
+    """Replace these learners' shares in the summaries by their shares now. Summary rows
+    are written in key order, so two refreshes lock them in the same order."""
     ordered = sorted(set(user_ids))
+    if lock:  # every lock before any summary row is written: no cycle with other refreshes
+        _lock(session, ordered)
     for start in range(0, len(ordered), BATCH):
-        _refresh(session, ordered[start : start + BATCH], lock)
+        _refresh(session, ordered[start : start + BATCH])
 
 
-def _refresh(session: Session, user_ids: list[int], lock: bool) -> None:
-    if lock:
-        _lock(session, user_ids)
+def _refresh(session: Session, user_ids: list[int]) -> None:
     table = LearnerSummary.__table__
     old = {
         (row.user_id, row.pathway_id): (tuple(row[1:7]), row.figures)
@@ -326,10 +333,10 @@ def _refresh(session: Session, user_ids: list[int], lock: bool) -> None:
             _collect(deltas, cell, figures, 1)
     changed = sorted(k for k, v in deltas.items() if v[0] or any(abs(x) > 1e-12 for x in v[1:]))
     emptied = []
-    for start in range(0, len(changed), UPSERT_ROWS):
+    if changed:
         rows = [dict(zip((*CELL, *KEY, *VALUES), (*key, *deltas[key]), strict=True))
-                for key in changed[start : start + UPSERT_ROWS]]  # fmt: skip
-        emptied += [tuple(row) for row in session.execute(_upsert(rows)) if row[-1] == 0]
+                for key in changed]  # fmt: skip
+        emptied = [tuple(row) for row in session.execute(_upsert(), rows) if row[-1] == 0]
     if emptied:
         summary = Summary.__table__
         session.execute(
@@ -351,7 +358,7 @@ def _refresh(session: Session, user_ids: list[int], lock: bool) -> None:
         if old.get((user_id, _pathway)) != (cell, figures)
     ]
     if written:
-        session.execute(_upsert_shares(written))
+        session.execute(_upsert_shares(), written)
 
 
 def _collect(deltas: dict[tuple, list], cell: tuple, figures: list, sign: int) -> None:
@@ -367,18 +374,19 @@ def _dialect():
     return postgresql if db.engine.dialect.name == "postgresql" else sqlite
 
 
-def _upsert_shares(rows: list[dict]):
-    statement = _dialect().insert(LearnerSummary.__table__).values(rows)
+def _upsert_shares():
+    statement = _dialect().insert(LearnerSummary.__table__)
     return statement.on_conflict_do_update(
         index_elements=["user_id", "pathway_id"],
         set_={name: statement.excluded[name] for name in (*CELL[1:], "figures")},
     )
 
 
-def _upsert(rows: list[dict]):
-    """Add these deltas to the summary rows, returning each row's key and new count."""
+def _upsert():
+    """Add deltas to the summary rows (one parameter set each), returning each row's key
+    and new count."""
     table = Summary.__table__
-    statement = _dialect().insert(table).values(rows)
+    statement = _dialect().insert(table)
     return statement.on_conflict_do_update(
         index_elements=[*CELL, *KEY],
         set_={name: table.c[name] + statement.excluded[name] for name in VALUES},

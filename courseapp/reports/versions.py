@@ -2,7 +2,8 @@
 
 Every insert, update and delete of report data, through the ORM or a statement,
 bumps the counter of each organisation it touches, in the same transaction, just
-before the commit. Figures kept with the sum of their organisations' counters are
+before the commit (a statement's organisations are told from the learners or attempts
+it writes or its WHERE clause names). Figures kept with the sum of their organisations' counters are
 then never served after a change, whatever the change (an erasure followed by a
 registration included), and every replica sees the same counters. A change whose
 organisations cannot be told (a bulk delete by date) bumps ANY_ORGANISATION, which
@@ -19,6 +20,8 @@ import sqlalchemy as sa
 from sqlalchemy import event
 from sqlalchemy.orm import Mapped, ORMExecuteState, Session, mapped_column
 from sqlalchemy.orm.attributes import get_history
+from sqlalchemy.sql import operators
+from sqlalchemy.sql.elements import BinaryExpression, BindParameter, BooleanClauseList
 
 from courseapp.accounts.models import User
 from courseapp.assessment.models import Answer, AttemptGrant, Certificate, TestAttempt
@@ -133,6 +136,33 @@ def _statement_values(state: ORMExecuteState, key: str) -> set | None:
     return found or None
 
 
+def _where_values(state: ORMExecuteState, key: str) -> set | None:
+    """The values of `key` an UPDATE or DELETE is limited to by its WHERE clause (`key =
+    value` or `key IN (...)` among conditions joined by AND), or None if it is not."""
+    statement = state.statement
+    conditions = []
+    for criterion in getattr(statement, "_where_criteria", ()):
+        is_and = isinstance(criterion, BooleanClauseList) and criterion.operator is operators.and_
+        conditions += list(criterion.clauses) if is_and else [criterion]
+    for condition in conditions:
+        if not isinstance(condition, BinaryExpression) or not isinstance(
+            condition.right, BindParameter
+        ):
+            continue
+        column = condition.left
+        table = getattr(column, "table", None)
+        if getattr(column, "key", None) != key or getattr(table, "name", None) != (
+            statement.table.name
+        ):
+            continue
+        value = condition.right.effective_value
+        if condition.operator is operators.eq:
+            return {value}
+        if condition.operator is operators.in_op and isinstance(value, list | tuple):
+            return set(value)
+    return None
+
+
 @event.listens_for(Session, "do_orm_execute")
 def _note_statement(state: ORMExecuteState) -> None:
     if not (state.is_insert or state.is_update or state.is_delete):
@@ -141,7 +171,13 @@ def _note_statement(state: ORMExecuteState) -> None:
     key = REPORT_TABLES.get(getattr(table, "name", None))
     if key is None:
         return
-    values = _statement_values(state, key)
+    values = _statement_values(state, key) if state.is_insert else _where_values(state, key)
+    attempt_ids = None
+    if values is None and table.name == TestAttempt.__tablename__ and not state.is_insert:
+        attempt_ids = _where_values(state, "id")  # a submission names its attempt
+    if attempt_ids is not None:
+        _changes(state.session).note("attempt_id", attempt_ids)
+        return
     if values is None:
         _changes(state.session).unknown = True
     else:
