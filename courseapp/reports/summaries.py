@@ -336,7 +336,7 @@ def _refresh(session: Session, user_ids: list[int]) -> None:
     if changed:
         rows = [dict(zip((*CELL, *KEY, *VALUES), (*key, *deltas[key]), strict=True))
                 for key in changed]  # fmt: skip
-        emptied = [tuple(row) for row in session.execute(_upsert(), rows) if row[-1] == 0]
+        emptied = [tuple(row) for row in session.execute(_upsert(session), rows) if row[-1] == 0]
     if emptied:
         summary = Summary.__table__
         session.execute(
@@ -358,7 +358,7 @@ def _refresh(session: Session, user_ids: list[int]) -> None:
         if old.get((user_id, _pathway)) != (cell, figures)
     ]
     if written:
-        session.execute(_upsert_shares(), written)
+        session.execute(_upsert_shares(session), written)
 
 
 def _collect(deltas: dict[tuple, list], cell: tuple, figures: list, sign: int) -> None:
@@ -370,23 +370,23 @@ def _collect(deltas: dict[tuple, list], cell: tuple, figures: list, sign: int) -
         found[3] += sign * cross
 
 
-def _dialect():
-    return postgresql if db.engine.dialect.name == "postgresql" else sqlite
+def _dialect(session: Session):
+    return postgresql if session.get_bind().dialect.name == "postgresql" else sqlite
 
 
-def _upsert_shares():
-    statement = _dialect().insert(LearnerSummary.__table__)
+def _upsert_shares(session: Session):
+    statement = _dialect(session).insert(LearnerSummary.__table__)
     return statement.on_conflict_do_update(
         index_elements=["user_id", "pathway_id"],
         set_={name: statement.excluded[name] for name in (*CELL[1:], "figures")},
     )
 
 
-def _upsert():
+def _upsert(session: Session):
     """Add deltas to the summary rows (one parameter set each), returning each row's key
     and new count."""
     table = Summary.__table__
-    statement = _dialect().insert(table)
+    statement = _dialect(session).insert(table)
     return statement.on_conflict_do_update(
         index_elements=[*CELL, *KEY],
         set_={name: table.c[name] + statement.excluded[name] for name in VALUES},
