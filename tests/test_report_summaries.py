@@ -296,6 +296,11 @@ def test_summaries_equal_a_rebuild_and_the_figures_defined_from_raw_data(
     flipped = "blaming" if response.final_verdict == CONSTRUCTIVE else CONSTRUCTIVE
     rewording.add_note(response, reviewer, None, "Looked again", flipped)
     db.session.commit()
+    rejudged = db.session.scalars(sa.select(Response).where(  # as rules changed would
+        Response.coordinator_verdict.is_(None)).order_by(Response.id)).first()  # fmt: skip
+    rejudged.verdict = "blaming" if rejudged.verdict == CONSTRUCTIVE else CONSTRUCTIVE
+    rejudged.flags = [*rejudged.flags, "rules-changed"]
+    db.session.commit()
     retaker = next(u for u in learners[1:] if not grants.used_up(u, core())
                    and attempts.reporting_attempts(u, core())[0] is not None)  # fmt: skip
     take(retaker, Phase.POST, random.Random(1))
