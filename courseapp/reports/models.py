@@ -20,7 +20,7 @@ class AreaScore(db.Model):
         sa.ForeignKey("test_attempts.id", ondelete="CASCADE"), primary_key=True
     )
     area: Mapped[str] = mapped_column(sa.String(80), primary_key=True)
-    score: Mapped[float]
+    score: Mapped[float] = mapped_column(sa.Float)
 
 
 class LearnerSummary(db.Model):
