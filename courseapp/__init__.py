@@ -44,6 +44,7 @@ from courseapp.privacy import routes as privacy_routes
 from courseapp.privacy.cli import backup_command, purge_command
 from courseapp.procedures import routes as procedures_routes
 from courseapp.reports import routes as reports_routes
+from courseapp.reports.cli import reports_cli
 from courseapp.rewording import routes as rewording_routes
 from courseapp.rewording.cli import rewording_cli
 from courseapp.site import routes as site_routes
@@ -113,6 +114,7 @@ def create_app(config: dict[str, Any] | type | None = None) -> Flask:
     app.cli.add_command(content_cli)
     app.cli.add_command(assessment_cli)
     app.cli.add_command(rewording_cli)
+    app.cli.add_command(reports_cli)
     app.cli.add_command(seed_demo_command)
     app.cli.add_command(purge_command)
     app.cli.add_command(backup_command)

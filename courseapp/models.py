@@ -11,16 +11,19 @@ from courseapp.evaluation.models import EvaluationAnswer, EvaluationRecord
 from courseapp.jobs.models import Job, Notice
 from courseapp.organisations.models import Organisation, Team
 from courseapp.procedures.models import LocalProcedures
+from courseapp.reports.models import AreaScore, Distribution, LearnerSummary, Summary
 from courseapp.reports.versions import ReportVersion
 from courseapp.rewording.models import Response, ReviewNote
 from courseapp.sso.models import Connection, Domain, Identity
 
 __all__ = [
     "Answer",
+    "AreaScore",
     "AuditEvent",
     "Certificate",
     "Cohort",
     "Connection",
+    "Distribution",
     "Domain",
     "Enrolment",
     "EnrolmentImport",
@@ -28,6 +31,7 @@ __all__ = [
     "EvaluationRecord",
     "Identity",
     "Job",
+    "LearnerSummary",
     "LocalProcedures",
     "ModuleProgress",
     "Notice",
@@ -36,6 +40,7 @@ __all__ = [
     "ReportVersion",
     "Response",
     "ReviewNote",
+    "Summary",
     "Team",
     "TestAttempt",
     "User",

@@ -5,6 +5,7 @@ from __future__ import annotations
 import io
 import os
 import re
+import threading
 from collections.abc import Callable, Iterator
 from contextlib import contextmanager
 from pathlib import Path
@@ -216,14 +217,16 @@ def login(client: FlaskClient, user: User, password: str = PASSWORD):
 
 @pytest.fixture
 def count_queries(app: Flask) -> Callable:
-    """Use as `with count_queries() as queries: ...`; len(queries) is the number run."""
+    """Use as `with count_queries() as queries: ...`; len(queries) is the number run by
+    this thread (the request), not by jobs running in the background meanwhile."""
 
     @contextmanager
     def _count() -> Iterator[list[str]]:
         statements: list[str] = []
+        thread = threading.get_ident()
 
         def record(_conn, _cursor, statement, *_args) -> None:
-            if not statement.startswith(("BEGIN", "PRAGMA")):
+            if threading.get_ident() == thread and not statement.startswith(("BEGIN", "PRAGMA")):
                 statements.append(statement)
 
         sa.event.listen(db.engine, "before_cursor_execute", record)

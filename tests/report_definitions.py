@@ -1,6 +1,8 @@
-"""The report figures defined in plain Python, one learner at a time: what the SQL sums
-in courseapp/reports/aggregates.py are checked against (tests/test_reports.py), and
-checked themselves on hand-worked fixtures (tests/test_report_statistics.py)."""
+"""The report figures defined in plain Python, one learner at a time: what the summaries
+kept with the answers (courseapp/reports/summaries.py) and the discrimination job
+(distribution.py) are checked against (tests/test_reports.py,
+tests/test_report_summaries.py), and checked themselves on hand-worked fixtures
+(tests/test_report_statistics.py)."""
 
 from __future__ import annotations
 

@@ -21,6 +21,7 @@ from courseapp.assessment.models import Answer, TestAttempt
 from courseapp.audit.services import record
 from courseapp.cohorts.models import EnrolmentImport
 from courseapp.extensions import db
+from courseapp.reports.versions import touch
 from courseapp.rewording.models import Response, ReviewNote
 
 DAYS_IN = {"d": 1, "w": 7, "y": 365}
@@ -107,6 +108,11 @@ def purge(cutoff: datetime, dry_run: bool = False) -> Purged:
     found = _count(cutoff)
     if dry_run:
         return found
+    old = sa.union(
+        sa.select(TestAttempt.user_id).where(TestAttempt.started_at < cutoff),
+        sa.select(Response.user_id).where(Response.created_at < cutoff),
+    )
+    touch(db.session.scalars(old).all())  # their report summaries lose what goes
     for statement in (
         sa.delete(TestAttempt).where(TestAttempt.started_at < cutoff),
         sa.delete(Response).where(Response.created_at < cutoff),

@@ -1,16 +1,16 @@
 """Which answers the learners in a report chose to one question, before and after the
-course: each option's share of the learners who took the form in that phase. Summed in
-SQL (two queries, whatever the number of learners)."""
+course: each option's share of the learners who took the form in that phase. The
+counts are kept with the answers (summaries.py); `picked` says what one answer counts."""
 
 from __future__ import annotations
 
 import json
-from collections import Counter
 from dataclasses import dataclass
+from typing import Protocol
 
 import sqlalchemy as sa
 
-from courseapp.assessment.models import Answer, Phase, TestAttempt
+from courseapp.assessment.models import Answer, Phase
 from courseapp.catalogue.items import (
     SCHEMES,
     ChoiceItem,
@@ -21,6 +21,11 @@ from courseapp.catalogue.items import (
 )
 from courseapp.extensions import db
 from courseapp.reports.data import Filters, chosen_attempts
+
+
+class Totals(Protocol):
+    def get(self, kind: str, form: str = "", phase: str = "", subject: str = "",
+            detail: str = "") -> tuple[int, float, float, float]: ...  # fmt: skip
 
 
 @dataclass(frozen=True)
@@ -41,7 +46,7 @@ class ItemChoices:
         return count / n if n else None
 
 
-def _picked(item: ItemBase, answer) -> list[str]:
+def picked(item: ItemBase, answer) -> list[str]:
     """The keys of the choices one answer made (see _options)."""
     if answer is None:
         return []
@@ -70,37 +75,22 @@ def _options(item: ItemBase) -> list[tuple[str, str, bool]]:
     return []
 
 
-def item_choices(filters: Filters, form_id: str, item: ItemBase) -> ItemChoices:
+def item_choices(found: Totals, form_id: str, item: ItemBase) -> ItemChoices:
     """How many of the report's learners chose each option of the item on this form, at
-    the pre-test and at the post-test (the attempts the other reports use)."""
-    chosen = chosen_attempts(filters)
-    on_form = sa.and_(TestAttempt.id.in_(chosen), TestAttempt.test_id == form_id)
-    takers = dict(
-        db.session.execute(
-            sa.select(TestAttempt.phase, sa.func.count()).where(on_form).group_by(TestAttempt.phase)
-        ).all()
-    )
-    response = sa.cast(Answer.response, sa.Text)
-    counts: dict[Phase, Counter] = {phase: Counter() for phase in Phase}
-    for phase, text, how_many in db.session.execute(
-        sa.select(TestAttempt.phase, response, sa.func.count())
-        .join(TestAttempt, TestAttempt.id == Answer.attempt_id)
-        .where(on_form, Answer.item_id == item.id)
-        .group_by(TestAttempt.phase, response)
-    ):
-        for key in _picked(item, json.loads(text) if text else None):
-            counts[phase][key] += how_many
+    each phase (over the attempts the other reports use), from the report's totals."""
+    takers = {phase: found.get("takers", form_id, phase.value)[0] for phase in Phase}
     choices = [
-        Choice(label, right, counts[Phase.PRE][key], counts[Phase.POST][key])
+        Choice(label, right, *(found.get("option", form_id, phase.value, item.id, key)[0]
+                               for phase in (Phase.PRE, Phase.POST)))
         for key, label, right in _options(item)
-    ]
-    return ItemChoices(takers, choices)
+    ]  # fmt: skip
+    return ItemChoices({phase: n for phase, n in takers.items() if n}, choices)
 
 
 def chosen_labels(item: ItemBase, answer) -> list[str]:
     """The choices one answer made, named as the question's page names them."""
     labels = {key: label for key, label, _ in _options(item)}
-    return [labels.get(key, key) for key in _picked(item, answer)]
+    return [labels.get(key, key) for key in picked(item, answer)]
 
 
 def answers(filters: Filters) -> dict[tuple[int, str], tuple[object, float | None]]:

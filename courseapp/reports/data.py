@@ -1,6 +1,6 @@
 """Fetching what the reports need, in a fixed number of queries whatever the number
 of learners: reporting code only reads and aggregates. This module reads the learners
-and the attempts the reports use; aggregates.py sums their answers in SQL."""
+and the attempts the reports use; what their answers add up to is kept in summaries.py."""
 
 from __future__ import annotations
 
@@ -74,7 +74,7 @@ class Learner:
 @dataclass(frozen=True)
 class Attempt:
     """An attempt the reports use (the first pre-test, the best post-test): its id and
-    its score, 0..1. Its answers are summed in SQL (see aggregates.py), never loaded."""
+    its score, 0..1. Its answers are never loaded: see summaries.py."""
 
     id: int
     score: float
@@ -85,7 +85,8 @@ class Attempt:
 class ReportData:
     filters: Filters
     learners: dict[int, Learner]
-    module_completions: dict[str, int]
+    # Each item's discrimination, once a job has worked it out (distribution.py).
+    discrimination: dict[str, float | None] | None = None
 
 
 def learner_ids(filters: Filters):
@@ -214,14 +215,6 @@ def load(filters: Filters) -> ReportData:
             learners[user_id].rewordings = exercises
             learners[user_id].saw(latest)
 
-    funnel = dict(
-        db.session.execute(
-            sa.select(ModuleProgress.module_id, sa.func.count(ModuleProgress.completed_at))
-            .where(ModuleProgress.user_id.in_(ids), ModuleProgress.module_id.in_(module_ids))
-            .group_by(ModuleProgress.module_id)
-        ).all()
-    )
-
     chosen = chosen_attempts(filters)
     for attempt_id, user_id, phase, score, test_id in db.session.execute(
         sa.select(TestAttempt.id, TestAttempt.user_id, TestAttempt.phase, TestAttempt.score,
@@ -263,4 +256,4 @@ def load(filters: Filters) -> ReportData:
         if user_id in learners:
             learners[user_id].certified_at = issued_at
             learners[user_id].certificate_code = code
-    return ReportData(filters, learners, funnel)
+    return ReportData(filters, learners)

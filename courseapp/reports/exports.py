@@ -70,7 +70,7 @@ def learners_csv(data: ReportData, pathway: Pathway) -> bytes:
 
 
 def items_csv(data: ReportData, pathway: Pathway) -> bytes:
-    board = services.dashboard(data, pathway)
+    board = services.dashboard(data, pathway, data.discrimination)
     header = ["form", "item", "tag", "question", "pre n", "pre facility %",
               "pre corrected item-total r", "post n", "post facility %", "post discrimination",
               "post corrected item-total r", "flags"]  # fmt: skip

@@ -1,17 +1,19 @@
 """Item analysis per test form, after Moodle's quiz statistics: each form's reliability
 in each phase, and each item's facility, upper/lower discrimination and corrected
-item-total correlation. The sums come from one query (aggregates.item_aggregates)."""
+item-total correlation. Facility, reliability and the correlation follow from sums kept
+with the answers (summaries.py); discrimination needs every learner's marks, so a job
+works it out (distribution.py) and it is given here when it has been."""
 
 from __future__ import annotations
 
-import dataclasses
+from collections.abc import Mapping
 from dataclasses import dataclass
 
 from courseapp.assessment.models import PAIRED_PHASES, Phase
 from courseapp.catalogue.bank import Test
-from courseapp.reports import aggregates, measures
+from courseapp.reports import measures
 from courseapp.reports import statistics as stats
-from courseapp.reports.data import Learner
+from courseapp.reports.summaries import Totals
 
 
 @dataclass(frozen=True)
@@ -35,42 +37,41 @@ class FormRow:
     reliability: measures.Reliability
 
 
-def analyse(forms: dict[str, Test], learners: list[Learner]) -> tuple[list[FormRow], list[ItemRow]]:
-    """Reliability per form and phase, and each item's facility, upper/lower
-    discrimination and corrected item-total correlation, from one summing query."""
-    groups: dict[aggregates.Group, list] = {
-        (form_id, phase): [] for form_id in forms for phase in PAIRED_PHASES
-    }
-    for learner in learners:
-        for phase in PAIRED_PHASES:
-            attempt = getattr(learner, phase.value)
-            if attempt is not None and attempt.test_id in forms:
-                groups[(attempt.test_id, phase)].append(attempt)
-    cuts = {group: stats.group_cut([a.score for a in taken]) for group, taken in groups.items()}
-    everyone = [a.id for taken in groups.values() for a in taken]
-    found = aggregates.item_aggregates(forms, cuts, everyone) if everyone else {}
-    form_rows, analysis = [], {}
-    for (form_id, phase), taken in groups.items():
-        test = forms[form_id]
+def discrimination_key(form_id: str, phase: Phase, item_id: str) -> str:
+    return f"{form_id}|{phase.value}|{item_id}"
+
+
+def analyse(
+    forms: dict[str, Test],
+    found: Totals,
+    discrimination: Mapping[str, float | None] | None = None,
+) -> tuple[list[FormRow], list[ItemRow]]:
+    """Reliability per form and phase, and each item's statistics, from the report's
+    summed figures (and discrimination, when worked out)."""
+    form_rows, analysis, taken = [], {}, {}
+    for form_id, test in forms.items():
         k = len(test.items)
-        totals = [a.score * k for a in taken]
-        moments = {}
-        for item in test.items:
-            got = found.get((form_id, phase, item.id))
-            m = got.moments if got else measures.ItemMoments()
-            moments[item.id] = measures.ItemMoments(m.sum, m.sum_squares, m.sum_with_total * k)
-            analysis[(form_id, phase, item.id)] = dataclasses.replace(
-                stats.item_stats(
-                    len(taken), got.sums if got else stats.ItemSums(), cuts[(form_id, phase)]
-                ),
-                corrected_r=measures.corrected_item_total(totals, moments[item.id]),
-            )
-        if taken:
-            reliability = measures.reliability(totals, list(moments.values()))
-            form_rows.append(FormRow(form_id, test.title, phase, reliability))
+        for phase in PAIRED_PHASES:
+            n, total, squares, _ = found.get("takers", form_id, phase.value)
+            taken[(form_id, phase)] = n
+            totals = measures.ScoreSums(n, total * k, squares * k * k)
+            moments = {}
+            for item in test.items:
+                _, first, item_squares, cross = found.get("item", form_id, phase.value, item.id)
+                moments[item.id] = measures.ItemMoments(first, item_squares, cross * k)
+                key = discrimination_key(form_id, phase, item.id)
+                analysis[(form_id, phase, item.id)] = stats.ItemStats(
+                    n=n,
+                    facility=first / n if n else None,
+                    discrimination=(discrimination or {}).get(key),
+                    corrected_r=measures.corrected_item_total(totals, moments[item.id]),
+                )
+            if n:
+                reliability = measures.reliability(totals, list(moments.values()))
+                form_rows.append(FormRow(form_id, test.title, phase, reliability))
     items = []
     for form_id, test in forms.items():
-        if not groups[(form_id, Phase.PRE)] and not groups[(form_id, Phase.POST)]:
+        if not taken[(form_id, Phase.PRE)] and not taken[(form_id, Phase.POST)]:
             continue  # nobody in the report has taken this form
         pre = {i.id: analysis[(form_id, Phase.PRE, i.id)] for i in test.items}
         post = {i.id: analysis[(form_id, Phase.POST, i.id)] for i in test.items}

@@ -144,32 +144,46 @@ def _covariance(n: int, sum_xy: float, sum_x: float, sum_y: float) -> float:
     return (sum_xy - sum_x * sum_y / n) / (n - 1)
 
 
-def reliability(totals: Sequence[float], items: Sequence[ItemMoments]) -> Reliability:
+@dataclass(frozen=True)
+class ScoreSums:
+    """Total scores (in points) of n attempts, as sums: all reliability needs of them."""
+
+    n: int
+    sum: float
+    sum_squares: float
+
+    @classmethod
+    def of(cls, totals: Sequence[float]) -> ScoreSums:
+        return cls(len(totals), math.fsum(totals), math.fsum(t * t for t in totals))
+
+
+def reliability(totals: Sequence[float] | ScoreSums, items: Sequence[ItemMoments]) -> Reliability:
     """Cronbach's alpha and the SEM of a form of k items, from each attempt's total score
-    in points and each item's moments over the same attempts."""
-    n, k = len(totals), len(items)
+    in points (or their sums) and each item's moments over the same attempts."""
+    sums = totals if isinstance(totals, ScoreSums) else ScoreSums.of(totals)
+    n, k = sums.n, len(items)
     if n < 2 or k < 2:
-        mean = math.fsum(totals) / n / k if n and k else None
+        mean = sums.sum / n / k if n and k else None
         return Reliability(n, k, mean, None, None, None)
-    sum_total = math.fsum(totals)
-    total_var = _covariance(n, math.fsum(t * t for t in totals), sum_total, sum_total)
+    total_var = _covariance(n, sums.sum_squares, sums.sum, sums.sum)
     item_vars = math.fsum(_covariance(n, i.sum_squares, i.sum, i.sum) for i in items)
     sd = math.sqrt(max(total_var, 0.0))
     alpha = k / (k - 1) * (1 - item_vars / total_var) if total_var > 1e-12 else None
     sem = sd * math.sqrt(max(0.0, 1 - alpha)) if alpha is not None else None
-    return Reliability(n, k, sum_total / n / k, sd / k, alpha, None if sem is None else sem / k)
+    return Reliability(n, k, sums.sum / n / k, sd / k, alpha, None if sem is None else sem / k)
 
 
-def corrected_item_total(totals: Sequence[float], item: ItemMoments) -> float | None:
+def corrected_item_total(totals: Sequence[float] | ScoreSums, item: ItemMoments) -> float | None:
     """The correlation between an item's mark and the rest of the form (total minus the
-    item), over the attempts whose totals (in points) are given; None without spread."""
-    n = len(totals)
+    item), over the attempts whose totals (in points, or their sums) are given; None
+    without spread."""
+    sums = totals if isinstance(totals, ScoreSums) else ScoreSums.of(totals)
+    n = sums.n
     if n < 2:
         return None
-    sum_total = math.fsum(totals)
-    total_var = _covariance(n, math.fsum(t * t for t in totals), sum_total, sum_total)
+    total_var = _covariance(n, sums.sum_squares, sums.sum, sums.sum)
     item_var = _covariance(n, item.sum_squares, item.sum, item.sum)
-    with_total = _covariance(n, item.sum_with_total, item.sum, sum_total)
+    with_total = _covariance(n, item.sum_with_total, item.sum, sums.sum)
     rest_var = total_var + item_var - 2 * with_total
     if item_var <= 1e-12 or rest_var <= 1e-12:
         return None

@@ -22,7 +22,15 @@ from courseapp.database import writes_on_get
 from courseapp.extensions import db
 from courseapp.forms import options
 from courseapp.organisations.services import organisations_in_scope
-from courseapp.reports import choices, currency, exports, follow_up, services
+from courseapp.reports import (
+    choices,
+    currency,
+    distribution,
+    exports,
+    follow_up,
+    services,
+    summaries,
+)
 from courseapp.reports import data as report_data
 from courseapp.reports.cache import cached
 from courseapp.reports.forms import LearnerFilterForm, ReportFilterForm
@@ -94,14 +102,18 @@ def _report(template: str, **extra):
     cache.py), rendered with the filters and the report's sub-navigation."""
     form, filters = _filters()
     pathway = course().pathways[filters.pathway_id]
+    spread = distribution.spread(filters)
 
     def work_out():
         loaded = report_data.load(filters)
-        return services.dashboard(loaded, pathway), services.compare_organisations(loaded)
+        return (
+            services.dashboard(loaded, pathway, spread.figures),
+            services.compare_organisations(loaded),
+        )
 
-    board, comparison = cached("dashboard", filters, work_out)
+    board, comparison = cached(("dashboard", spread.stamp), filters, work_out)
     return render_template(
-        template, form=form, pathway=pathway, board=board,
+        template, form=form, pathway=pathway, board=board, spread=spread,
         comparison=comparison if current_user.is_admin else None,
         tag_labels=TAG_LABELS, min_group=MIN_GROUP, query=_filter_query(form),
         filtered=_filtered(form), query_args=partial(query_args, form),
@@ -155,7 +167,7 @@ def question(form_id: str, item_id: str):
     if item is None:
         abort(404)
     _form, filters = _filters()
-    found = choices.item_choices(filters, form_id, item)
+    found = choices.item_choices(summaries.totals(filters), form_id, item)
     return _report("reports/question.html", test=test, item=item, found=found, Phase=Phase)
 
 
@@ -248,16 +260,18 @@ def export(kind: str):
         abort(404)
     _form, filters = _filters()
     pathway = course().pathways[filters.pathway_id]
+    spread = distribution.spread(filters)
 
     def work_out() -> bytes:
-        return exports.EXPORTS[kind](report_data.load(filters), pathway)
+        loaded = report_data.load(filters)
+        loaded.discrimination = spread.figures
+        return exports.EXPORTS[kind](loaded, pathway)
 
     # A row per answer is too large to keep, and rarely asked for twice. The rest are
     # kept for the day: the learners' certificate currency changes with the date.
     day = utcnow().date().isoformat()
-    body = (
-        work_out() if kind in exports.NOT_KEPT else cached(("export", kind, day), filters, work_out)
-    )
+    kept = kind not in exports.NOT_KEPT
+    body = cached(("export", kind, day, spread.stamp), filters, work_out) if kept else work_out()
     record(current_user, f"export-{kind}", f"pathway {pathway.id}")
     filename = f"{kind}-{pathway.id}.csv"
     return Response(body, mimetype="text/csv", headers={

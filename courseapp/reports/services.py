@@ -1,8 +1,10 @@
-"""The coordinator dashboard's figures, computed from report data. Reads only."""
+"""The coordinator dashboard's figures, from the learners' rows (report data) and the
+summaries kept with the answers (summaries.py). Reads only; never reads the answers."""
 
 from __future__ import annotations
 
 from collections import Counter
+from collections.abc import Mapping
 from dataclasses import dataclass
 
 import sqlalchemy as sa
@@ -20,9 +22,9 @@ from courseapp.cohorts.members import is_overdue
 from courseapp.content.completion import PathwayCompletion
 from courseapp.content.services import enrolled_pathways, progress_by_module
 from courseapp.extensions import db
-from courseapp.reports import aggregates, item_analysis
+from courseapp.reports import item_analysis, summaries
 from courseapp.reports import statistics as stats
-from courseapp.reports.data import Learner, ReportData
+from courseapp.reports.data import Learner, ReportData, chosen_attempts
 from courseapp.rewording.models import Response
 
 
@@ -72,6 +74,52 @@ class RatingRow:
 
 
 @dataclass(frozen=True)
+class Rewording:
+    learners_attempted: int
+    exercises_attempted: int
+    final_constructive: int
+    final_total: int
+    top_flags: list[tuple[str, int]]
+    # Versions a coordinator gave a verdict, and how many of those differ from the coach's.
+    coordinator_verdicts: int = 0
+    overturned: int = 0
+
+
+def rewording(found: summaries.Totals) -> Rewording:
+    """The learners' rewordings: who tried which exercises, how many final versions (the
+    latest of each learner's for each exercise) are constructive (a coordinator's verdict
+    counts where there is one), the commonest flags, and how often coordinators
+    overturned the coach."""
+    final_total, constructive, _, _ = found.get("rewording", subject="final")
+    reviewed, overturned, _, _ = found.get("rewording", subject="reviewed")
+    flags = sorted(((key[3], value[0]) for key, value in found.of("flag")),
+                   key=lambda pair: (-pair[1], pair[0]))  # fmt: skip
+    return Rewording(
+        found.get("rewording", subject="learners")[0], sum(1 for _ in found.of("exercise")),
+        round(constructive), final_total, flags[:5], reviewed, round(overturned),
+    )  # fmt: skip
+
+
+def rating_summaries(found: summaries.Totals, rating_ids: list[str]) -> dict:
+    """Each self-rating's answers before and after, counted, and the mean change of the
+    learners who gave both."""
+    counts = {rating_id: {phase: Counter() for phase in Phase} for rating_id in rating_ids}
+    for (_kind, _form, phase, rating_id, value), (n, *_rest) in found.of("option"):
+        if rating_id in counts:
+            counts[rating_id][Phase(phase)][int(value)] += n
+    result = {}
+    for rating_id in rating_ids:
+        n, change, _, _ = found.get("rating", subject=rating_id)
+        result[rating_id] = stats.RatingSummary(
+            {v: counts[rating_id][Phase.PRE][v] for v in stats.RATING_VALUES},
+            {v: counts[rating_id][Phase.POST][v] for v in stats.RATING_VALUES},
+            n,
+            change / n if n else None,
+        )
+    return result
+
+
+@dataclass(frozen=True)
 class Dashboard:
     completion: Completion
     funnel: list[tuple[str, int]]
@@ -83,7 +131,7 @@ class Dashboard:
     orders: list[OrderRow]
     items: list[item_analysis.ItemRow]
     ratings: list[RatingRow]
-    rewording: aggregates.Rewording
+    rewording: Rewording
 
 
 def completion_of(learner: Learner, pathway: Pathway) -> PathwayCompletion:
@@ -152,11 +200,18 @@ def order_label(pathway: Pathway, order: int) -> str:
     return f"{forms[order]} then {forms[1 - order]}" if forms else ""
 
 
-def dashboard(data: ReportData, pathway: Pathway) -> Dashboard:
+def dashboard(
+    data: ReportData,
+    pathway: Pathway,
+    discrimination: Mapping[str, float | None] | None = None,
+) -> Dashboard:
+    """The figures of every report page. `discrimination` is what a job worked out
+    (distribution.py), if it has: without it, discrimination is not given."""
     learners = list(data.learners.values())
+    found = summaries.totals(data.filters)
     completion = _completion(learners, pathway)
     funnel = [
-        (module.title, data.module_completions.get(module.id, 0)) for module in pathway.modules
+        (module.title, found.get("module", subject=module.id)[0]) for module in pathway.modules
     ]
 
     pairing = stats.pair_scores(
@@ -175,29 +230,27 @@ def dashboard(data: ReportData, pathway: Pathway) -> Dashboard:
     forms = report_forms(pathway, learners)
     by_tag: dict[str, stats.PairedSummary] = {}
     if forms:
-        chosen = {a.id: a.test_id for p in paired for a in (p.pre, p.post)}
-        tags = aggregates.tag_scores(forms, chosen)
+        tags = summaries.area_scores_of(chosen_attempts(data.filters)) if paired else {}
         per_learner = []
         for learner in paired:
             pre, post = tags.get(learner.pre.id, {}), tags.get(learner.post.id, {})
             per_learner.append({tag: (pre[tag], post[tag]) for tag in pre if tag in post})
         present = {item.tag for test in forms.values() for item in test.items}
         by_tag = stats.paired_summary_by_tag(per_learner, [t for t in TAGS if t in present])
-    form_rows, items = item_analysis.analyse(forms, learners)
+    form_rows, items = item_analysis.analyse(forms, found, discrimination)
 
     ratings: list[RatingRow] = []
     rating_defs = {r.id: r for test in forms.values() for r in test.ratings}
     if rating_defs:
-        everyone = [a.id for p in learners for a in (p.pre, p.post) if a is not None]
-        summaries = aggregates.rating_summaries(list(rating_defs.values()), everyone)
+        summed = rating_summaries(found, list(rating_defs))
         ratings = [
-            RatingRow(r.id, r.statement, r.scale, r.blaming, summaries[r.id])
+            RatingRow(r.id, r.statement, r.scale, r.blaming, summed[r.id])
             for r in rating_defs.values()
         ]
 
     return Dashboard(
         completion, funnel, overall, pairing.missing_pre, pairing.missing_post, by_tag,
-        form_rows, orders, items, ratings, aggregates.rewording(data.filters),
+        form_rows, orders, items, ratings, rewording(found),
     )  # fmt: skip
 
 
@@ -244,8 +297,7 @@ class LearnerRow:
 def learner_rows(data: ReportData, pathway: Pathway, areas: bool = False) -> list[LearnerRow]:
     """A row for each learner; with areas, their scores in each area of their forms too."""
     forms = report_forms(pathway, list(data.learners.values())) if areas else {}
-    taken = {a.id: a.test_id for p in data.learners.values() for a in (p.pre, p.post) if a}
-    tags = aggregates.tag_scores(forms, taken) if forms else {}
+    tags = summaries.area_scores_of(chosen_attempts(data.filters)) if forms else {}
     rows = []
     for learner in data.learners.values():
         pre = learner.pre.score if learner.pre else None
@@ -286,10 +338,8 @@ def learner_detail(person: User) -> LearnerDetail:
     for pathway in enrolled_pathways(person):
         taken = [a for phase in Phase for a in attempts.attempts(person, pathway, phase)]
         pre, best = attempts.reporting_attempts(person, pathway)
-        pre_tags, post_tags = (
-            {tag: s.score for tag, s in attempts.tag_scores(attempt).items()} if attempt else {}
-            for attempt in (pre, best)
-        )
+        areas = summaries.area_scores_of([a.id for a in (pre, best) if a is not None])
+        pre_tags, post_tags = (areas.get(a.id, {}) if a else {} for a in (pre, best))
         rows.append(
             (pathway, progress, taken, pre_tags, post_tags, certificate_for(person, pathway))
         )

@@ -2,11 +2,15 @@
 
 Every insert, update and delete of report data, through the ORM or a statement,
 bumps the counter of each organisation it touches, in the same transaction, just
-before the commit. Figures kept with the sum of their organisations' counters are
+before the commit (a statement's organisations are told from the learners or attempts
+it writes or its WHERE clause names). Figures kept with the sum of their organisations' counters are
 then never served after a change, whatever the change (an erasure followed by a
 registration included), and every replica sees the same counters. A change whose
 organisations cannot be told (a bulk delete by date) bumps ANY_ORGANISATION, which
-every version includes."""
+every version includes.
+
+The same step refreshes the summaries (summaries.py) of every learner whose data
+changed, so that they are written in the transaction that changed the data."""
 
 from __future__ import annotations
 
@@ -16,6 +20,8 @@ import sqlalchemy as sa
 from sqlalchemy import event
 from sqlalchemy.orm import Mapped, ORMExecuteState, Session, mapped_column
 from sqlalchemy.orm.attributes import get_history
+from sqlalchemy.sql import operators
+from sqlalchemy.sql.elements import BinaryExpression, BindParameter, BooleanClauseList
 
 from courseapp.accounts.models import User
 from courseapp.assessment.models import (
@@ -30,6 +36,7 @@ from courseapp.content.models import Enrolment, ModuleProgress
 from courseapp.database import upsert_statement
 from courseapp.extensions import db
 from courseapp.organisations.models import Organisation, Team
+from courseapp.reports import summaries
 from courseapp.rewording.models import Response
 
 ANY_ORGANISATION = 0
@@ -72,7 +79,8 @@ def current(organisation_ids: Collection[int] | None) -> int:
 class _Changes:
     def __init__(self) -> None:
         self.by_key: dict[str, set] = {"id": set(), "organisation_id": set(), "user_id": set(),
-                                       "attempt_id": set()}  # fmt: skip
+                                       "attempt_id": set(), "team_id": set(),
+                                       "cohort_id": set()}  # fmt: skip
         self.unknown = False
 
     def note(self, key: str, values: Iterable) -> None:
@@ -106,6 +114,16 @@ def _note_flushed(session: Session, _context) -> None:
         history = get_history(obj, key)  # an organisation or owner changed: both count
         values = [*history.added, *history.unchanged, *history.deleted]
         _changes(session).note("organisation_id" if key == "id" else key, values)
+        if isinstance(obj, User):
+            _changes(session).note("user_id", [obj.id])  # a move, a deactivation, an erasure
+        elif isinstance(obj, Team | Cohort) and obj in session.deleted:
+            _changes(session).note(f"{obj.__tablename__[:-1]}_id", [obj.id])
+
+
+def touch(user_ids: Iterable[int], session: Session | None = None) -> None:
+    """Note that these learners' report data is about to change in a way the notes above
+    cannot tell (a bulk delete by date), so that their summaries are refreshed."""
+    _changes(session or db.session).note("user_id", user_ids)
 
 
 def _statement_values(state: ORMExecuteState, key: str) -> set | None:
@@ -126,6 +144,33 @@ def _statement_values(state: ORMExecuteState, key: str) -> set | None:
     return found or None
 
 
+def _where_values(state: ORMExecuteState, key: str) -> set | None:
+    """The values of `key` an UPDATE or DELETE is limited to by its WHERE clause (`key =
+    value` or `key IN (...)` among conditions joined by AND), or None if it is not."""
+    statement = state.statement
+    conditions = []
+    for criterion in getattr(statement, "_where_criteria", ()):
+        is_and = isinstance(criterion, BooleanClauseList) and criterion.operator is operators.and_
+        conditions += list(criterion.clauses) if is_and else [criterion]
+    for condition in conditions:
+        if not isinstance(condition, BinaryExpression) or not isinstance(
+            condition.right, BindParameter
+        ):
+            continue
+        column = condition.left
+        table = getattr(column, "table", None)
+        if getattr(column, "key", None) != key or getattr(table, "name", None) != (
+            statement.table.name
+        ):
+            continue
+        value = condition.right.effective_value
+        if condition.operator is operators.eq:
+            return {value}
+        if condition.operator is operators.in_op and isinstance(value, list | tuple):
+            return set(value)
+    return None
+
+
 @event.listens_for(Session, "do_orm_execute")
 def _note_statement(state: ORMExecuteState) -> None:
     if not (state.is_insert or state.is_update or state.is_delete):
@@ -134,7 +179,13 @@ def _note_statement(state: ORMExecuteState) -> None:
     key = REPORT_TABLES.get(getattr(table, "name", None))
     if key is None:
         return
-    values = _statement_values(state, key)
+    values = _statement_values(state, key) if state.is_insert else _where_values(state, key)
+    attempt_ids = None
+    if values is None and table.name == TestAttempt.__tablename__ and not state.is_insert:
+        attempt_ids = _where_values(state, "id")  # a submission names its attempt
+    if attempt_ids is not None:
+        _changes(state.session).note("attempt_id", attempt_ids)
+        return
     if values is None:
         _changes(state.session).unknown = True
     else:
@@ -153,6 +204,9 @@ def _bump(session: Session) -> None:
         ids["user_id"] |= set(session.scalars(
             sa.select(TestAttempt.user_id).where(TestAttempt.id.in_(ids["attempt_id"]))
         ))  # fmt: skip
+    if ids["team_id"] or ids["cohort_id"]:  # their members' cells were emptied by the database
+        ids["user_id"] |= summaries.members(session, ids["team_id"], ids["cohort_id"])
+    summaries.refresh(session, ids["user_id"])
     if ids["user_id"]:
         organisations |= set(session.scalars(
             sa.select(User.organisation_id).where(User.id.in_(ids["user_id"]))
