@@ -17,7 +17,7 @@ import sqlalchemy as sa
 
 from courseapp.accounts.models import JobRole, Role, User
 from courseapp.assessment import attempts, grants
-from courseapp.assessment.models import Answer, AttemptGrant, Phase, TestAttempt
+from courseapp.assessment.models import PAIRED_PHASES, Answer, AttemptGrant, Phase, TestAttempt
 from courseapp.catalogue import course
 from courseapp.clock import utcnow
 from courseapp.cohorts import members
@@ -160,7 +160,7 @@ def check_definitions(filters: Filters) -> None:
     _rows, items = item_analysis.analyse(forms, found, distribution.work_out(filters))
     by_item = {(row.form_id, row.item_id): row for row in items}
     for form_id, test in forms.items():
-        for phase in Phase:
+        for phase in PAIRED_PHASES:
             taken = [a for a in chosen if a.test_id == form_id and a.phase is phase]
             assert found.get("takers", form_id, phase.value)[0] == len(taken)
             records = [LearnerItems(a.score, {i: m.score or 0.0 for i, m in marks[a.id].items()

@@ -1,28 +1,26 @@
 """The follow-up test in the reports: how many learners were invited and took it, and
 their pre-test, post-test and follow-up scores side by side, overall and per area.
 
-Read from the attempts as the pre- and post-test figures are (data.py, aggregates.py),
-in a fixed number of queries whatever the number of learners. Each learner's own
-follow-up items are kept on the attempt (item_order), so an area's score is the mean
-mark of the area's items in that learner's test, unanswered counting 0.
+Read from the learners' attempts and the area scores written when each was submitted
+(summaries.py), in a fixed number of queries whatever the number of learners. A
+follow-up test's items are the learner's own (the attempt's item_order), so its area
+score is the mean mark of the area's items in that learner's test, unanswered counting 0.
 """
 
 from __future__ import annotations
 
-from collections import Counter
 from dataclasses import dataclass
 from datetime import datetime
 
 import sqlalchemy as sa
 
-from courseapp.assessment.models import Answer, FollowUp, Phase, TestAttempt
-from courseapp.catalogue import course
+from courseapp.assessment.models import FollowUp, Phase, TestAttempt
 from courseapp.catalogue.course import Pathway
 from courseapp.catalogue.items import TAGS
 from courseapp.clock import local
 from courseapp.extensions import db
-from courseapp.reports import aggregates, services
 from courseapp.reports import statistics as stats
+from courseapp.reports import summaries
 from courseapp.reports.data import Filters, chosen_attempts, learner_ids
 
 CSV_HEADER = ["follow-up %", "follow-up date"]
@@ -30,14 +28,12 @@ CSV_HEADER = ["follow-up %", "follow-up date"]
 
 @dataclass(frozen=True)
 class Taken:
-    """A learner's submitted follow-up test: its score 0..1 and how many items of
-    each area it asked."""
+    """A learner's submitted follow-up test and its score 0..1."""
 
     attempt_id: int
     user_id: int
     score: float
     submitted_at: datetime
-    items_per_tag: dict[str, int]
 
 
 def submitted(filters: Filters, *columns) -> sa.Select:
@@ -52,16 +48,14 @@ def submitted(filters: Filters, *columns) -> sa.Select:
 
 def taken(filters: Filters) -> dict[int, Taken]:
     """Each learner's submitted follow-up test on the report's pathway, by learner id."""
-    tags = {item.id: item.tag for item in course().bank.items.values()}
     rows = db.session.execute(
         submitted(filters, TestAttempt.id, TestAttempt.user_id, TestAttempt.score,
-                  TestAttempt.submitted_at, TestAttempt.item_order)
+                  TestAttempt.submitted_at)
     )  # fmt: skip
     return {
-        user_id: Taken(attempt_id, user_id, score or 0.0, submitted_at,
-                       dict(Counter(tags[i] for i in item_order or [] if i in tags)))
-        for attempt_id, user_id, score, submitted_at, item_order in rows
-    }  # fmt: skip
+        user_id: Taken(attempt_id, user_id, score or 0.0, submitted_at)
+        for attempt_id, user_id, score, submitted_at in rows
+    }
 
 
 def invited(filters: Filters) -> int:
@@ -111,49 +105,22 @@ def figures(filters: Filters, pathway: Pathway) -> Figures:
     ):  # fmt: skip
         paired.setdefault(user_id, {})[phase] = (attempt_id, score or 0.0, test_id)
     complete = {u: p for u, p in paired.items() if Phase.PRE in p and Phase.POST in p}
-    forms = services.report_forms(pathway, [])
-    bank = course().bank.tests
-    forms |= {
-        test_id: bank[test_id]
-        for p in complete.values()
-        for _a, _s, test_id in p.values()
-        if test_id in bank
-    }
-    chosen = {a: test_id for p in complete.values() for a, _s, test_id in p.values()}
-    before_after = aggregates.tag_scores(forms, chosen)
-    later = follow_up_tag_scores(filters, found)
+    areas_of = summaries.area_scores_of(
+        [a for p in complete.values() for a, _s, _t in p.values()]
+        + [found[u].attempt_id for u in complete]
+    )
     overall: list[tuple[float, float, float]] = []
     by_tag: dict[str, list[tuple[float, float, float]]] = {}
     for user_id, phases in complete.items():
         (pre_id, pre, _), (post_id, post, _) = phases[Phase.PRE], phases[Phase.POST]
         mine = found[user_id]
         overall.append((pre, post, mine.score))
-        pre_tags, post_tags = before_after.get(pre_id, {}), before_after.get(post_id, {})
-        for tag, score in later.get(mine.attempt_id, {}).items():
+        pre_tags, post_tags = areas_of.get(pre_id, {}), areas_of.get(post_id, {})
+        for tag, score in areas_of.get(mine.attempt_id, {}).items():
             if tag in pre_tags and tag in post_tags:
                 by_tag.setdefault(tag, []).append((pre_tags[tag], post_tags[tag], score))
     areas = [_row(tag, by_tag[tag]) for tag in TAGS if tag in by_tag]
     return Figures(invited(filters), len(found), _row("", overall), areas)
-
-
-def follow_up_tag_scores(filters: Filters, found: dict[int, Taken]) -> dict[int, dict[str, float]]:
-    """Each follow-up attempt's score per area, by attempt id: the sum of its marks in
-    the area (one query) over the number of the area's items it asked."""
-    tags = {item.id: item.tag for item in course().bank.items.values()}
-    per_tag = {t.attempt_id: t.items_per_tag for t in found.values()}
-    scores = {a: dict.fromkeys(counts, 0.0) for a, counts in per_tag.items()}
-    if not scores:
-        return scores
-    tag_of = sa.case(tags, value=Answer.item_id)
-    rows = db.session.execute(
-        sa.select(Answer.attempt_id, tag_of.label("tag"), sa.func.sum(Answer.score))
-        .where(Answer.attempt_id.in_(submitted(filters, TestAttempt.id)))
-        .group_by(Answer.attempt_id, sa.literal_column("tag"))
-    )
-    for attempt_id, tag, total in rows:
-        if attempt_id in per_tag and tag in per_tag[attempt_id]:
-            scores[attempt_id][tag] = (total or 0.0) / per_tag[attempt_id][tag]
-    return scores
 
 
 def csv_cells(found: Taken | None, zone_name: str | None) -> list:

@@ -74,7 +74,6 @@ from sqlalchemy.orm import Session
 from courseapp.accounts.models import Role, User
 from courseapp.assessment.models import Answer, Phase, TestAttempt
 from courseapp.catalogue import course
-from courseapp.catalogue.bank import Test
 from courseapp.content.models import Enrolment, ModuleProgress
 from courseapp.extensions import db
 from courseapp.reports.choices import picked
@@ -111,6 +110,7 @@ class Sat:
     phase: Phase
     number: int
     score: float
+    item_order: tuple[str, ...] = ()  # the attempt's own items, for a test with no form
 
 
 def chosen(sat: Iterable[Sat], forms: list[str], form_order: int) -> dict[Phase, Sat]:
@@ -126,10 +126,10 @@ def chosen(sat: Iterable[Sat], forms: list[str], form_order: int) -> dict[Phase,
     return best
 
 
-def area_scores(test: Test, marks: dict[str, tuple[object, float | None]]) -> dict[str, float]:
-    """The attempt's mean mark in each area (tag) of its form, unanswered counting 0."""
+def area_scores(items, marks: dict[str, tuple[object, float | None]]) -> dict[str, float]:
+    """The attempt's mean mark in each area (tag) of its items, unanswered counting 0."""
     by_area: dict[str, list[float]] = defaultdict(list)
-    for item in test.items:
+    for item in items:
         by_area[item.tag].append((marks.get(item.id, (None, None))[1]) or 0.0)
     return {area: sum(values) / len(values) for area, values in by_area.items()}
 
@@ -163,7 +163,7 @@ def learner_figures(
         test = catalogue.bank.tests.get(form)
         if test is None:
             continue
-        for area, value in area_scores(test, given).items():
+        for area, value in area_scores(test.items, given).items():
             _add(figures, ("area", form, p, area, ""), 1, value, value * value)
         for item in test.items:
             if item.id not in given:
@@ -241,11 +241,12 @@ def _load(session: Session, user_ids: list[int]) -> dict[tuple[int, str], tuple[
     sat: dict[int, list[Sat]] = defaultdict(list)
     for user_id, *fields in session.execute(
         sa.select(TestAttempt.user_id, TestAttempt.id, TestAttempt.pathway_id,
-                  TestAttempt.test_id, TestAttempt.phase, TestAttempt.number, TestAttempt.score)
+                  TestAttempt.test_id, TestAttempt.phase, TestAttempt.number, TestAttempt.score,
+                  TestAttempt.item_order)
         .where(_among(TestAttempt.user_id, ids), TestAttempt.submitted_at.is_not(None))
     ):  # fmt: skip
-        *rest, score = fields
-        sat[user_id].append(Sat(*rest, score or 0.0))
+        *rest, score, item_order = fields
+        sat[user_id].append(Sat(*rest, score or 0.0, tuple(item_order or ())))
     marks: dict[int, dict] = defaultdict(dict)
     attempt_ids = [a.id for taken in sat.values() for a in taken]
     if attempt_ids:
@@ -290,12 +291,11 @@ def _write_area_scores(session: Session, sat: dict[int, list[Sat]], marks: dict)
     done = set(session.scalars(
         sa.select(AreaScore.attempt_id).where(_among(AreaScore.attempt_id, attempts)).distinct()
     ))  # fmt: skip
-    tests = course().bank.tests
     rows = [
         {"attempt_id": attempt.id, "area": area, "score": value}
         for attempt in attempts.values()
-        if attempt.id not in done and attempt.test_id in tests
-        for area, value in area_scores(tests[attempt.test_id], marks.get(attempt.id, {})).items()
+        if attempt.id not in done
+        for area, value in area_scores(_items(attempt), marks.get(attempt.id, {})).items()
     ]
     if rows:
         session.execute(sa.insert(AreaScore), rows)
@@ -474,6 +474,14 @@ def totals(filters: Filters) -> Totals:
         for *key, n, total, squares, cross in shares:
             _add(figures, tuple(key), n, total, squares, cross)
     return Totals({k: v for k, v in figures.items() if v[0]})
+
+
+def _items(attempt: Sat) -> list:
+    """The items an attempt asked: its form's, or (a follow-up test) its own."""
+    bank = course().bank
+    if attempt.test_id in bank.tests:
+        return bank.tests[attempt.test_id].items
+    return [bank.items[i] for i in attempt.item_order if i in bank.items]
 
 
 def area_scores_of(attempt_ids) -> dict[int, dict[str, float]]:
