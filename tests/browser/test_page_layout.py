@@ -93,6 +93,7 @@ def test_signed_in_pages_do_not_shift_at_a_phones_width(page: Page, live_server:
 
 
 REPORT_PAGES = ["/reports/", "/reports/learners", "/reports/gain", "/reports/questions",
+                "/reports/evaluation",
                 "/reports/confidence", "/reports/rewording"]  # fmt: skip
 
 
