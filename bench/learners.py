@@ -126,7 +126,7 @@ class Trial:
 
     @property
     def met(self) -> bool:
-        return not self.errors and self.p95 <= P95_GOAL_MS
+        return bool(self.latencies_ms) and not self.errors and self.p95 <= P95_GOAL_MS
 
     @property
     def rate(self) -> float:
@@ -281,8 +281,9 @@ async def _trial(url: str, cookies: list[dict[str, str]], test: Test, *, ramp: f
 
 
 def run(database_url: str, *, start: int, most: int, steps: int, ramp: float,
-        seconds: float) -> list[Figure]:  # fmt: skip
-    """Find the largest number of learners that meets the goal, on this database."""
+        seconds: float, think: float = THINK_SECONDS) -> list[Figure]:  # fmt: skip
+    """Find the largest number of learners that meets the goal, on this database
+    (`think`, the mean pause, is shorter only to check the harness quickly)."""
     secret = new_secret_key()
     migrate(database_url, secret)
     env = app_environment(database_url, secret)
@@ -299,7 +300,7 @@ def run(database_url: str, *, start: int, most: int, steps: int, ramp: float,
             nonlocal made
             cookies = _new_learners(app, org_id, count, made)
             made += count
-            trial = asyncio.run(_trial(url, cookies, test, ramp=ramp, seconds=seconds,
+            trial = asyncio.run(_trial(url, cookies, test, ramp=ramp, seconds=seconds, think=think,
                                        seed=len(trials)))  # fmt: skip
             trials.append(trial)
             print(f"  {count} learners: p95 {trial.p95:.0f} ms, {trial.rate:.0f} requests/s, "
