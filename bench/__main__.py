@@ -28,7 +28,8 @@ POSTGRES = os.environ.get(
 )
 FULL = {"seconds": 5, "rounds": 3, "demo_learners": 300, "sizes": (1000, 10000, 100000),
         "repeats": 3, "concurrent_learners": 50, "learners_start": 100, "learners_most": 6400,
-        "learners_steps": 3, "learners_ramp": 10, "learners_seconds": 30, "learners_think": 10}  # fmt: skip
+        "learners_steps": 3, "learners_ramp": 10, "learners_seconds": 30,
+        "learners_think": 10}  # fmt: skip
 QUICK = {"seconds": 1, "rounds": 1, "demo_learners": 20, "sizes": (20, 60), "repeats": 2,
          "concurrent_learners": 4, "learners_start": 4, "learners_most": 8, "learners_steps": 0,
          "learners_ramp": 1, "learners_seconds": 3, "learners_think": 1}  # fmt: skip
