@@ -59,6 +59,7 @@ def _command_version(*command: str) -> str | None:
 def machine(postgres_version: str | None = None) -> dict:
     return {
         "cpu_count": os.cpu_count(),
+        "load_average_at_end": [round(n, 2) for n in os.getloadavg()],
         "platform": platform.platform(),
         "python": platform.python_version(),
         "sqlite": sqlite3.sqlite_version,

@@ -14,8 +14,9 @@ set by the number of learners (about one page view and one answer post per learn
 
 Learners are new people for every trial, signed in by session cookies made with the
 app's own session code (so setting up thousands costs no password hashing). The
-number of learners is doubled until a trial misses the goal, then bisected between the
-last that met it and the first that missed. The load generator is one asyncio process
+number of learners is doubled until a trial misses the goal (or halved until one meets
+it, if the first does not), then bisected between the last that met it and the first
+that missed. The load generator is one asyncio process
 speaking plain HTTP/1.1 over raw sockets (gunicorn's sync workers close every
 connection); its own CPU time is measured over each trial and reported, so that a
 figure limited by the generator rather than the app would show."""
@@ -310,12 +311,18 @@ def run(database_url: str, *, start: int, most: int, steps: int, ramp: float,
 
         passed, failed = 0, None
         count = start
-        while count <= most:
+        while count <= most:  # up from the start while the goal is met
             if attempt(count).met:
                 passed, count = count, count * 2
             else:
                 failed = count
                 break
+        while passed == 0 and failed is not None and failed > 1:  # or down, if it is not
+            count = failed // 2
+            if attempt(count).met:
+                passed = count
+            else:
+                failed = count
         for _ in range(steps if failed else 0):
             middle = (passed + failed) // 2
             if middle <= passed or middle >= failed:
