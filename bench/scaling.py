@@ -11,6 +11,7 @@ from __future__ import annotations
 
 import random
 import statistics
+import sys
 import time
 from collections.abc import Callable
 from dataclasses import dataclass
@@ -161,6 +162,7 @@ def _load(app: Flask, database: str, sizes: tuple[int, ...]) -> tuple[dict, list
             figures.append(Figure(f"{database}: generate {size:,} learners", round(
                 time.perf_counter() - started, 1), "s",
                 note=f"{organisations[size].answers:,} answers"))  # fmt: skip
+            _progress(figures[-1])
         started = time.perf_counter()
         said = rebuild_summaries()
         figures.append(Figure(f"{database}: rebuild summaries", round(
@@ -169,6 +171,10 @@ def _load(app: Flask, database: str, sizes: tuple[int, ...]) -> tuple[dict, list
         db.session.connection().exec_driver_sql("ANALYZE")
         db.session.commit()
     return organisations, figures
+
+
+def _progress(figure: Figure) -> None:
+    print(f"  {figure.name}: {figure.value} {figure.unit}", file=sys.stderr, flush=True)
 
 
 def _run_on(database: str, url: str, sizes: tuple[int, ...], repeats: int) -> list[Figure]:
