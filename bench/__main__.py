@@ -98,8 +98,14 @@ def main(argv: list[str] | None = None) -> int:
     before_ref = None
     if args.before_ref:
         before_parts = tuple(p for p in parts if not args.before_only or p in args.before_only)
-        before_ref, before = measure_at_ref(args.before_ref, argv_for_ref(args, before_parts))
-        results = figures.beside(results, before)
+        try:
+            before_ref, before = measure_at_ref(args.before_ref, argv_for_ref(args, before_parts))
+        except (RuntimeError, subprocess.CalledProcessError) as error:
+            # The figures of this code are kept, reported without the older ones.
+            print(f"The older code could not be measured, so no before figures: {error}",
+                  file=sys.stderr)  # fmt: skip
+        else:
+            results = figures.beside(results, before)
     print(figures.table(results, with_before=before_ref is not None))
     figures.write(
         args.out,
