@@ -8,7 +8,7 @@ import os
 import platform
 import sqlite3
 import subprocess
-from dataclasses import asdict, dataclass
+from dataclasses import asdict, dataclass, replace
 from datetime import UTC, datetime
 from importlib.metadata import version
 from pathlib import Path
@@ -24,6 +24,19 @@ class Figure:
     goal: str | None = None  # in words, e.g. ">= 0.5"
     met: bool | None = None  # None: no goal, or could not be measured
     note: str = ""
+    before: float | int | None = None  # the same figure for the older code (--before-ref)
+    before_met: bool | None = None
+
+
+def beside(figures: list[Figure], before: list[Figure]) -> list[Figure]:
+    """Each figure with the older code's figure of the same name from the same run."""
+    older = {figure.name: figure for figure in before}
+    return [
+        replace(figure, before=older[figure.name].value, before_met=older[figure.name].met)
+        if figure.name in older
+        else figure
+        for figure in figures
+    ]
 
 
 def goal_at_least(value: float | None, bound: float) -> bool | None:
@@ -46,6 +59,7 @@ def _command_version(*command: str) -> str | None:
 def machine(postgres_version: str | None = None) -> dict:
     return {
         "cpu_count": os.cpu_count(),
+        "load_average_at_end": [round(n, 2) for n in os.getloadavg()],
         "platform": platform.platform(),
         "python": platform.python_version(),
         "sqlite": sqlite3.sqlite_version,
@@ -73,12 +87,16 @@ def _shown(value: float | int | None) -> str:
     return f"{value:,}"
 
 
-def table(figures: list[Figure]) -> str:
-    rows = [("figure", "value", "unit", "goal", "met")]
+def table(figures: list[Figure], *, with_before: bool = False) -> str:
+    header = ("figure", "value", "unit", "goal", "met")
+    rows = [header + (("before", "met before") if with_before else ())]
+    marks = {True: "yes", False: "NO", None: ""}
     for f in figures:
-        met = {True: "yes", False: "NO", None: ""}[f.met]
-        rows.append((f.name, _shown(f.value), f.unit, f.goal or "", met))
-    widths = [max(len(row[i]) for row in rows) for i in range(5)]
+        row = (f.name, _shown(f.value), f.unit, f.goal or "", marks[f.met])
+        if with_before:
+            row += (_shown(f.before), marks[f.before_met])
+        rows.append(row)
+    widths = [max(len(row[i]) for row in rows) for i in range(len(rows[0]))]
     lines = ["  ".join(cell.ljust(width) for cell, width in zip(row, widths, strict=True))
              for row in rows]  # fmt: skip
     lines.insert(1, "  ".join("-" * width for width in widths))

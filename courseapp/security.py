@@ -107,6 +107,9 @@ def init_app(app: Flask) -> None:
         headers = response.headers
         headers["Content-Security-Policy"] = _content_security_policy()
         headers.update(common_headers(hsts=app.config["HSTS"]))
-        if current_user.is_authenticated:
+        # Asked as "not anonymous" rather than "authenticated": the request has
+        # committed by now, and reading whether the user is active would load them again
+        # from the database in a transaction of its own. Only active people are signed in.
+        if not current_user.is_anonymous:
             headers["Cache-Control"] = "no-store"
         return response

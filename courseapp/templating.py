@@ -12,6 +12,7 @@ from __future__ import annotations
 from collections.abc import Hashable
 from datetime import datetime
 
+import jinja2
 from flask import Flask
 from markupsafe import Markup
 
@@ -41,7 +42,28 @@ def local_time(moment: datetime | None, where: object = None, style: str = "date
     return local(moment, zone_name).strftime(TIME_FORMATS[style])
 
 
+class Template(jinja2.Template):
+    """Jinja's template, with imports made cheap. The GOV.UK components import other
+    macros every time they are called (dozens of times on a test page), and each import
+    first checks whether the importing page has globals the imported template lacks:
+    a set difference against a chain of dictionaries, a Python-level lookup per global.
+    A template's global names are fixed once the app is set up, so they are noted the
+    first time and the check becomes one set comparison; when the page has any global
+    the template lacks, Jinja's own way is taken."""
+
+    _global_names: frozenset[str] | None = None
+
+    def _get_default_module(self, ctx: jinja2.runtime.Context | None = None):
+        if ctx is not None:
+            if self._global_names is None:
+                self._global_names = frozenset(self.globals)
+            if ctx.globals_keys <= self._global_names:
+                ctx = None  # nothing to pass in: the module kept for every import
+        return super()._get_default_module(ctx)
+
+
 def init_app(app: Flask) -> None:
+    app.jinja_env.template_class = Template
     rendered: dict[tuple, Markup] = {}
 
     def fragment(template: str, **values: Hashable) -> Markup:

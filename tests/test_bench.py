@@ -36,11 +36,17 @@ def test_the_benchmark_harness_runs_on_tiny_sizes(wrk, tmp_path):
     names = {figure["name"]: figure for figure in results["figures"]}
     assert names["module page: app / bare"]["value"] > 0
     for database in ("SQLite", "PostgreSQL") if IN_CI else ("SQLite",):
-        for when in ("nothing kept", "repeat"):
-            same = names[f"{database}: dashboard, {when}: SQL statements at both sizes"]
-            assert same["met"] is True
+        for page in ("dashboard", "learners CSV export", "question page"):
+            for when in ("after a new submission", "repeat"):
+                same = names[f"{database}: {page}, {when}: SQL statements at every size"]
+                assert same["met"] is True
+            assert names[f"{database}: {page}, 60 learners: after a new submission"]["value"] > 0
         prefix = f"4 learners at once, {database}"
         assert names[f"{prefix}: errors"]["value"] == 0
         assert names[f"{prefix}: attempts marked once"]["met"] is True
         assert names[f"{prefix}: answers stored once, as sent"]["met"] is True
+    if IN_CI:
+        served = names["learners with 10 s pauses, PostgreSQL: most served within goal"]
+        assert served["value"] >= 0
+        assert names["learners with 10 s pauses: trials"]["value"] >= 1
     assert "module page: app / bare" in done.stdout  # the table is printed
