@@ -29,6 +29,7 @@ from courseapp.catalogue import course, pathway_or_404
 from courseapp.catalogue.items import TAG_LABELS
 from courseapp.catalogue.kinds import PARTIAL_CREDIT_RULE, Tampered
 from courseapp.certificates.routes import code_check_limit
+from courseapp.downloads import attachment
 from courseapp.forms import TAMPERED_MESSAGE, take_stash
 
 bp = Blueprint("assessment", __name__)
@@ -246,11 +247,7 @@ def certificate_download(pathway_id: str):
     awarded = renewal.latest_certificate(current_user, pathway.id) or abort(404)
     pdf = certificate_pdf(awarded, pathway, current_user)
     filename = f"certificate-{pathway.id}-{awarded.code}.pdf"
-    return Response(
-        pdf,
-        mimetype="application/pdf",
-        headers={"Content-Disposition": f'attachment; filename="{filename}"'},
-    )
+    return attachment(pdf, filename, "application/pdf")
 
 
 @bp.get("/certificates/<code>")

@@ -21,6 +21,7 @@ from courseapp.certificates import bundles
 from courseapp.cohorts import import_jobs, import_links, imports, join_codes, members, services
 from courseapp.cohorts.forms import CohortDetailsForm, MoveForm, UploadForm, cohort_form
 from courseapp.cohorts.models import Cohort, EnrolmentImport
+from courseapp.downloads import attachment
 from courseapp.errors import render_error
 from courseapp.forms import options
 from courseapp.mail import mail_configured
@@ -307,10 +308,7 @@ def email_links(cohort_id: int, import_id: int):
 
 
 def _csv(body: bytes, filename: str) -> Response:
-    return Response(body, mimetype="text/csv", headers={
-        "Content-Disposition": f'attachment; filename="{filename}"',
-        "Cache-Control": "no-store",
-    })  # fmt: skip
+    return attachment(body, filename, "text/csv")
 
 
 @bp.route("/cohorts/<int:cohort_id>/edit", methods=["GET", "POST"])

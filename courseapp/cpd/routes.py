@@ -11,6 +11,7 @@ from courseapp.clock import utcnow
 from courseapp.cpd import exports, services
 from courseapp.cpd.forms import MAX_ANSWER, MAX_PEER, ReflectionForm
 from courseapp.cpd.models import Activity
+from courseapp.downloads import attachment
 
 bp = Blueprint("cpd", __name__, url_prefix="/cpd")
 
@@ -27,11 +28,7 @@ def record():
 
 
 def _download(body: bytes, mimetype: str, extension: str) -> Response:
-    filename = f"cpd-record-{utcnow():%Y-%m-%d}.{extension}"
-    return Response(body, mimetype=mimetype, headers={
-        "Content-Disposition": f'attachment; filename="{filename}"',
-        "Cache-Control": "no-store",
-    })  # fmt: skip
+    return attachment(body, f"cpd-record-{utcnow():%Y-%m-%d}.{extension}", mimetype)
 
 
 @bp.get("/record.pdf")

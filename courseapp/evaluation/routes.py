@@ -5,7 +5,7 @@ from __future__ import annotations
 from urllib.parse import urlencode
 
 import sqlalchemy as sa
-from flask import Blueprint, Response, abort, flash, redirect, render_template, request, url_for
+from flask import Blueprint, abort, flash, redirect, render_template, request, url_for
 from flask_login import current_user
 
 from courseapp.access import coordinator_required, login_required
@@ -13,6 +13,7 @@ from courseapp.audit.services import record
 from courseapp.catalogue import course, pathway_or_404
 from courseapp.cohorts.models import Cohort
 from courseapp.database import writes_on_get
+from courseapp.downloads import attachment
 from courseapp.evaluation import report, services
 from courseapp.evaluation.forms import (
     MAX_TEXT,
@@ -153,7 +154,4 @@ def export(kind: str):
     body = report.EXPORTS[kind](report.evaluation_report(scope))
     record(current_user, f"export-evaluation-{kind}", f"pathway {scope.pathway_id}")
     filename = f"evaluation-{kind}-{scope.pathway_id}.csv"
-    return Response(body, mimetype="text/csv", headers={
-        "Content-Disposition": f'attachment; filename="{filename}"',
-        "Cache-Control": "no-store",
-    })  # fmt: skip
+    return attachment(body, filename, "text/csv")

@@ -8,6 +8,7 @@ from flask import Blueprint, Response, abort, render_template, request
 
 from courseapp.access import coordinator_required, get_in_scope_or_404
 from courseapp.accounts.forms import ConfirmForm
+from courseapp.downloads import attachment
 from courseapp.extensions import csrf
 from courseapp.jobs import files, notices
 from courseapp.jobs.models import Job
@@ -57,10 +58,7 @@ def progress(job_id: int):
 def download(job_id: int):
     """The file the job made, while it is kept."""
     kept = files.available(get_in_scope_or_404(Job, job_id)) or abort(404)
-    return Response(kept.content, mimetype=kept.mimetype, headers={
-        "Content-Disposition": f'attachment; filename="{kept.filename}"',
-        "Cache-Control": "no-store",
-    })  # fmt: skip
+    return attachment(kept.content, kept.filename, kept.mimetype)
 
 
 @unsubscribe_bp.get("/unsubscribe/<token>")

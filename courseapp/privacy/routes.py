@@ -1,6 +1,6 @@
 from __future__ import annotations
 
-from flask import Blueprint, Response, current_app, flash, redirect, render_template, url_for
+from flask import Blueprint, current_app, flash, redirect, render_template, url_for
 from flask_login import current_user
 
 from courseapp.access import admin_required, get_child_or_404, get_in_scope_or_404, login_required
@@ -8,6 +8,7 @@ from courseapp.accounts.forms import ConfirmForm
 from courseapp.accounts.models import User
 from courseapp.catalogue import course
 from courseapp.clock import utcnow
+from courseapp.downloads import attachment
 from courseapp.organisations.models import Organisation
 from courseapp.privacy import erasure, export, retention
 
@@ -28,10 +29,7 @@ def notice():
 def download():
     data = export.personal_data(current_user, course())
     filename = f"your-data-{utcnow():%Y-%m-%d}.json"
-    return Response(export.as_json(data), mimetype="application/json", headers={
-        "Content-Disposition": f'attachment; filename="{filename}"',
-        "Cache-Control": "no-store",
-    })  # fmt: skip
+    return attachment(export.as_json(data), filename, "application/json")
 
 
 def _member_or_404(org_id: int, user_id: int) -> tuple[Organisation, User]:

@@ -4,7 +4,7 @@ from functools import partial
 from urllib.parse import urlencode
 
 import sqlalchemy as sa
-from flask import Blueprint, Response, abort, flash, redirect, render_template, request, url_for
+from flask import Blueprint, abort, flash, redirect, render_template, request, url_for
 from flask_login import current_user
 
 from courseapp.access import coordinator_required, get_in_scope_or_404
@@ -19,6 +19,7 @@ from courseapp.clock import utcnow
 from courseapp.cohorts.models import Cohort
 from courseapp.cpd.services import shared_reflections
 from courseapp.database import writes_on_get
+from courseapp.downloads import attachment
 from courseapp.extensions import db
 from courseapp.forms import options
 from courseapp.organisations.services import organisations_in_scope
@@ -274,7 +275,4 @@ def export(kind: str):
     body = cached(("export", kind, day, spread.stamp), filters, work_out) if kept else work_out()
     record(current_user, f"export-{kind}", f"pathway {pathway.id}")
     filename = f"{kind}-{pathway.id}.csv"
-    return Response(body, mimetype="text/csv", headers={
-        "Content-Disposition": f'attachment; filename="{filename}"',
-        "Cache-Control": "no-store",
-    })  # fmt: skip
+    return attachment(body, filename, "text/csv")
