@@ -19,6 +19,7 @@ from courseapp.assessment.renewal import Currency, currency
 from courseapp.catalogue.course import Pathway
 from courseapp.clock import utcnow
 from courseapp.extensions import db
+from courseapp.reports.data import among
 
 
 @dataclass(frozen=True)
@@ -39,7 +40,7 @@ def certificate_currency(
     latest: dict[int, Certificate] = {}
     for certificate in db.session.scalars(
         sa.select(Certificate)
-        .where(Certificate.user_id.in_(user_ids), Certificate.pathway_id.in_(pathway_ids))
+        .where(among(Certificate.user_id, user_ids), Certificate.pathway_id.in_(pathway_ids))
         .order_by(Certificate.issued_at, Certificate.id)
     ):
         latest[certificate.user_id] = certificate

@@ -128,6 +128,14 @@ def like_literal(text: str) -> str:
     return text.replace("\\", "\\\\").replace("%", "\\%").replace("_", "\\_")
 
 
+def among(column, values) -> sa.ColumnElement[bool]:
+    """`column IN values`, for a subquery or any number of ids: a list is written into
+    the SQL as numbers, since PostgreSQL takes at most 65,535 bound parameters."""
+    if isinstance(values, sa.Select):
+        return column.in_(values)
+    return column.in_(sa.bindparam("among", list(values), expanding=True, literal_execute=True))
+
+
 def chosen_attempts(filters: Filters):
     """A subquery of the ids of the attempts reports use: each learner's first submitted
     pre-test and best submitted post-test (the earliest of equal bests) on the other form

@@ -12,7 +12,7 @@ from courseapp.catalogue.items import TAGS
 from courseapp.clock import local
 from courseapp.reports import choices, follow_up, services
 from courseapp.reports.currency import CURRENCY_COLUMNS, certificate_currency, currency_cells
-from courseapp.reports.data import ReportData
+from courseapp.reports.data import ReportData, learner_ids
 from courseapp.reports.statistics import csv_bytes
 
 
@@ -46,7 +46,7 @@ def learners_csv(data: ReportData, pathway: Pathway) -> bytes:
     header += follow_up.CSV_HEADER + CURRENCY_COLUMNS
     later = follow_up.taken(data.filters)
     learner_rows = services.learner_rows(data, pathway, areas=True)
-    found = certificate_currency([row.learner.id for row in learner_rows], pathway)
+    found = certificate_currency(learner_ids(data.filters), pathway)
     rows = []
     for row in learner_rows:
         person = row.learner

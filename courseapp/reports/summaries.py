@@ -77,7 +77,7 @@ from courseapp.catalogue import course
 from courseapp.content.models import Enrolment, ModuleProgress
 from courseapp.extensions import db
 from courseapp.reports.choices import picked
-from courseapp.reports.data import Filters, learner_ids
+from courseapp.reports.data import Filters, among, learner_ids
 from courseapp.reports.models import AreaScore, LearnerSummary, Summary
 from courseapp.rewording.engine import CONSTRUCTIVE
 from courseapp.rewording.models import Response
@@ -206,11 +206,6 @@ def _rewording_figures(figures: Figures, responses: list[tuple]) -> None:
 # -- Keeping them up to date -------------------------------------------------------------
 
 
-def _among(column, values: Iterable[int]):
-    """An IN list written into the SQL as numbers (no limit on how many)."""
-    return column.in_(sa.bindparam("among", list(values), expanding=True, literal_execute=True))
-
-
 def _lock(session: Session, user_ids: list[int]) -> None:
     """Wait for any other transaction refreshing these learners (PostgreSQL), taking the
     locks in id order so that refreshes never wait for each other in a cycle."""
@@ -228,7 +223,7 @@ def _load(session: Session, user_ids: list[int]) -> dict[tuple[int, str], tuple[
         for row in session.execute(
             sa.select(
                 User.id, User.organisation_id, User.team_id, User.job_role, User.active
-            ).where(_among(User.id, user_ids), User.role == Role.LEARNER)
+            ).where(among(User.id, user_ids), User.role == Role.LEARNER)
         )
     }
     if not people:
@@ -236,14 +231,14 @@ def _load(session: Session, user_ids: list[int]) -> dict[tuple[int, str], tuple[
     ids = list(people)
     enrolments = session.execute(
         sa.select(Enrolment.user_id, Enrolment.pathway_id, Enrolment.cohort_id,
-                  Enrolment.form_order).where(_among(Enrolment.user_id, ids))
+                  Enrolment.form_order).where(among(Enrolment.user_id, ids))
     ).all()  # fmt: skip
     sat: dict[int, list[Sat]] = defaultdict(list)
     for user_id, *fields in session.execute(
         sa.select(TestAttempt.user_id, TestAttempt.id, TestAttempt.pathway_id,
                   TestAttempt.test_id, TestAttempt.phase, TestAttempt.number, TestAttempt.score,
                   TestAttempt.item_order)
-        .where(_among(TestAttempt.user_id, ids), TestAttempt.submitted_at.is_not(None))
+        .where(among(TestAttempt.user_id, ids), TestAttempt.submitted_at.is_not(None))
     ):  # fmt: skip
         *rest, score, item_order = fields
         sat[user_id].append(Sat(*rest, score or 0.0, tuple(item_order or ())))
@@ -252,14 +247,14 @@ def _load(session: Session, user_ids: list[int]) -> dict[tuple[int, str], tuple[
     if attempt_ids:
         for attempt_id, item_id, response, mark in session.execute(
             sa.select(Answer.attempt_id, Answer.item_id, Answer.response, Answer.score).where(
-                _among(Answer.attempt_id, attempt_ids)
+                among(Answer.attempt_id, attempt_ids)
             )
         ):
             marks[attempt_id][item_id] = (response, mark)
     completed: dict[int, set[str]] = defaultdict(set)
     for user_id, module_id in session.execute(
         sa.select(ModuleProgress.user_id, ModuleProgress.module_id).where(
-            _among(ModuleProgress.user_id, ids), ModuleProgress.completed_at.is_not(None)
+            among(ModuleProgress.user_id, ids), ModuleProgress.completed_at.is_not(None)
         )
     ):
         completed[user_id].add(module_id)
@@ -267,7 +262,7 @@ def _load(session: Session, user_ids: list[int]) -> dict[tuple[int, str], tuple[
     for user_id, *fields in session.execute(
         sa.select(Response.user_id, Response.exercise_id, Response.version, Response.verdict,
                   Response.coordinator_verdict, Response.flags)
-        .where(_among(Response.user_id, ids))
+        .where(among(Response.user_id, ids))
     ):  # fmt: skip
         responses[user_id].append(tuple(fields))
     _write_area_scores(session, sat, marks)
@@ -289,7 +284,7 @@ def _write_area_scores(session: Session, sat: dict[int, list[Sat]], marks: dict)
     if not attempts:
         return
     done = set(session.scalars(
-        sa.select(AreaScore.attempt_id).where(_among(AreaScore.attempt_id, attempts)).distinct()
+        sa.select(AreaScore.attempt_id).where(among(AreaScore.attempt_id, attempts)).distinct()
     ))  # fmt: skip
     rows = [
         {"attempt_id": attempt.id, "area": area, "score": value}
@@ -317,7 +312,7 @@ def _refresh(session: Session, user_ids: list[int]) -> None:
         (row.user_id, row.pathway_id): (tuple(row[1:7]), row.figures)
         for row in session.execute(
             sa.select(table.c.user_id, *(table.c[name] for name in CELL), table.c.figures)
-            .where(_among(table.c.user_id, user_ids))
+            .where(among(table.c.user_id, user_ids))
         )
     }  # fmt: skip
     new = {
@@ -489,7 +484,7 @@ def area_scores_of(attempt_ids) -> dict[int, dict[str, float]]:
     found: dict[int, dict[str, float]] = defaultdict(dict)
     for attempt_id, area, score in db.session.execute(
         sa.select(AreaScore.attempt_id, AreaScore.area, AreaScore.score).where(
-            AreaScore.attempt_id.in_(attempt_ids)
+            among(AreaScore.attempt_id, attempt_ids)
         )
     ):
         found[attempt_id][area] = score
