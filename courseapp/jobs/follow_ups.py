@@ -23,7 +23,7 @@ from courseapp.assessment.models import FollowUp, Phase, TestAttempt
 from courseapp.catalogue import course
 from courseapp.catalogue.course import Pathway
 from courseapp.extensions import db
-from courseapp.jobs.sweep import claim
+from courseapp.jobs.notices import claim
 from courseapp.links import external_url
 from courseapp.mail import compose, deliver, mail_configured
 

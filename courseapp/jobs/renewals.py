@@ -1,7 +1,7 @@
 """The daily sweep's renewal work: reminders 60 and 14 days before a certificate
 lapses, then, once it has lapsed, a renewal round and an email saying so.
 
-Each notice is claimed once per learner, kind and certificate (see sweep.claim), so a
+Each notice is claimed once per learner, kind and certificate (see notices.claim), so a
 second run sends nothing twice. A missed day is caught up: the sweep sends whichever
 reminder is current, so after a gap it sends the 14-day one, never a stale 60-day one.
 Reminders respect a learner's choice to stop them; the lapse email tells the learner
@@ -22,6 +22,7 @@ from courseapp.assessment import renewal
 from courseapp.assessment.models import Certificate, Renewal
 from courseapp.catalogue import course
 from courseapp.extensions import db
+from courseapp.jobs.notices import claim
 from courseapp.links import external_url
 from courseapp.mail import compose, deliver, mail_configured
 
@@ -61,7 +62,7 @@ def _certificates(on: date):
     ).all()
 
 
-def send_renewal_notices(on: date, claim) -> int:
+def send_renewal_notices(on: date) -> int:
     """Send the renewal reminders due on `on` and start the renewal rounds of the
     certificates that have lapsed. Returns how many emails were sent."""
     sent = 0

@@ -1,6 +1,6 @@
 """The daily sweep: due-date reminders to learners, a weekly digest to each
-coordinator, and certificate renewal (see jobs.renewals). It is run by a job, once a
-day and at a worker's start.
+coordinator, certificate renewal (jobs.renewals) and follow-up invitations
+(jobs.follow_ups). It is run by a job, once a day and at a worker's start.
 
 Every notice is recorded once, under a key of learner (or coordinator), kind and
 period, before its email goes: the row is inserted with ON CONFLICT DO NOTHING, and
@@ -20,7 +20,6 @@ from datetime import date, timedelta
 
 import sqlalchemy as sa
 from flask import current_app
-from sqlalchemy.dialects import postgresql, sqlite
 
 from courseapp.accounts.models import Role, User
 from courseapp.assessment.attempts import attempts_allowed
@@ -31,7 +30,8 @@ from courseapp.cohorts.members import _due_date_column, overdue_learners
 from courseapp.cohorts.models import Cohort
 from courseapp.content.models import Enrolment
 from courseapp.extensions import db
-from courseapp.jobs.models import Notice
+from courseapp.jobs.follow_ups import send_follow_ups
+from courseapp.jobs.notices import claim
 from courseapp.jobs.renewals import send_renewal_notices
 from courseapp.links import external_url
 from courseapp.mail import compose, deliver, mail_configured
@@ -52,6 +52,8 @@ class SweepResult:
     reminders: int = 0
     digests: int = 0
     renewals: int = 0
+    follow_up_invitations: int = 0
+    follow_up_reminders: int = 0
 
 
 def run_sweep(on: date | None = None) -> SweepResult:
@@ -60,20 +62,13 @@ def run_sweep(on: date | None = None) -> SweepResult:
     if mail_configured():  # reminders and digests are emails: none without a mail server
         result.reminders = _due_reminders(on)
         result.digests = _digests(on)
-    result.renewals = send_renewal_notices(on, claim)
-    return result
-
-
-def claim(user_id: int, kind: str, period: str) -> bool:
-    """Record a notice; True if this run recorded it (and so must send it)."""
-    dialect = postgresql if db.engine.dialect.name == "postgresql" else sqlite
-    statement = (
-        dialect.insert(Notice)
-        .values(user_id=user_id, kind=kind, period=period, sent_at=utcnow())
-        .on_conflict_do_nothing(index_elements=["user_id", "kind", "period"])
-        .returning(Notice.id)
+    result.renewals = send_renewal_notices(on)
+    follow_ups = send_follow_ups(on)
+    result.follow_up_invitations, result.follow_up_reminders = (
+        follow_ups.invited,
+        follow_ups.reminded,
     )
-    return db.session.execute(statement).scalar() is not None
+    return result
 
 
 def current_stage(due: date, on: date) -> str | None:

@@ -14,7 +14,6 @@ from courseapp.cohorts import import_jobs, import_links
 from courseapp.cohorts.models import EnrolmentImport
 from courseapp.extensions import db
 from courseapp.jobs import files
-from courseapp.jobs.follow_ups import send_follow_ups
 from courseapp.jobs.models import Job
 from courseapp.jobs.queue import perform, progress, rq_queue, task
 from courseapp.jobs.sweep import run_sweep
@@ -65,12 +64,10 @@ def daily_sweep(on: str | None = None, reschedule: bool = False) -> None:
     day = date.fromisoformat(on) if on else utcnow().date()
     result = run_sweep(day)
     current_app.logger.info(
-        "Sweep: %s reminders, %s digests, %s renewal notices",
-        result.reminders, result.digests, result.renewals,
+        "Sweep: %s reminders, %s digests, %s renewal notices, %s follow-up invitations, "
+        "%s follow-up reminders", result.reminders, result.digests, result.renewals,
+        result.follow_up_invitations, result.follow_up_reminders,
     )  # fmt: skip
-    follow_ups = send_follow_ups(day)
-    current_app.logger.info("Sweep: %s follow-up invitations, %s follow-up reminders",
-                            follow_ups.invited, follow_ups.reminded)  # fmt: skip
     files.delete_expired()
     if reschedule and current_app.config.get("REDIS_URL"):
         schedule_next_sweep(current_app._get_current_object())
