@@ -103,7 +103,10 @@ class Config:
     FOLLOW_UP_REMINDER_DAYS = int(os.environ.get("FOLLOW_UP_REMINDER_DAYS", 14))
     # Imports with more learners than this are confirmed by a job, not in the request.
     IMPORT_JOB_THRESHOLD = int(os.environ.get("IMPORT_JOB_THRESHOLD", 200))
-    # How long a file a job made (a ZIP of certificates) can be downloaded.
+    # Report exports of a row per learner (or per answer) over more learners than this
+    # are built by a job, not while the coordinator waits.
+    EXPORT_JOB_THRESHOLD = int(os.environ.get("EXPORT_JOB_THRESHOLD", 2000))
+    # How long a file a job made (a ZIP of certificates, a large export) can be downloaded.
     JOB_FILE_MAX_AGE_HOURS = float(os.environ.get("JOB_FILE_MAX_AGE_HOURS", 24))
 
     # How many reverse proxies (TLS terminator, load balancer) sit in front of the app.

@@ -92,3 +92,60 @@ def rating_summary(ratings: Iterable[tuple[int | None, int | None]]) -> RatingSu
         if pre is not None and post is not None:
             changes.append(float(post - pre))
     return RatingSummary(pre_counts, post_counts, len(changes), mean(changes))
+
+
+# -- The dashboard's figures over learners, one learner at a time ---------------------
+
+
+def dashboard_from_learners(data, pathway) -> dict:
+    """The completion, paired, by-area, by-order, per-organisation and certificate
+    currency figures, from each learner's own report row (reports.data.load): what the
+    dashboard reads from the summaries must equal these."""
+    from collections import Counter
+
+    from courseapp.clock import local_today
+    from courseapp.cohorts.members import is_overdue
+    from courseapp.reports import currency, summaries
+    from courseapp.reports.data import chosen_attempts, learner_ids
+    from courseapp.reports.statistics import median, pair_scores, paired_summary
+    from courseapp.reports.status import status
+
+    learners = list(data.learners.values())
+    states = {p.id: status(p, pathway) for p in learners}
+    days = [(p.certified_at - p.enrolled_at).total_seconds() / 86400 for p in learners
+            if p.certified_at is not None and states[p.id] == "completed"]  # fmt: skip
+    overdue = sum(is_overdue(p.cohort_due_on, states[p.id] == "completed",
+                             local_today(p.timezone)) for p in learners)  # fmt: skip
+    pre = {p.id: p.pre.score if p.pre else None for p in learners}
+    pairs = pair_scores(pre, {p.id: p.post.score if p.post else None for p in learners}).pairs
+    tags = summaries.area_scores_of(chosen_attempts(data.filters))
+    by_tag: dict[str, list] = {}
+    for p in learners:
+        if p.id in pairs:
+            pre, post = tags.get(p.pre.id, {}), tags.get(p.post.id, {})
+            for tag in pre.keys() & post.keys():
+                by_tag.setdefault(tag, []).append((pre[tag], post[tag]))
+    organisations: dict[str, list] = {}
+    for p in learners:
+        organisations.setdefault(p.organisation or "No organisation", []).append(p)
+    return {
+        "statuses": Counter(states.values()),
+        "median_days": median(days),
+        "passed": sum(p.post_test_passed for p in learners),
+        "overdue": overdue if any(p.cohort_due_on for p in learners) else None,
+        "overall": paired_summary(pairs.values()),
+        "missing": (sum(bool(p.post and not p.pre) for p in learners),
+                    sum(bool(p.pre and not p.post) for p in learners)),
+        "orders": {order: (sum(p.form_order == order for p in learners),
+                           paired_summary([pairs[p.id] for p in learners
+                                           if p.id in pairs and p.form_order == order]))
+                   for order in (0, 1)},
+        "by_tag": {tag: paired_summary(found) for tag, found in by_tag.items()},
+        "organisations": {
+            name: (len(members), sum(states[m.id] == "completed" for m in members),
+                   paired_summary([pairs[m.id] for m in members if m.id in pairs]))
+            for name, members in organisations.items()
+        },
+        "currency": Counter(found.status for found in currency.certificate_currency(
+            learner_ids(data.filters), pathway).values()),
+    }  # fmt: skip

@@ -73,7 +73,7 @@ def world(any_db_app, make_org, make_user):
 def _remaining_on_core() -> int:
     pathway = course().pathways["core"]
     loaded = report_data.load(report_data.Filters(pathway_id="core", organisation_ids=None))
-    board = report_services.dashboard(loaded, pathway)
+    board = report_services.dashboard(loaded.filters, pathway)
     return board.completion.enrolled
 
 

@@ -16,7 +16,7 @@ import pytest
 import sqlalchemy as sa
 
 from courseapp.accounts.models import JobRole, Role, User
-from courseapp.assessment import attempts, grants
+from courseapp.assessment import attempts, grants, journey
 from courseapp.assessment.models import PAIRED_PHASES, Answer, AttemptGrant, Phase, TestAttempt
 from courseapp.catalogue import course
 from courseapp.clock import utcnow
@@ -27,14 +27,23 @@ from courseapp.content.services import enrol, record_completion
 from courseapp.demo.answers import item_answer
 from courseapp.extensions import db
 from courseapp.privacy import erasure, retention
-from courseapp.reports import distribution, item_analysis, measures, services, summaries
+from courseapp.reports import (
+    currency,
+    data,
+    distribution,
+    item_analysis,
+    measures,
+    services,
+    summaries,
+)
+from courseapp.reports import statistics as stats
 from courseapp.reports.choices import picked
 from courseapp.reports.data import Filters, chosen_attempts, learner_ids
 from courseapp.reports.models import AreaScore, LearnerSummary, Summary
 from courseapp.rewording import services as rewording
 from courseapp.rewording.engine import CONSTRUCTIVE
 from courseapp.rewording.models import Response
-from tests.report_definitions import LearnerItems, rating_summary
+from tests.report_definitions import LearnerItems, dashboard_from_learners, rating_summary
 from tests.report_definitions import item_analysis as defined_items
 
 TEXTS = (
@@ -49,16 +58,36 @@ def core():
     return course().pathways["core"]
 
 
-def take(user: User, phase: Phase, rng: random.Random) -> TestAttempt:
+def take(user: User, phase: Phase, rng: random.Random, skill: float | None = None) -> TestAttempt:
     """A test taken through the app: started, answered at random, submitted."""
     attempt = attempts.start_or_resume(user, core(), phase)
     test = attempts.test_of(attempt)
-    skill = rng.random()
+    skill = rng.random() if skill is None else skill
     given = {item.id: item_answer(item, skill, rng) for item in test.items if rng.random() < 0.9}
     given |= {r.id: rng.randint(1, 5) for r in test.ratings if rng.random() < 0.8}
     attempts.save_answers(attempt, given)
     attempts.submit(attempt, core().definition.pass_mark)
     return attempt
+
+
+def finish(user: User, exercises, rng: random.Random, valid_for_days: int | None) -> None:
+    """The learner completes the course and is certified: every module, the rewordings
+    asked for and a passed post-test (if they have an attempt left); the certificate
+    then lapses, falls due or stays current as `valid_for_days` says."""
+    for module in core().modules:
+        record_completion(user, module)
+    for exercise in exercises[: core().definition.required_rewordings]:
+        rewording.submit(user, exercise, rng.choice(TEXTS))
+    db.session.commit()
+    if grants.used_up(user, core()):
+        return
+    attempt = take(user, Phase.POST, rng, skill=1.0)
+    certificate = journey.award_certificate(user, core(), attempt)
+    if certificate is not None:
+        certificate.issued_at = utcnow() + timedelta(hours=rng.randint(1, 300))
+        certificate.valid_until = (None if valid_for_days is None else
+                                   utcnow().date() + timedelta(days=valid_for_days))  # fmt: skip
+    db.session.commit()
 
 
 def build(make_org, make_user, rng: random.Random):
@@ -67,8 +96,13 @@ def build(make_org, make_user, rng: random.Random):
     orgs, coordinators = [], {}
     for n in range(3):
         org = make_org(name=f"Org {n}", teams=("Duty", "Family support"))
-        db.session.add_all(Cohort(organisation_id=org.id, name=f"Cohort {n}{c}", pathway_id="core")
-                           for c in "ab")  # fmt: skip
+        today = utcnow().date()  # one cohort's due date has passed, the other's end has not
+        db.session.add_all([
+            Cohort(organisation_id=org.id, name=f"Cohort {n}a", pathway_id="core",
+                   due_on=today - timedelta(days=10 + n)),
+            Cohort(organisation_id=org.id, name=f"Cohort {n}b", pathway_id="core",
+                   ends_on=today + timedelta(days=30)),
+        ])  # fmt: skip
         db.session.commit()
         orgs.append(org)
         coordinators[org.id] = make_user(role=Role.COORDINATOR, organisation=org, covers=(org,),
@@ -104,6 +138,8 @@ def build(make_org, make_user, rng: random.Random):
                 if rng.random() < 0.7:
                     take(user, Phase.POST, rng)
                     db.session.commit()
+    for n, user in enumerate(learners[::4]):  # some complete the course, on different days
+        finish(user, exercises, rng, valid_for_days=(-5, 20, 400, None)[n % 4])
     for response in db.session.scalars(sa.select(Response).order_by(Response.id)):
         if rng.random() < 0.4:
             verdict = rng.choice([CONSTRUCTIVE, "blaming"])
@@ -237,6 +273,50 @@ def check_definitions(filters: Filters) -> None:
     flags = Counter(flag for r in responses for flag in r.flags)
     assert dict(board.top_flags) == {f: flags[f] for f, _ in board.top_flags}
     assert sorted(flags.values(), reverse=True)[:5] == [n for _, n in board.top_flags]
+    check_dashboard(filters)
+
+
+def same_paired(kept: stats.PairedSummary, defined: stats.PairedSummary) -> None:
+    assert kept.n == defined.n
+    assert (kept.n_improved, kept.n_gain_undefined) == (
+        defined.n_improved, defined.n_gain_undefined)  # fmt: skip
+    for name in ("pre_mean", "pre_median", "post_mean", "post_median", "mean_gain",
+                 "mean_normalised_gain", "share_improved", "class_normalised_gain"):  # fmt: skip
+        assert getattr(kept, name) == pytest.approx(getattr(defined, name), abs=1e-9), name
+    for name in ("mean", "sd", "ci_low", "ci_high", "d_z"):
+        assert getattr(kept.gain, name) == pytest.approx(getattr(defined.gain, name), abs=1e-6)
+
+
+def check_dashboard(filters: Filters) -> None:
+    """The dashboard's completion, gain, by-area, by-order, per-organisation and
+    certificate figures, read from the summaries, against each learner's own row."""
+    board = services.dashboard(filters, core())
+    defined = dashboard_from_learners(data.load(filters), core())
+    c = board.completion
+    assert (c.not_started, c.completed, c.enrolled) == (
+        defined["statuses"]["not started"], defined["statuses"]["completed"],
+        sum(defined["statuses"].values()))  # fmt: skip
+    assert c.in_progress == defined["statuses"]["in progress"] + defined["statuses"][
+        "attempts used up"]  # fmt: skip
+    assert c.median_days == pytest.approx(defined["median_days"], abs=1 / 48)  # to the hour
+    assert (c.passed, c.overdue) == (defined["passed"], defined["overdue"])
+    same_paired(board.overall, defined["overall"])
+    assert (board.excluded_missing_pre, board.excluded_missing_post) == defined["missing"]
+    for row, order in zip(board.orders, (0, 1), strict=True):
+        assert row.enrolled == defined["orders"][order][0]
+        same_paired(row.paired, defined["orders"][order][1])
+    assert {t for t, s in board.by_tag.items() if s.n} == set(defined["by_tag"])
+    for tag, summary in defined["by_tag"].items():
+        same_paired(board.by_tag[tag], summary)
+    rows = {row.name: row for row in services.compare_organisations(filters)}
+    assert rows.keys() == defined["organisations"].keys()
+    for name, (n, done, paired) in defined["organisations"].items():
+        assert rows[name].enrolled == n
+        assert rows[name].completion_rate == stats.suppress_small_group(done / n, n)
+        for got, want in ((rows[name].mean_pre, paired.pre_mean),
+                          (rows[name].mean_post, paired.post_mean)):  # fmt: skip
+            assert got == stats.suppress_small_group(pytest.approx(want), paired.n)
+    assert currency.counts(board.certified_until) == defined["currency"]
 
 
 def every_filter(orgs) -> list[Filters]:
@@ -272,6 +352,10 @@ def test_summaries_equal_a_rebuild_and_the_figures_defined_from_raw_data(
         (TestAttempt, TestAttempt.number > 1),
     ):  # retakes
         assert db.session.scalar(sa.select(sa.func.count()).select_from(model).where(where)) > 0
+    board = services.dashboard(Filters("core", None), core())
+    assert board.completion.completed >= 3 and board.completion.overdue >= 1
+    assert board.overall.n >= 5 and board.completion.median_days is not None
+    assert len(currency.counts(board.certified_until)) == 3  # current, due and lapsed
     check(orgs)
 
     # People move team, cohort and organisation's job role; one account is deactivated.

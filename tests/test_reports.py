@@ -90,7 +90,7 @@ def load(org_ids=None, **filters):
 def with_discrimination():
     """The dashboard with discrimination worked out, as the job does."""
     data = load()
-    return services.dashboard(data, core(), distribution.work_out(data.filters))
+    return services.dashboard(data.filters, core(), distribution.work_out(data.filters))
 
 
 @pytest.fixture
@@ -107,7 +107,7 @@ def cohort_of_five(make_org):
 
 
 def test_completion_and_funnel(cohort_of_five):
-    board = services.dashboard(load(), core())
+    board = services.dashboard(load().filters, core())
     c = board.completion
     assert (c.enrolled, c.not_started, c.in_progress, c.completed) == (5, 1, 2, 2)
     assert c.rate == pytest.approx(0.4)
@@ -117,7 +117,7 @@ def test_completion_and_funnel(cohort_of_five):
 
 
 def test_paired_gains_and_exclusions(cohort_of_five):
-    board = services.dashboard(load(), core())
+    board = services.dashboard(load().filters, core())
     o = board.overall
     assert o.n == 3
     assert board.excluded_missing_post == 1 and board.excluded_missing_pre == 0
@@ -138,7 +138,7 @@ def test_per_tag_gains(make_org):
     post = {i.id: (0.0 if i.id in weak else 1.0) for i in items}
     add_learner(org, "Fay Six", pre=0.0, post=1 - len(weak) / len(items),
                 item_scores={Phase.PRE: pre, Phase.POST: post})  # fmt: skip
-    board = services.dashboard(load(), core())
+    board = services.dashboard(load().filters, core())
     assert board.by_tag["component-5"].post_mean == 0.0
     assert board.by_tag["principle-1"].post_mean == 1.0
     assert board.by_tag["principle-1"].n == 1
@@ -196,7 +196,7 @@ def test_self_ratings_shift(make_org):
             strict=True):  # fmt: skip
         db.session.add(Answer(attempt_id=attempt.id, item_id=rating.id, response=value))
     db.session.commit()
-    board = services.dashboard(load(), core())
+    board = services.dashboard(load().filters, core())
     row = next(r for r in board.ratings if r.rating_id == rating.id)
     assert row.summary.n_paired == 1
     assert row.summary.mean_change == 2.0
@@ -232,7 +232,7 @@ def test_self_rating_summaries_summed_in_sql_match_their_definition(make_org):
         for rating in ratings:
             pairs[rating.id].append(tuple(chosen[rating.id]))
         db.session.commit()
-    board = services.dashboard(load(), core())
+    board = services.dashboard(load().filters, core())
     for row in board.ratings:
         expected = rating_summary(pairs[row.rating_id])
         assert row.summary.pre_counts == expected.pre_counts
@@ -247,7 +247,7 @@ def test_organisations_compared_with_small_groups_suppressed(make_org):
         add_learner(big, f"Big {n}", pre=0.4, post=0.8, modules=11, certified_days=3)
     for n in range(4):
         add_learner(small, f"Small {n}", pre=0.4, post=0.8)
-    rows = {row.name: row for row in services.compare_organisations(load())}
+    rows = {row.name: row for row in services.compare_organisations(load().filters)}
     assert rows["Big"].completion_rate == 1.0 and rows["Big"].mean_post == pytest.approx(0.8)
     assert rows["Small"].completion_rate == "suppressed"
     assert rows["Small"].mean_pre == "suppressed"

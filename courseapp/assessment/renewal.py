@@ -55,12 +55,14 @@ def valid_until_for(pathway: Pathway, issued_at: datetime) -> date | None:
 
 
 def currency(certificate: Certificate, today: date | None = None) -> Currency:
-    today = today or utcnow().date()
-    if certificate.valid_until is None or today + timedelta(days=DUE_DAYS) < (
-        certificate.valid_until
-    ):
+    return currency_on(certificate.valid_until, today or utcnow().date())
+
+
+def currency_on(valid_until: date | None, today: date) -> Currency:
+    """Current, due or lapsed on `today`, for a certificate valid until this date."""
+    if valid_until is None or today + timedelta(days=DUE_DAYS) < valid_until:
         return Currency.CURRENT
-    return Currency.DUE if today <= certificate.valid_until else Currency.LAPSED
+    return Currency.DUE if today <= valid_until else Currency.LAPSED
 
 
 def expired(certificate: Certificate, today: date | None = None) -> bool:

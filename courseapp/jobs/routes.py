@@ -32,6 +32,7 @@ WORDING = {
     "email-password-links": Wording("Sending password links", "Password links sent", "email"),
     "certificates-zip": Wording("Building certificates", "Certificates ready", "certificate"),
     "enrol-learners": Wording("Enrolling learners", "Learners enrolled", "learner"),
+    "report-export": Wording("Building the report", "Report ready", "learner"),
 }
 OTHER = Wording("Working on it", "Finished", "item")
 

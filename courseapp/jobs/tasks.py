@@ -18,6 +18,8 @@ from courseapp.jobs.models import Job
 from courseapp.jobs.queue import perform, progress, rq_queue, task
 from courseapp.jobs.sweep import run_sweep
 from courseapp.mail import compose, deliver, mail
+from courseapp.reports import export_jobs
+from courseapp.reports.data import Filters
 
 
 @task("deliver_email")
@@ -48,6 +50,12 @@ def email_import_links(job: Job, import_id: int) -> None:
 def certificates_zip(job: Job, certificate_ids: list[int], filename: str) -> None:
     """Build a ZIP file of certificate PDFs, kept for the coordinator to download."""
     bundles.build(job, certificate_ids, filename)
+
+
+@task("report_export")
+def report_export(job: Job, kind: str, filters: dict) -> None:
+    """Build a large report export, kept for the coordinator to download."""
+    export_jobs.build(job, kind, Filters.from_json(filters))
 
 
 @task("confirm_import")

@@ -114,13 +114,16 @@ def erase_learner(user: User, actor: User) -> None:
         .values(subject=ERASED_SUBJECT)
         .execution_options(synchronize_session=False)
     )
-    # A ZIP file of certificates made for the organisation may hold theirs: it goes too
-    # (a coordinator can build it again).
+    # A file a job made for the organisation (a ZIP of certificates, a large export), or
+    # an administrator's export of every organisation, may hold theirs: it goes too (it
+    # can be built again).
     db.session.execute(
         sa.delete(JobFile).where(
-            JobFile.job_id.in_(sa.select(Job.id).where(Job.organisation_id == organisation_id))
+            JobFile.job_id.in_(sa.select(Job.id).where(sa.or_(
+                Job.organisation_id == organisation_id, Job.organisation_id.is_(None)
+            )))
         )
-    )
+    )  # fmt: skip
     db.session.delete(user)
     db.session.flush()
     record(actor, "erase-learner", f"organisation {organisation_id}")

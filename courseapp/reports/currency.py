@@ -8,14 +8,14 @@ current again. Worked out when asked (it changes with the date, not only the dat
 from __future__ import annotations
 
 from collections import Counter
-from collections.abc import Collection
+from collections.abc import Collection, Mapping
 from dataclasses import dataclass
 from datetime import date
 
 import sqlalchemy as sa
 
 from courseapp.assessment.models import Certificate
-from courseapp.assessment.renewal import Currency, currency
+from courseapp.assessment.renewal import Currency, currency, currency_on
 from courseapp.catalogue.course import Pathway
 from courseapp.clock import utcnow
 from courseapp.extensions import db
@@ -50,9 +50,14 @@ def certificate_currency(
     }
 
 
-def counts(user_ids: Collection[int] | sa.Select, pathway: Pathway) -> Counter[Currency]:
-    """How many learners' certificates are current, due and lapsed."""
-    return Counter(found.status for found in certificate_currency(user_ids, pathway).values())
+def counts(valid_until: Mapping[date | None, int], today: date | None = None) -> Counter[Currency]:
+    """How many learners' certificates are current, due and lapsed, from how many are
+    valid until each date (None: no end)."""
+    today = today or utcnow().date()
+    found: Counter[Currency] = Counter()
+    for until, n in valid_until.items():
+        found[currency_on(until, today)] += n
+    return found
 
 
 def status_text(found: CertificateCurrency | None) -> str:

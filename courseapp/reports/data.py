@@ -4,7 +4,7 @@ and the attempts the reports use; what their answers add up to is kept in summar
 
 from __future__ import annotations
 
-from dataclasses import dataclass
+from dataclasses import asdict, dataclass
 from datetime import date, datetime
 
 import sqlalchemy as sa
@@ -36,6 +36,26 @@ class Filters:
     enrolled_to: date | None = None
     search: str | None = None  # part of a name or email address, matched literally
     include_deactivated: bool = False  # deactivated accounts are left out unless asked for
+
+    def as_json(self) -> dict:
+        """The filters as plain JSON values, as a job's arguments carry them."""
+        found = asdict(self)
+        if self.organisation_ids is not None:
+            found["organisation_ids"] = sorted(self.organisation_ids)
+        found["job_role"] = self.job_role.name if self.job_role else None
+        for name in ("enrolled_from", "enrolled_to"):
+            found[name] = found[name].isoformat() if found[name] else None
+        return found
+
+    @classmethod
+    def from_json(cls, found: dict) -> Filters:
+        values = dict(found)
+        if values["organisation_ids"] is not None:
+            values["organisation_ids"] = frozenset(values["organisation_ids"])
+        values["job_role"] = JobRole[values["job_role"]] if values["job_role"] else None
+        for name in ("enrolled_from", "enrolled_to"):
+            values[name] = date.fromisoformat(values[name]) if values[name] else None
+        return cls(**values)
 
 
 @dataclass

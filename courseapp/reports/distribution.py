@@ -9,12 +9,11 @@ from __future__ import annotations
 import hashlib
 import json
 from collections.abc import Mapping
-from dataclasses import asdict, dataclass
-from datetime import date, datetime
+from dataclasses import dataclass
+from datetime import datetime
 
 import sqlalchemy as sa
 
-from courseapp.accounts.models import JobRole
 from courseapp.assessment.models import Answer, Phase, TestAttempt
 from courseapp.catalogue import course
 from courseapp.clock import utcnow
@@ -31,33 +30,8 @@ TASK = "report_distribution"
 _asked: set[tuple[str, int]] = set()  # (filters, version) this process has asked for
 
 
-def _plain(filters: Filters) -> dict:
-    """The filters as JSON (the job's readable argument)."""
-    fields = asdict(filters)
-    if filters.organisation_ids is not None:
-        fields["organisation_ids"] = sorted(filters.organisation_ids)
-    if filters.job_role is not None:
-        fields["job_role"] = filters.job_role.name
-    for name in ("enrolled_from", "enrolled_to"):
-        if fields[name] is not None:
-            fields[name] = fields[name].isoformat()
-    return fields
-
-
-def _filters(fields: dict) -> Filters:
-    fields = dict(fields)
-    if fields["organisation_ids"] is not None:
-        fields["organisation_ids"] = frozenset(fields["organisation_ids"])
-    if fields["job_role"] is not None:
-        fields["job_role"] = JobRole[fields["job_role"]]
-    for name in ("enrolled_from", "enrolled_to"):
-        if fields[name] is not None:
-            fields[name] = date.fromisoformat(fields[name])
-    return Filters(**fields)
-
-
 def key_of(filters: Filters) -> str:
-    text = json.dumps(_plain(filters), sort_keys=True)
+    text = json.dumps(filters.as_json(), sort_keys=True)
     return hashlib.sha256(text.encode()).hexdigest()
 
 
@@ -120,7 +94,7 @@ def _upper_and_lower(
 @task(TASK)
 def store(filters: dict) -> None:
     """The job: work the figures out and keep them with the version they rest on."""
-    chosen = _filters(filters)
+    chosen = Filters.from_json(filters)
     version = current(chosen.organisation_ids)
     figures = work_out(chosen)
     latest = db.session.scalar(
@@ -164,7 +138,7 @@ def spread(filters: Filters) -> Spread:
         if len(_asked) > 1000:
             _asked.clear()
         _asked.add(key)  # once per version from this process, however often it is viewed
-        enqueue_now(TASK, filters=_plain(filters))
+        enqueue_now(TASK, filters=filters.as_json())
     if row is None:
         return Spread(None, None, None, False)
     return Spread(row.figures, row.worked_out_at, row.latest_answer_at, fresh)

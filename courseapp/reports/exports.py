@@ -35,8 +35,10 @@ def _minute(moment: datetime | None, zone_name: str | None) -> str | None:
 
 
 def learners_csv(data: ReportData, pathway: Pathway) -> bytes:
-    forms = services.report_forms(pathway, list(data.learners.values()))
-    tags = [t for t in TAGS if any(i.tag == t for test in forms.values() for i in test.items)]
+    tests = course().bank.tests
+    taken = {a.test_id for p in data.learners.values() for a in (p.pre, p.post) if a}
+    forms = [tests[f] for f in {*pathway.definition.test_forms, *taken} if f in tests]
+    tags = [t for t in TAGS if any(i.tag == t for test in forms for i in test.items)]
     header = ["name", "email", "organisation", "team", "job role", "pathway", "status",
               "enrolled", "certified", "modules completed", "rewordings submitted",
               "form order", "pre-test form", "pre-test %", "post-test form", "post-test %",
@@ -70,7 +72,7 @@ def learners_csv(data: ReportData, pathway: Pathway) -> bytes:
 
 
 def items_csv(data: ReportData, pathway: Pathway) -> bytes:
-    board = services.dashboard(data, pathway, data.discrimination)
+    board = services.dashboard(data.filters, pathway, data.discrimination)
     header = ["form", "item", "tag", "question", "pre n", "pre facility %",
               "pre corrected item-total r", "post n", "post facility %", "post discrimination",
               "post corrected item-total r", "flags"]  # fmt: skip

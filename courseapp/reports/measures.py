@@ -98,16 +98,32 @@ class PairedGain:
 
 
 def paired_gain(differences: Sequence[float], confidence: float = 0.95) -> PairedGain:
-    n = len(differences)
+    return paired_gain_of_sums(
+        len(differences), math.fsum(differences), math.fsum(d * d for d in differences),
+        confidence,
+    )  # fmt: skip
+
+
+# Differences whose variance is below this share of their mean square have no spread:
+# what is left is rounding in the sums, not a real difference between learners.
+_NO_SPREAD = 1e-12
+
+
+def paired_gain_of_sums(
+    n: int, total: float, squares: float, confidence: float = 0.95
+) -> PairedGain:
+    """paired_gain from the number of differences, their sum and the sum of their
+    squares, as the report summaries keep them."""
     if n == 0:
         return PairedGain(0, None, None, None, None, None)
-    mean = math.fsum(differences) / n
+    mean = total / n
     if n < 2:
         return PairedGain(n, mean, None, None, None, None)
-    sd = math.sqrt(math.fsum((d - mean) ** 2 for d in differences) / (n - 1))
+    variance = (squares - total * total / n) / (n - 1)
+    spread = variance > _NO_SPREAD * squares / n
+    sd = math.sqrt(variance) if spread else 0.0
     half = t_quantile(0.5 + confidence / 2, n - 1) * sd / math.sqrt(n)
-    d_z = mean / sd if sd > 1e-12 else None  # no spread: float noise, not a d
-    return PairedGain(n, mean, sd, mean - half, mean + half, d_z)
+    return PairedGain(n, mean, sd, mean - half, mean + half, mean / sd if spread else None)
 
 
 def class_normalised_gain(pre_mean: float | None, post_mean: float | None) -> float | None:

@@ -22,11 +22,13 @@ from courseapp.database import writes_on_get
 from courseapp.downloads import attachment
 from courseapp.extensions import db
 from courseapp.forms import options
+from courseapp.jobs import files
 from courseapp.organisations.services import organisations_in_scope
 from courseapp.reports import (
     choices,
     currency,
     distribution,
+    export_jobs,
     exports,
     follow_up,
     services,
@@ -106,16 +108,16 @@ def _report(template: str, **extra):
     spread = distribution.spread(filters)
 
     def work_out():
-        loaded = report_data.load(filters)
         return (
-            services.dashboard(loaded, pathway, spread.figures),
-            services.compare_organisations(loaded),
+            services.dashboard(filters, pathway, spread.figures),
+            services.compare_organisations(filters),
         )
 
     board, comparison = cached(("dashboard", spread.stamp), filters, work_out)
     return render_template(
         template, form=form, pathway=pathway, board=board, spread=spread,
         comparison=comparison if current_user.is_admin else None,
+        renewals=currency.counts(board.certified_until),
         tag_labels=TAG_LABELS, min_group=MIN_GROUP, query=_filter_query(form),
         filtered=_filtered(form), query_args=partial(query_args, form),
         page=max(request.args.get("page", 1, type=int), 1), **extra,
@@ -139,10 +141,7 @@ def _filtered(form: ReportFilterForm) -> bool:
 @bp.get("/")
 @coordinator_required
 def dashboard():
-    _form, filters = _filters()
-    pathway = course().pathways[filters.pathway_id]
-    renewals = currency.counts(report_data.learner_ids(filters), pathway)
-    return _report("reports/overview.html", renewals=renewals)
+    return _report("reports/overview.html")
 
 
 @bp.get("/gain")
@@ -168,7 +167,8 @@ def question(form_id: str, item_id: str):
     if item is None:
         abort(404)
     _form, filters = _filters()
-    found = choices.item_choices(summaries.totals(filters), form_id, item)
+    kept = summaries.totals(filters, kinds=("takers", "option"), subjects=("", item.id))
+    found = choices.item_choices(kept, form_id, item)
     return _report("reports/question.html", test=test, item=item, found=found, Phase=Phase)
 
 
@@ -259,8 +259,17 @@ def learner(user_id: int):
 def export(kind: str):
     if kind not in exports.EXPORTS:
         abort(404)
-    _form, filters = _filters()
+    form, filters = _filters()
     pathway = course().pathways[filters.pathway_id]
+    learners = export_jobs.learners_selected(filters)
+    if export_jobs.needs_job(kind, learners):
+        return render_template(
+            "reports/export_job.html", kind=kind, learners=learners, pathway=pathway,
+            action=url_for(".export_by_job", kind=kind, **query_args(form)),
+            back=url_for(".dashboard", **query_args(form)), confirm=ConfirmForm(),
+            one_organisation_needed=not export_jobs.one_organisation(filters),
+            keep_hours=round(files.max_age().total_seconds() / 3600),
+        )  # fmt: skip
     spread = distribution.spread(filters)
 
     def work_out() -> bytes:
@@ -276,3 +285,22 @@ def export(kind: str):
     record(current_user, f"export-{kind}", f"pathway {pathway.id}")
     filename = f"{kind}-{pathway.id}.csv"
     return attachment(body, filename, "text/csv")
+
+
+@bp.post("/export/<kind>.csv")
+@coordinator_required
+def export_by_job(kind: str):
+    """Queue a job that builds a large export (the filters travel in the query string,
+    as on the report)."""
+    if kind not in export_jobs.BY_JOB:
+        abort(404)
+    form, filters = _filters()
+    if not ConfirmForm().validate_on_submit():
+        return redirect(url_for(".export", kind=kind, **query_args(form)), 303)
+    if not export_jobs.one_organisation(filters):
+        return redirect(url_for(".export", kind=kind, **query_args(form)), 303)
+    learners = export_jobs.learners_selected(filters)
+    job = export_jobs.start(kind, filters, learners, current_user)
+    flash(f"We are building the report of {learners:,} learners. This page shows how far "
+          "we have got, and the download appears here when it is ready.", "success")  # fmt: skip
+    return redirect(url_for("jobs.progress", job_id=job.id), 303)

@@ -5,12 +5,13 @@ from __future__ import annotations
 
 from collections import Counter
 from collections.abc import Mapping
-from dataclasses import dataclass
+from dataclasses import dataclass, field
+from datetime import date
 
 import sqlalchemy as sa
 
 from courseapp.accounts.models import User
-from courseapp.assessment import attempts, grants
+from courseapp.assessment import attempts
 from courseapp.assessment.journey import certificate_for
 from courseapp.assessment.models import Phase
 from courseapp.catalogue import course
@@ -19,12 +20,14 @@ from courseapp.catalogue.course import Pathway
 from courseapp.catalogue.items import TAGS
 from courseapp.clock import local_today
 from courseapp.cohorts.members import is_overdue
-from courseapp.content.completion import PathwayCompletion
+from courseapp.cohorts.models import Cohort
 from courseapp.content.services import enrolled_pathways, progress_by_module
 from courseapp.extensions import db
+from courseapp.organisations.models import Organisation
 from courseapp.reports import item_analysis, summaries
 from courseapp.reports import statistics as stats
-from courseapp.reports.data import Learner, ReportData, chosen_attempts
+from courseapp.reports.data import Filters, Learner, ReportData, chosen_attempts
+from courseapp.reports.status import STATUSES, status
 from courseapp.rewording.models import Response
 
 
@@ -132,66 +135,82 @@ class Dashboard:
     items: list[item_analysis.ItemRow]
     ratings: list[RatingRow]
     rewording: Rewording
+    certified_until: Counter = field(default_factory=Counter)  # see currency_dates
 
 
-def completion_of(learner: Learner, pathway: Pathway) -> PathwayCompletion:
-    """The learner's completion under the one rule (content.completion), from the
-    counts the report data summed in SQL."""
-    return PathwayCompletion(
-        pathway, learner.modules_completed, learner.rewordings, learner.post_test_passed
-    )
-
-
-STATUSES = ("not started", "in progress", "attempts used up", "completed")
-
-
-def status(learner: Learner, pathway: Pathway) -> str:
-    """One of STATUSES. "Attempts used up": every post-test attempt allowed (with any a
-    coordinator granted) taken without passing; a coordinator can grant another."""
-    if completion_of(learner, pathway).complete:
-        return "completed"
-    allowed = grants.base_attempts() + learner.extra_attempts
-    tested = bool(pathway.definition.test_forms) and not learner.post_test_passed
-    if tested and learner.post_attempts >= allowed:
-        return "attempts used up"
-    if learner.modules_started or learner.pre is not None:
-        return "in progress"
-    return "not started"
-
-
-def _completion(learners: list[Learner], pathway: Pathway) -> Completion:
-    statuses = Counter(status(learner, pathway) for learner in learners)
-    days = [
-        (learner.certified_at - learner.enrolled_at).total_seconds() / 86400
-        for learner in learners
-        if learner.certified_at is not None and status(learner, pathway) == "completed"
-    ]
-    n = len(learners)
-    overdue = sum(
-        is_overdue(
-            learner.cohort_due_on,
-            status(learner, pathway) == "completed",
-            local_today(learner.timezone),
+def _completion(filters: Filters, found: summaries.Totals) -> Completion:
+    """Completion counts, and the learners whose cohort's due date (its end date if it
+    has none) has passed, by the day in their organisation's time zone."""
+    counts = {state: found.get("status", subject=state)[0] for state in STATUSES}
+    n = sum(counts.values())
+    days = Counter({float(key[4]): value[0] for key, value in found.of("days")})
+    by_cohort = summaries.grouped(filters, ("organisation_id", "cohort_id"), ("status",))
+    cohorts = {c for _org, c in by_cohort if c}
+    due = {} if not cohorts else {
+        cohort_id: (due_on, zone)
+        for cohort_id, due_on, zone in db.session.execute(
+            sa.select(Cohort.id, sa.func.coalesce(Cohort.due_on, Cohort.ends_on),
+                      Organisation.timezone)
+            .join(Organisation, Organisation.id == Cohort.organisation_id)
+            .where(Cohort.id.in_(sorted(cohorts)))
         )
-        for learner in learners
-    )
+    }  # fmt: skip
+    overdue, any_due = 0, False
+    for (_org, cohort_id), cell in by_cohort.items():
+        due_on, zone = due.get(cohort_id, (None, None))
+        if due_on is None:
+            continue
+        any_due = True
+        late = is_overdue(due_on, False, local_today(zone))
+        overdue += late * sum(cell.get("status", subject=s)[0] for s in STATUSES[:-1])
     return Completion(
         enrolled=n,
-        not_started=statuses["not started"],
-        in_progress=statuses["in progress"] + statuses["attempts used up"],
-        completed=statuses["completed"],
-        rate=statuses["completed"] / n if n else None,
-        median_days=stats.median(days),
-        passed=sum(learner.post_test_passed for learner in learners),
-        overdue=overdue if any(learner.cohort_due_on for learner in learners) else None,
+        not_started=counts["not started"],
+        in_progress=counts["in progress"] + counts["attempts used up"],
+        completed=counts["completed"],
+        rate=counts["completed"] / n if n else None,
+        median_days=stats.median_of_counts(days),
+        passed=found.get("passed")[0],
+        overdue=overdue if any_due else None,
     )
 
 
-def report_forms(pathway: Pathway, learners: list[Learner]) -> dict[str, Test]:
+def paired_sums(
+    found: summaries.Totals, order: str | None = None, scope: str = ""
+) -> stats.PairedSums:
+    """The paired scores kept for the report's learners: of one form order (None: both),
+    overall ("") or in one area."""
+    sums = stats.PairedSums()
+    for key, (n, total, squares, cross) in found.of("paired"):
+        if key[3] != scope or (order is not None and key[1] != order):
+            continue
+        part = key[4]
+        if part == "pre":
+            sums.n += n
+            sums.pre += total
+            sums.pre_squares += squares
+        elif part == "post":
+            sums.post += total
+            sums.post_squares += squares
+        elif part == "gain":
+            sums.gain += total
+            sums.gain_squares += squares
+            sums.improved += round(cross)
+        else:
+            sums.normalised_n += n
+            sums.normalised += total
+    for key, (n, *_rest) in found.of("paired at"):
+        if key[3] == scope and (order is None or key[1] == order):
+            (sums.pre_counts if key[2] == "pre" else sums.post_counts)[float(key[4])] += n
+    return sums
+
+
+def report_forms(pathway: Pathway, found: summaries.Totals) -> dict[str, Test]:
     """The pathway's forms, and any retired form an attempt in the report was taken on."""
     bank = course().bank.tests
     ids = [*pathway.definition.test_forms]
-    ids += sorted({a.test_id for p in learners for a in (p.pre, p.post) if a} - set(ids))
+    taken = {key[1] for key, _value in found.of("takers") if key[2] in (Phase.PRE, Phase.POST)}
+    ids += sorted(taken - set(ids))
     return {form_id: bank[form_id] for form_id in ids if form_id in bank}
 
 
@@ -201,42 +220,31 @@ def order_label(pathway: Pathway, order: int) -> str:
 
 
 def dashboard(
-    data: ReportData,
+    filters: Filters,
     pathway: Pathway,
     discrimination: Mapping[str, float | None] | None = None,
 ) -> Dashboard:
-    """The figures of every report page. `discrimination` is what a job worked out
-    (distribution.py), if it has: without it, discrimination is not given."""
-    learners = list(data.learners.values())
-    found = summaries.totals(data.filters)
-    completion = _completion(learners, pathway)
+    """The figures of every report page, from the summaries alone: a fixed number of
+    statements, whatever the number of learners. `discrimination` is what a job worked
+    out (distribution.py), if it has: without it, discrimination is not given."""
+    found = summaries.totals(filters)
     funnel = [
         (module.title, found.get("module", subject=module.id)[0]) for module in pathway.modules
     ]
-
-    pairing = stats.pair_scores(
-        {person.id: person.pre.score if person.pre else None for person in learners},
-        {person.id: person.post.score if person.post else None for person in learners},
-    )  # fmt: skip
-    overall = stats.paired_summary(pairing.pairs.values())
-    paired = [data.learners[i] for i in pairing.pairs]
+    overall = stats.paired_summary(paired_sums(found))
     orders = [
-        OrderRow(order_label(pathway, order), sum(p.form_order == order for p in learners),
-                 stats.paired_summary([pairing.pairs[p.id] for p in paired
-                                       if p.form_order == order]))
+        OrderRow(order_label(pathway, order), found.get("enrolled", str(order))[0],
+                 stats.paired_summary(paired_sums(found, str(order))))
         for order in (0, 1) if pathway.definition.test_forms
     ]  # fmt: skip
 
-    forms = report_forms(pathway, learners)
+    forms = report_forms(pathway, found)
     by_tag: dict[str, stats.PairedSummary] = {}
     if forms:
-        tags = summaries.area_scores_of(chosen_attempts(data.filters)) if paired else {}
-        per_learner = []
-        for learner in paired:
-            pre, post = tags.get(learner.pre.id, {}), tags.get(learner.post.id, {})
-            per_learner.append({tag: (pre[tag], post[tag]) for tag in pre if tag in post})
         present = {item.tag for test in forms.values() for item in test.items}
-        by_tag = stats.paired_summary_by_tag(per_learner, [t for t in TAGS if t in present])
+        scopes = {key[3] for key, _value in found.of("paired")} - {""}
+        order = [*(t for t in TAGS if t in present), *sorted(scopes - present)]
+        by_tag = {tag: stats.paired_summary(paired_sums(found, scope=tag)) for tag in order}
     form_rows, items = item_analysis.analyse(forms, found, discrimination)
 
     ratings: list[RatingRow] = []
@@ -249,9 +257,20 @@ def dashboard(
         ]
 
     return Dashboard(
-        completion, funnel, overall, pairing.missing_pre, pairing.missing_post, by_tag,
-        form_rows, orders, items, ratings, rewording(found),
+        _completion(filters, found), funnel, overall, found.get("missing", subject="pre")[0],
+        found.get("missing", subject="post")[0], by_tag, form_rows, orders, items, ratings,
+        rewording(found), currency_dates(found),
     )  # fmt: skip
+
+
+def currency_dates(found: summaries.Totals) -> Counter[date | None]:
+    """How many certified learners' latest certificates are valid until each date (None:
+    no end), so that current, due and lapsed can be counted on the day the page is read
+    (currency.counts)."""
+    return Counter({
+        date.fromisoformat(key[4]) if key[4] else None: value[0]
+        for key, value in found.of("certified")
+    })  # fmt: skip
 
 
 @dataclass(frozen=True)
@@ -263,24 +282,25 @@ class OrganisationRow:
     mean_post: float | str | None
 
 
-def compare_organisations(data: ReportData) -> list[OrganisationRow]:
+def compare_organisations(filters: Filters) -> list[OrganisationRow]:
     """Figures per organisation for administrators; groups under MIN_GROUP are suppressed."""
-    pathway = course().pathways[data.filters.pathway_id]
-    groups: dict[str, list[Learner]] = {}
-    for learner in data.learners.values():
-        groups.setdefault(learner.organisation or "No organisation", []).append(learner)
+    by_organisation = summaries.grouped(filters, ("organisation_id",), ("status", "paired"))
+    names = dict(db.session.execute(
+        sa.select(Organisation.id, Organisation.name)
+        .where(Organisation.id.in_(sorted(org for (org,) in by_organisation)))
+    ).all()) if by_organisation else {}  # fmt: skip
     rows = []
-    for name, members in sorted(groups.items()):
-        n = len(members)
-        paired = [(m.pre.score, m.post.score) for m in members if m.pre and m.post]
-        done = sum(status(m, pathway) == "completed" for m in members)
+    for (org,), found in by_organisation.items():
+        n = sum(found.get("status", subject=state)[0] for state in STATUSES)
+        done = found.get("status", subject="completed")[0]
+        pairs = stats.paired_summary(paired_sums(found))
         rows.append(OrganisationRow(
-            name, n,
-            stats.suppress_small_group(done / n, n),
-            stats.suppress_small_group(stats.mean([p for p, _ in paired]), len(paired)),
-            stats.suppress_small_group(stats.mean([q for _, q in paired]), len(paired)),
+            names.get(org, "No organisation"), n,
+            stats.suppress_small_group(done / n if n else None, n),
+            stats.suppress_small_group(pairs.pre_mean, pairs.n),
+            stats.suppress_small_group(pairs.post_mean, pairs.n),
         ))  # fmt: skip
-    return rows
+    return sorted(rows, key=lambda row: row.name)
 
 
 @dataclass(frozen=True)
@@ -296,8 +316,7 @@ class LearnerRow:
 
 def learner_rows(data: ReportData, pathway: Pathway, areas: bool = False) -> list[LearnerRow]:
     """A row for each learner; with areas, their scores in each area of their forms too."""
-    forms = report_forms(pathway, list(data.learners.values())) if areas else {}
-    tags = summaries.area_scores_of(chosen_attempts(data.filters)) if forms else {}
+    tags = summaries.area_scores_of(chosen_attempts(data.filters)) if areas else {}
     rows = []
     for learner in data.learners.values():
         pre = learner.pre.score if learner.pre else None

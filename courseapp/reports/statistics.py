@@ -10,12 +10,13 @@ import csv
 import io
 import math
 import statistics
+from collections import Counter
 from collections.abc import Hashable, Iterable, Mapping, Sequence
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from enum import StrEnum
 from typing import Final, Generic, TypeVar
 
-from courseapp.reports.measures import PairedGain, class_normalised_gain, paired_gain
+from courseapp.reports.measures import PairedGain, class_normalised_gain, paired_gain_of_sums
 
 K = TypeVar("K", bound=Hashable)
 T = TypeVar("T")
@@ -41,6 +42,20 @@ def mean(values: Sequence[float]) -> float | None:
 
 def median(values: Sequence[float]) -> float | None:
     return float(statistics.median(values)) if values else None
+
+
+def median_of_counts(counts: Mapping[float, int]) -> float | None:
+    """The median of values given as how many times each occurs."""
+    n = sum(counts.values())
+    if not n:
+        return None
+    middle: list[float] = []
+    seen = 0
+    for value in sorted(counts):
+        seen += counts[value]
+        while len(middle) < 2 and seen > (n - 1) // 2 + len(middle):
+            middle.append(value)
+    return middle[0] if n % 2 else (middle[0] + middle[1]) / 2
 
 
 # -- Paired pre/post -------------------------------------------------------------------
@@ -81,36 +96,81 @@ def normalised_gain(pre: float, post: float) -> float | None:
     return (post - pre) / (1 - pre)
 
 
-def paired_summary(pairs: Iterable[Pair]) -> PairedSummary:
-    """Summarise learners who have both a pre and a post score.
+@dataclass
+class PairedSums:
+    """Paired scores as sums (and each score counted at its value, for the medians):
+    what paired_summary needs, and what the report summaries keep per cell."""
+
+    n: int = 0
+    pre: float = 0.0
+    pre_squares: float = 0.0
+    post: float = 0.0
+    post_squares: float = 0.0
+    gain: float = 0.0
+    gain_squares: float = 0.0
+    improved: int = 0
+    normalised_n: int = 0  # learners whose normalised gain is defined (pre not full)
+    normalised: float = 0.0
+    pre_counts: Counter[float] = field(default_factory=Counter)
+    post_counts: Counter[float] = field(default_factory=Counter)
+
+    @classmethod
+    def of(cls, pairs: Iterable[Pair]) -> PairedSums:
+        sums = cls()
+        for pre, post in pairs:
+            sums.add(check_score(pre, "pre score"), check_score(post, "post score"))
+        return sums
+
+    def add(self, pre: float, post: float) -> None:
+        gain, normalised = post - pre, normalised_gain(pre, post)
+        self.n += 1
+        self.pre += pre
+        self.pre_squares += pre * pre
+        self.post += post
+        self.post_squares += post * post
+        self.gain += gain
+        self.gain_squares += gain * gain
+        self.improved += post > pre
+        if normalised is not None:
+            self.normalised_n += 1
+            self.normalised += normalised
+        self.pre_counts[pre] += 1
+        self.post_counts[post] += 1
+
+    def __iadd__(self, other: PairedSums) -> PairedSums:
+        for name in ("n", "pre", "pre_squares", "post", "post_squares", "gain", "gain_squares",
+                     "improved", "normalised_n", "normalised"):  # fmt: skip
+            setattr(self, name, getattr(self, name) + getattr(other, name))
+        self.pre_counts.update(other.pre_counts)
+        self.post_counts.update(other.post_counts)
+        return self
+
+
+def paired_summary(pairs: Iterable[Pair] | PairedSums) -> PairedSummary:
+    """Summarise learners who have both a pre and a post score (pairs, or their sums).
 
     The normalised gain is the mean of each learner's g; Hake's class-level
     (mean post - mean pre) / (1 - mean pre) is given beside it, since the two differ
     when learners start unevenly. `gain` is the mean paired difference with its 95%
     confidence interval and Cohen's d_z (see measures.paired_gain).
     """
-    checked = [
-        (check_score(pre, "pre score"), check_score(post, "post score")) for pre, post in pairs
-    ]
-    pre = [p for p, _ in checked]
-    post = [q for _, q in checked]
-    gains = [normalised_gain(p, q) for p, q in checked]
-    defined = [g for g in gains if g is not None]
-    improved = sum(q > p for p, q in checked)
-    n = len(checked)
+    sums = pairs if isinstance(pairs, PairedSums) else PairedSums.of(pairs)
+    n = sums.n
+    pre_mean = sums.pre / n if n else None
+    post_mean = sums.post / n if n else None
     return PairedSummary(
         n=n,
-        pre_mean=mean(pre),
-        pre_median=median(pre),
-        post_mean=mean(post),
-        post_median=median(post),
-        mean_gain=mean([q - p for p, q in checked]),
-        mean_normalised_gain=mean(defined),
-        n_gain_undefined=n - len(defined),
-        n_improved=improved,
-        share_improved=improved / n if n else None,
-        class_normalised_gain=class_normalised_gain(mean(pre), mean(post)),
-        gain=paired_gain([q - p for p, q in checked]),
+        pre_mean=pre_mean,
+        pre_median=median_of_counts(sums.pre_counts),
+        post_mean=post_mean,
+        post_median=median_of_counts(sums.post_counts),
+        mean_gain=sums.gain / n if n else None,
+        mean_normalised_gain=sums.normalised / sums.normalised_n if sums.normalised_n else None,
+        n_gain_undefined=n - sums.normalised_n,
+        n_improved=sums.improved,
+        share_improved=sums.improved / n if n else None,
+        class_normalised_gain=class_normalised_gain(pre_mean, post_mean),
+        gain=paired_gain_of_sums(n, sums.gain, sums.gain_squares),
     )
 
 

@@ -7,9 +7,10 @@ The design, and why:
   sum over learners of something about one learner: their chosen attempts (first
   pre-test, best post-test on the other form: see data.chosen_attempts), each item's
   mark and chosen options in them, their self-ratings before and after, the modules
-  they completed, their rewordings and the coordinators' verdicts on them. So a
-  learner's share is worked out whole from their own rows (`learner_figures`), and a
-  change to any of those rows, whatever made it, replaces the old share by the new.
+  they completed, their rewordings and the coordinators' verdicts on them, their status
+  and certificate. So a learner's share is worked out whole from their own rows
+  (shares.py: `learner_figures`), and a change to any of those rows, whatever made
+  it, replaces the old share by the new.
   A retake that becomes the best post-test, a grant of another attempt, a coordinator
   overriding or the rules rejudging a rewording, an erasure, the retention purge: all
   are the same step, and none needs code of its own here.
@@ -48,13 +49,18 @@ The design, and why:
   refresh runs in `before_commit` (see versions.py, which notes what changed), after
   the lock, so it reads the learner's rows as they will be committed.
 
-- **What is not a sum.** Medians, paired gains with their spread, and the upper and
-  lower 27% need every learner's figure. Those over learners' own scores are worked out
-  from their attempt rows and per-attempt area scores (`AreaScore`, one row per
-  attempt and area): one row per learner, never per answer. Reliability (alpha) and
-  the corrected item-total correlation need only sums (of marks, squares and mark x
-  total), so they are kept here. Discrimination needs each answer of the upper and
-  lower groups: a job works it out (distribution.py) and the page says how fresh it is.
+- **What is not a sum.** Medians and the gain's spread are kept as sums too: each
+  learner's paired scores as sums of scores, squares and gains (so the confidence
+  interval and d_z follow), and each score counted at its value (so medians follow from
+  the merged counts); a learner's status, days to complete and certificate date are
+  counted the same way (shares.py). So the dashboard reads summary rows only, a fixed
+  number of statements at any size. Reliability (alpha) and the corrected item-total
+  correlation need only sums (of marks, squares and mark x total), so they are kept
+  here. Discrimination needs each answer of the upper and lower 27%: a job works it out
+  (distribution.py) and the page says how fresh it is. The learners list, exports and
+  a learner's own page read the learners' rows and per-attempt area scores (`AreaScore`,
+  one row per attempt and area), never the answers; a large export is built by a job
+  (export_jobs.py).
 
 - **Rebuild.** `rebuild()` empties the tables and refreshes every learner: the same
   code as the incremental path, so the two can be compared (tests/test_report_summaries.py
@@ -65,142 +71,23 @@ from __future__ import annotations
 
 from collections import defaultdict
 from collections.abc import Iterable, Iterator
-from dataclasses import dataclass
 
 import sqlalchemy as sa
 from sqlalchemy.dialects import postgresql, sqlite
 from sqlalchemy.orm import Session
 
 from courseapp.accounts.models import Role, User
-from courseapp.assessment.models import Answer, Phase, TestAttempt
-from courseapp.catalogue import course
-from courseapp.content.models import Enrolment, ModuleProgress
 from courseapp.extensions import db
-from courseapp.reports.choices import picked
+from courseapp.reports import shares
 from courseapp.reports.data import Filters, among, learner_ids
 from courseapp.reports.models import AreaScore, LearnerSummary, Summary
-from courseapp.rewording.engine import CONSTRUCTIVE
-from courseapp.rewording.models import Response
+from courseapp.reports.shares import Key
 
-Key = tuple[str, str, str, str, str]  # kind, form, phase, subject, detail
-Figures = dict[Key, list]  # key -> [n, total, squares, cross]
 CELL = ("pathway_id", "organisation_id", "team_id", "cohort_id", "job_role", "active")
 KEY = ("kind", "form_id", "phase", "subject", "detail")
 VALUES = ("n", "total", "squares", "cross")
 BATCH = 500  # learners refreshed per round of queries
 LOCKS = 1717  # the advisory locks' first key: one lock per learner
-
-
-def _add(figures: Figures, key: Key, n: int = 1, total: float = 0.0, squares: float = 0.0,
-         cross: float = 0.0) -> None:  # fmt: skip
-    found = figures.setdefault(key, [0, 0.0, 0.0, 0.0])
-    found[0] += n
-    found[1] += total
-    found[2] += squares
-    found[3] += cross
-
-
-@dataclass(frozen=True)
-class Sat:
-    """A submitted attempt, as the summaries need it."""
-
-    id: int
-    pathway_id: str
-    test_id: str
-    phase: Phase
-    number: int
-    score: float
-    item_order: tuple[str, ...] = ()  # the attempt's own items, for a test with no form
-
-
-def chosen(sat: Iterable[Sat], forms: list[str], form_order: int) -> dict[Phase, Sat]:
-    """The attempts reports use, one per phase: data.chosen_attempts, for one learner."""
-    if forms:
-        pre_form = forms[1] if form_order == 1 else forms[0]
-        sat = [a for a in sat if a.phase is Phase.PRE or a.test_id != pre_form]
-    best: dict[Phase, Sat] = {}
-    for attempt in sorted(
-        sat, key=lambda a: (a.number if a.phase is Phase.PRE else 0, -a.score, a.number)
-    ):
-        best.setdefault(attempt.phase, attempt)
-    return best
-
-
-def area_scores(items, marks: dict[str, tuple[object, float | None]]) -> dict[str, float]:
-    """The attempt's mean mark in each area (tag) of its items, unanswered counting 0."""
-    by_area: dict[str, list[float]] = defaultdict(list)
-    for item in items:
-        by_area[item.tag].append((marks.get(item.id, (None, None))[1]) or 0.0)
-    return {area: sum(values) / len(values) for area, values in by_area.items()}
-
-
-def learner_figures(
-    pathway_id: str,
-    form_order: int,
-    sat: list[Sat],
-    marks: dict[int, dict[str, tuple[object, float | None]]],
-    completed: set[str],
-    responses: list[tuple],
-) -> Figures:
-    """Everything one learner on one pathway adds to the reports."""
-    figures: Figures = {}
-    catalogue = course()
-    pathway = catalogue.pathways.get(pathway_id)
-    forms = list(pathway.definition.test_forms) if pathway else []
-    picks = chosen([a for a in sat if a.pathway_id == pathway_id], forms, form_order)
-    ratings: dict[Phase, dict[str, int]] = {}
-    for phase, attempt in picks.items():
-        form, p, score = attempt.test_id, phase.value, attempt.score
-        _add(figures, ("takers", form, p, "", ""), 1, score, score * score)
-        given = marks.get(attempt.id, {})
-        ratings[phase] = {
-            item_id: response
-            for item_id, (response, _mark) in given.items()
-            if item_id in catalogue.bank.ratings and isinstance(response, int)
-        }
-        for rating_id, value in ratings[phase].items():
-            _add(figures, ("option", form, p, rating_id, str(value)))
-        test = catalogue.bank.tests.get(form)
-        if test is None:
-            continue
-        for area, value in area_scores(test.items, given).items():
-            _add(figures, ("area", form, p, area, ""), 1, value, value * value)
-        for item in test.items:
-            if item.id not in given:
-                continue
-            response, mark = given[item.id]
-            mark = mark or 0.0
-            _add(figures, ("item", form, p, item.id, ""), 1, mark, mark * mark, mark * score)
-            for option in picked(item, response):
-                _add(figures, ("option", form, p, item.id, option))
-    before, after = ratings.get(Phase.PRE, {}), ratings.get(Phase.POST, {})
-    for rating_id in before.keys() & after.keys():
-        _add(figures, ("rating", "", "", rating_id, ""), 1, after[rating_id] - before[rating_id])
-    for module in pathway.modules if pathway else ():
-        if module.id in completed:
-            _add(figures, ("module", "", "", module.id, ""))
-    _rewording_figures(figures, responses)
-    return figures
-
-
-def _rewording_figures(figures: Figures, responses: list[tuple]) -> None:
-    """(exercise, version, verdict, coordinator's verdict, flags) of every version."""
-    if not responses:
-        return
-    _add(figures, ("rewording", "", "", "learners", ""))
-    latest: dict[str, tuple] = {}
-    for response in responses:
-        exercise, version, verdict, overruled, flags = response
-        if exercise not in latest or version > latest[exercise][1]:
-            latest[exercise] = response
-        for flag in flags or ():
-            _add(figures, ("flag", "", "", flag, ""))
-        if overruled is not None:
-            _add(figures, ("rewording", "", "", "reviewed", ""), 1, float(overruled != verdict))
-    for exercise, (_e, _v, verdict, overruled, _f) in latest.items():
-        _add(figures, ("exercise", "", "", exercise, ""))
-        final = overruled if overruled is not None else verdict
-        _add(figures, ("rewording", "", "", "final", ""), 1, float(final == CONSTRUCTIVE))
 
 
 # -- Keeping them up to date -------------------------------------------------------------
@@ -216,71 +103,24 @@ def _lock(session: Session, user_ids: list[int]) -> None:
         session.execute(sa.select(sa.func.count(locks)).select_from(ordered))
 
 
-def _load(session: Session, user_ids: list[int]) -> dict[tuple[int, str], tuple[tuple, Figures]]:
+def _load(session: Session, user_ids: list[int]) -> dict[tuple[int, str], tuple[tuple, dict]]:
     """The cell and figures of every enrolment of these learners, from their own rows."""
-    people = {
-        row.id: row
-        for row in session.execute(
-            sa.select(
-                User.id, User.organisation_id, User.team_id, User.job_role, User.active
-            ).where(among(User.id, user_ids), User.role == Role.LEARNER)
-        )
-    }
-    if not people:
-        return {}
-    ids = list(people)
-    enrolments = session.execute(
-        sa.select(Enrolment.user_id, Enrolment.pathway_id, Enrolment.cohort_id,
-                  Enrolment.form_order).where(among(Enrolment.user_id, ids))
-    ).all()  # fmt: skip
-    sat: dict[int, list[Sat]] = defaultdict(list)
-    for user_id, *fields in session.execute(
-        sa.select(TestAttempt.user_id, TestAttempt.id, TestAttempt.pathway_id,
-                  TestAttempt.test_id, TestAttempt.phase, TestAttempt.number, TestAttempt.score,
-                  TestAttempt.item_order)
-        .where(among(TestAttempt.user_id, ids), TestAttempt.submitted_at.is_not(None))
-    ):  # fmt: skip
-        *rest, score, item_order = fields
-        sat[user_id].append(Sat(*rest, score or 0.0, tuple(item_order or ())))
-    marks: dict[int, dict] = defaultdict(dict)
-    attempt_ids = [a.id for taken in sat.values() for a in taken]
-    if attempt_ids:
-        for attempt_id, item_id, response, mark in session.execute(
-            sa.select(Answer.attempt_id, Answer.item_id, Answer.response, Answer.score).where(
-                among(Answer.attempt_id, attempt_ids)
-            )
-        ):
-            marks[attempt_id][item_id] = (response, mark)
-    completed: dict[int, set[str]] = defaultdict(set)
-    for user_id, module_id in session.execute(
-        sa.select(ModuleProgress.user_id, ModuleProgress.module_id).where(
-            among(ModuleProgress.user_id, ids), ModuleProgress.completed_at.is_not(None)
-        )
-    ):
-        completed[user_id].add(module_id)
-    responses: dict[int, list[tuple]] = defaultdict(list)
-    for user_id, *fields in session.execute(
-        sa.select(Response.user_id, Response.exercise_id, Response.version, Response.verdict,
-                  Response.coordinator_verdict, Response.flags)
-        .where(among(Response.user_id, ids))
-    ):  # fmt: skip
-        responses[user_id].append(tuple(fields))
-    _write_area_scores(session, sat, marks)
+    people, enrolments, own = shares.load(session, user_ids)
+    _write_area_scores(session, own)
     found = {}
-    for user_id, pathway_id, cohort_id, form_order in enrolments:
+    for user_id, pathway_id, cohort_id, form_order, enrolled_at in enrolments:
         person = people[user_id]
         cell = (pathway_id, person.organisation_id or 0, person.team_id or 0, cohort_id or 0,
                 person.job_role.name if person.job_role else "", bool(person.active))  # fmt: skip
-        figures = learner_figures(pathway_id, form_order or 0, sat[user_id], marks,
-                                  completed[user_id], responses[user_id])  # fmt: skip
+        figures = shares.learner_figures(pathway_id, own[user_id], form_order or 0, enrolled_at)
         found[(user_id, pathway_id)] = (cell, figures)
     return found
 
 
-def _write_area_scores(session: Session, sat: dict[int, list[Sat]], marks: dict) -> None:
+def _write_area_scores(session: Session, own: dict[int, shares.Own]) -> None:
     """Area scores of submitted attempts that have none yet (marks never change once an
     attempt is submitted)."""
-    attempts = {a.id: a for taken in sat.values() for a in taken}
+    attempts = {a.id: (a, mine.marks) for mine in own.values() for a in mine.sat}
     if not attempts:
         return
     done = set(session.scalars(
@@ -288,9 +128,11 @@ def _write_area_scores(session: Session, sat: dict[int, list[Sat]], marks: dict)
     ))  # fmt: skip
     rows = [
         {"attempt_id": attempt.id, "area": area, "score": value}
-        for attempt in attempts.values()
+        for attempt, marks in attempts.values()
         if attempt.id not in done
-        for area, value in area_scores(_items(attempt), marks.get(attempt.id, {})).items()
+        for area, value in shares.area_scores(
+            shares.items_of(attempt), marks.get(attempt.id, {})
+        ).items()
     ]
     if rows:
         session.execute(sa.insert(AreaScore), rows)
@@ -422,30 +264,49 @@ class Totals:
 
     def __init__(self, figures: dict[Key, tuple]) -> None:
         self.figures = figures
+        self.kinds: dict[str, list[tuple[Key, tuple]]] = defaultdict(list)
+        for key, value in figures.items():
+            self.kinds[key[0]].append((key, value))
 
     def get(self, kind: str, form: str = "", phase: str = "", subject: str = "",
             detail: str = "") -> tuple[int, float, float, float]:  # fmt: skip
         return self.figures.get((kind, form, phase, subject, detail), (0, 0.0, 0.0, 0.0))
 
     def of(self, kind: str) -> Iterator[tuple[Key, tuple]]:
-        return ((key, value) for key, value in self.figures.items() if key[0] == kind)
+        return iter(self.kinds.get(kind, ()))
 
 
 def _by_cells(filters: Filters) -> bool:
     return not (filters.search or filters.enrolled_from or filters.enrolled_to)
 
 
-def totals(filters: Filters) -> Totals:
+def totals(filters: Filters, kinds: Iterable[str] | None = None,
+           subjects: Iterable[str] | None = None) -> Totals:  # fmt: skip
     """The figures summed over the learners the filters select, in one statement."""
-    figures: dict[Key, list] = {}
+    return grouped(filters, (), kinds, subjects).get((), Totals({}))
+
+
+def grouped(filters: Filters, by: tuple[str, ...] = (), kinds: Iterable[str] | None = None,
+            subjects: Iterable[str] | None = None) -> dict[tuple, Totals]:  # fmt: skip
+    """The figures summed over the learners the filters select, for each value of the
+    cell columns `by` (organisation_id, cohort_id...; none: one group), only those of
+    `kinds` and `subjects` if given, in one statement."""
+    found: dict[tuple, dict[Key, list]] = defaultdict(dict)
+    wanted = set(kinds) if kinds is not None else None
+    about = set(subjects) if subjects is not None else None
     if _by_cells(filters):
+        groups = [getattr(Summary, name) for name in by]
         columns = [getattr(Summary, name) for name in KEY]
         query = (
-            sa.select(*columns, sa.func.sum(Summary.n), sa.func.sum(Summary.total),
+            sa.select(*groups, *columns, sa.func.sum(Summary.n), sa.func.sum(Summary.total),
                       sa.func.sum(Summary.squares), sa.func.sum(Summary.cross))
             .where(Summary.pathway_id == filters.pathway_id)
-            .group_by(*columns)
+            .group_by(*groups, *columns)
         )  # fmt: skip
+        if wanted is not None:
+            query = query.where(Summary.kind.in_(sorted(wanted)))
+        if about is not None:
+            query = query.where(Summary.subject.in_(sorted(about)))
         if filters.organisation_ids is not None:
             query = query.where(Summary.organisation_id.in_(sorted(filters.organisation_ids)))
         if not filters.include_deactivated:
@@ -456,27 +317,25 @@ def totals(filters: Filters) -> Totals:
             query = query.where(Summary.job_role == filters.job_role.name)
         if filters.cohort_id:
             query = query.where(Summary.cohort_id == filters.cohort_id)
-        for *key, n, total, squares, cross in db.session.execute(query):
+        for row in db.session.execute(query):
+            group, key, (n, total, squares, cross) = row[: len(by)], row[len(by) : -4], row[-4:]
             if n:
-                figures[tuple(key)] = [int(n), total or 0.0, squares or 0.0, cross or 0.0]
-        return Totals(figures)
-    for (shares,) in db.session.execute(
-        sa.select(LearnerSummary.figures).where(
+                found[tuple(group)][tuple(key)] = [int(n), total or 0.0, squares or 0.0,
+                                                   cross or 0.0]  # fmt: skip
+        return {group: Totals(figures) for group, figures in found.items()}
+    groups = [getattr(LearnerSummary, name) for name in by]
+    for *group, learner_shares in db.session.execute(
+        sa.select(*groups, LearnerSummary.figures).where(
             LearnerSummary.pathway_id == filters.pathway_id,
             LearnerSummary.user_id.in_(learner_ids(filters).scalar_subquery()),
         )
     ):
-        for *key, n, total, squares, cross in shares:
-            _add(figures, tuple(key), n, total, squares, cross)
-    return Totals({k: v for k, v in figures.items() if v[0]})
-
-
-def _items(attempt: Sat) -> list:
-    """The items an attempt asked: its form's, or (a follow-up test) its own."""
-    bank = course().bank
-    if attempt.test_id in bank.tests:
-        return bank.tests[attempt.test_id].items
-    return [bank.items[i] for i in attempt.item_order if i in bank.items]
+        figures = found[tuple(group)]
+        for *key, n, total, squares, cross in learner_shares:
+            if (wanted is None or key[0] in wanted) and (about is None or key[3] in about):
+                shares.add(figures, tuple(key), n, total, squares, cross)
+    return {group: Totals({k: v for k, v in figures.items() if v[0]})
+            for group, figures in found.items()}  # fmt: skip
 
 
 def area_scores_of(attempt_ids) -> dict[int, dict[str, float]]:

@@ -117,3 +117,22 @@ def test_a_large_import_is_confirmed_by_a_job_the_coordinator_follows(
         page.get_by_role("button", name="Download the password links (CSV)").click()
     rows = Path(links.value.path()).read_text(encoding="utf-8-sig").splitlines()
     assert len(rows) == 4 and rows[1].startswith("Learner 0,l0@eastbrook.example.org")
+
+
+def test_a_large_report_export_is_built_by_a_job(page: Page, live_server: LiveServer) -> None:
+    seed(live_server)
+    live_server.app.config["EXPORT_JOB_THRESHOLD"] = 1
+    page.goto(f"{live_server.url}/login")
+    sign_in(page, COORDINATOR_EMAIL, COORDINATOR_PASSWORD)
+    page.goto(f"{live_server.url}/reports/export/learners.csv")
+    expect(heading(page, "Download the learners report")).to_be_visible()
+    expect(page.get_by_text("This report covers 2 learners")).to_be_visible()
+    check_page(page, "export-by-job")
+    page.get_by_role("button", name="Build the file").click()
+    expect(page.get_by_text("We are building the report of 2 learners.")).to_be_visible()
+    expect(page.get_by_role("heading", name="Report ready")).to_be_visible(timeout=90_000)
+    with page.expect_download() as info:
+        page.get_by_role("button", name="Download learners-core").click()
+    rows = Path(info.value.path()).read_text(encoding="utf-8-sig").splitlines()
+    assert len(rows) == 3 and rows[0].startswith("name,email,organisation")
+    assert sorted(row.split(",")[0] for row in rows[1:]) == ["Femi Adebayo", "Grace Obi-Williams"]

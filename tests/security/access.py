@@ -240,6 +240,7 @@ ACCESS: dict[tuple[str, str], Access] = {
     ("reports.confidence", "GET"): Access(staff(200)),
     ("reports.rewording", "GET"): Access(staff(200)),
     ("reports.export", "GET"): Access(staff(200), lambda _w: {"kind": "learners"}),
+    ("reports.export_by_job", "POST"): Access(staff(303), lambda _w: {"kind": "learners"}),
     ("reports.learners_certificates", "POST"): Access(staff(303)),
     ("rewording.queue", "GET"): Access(staff(200)),
     # Things in organisation X.
