@@ -7,20 +7,72 @@ tests/test_report_summaries.py), and checked themselves on hand-worked fixtures
 from __future__ import annotations
 
 import math
-from collections.abc import Iterable, Mapping, Sequence
+import statistics
+from collections.abc import Hashable, Iterable, Mapping, Sequence
 from dataclasses import dataclass, field
+from typing import Generic, TypeVar
 
 from courseapp.reports.statistics import (
     RATING_VALUES,
     GroupCut,
     ItemStats,
     ItemSums,
+    Pair,
+    PairedSummary,
     RatingSummary,
     check_score,
     group_cut,
     item_stats,
     mean,
+    paired_summary,
 )
+
+# -- Pairing pre and post scores, learner by learner --------------------------------
+
+K = TypeVar("K", bound=Hashable)
+
+
+def median(values: Sequence[float]) -> float | None:
+    return float(statistics.median(values)) if values else None
+
+
+@dataclass(frozen=True)
+class Pairing(Generic[K]):
+    pairs: dict[K, Pair]
+    missing_pre: int
+    missing_post: int
+
+
+def pair_scores(pre: Mapping[K, float | None], post: Mapping[K, float | None]) -> Pairing[K]:
+    """Pair learners' pre and post scores by learner id. A None score counts as missing.
+    A learner missing both is in neither count: they took no test at all."""
+    pairs: dict[K, Pair] = {}
+    missing_pre = missing_post = 0
+    for learner in dict.fromkeys([*pre, *post]):
+        before, after = pre.get(learner), post.get(learner)
+        if before is None and after is not None:
+            missing_pre += 1
+        elif after is None and before is not None:
+            missing_post += 1
+        elif before is not None and after is not None:
+            pairs[learner] = (before, after)
+    return Pairing(pairs, missing_pre, missing_post)
+
+
+def paired_summary_by_tag(
+    learners: Iterable[Mapping[str, Pair]], tags: Sequence[str] = ()
+) -> dict[str, PairedSummary]:
+    """One summary per tag, from each learner's tag -> (pre, post) scores.
+
+    The result lists `tags` first, in that order, with an empty summary for a tag nobody
+    has, then any other tag found, alphabetically.
+    """
+    by_tag: dict[str, list[Pair]] = {tag: [] for tag in tags}
+    for learner in learners:
+        for tag, pair in learner.items():
+            by_tag.setdefault(tag, []).append(pair)
+    order = [*tags, *sorted(set(by_tag) - set(tags))]
+    return {tag: paired_summary(by_tag[tag]) for tag in order}
 
 
 @dataclass(frozen=True)
@@ -107,7 +159,6 @@ def dashboard_from_learners(data, pathway) -> dict:
     from courseapp.cohorts.members import is_overdue
     from courseapp.reports import currency, summaries
     from courseapp.reports.data import chosen_attempts, learner_ids
-    from courseapp.reports.statistics import median, pair_scores, paired_summary
     from courseapp.reports.status import status
 
     learners = list(data.learners.values())

@@ -6,6 +6,8 @@ from __future__ import annotations
 import csv
 import io
 import math
+import random
+from collections import Counter
 
 import pytest
 
@@ -22,14 +24,19 @@ from courseapp.reports.statistics import (
     is_suppressed,
     item_flags,
     mean,
-    median,
+    median_of_counts,
     normalised_gain,
-    pair_scores,
     paired_summary,
-    paired_summary_by_tag,
     suppress_small_group,
 )
-from tests.report_definitions import LearnerItems, item_analysis, rating_summary
+from tests.report_definitions import (
+    LearnerItems,
+    item_analysis,
+    median,
+    pair_scores,
+    paired_summary_by_tag,
+    rating_summary,
+)
 
 approx = pytest.approx
 BOM = b"\xef\xbb\xbf"
@@ -400,3 +407,11 @@ def test_csv_bytes_reads_back():
 
 def test_csv_bytes_with_no_rows_is_just_the_header():
     assert csv_bytes(["a", "b"], []) == BOM + b"a,b\r\n"
+
+
+def test_median_of_counts_is_the_median_of_the_values_listed():
+    rng = random.Random(3)
+    assert median_of_counts({}) is None
+    for _ in range(500):
+        values = [rng.choice((0.0, 0.25, 0.5, 0.6, 1.0)) for _ in range(rng.randint(1, 12))]
+        assert median_of_counts(Counter(values)) == approx(median(values))

@@ -11,14 +11,13 @@ import io
 import math
 import statistics
 from collections import Counter
-from collections.abc import Hashable, Iterable, Mapping, Sequence
+from collections.abc import Iterable, Mapping, Sequence
 from dataclasses import dataclass, field
 from enum import StrEnum
-from typing import Final, Generic, TypeVar
+from typing import Final, TypeVar
 
 from courseapp.reports.measures import PairedGain, class_normalised_gain, paired_gain_of_sums
 
-K = TypeVar("K", bound=Hashable)
 T = TypeVar("T")
 
 Pair = tuple[float, float]
@@ -38,10 +37,6 @@ def check_score(value: float, what: str) -> float:
 
 def mean(values: Sequence[float]) -> float | None:
     return statistics.fmean(values) if values else None
-
-
-def median(values: Sequence[float]) -> float | None:
-    return float(statistics.median(values)) if values else None
 
 
 def median_of_counts(counts: Mapping[float, int]) -> float | None:
@@ -78,13 +73,6 @@ class PairedSummary:
     share_improved: float | None
     class_normalised_gain: float | None = None  # Hake's, from the mean pre and post
     gain: PairedGain = NO_GAIN  # the mean difference with its CI and d_z
-
-
-@dataclass(frozen=True)
-class Pairing(Generic[K]):
-    pairs: dict[K, Pair]
-    missing_pre: int
-    missing_post: int
 
 
 def normalised_gain(pre: float, post: float) -> float | None:
@@ -172,38 +160,6 @@ def paired_summary(pairs: Iterable[Pair] | PairedSums) -> PairedSummary:
         class_normalised_gain=class_normalised_gain(pre_mean, post_mean),
         gain=paired_gain_of_sums(n, sums.gain, sums.gain_squares),
     )
-
-
-def pair_scores(pre: Mapping[K, float | None], post: Mapping[K, float | None]) -> Pairing[K]:
-    """Pair learners' pre and post scores by learner id. A None score counts as missing.
-    A learner missing both is in neither count: they took no test at all."""
-    pairs: dict[K, Pair] = {}
-    missing_pre = missing_post = 0
-    for learner in dict.fromkeys([*pre, *post]):
-        before, after = pre.get(learner), post.get(learner)
-        if before is None and after is not None:
-            missing_pre += 1
-        elif after is None and before is not None:
-            missing_post += 1
-        elif before is not None and after is not None:
-            pairs[learner] = (before, after)
-    return Pairing(pairs, missing_pre, missing_post)
-
-
-def paired_summary_by_tag(
-    learners: Iterable[Mapping[str, Pair]], tags: Sequence[str] = ()
-) -> dict[str, PairedSummary]:
-    """One summary per tag, from each learner's tag -> (pre, post) scores.
-
-    The result lists `tags` first, in that order, with an empty summary for a tag nobody
-    has, then any other tag found, alphabetically.
-    """
-    by_tag: dict[str, list[Pair]] = {tag: [] for tag in tags}
-    for learner in learners:
-        for tag, pair in learner.items():
-            by_tag.setdefault(tag, []).append(pair)
-    order = [*tags, *sorted(set(by_tag) - set(tags))]
-    return {tag: paired_summary(by_tag[tag]) for tag in order}
 
 
 # -- Item analysis ---------------------------------------------------------------------
