@@ -69,7 +69,7 @@ def test_alpha_sem_and_corrected_item_total_match_numpy(seed, partial):
         assert measures.corrected_item_total(totals, item) == pytest.approx(expected, abs=1e-9)
 
 
-@pytest.mark.parametrize("df", [1, 2, 3, 4, 5, 7, 10, 19, 30, 60, 250, 2000])
+@pytest.mark.parametrize("df", [1, 2, 3, 4, 5, 7, 10, 19, 30, 60, 250, 2000, 25_000, 100_000])
 @pytest.mark.parametrize("p", [0.6, 0.9, 0.975, 0.995])
 def test_t_quantile_matches_scipy(df, p):
     assert measures.t_quantile(p, df) == pytest.approx(sps.t.ppf(p, df), rel=1e-8)

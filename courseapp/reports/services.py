@@ -179,7 +179,8 @@ def paired_sums(
     found: summaries.Totals, order: str | None = None, scope: str = ""
 ) -> stats.PairedSums:
     """The paired scores kept for the report's learners: of one form order (None: both),
-    overall ("") or in one area."""
+    overall ("") or in one area. Scores are counted at each value, for medians, only
+    overall: medians by area or order are not kept (None)."""
     sums = stats.PairedSums()
     for key, (n, total, squares, cross) in found.of("paired"):
         if key[3] != scope or (order is not None and key[1] != order):
@@ -199,8 +200,8 @@ def paired_sums(
         else:
             sums.normalised_n += n
             sums.normalised += total
-    for key, (n, *_rest) in found.of("paired at"):
-        if key[3] == scope and (order is None or key[1] == order):
+    if order is None and scope == "":  # the only medians kept (shares.py)
+        for key, (n, *_rest) in found.of("paired at"):
             (sums.pre_counts if key[2] == "pre" else sums.post_counts)[float(key[4])] += n
     return sums
 

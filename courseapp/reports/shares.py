@@ -9,8 +9,9 @@ a share holds what used to need every learner's row when a report was read:
   they passed, so completion figures are counts;
 - their paired pre and post scores (overall and by area, per form order) as sums
   (scores, squares, gains and their squares, normalised gains, improved or not), so
-  that means, the gain's confidence interval and d_z follow from sums, and each score
-  as a count at its value, so that medians follow from the merged counts;
+  that means, the gain's confidence interval and d_z follow from sums, and their
+  overall scores as a count at each value, so that the medians the reports show follow
+  from the merged counts (medians by area or form order are not shown, so not kept);
 - the days they took to complete (to the hour), counted at their value, for the median;
 - the valid-until date of their latest certificate, counted at its date, so that
   current, due and lapsed can be told on the day a report is read.
@@ -173,6 +174,9 @@ def _pairing_figures(figures: Figures, order: str, picks: dict[Phase, Sat],
             add(figures, ("missing", "", "", "post" if pre else "pre", ""))
         return
     _pair(figures, order, "", pre.score, post.score)
+    # The medians shown are of the overall scores: only those are counted at each value.
+    add(figures, ("paired at", "", "pre", "", at(pre.score)))
+    add(figures, ("paired at", "", "post", "", at(post.score)))
     before, after = areas.get(Phase.PRE, {}), areas.get(Phase.POST, {})
     for area in before.keys() & after.keys():
         _pair(figures, order, area, before[area], after[area])
@@ -186,8 +190,6 @@ def _pair(figures: Figures, order: str, scope: str, pre: float, post: float) -> 
     normalised = normalised_gain(pre, post)
     if normalised is not None:
         add(figures, ("paired", order, "", scope, "normalised"), 1, normalised)
-    add(figures, ("paired at", order, "pre", scope, at(pre)))
-    add(figures, ("paired at", order, "post", scope, at(post)))
 
 
 def _progress_figures(figures: Figures, pathway, own: Own, picks: dict[Phase, Sat],
