@@ -25,7 +25,7 @@ BY_JOB = {"learners", "responses"}  # exports of a row per learner or more
 
 def learners_selected(filters: Filters) -> int:
     """How many learners the filters select, from the summaries (one statement)."""
-    found = summaries.totals(filters)
+    found = summaries.totals(filters, kinds=("status",))
     return sum(found.get("status", subject=state)[0] for state in STATUSES)
 
 
