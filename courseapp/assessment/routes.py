@@ -23,6 +23,7 @@ from courseapp.accounts.models import User
 from courseapp.assessment import attempts as service
 from courseapp.assessment import follow_up, grants, journey, renewal
 from courseapp.assessment.certificates import certificate_pdf, find_certificate
+from courseapp.assessment.drawing import draw_question
 from courseapp.assessment.forms import UNANSWERED_ERROR, GrantAttemptForm, SubmitTestForm
 from courseapp.assessment.models import Phase, TestAttempt
 from courseapp.catalogue import course, pathway_or_404
@@ -37,6 +38,7 @@ bp.add_app_template_global(grants.USED_UP_MESSAGE, "used_up_message")
 bp.add_app_template_global(grants.out_of_attempts)
 bp.add_app_template_global(grants.used_up, "post_attempts_used_up")
 bp.add_app_template_global(follow_up.open_invitations, "open_follow_ups")
+bp.add_app_template_global(draw_question)
 
 
 def _phase(value: str) -> Phase:
