@@ -11,6 +11,7 @@ from flask import (
     url_for,
 )
 from flask_login import current_user
+from sqlalchemy.orm import undefer_group
 
 from courseapp.access import (
     coordinator_required,
@@ -49,7 +50,8 @@ def _phase(value: str) -> Phase:
 
 
 def _own_attempt(attempt_id: int) -> TestAttempt:
-    return get_own_or_404(TestAttempt, attempt_id)
+    """The attempt with its item and option orders, which every page of it uses."""
+    return get_own_or_404(TestAttempt, attempt_id, undefer_group("order"))
 
 
 @bp.route("/pathways/<pathway_id>/tests/<phase>", methods=["GET", "POST"])
