@@ -58,10 +58,9 @@ def _own_attempt(attempt_id: int) -> TestAttempt:
 @login_required
 def start(pathway_id: str, phase: str):
     pathway, phase = pathway_or_404(pathway_id), _phase(phase)
-    number = service.next_number(current_user, pathway, phase)
-    test = service.test_for(current_user, pathway, phase, number) or abort(404)
+    every = service.attempts(current_user, pathway, phase)
+    test = service.test_for(current_user, pathway, phase, service.next_number(every)) or abort(404)
     locked = journey.post_test_locked_reason(current_user, pathway) if phase is Phase.POST else None
-    taken = service.round_attempts(current_user, pathway, phase)
     form = ConfirmForm()
     if form.validate_on_submit() and not locked:
         try:
@@ -70,6 +69,7 @@ def start(pathway_id: str, phase: str):
             flash(str(error), "important")
             return redirect(url_for(".start", pathway_id=pathway.id, phase=phase.value))
         return redirect(url_for(".page", attempt_id=attempt.id, number=1))
+    taken = service.round_attempts(current_user, pathway, phase, every)
     return render_template(
         "assessment/start.html",
         pathway=pathway,
