@@ -25,6 +25,9 @@ def app(environ, start_response):
 
 
 def _dump() -> None:
+    _profile.create_stats()
+    if not _profile.stats:  # a worker that served no request: pstats cannot read an empty file
+        return
     folder = Path(os.environ["BENCH_PROFILE_DIR"])
     _profile.dump_stats(folder / f"worker-{os.getpid()}.prof")
 

@@ -65,9 +65,10 @@ def get_child_or_404(model: type[T], object_id: int, parent, key: str) -> T:
     return obj
 
 
-def get_own_or_404(model: type[T], object_id: int) -> T:
-    """Load one of the signed-in person's own records, or 404 for anyone else's."""
-    obj = db.session.get(model, object_id)
+def get_own_or_404(model: type[T], object_id: int, *options) -> T:
+    """Load one of the signed-in person's own records, or 404 for anyone else's.
+    `options` are loader options, such as columns to load with it."""
+    obj = db.session.get(model, object_id, options=options)
     if obj is None or obj.user_id != current_user.id:
         abort(404)
     return obj

@@ -150,13 +150,19 @@ def _forget_checkpoint(session: Session) -> None:
 def upsert(model, rows: list[dict] | dict, keys: list[str], changes: dict | None = None) -> None:
     """INSERT ... ON CONFLICT (keys) DO UPDATE, on SQLite or PostgreSQL. Two requests
     writing the same row at once both succeed, and one row results. `changes` may
-    use "excluded.<column>" strings for the value being inserted."""
-    db.session.execute(upsert_statement(model, rows, keys, changes))
+    use "excluded.<column>" strings for the value being inserted. The rows are passed
+    as parameters, not written into the statement, so that its compiled form is kept
+    and used again (a statement with its values in it is compiled on every call)."""
+    db.session.execute(_upsert_into(model, keys, changes), rows)
 
 
 def upsert_statement(model, rows: list[dict] | dict, keys: list[str], changes: dict | None = None):
+    return _upsert_into(model, keys, changes).values(rows)
+
+
+def _upsert_into(model, keys: list[str], changes: dict | None):
     dialect = postgresql if db.engine.dialect.name == "postgresql" else sqlite
-    statement = dialect.insert(model).values(rows)
+    statement = dialect.insert(model)
     updates = {
         column: getattr(statement.excluded, value.removeprefix("excluded."))
         if isinstance(value, str) and value.startswith("excluded.")

@@ -77,8 +77,9 @@ def test_for(user: User, pathway: Pathway, phase: Phase, number: int = 1) -> Tes
     return course().bank.tests.get(form_id_for(form_order(user, pathway), forms, phase, number))
 
 
-def next_number(user: User, pathway: Pathway, phase: Phase) -> int:
-    return max((a.number for a in attempts(user, pathway, phase)), default=0) + 1
+def next_number(taken: list[TestAttempt]) -> int:
+    """The number of the next attempt after these (all the learner's at the phase)."""
+    return max((a.number for a in taken), default=0) + 1
 
 
 def attempts(user: User, pathway: Pathway, phase: Phase) -> list[TestAttempt]:
@@ -95,10 +96,13 @@ def attempts(user: User, pathway: Pathway, phase: Phase) -> list[TestAttempt]:
     )
 
 
-def round_attempts(user: User, pathway: Pathway, phase: Phase) -> list[TestAttempt]:
+def round_attempts(
+    user: User, pathway: Pathway, phase: Phase, taken: list[TestAttempt] | None = None
+) -> list[TestAttempt]:
     """The attempts that count against the allowance: post-tests of the learner's
-    current round only, after a renewal began (see assessment.renewal)."""
-    taken = attempts(user, pathway, phase)
+    current round only, after a renewal began (see assessment.renewal). `taken` is all
+    their attempts at the phase, if already read."""
+    taken = attempts(user, pathway, phase) if taken is None else taken
     since = round_start(user, pathway) if phase is Phase.POST else None
     return [a for a in taken if since is None or a.started_at >= since]
 
@@ -117,14 +121,13 @@ def start_or_resume(user: User, pathway: Pathway, phase: Phase) -> TestAttempt:
     if not has_tests(pathway):
         raise AttemptError("This pathway has no such test")
     existing = attempts(user, pathway, phase)
-    counted = round_attempts(user, pathway, phase)
+    counted = round_attempts(user, pathway, phase, existing)
     open_attempt = next((a for a in counted if not a.submitted), None)
     if open_attempt is not None:
         return open_attempt
     if len(counted) >= attempts_allowed(phase, user, pathway):
         raise AttemptError("You have used all your attempts at this test")
-    # After the retention purge the earliest numbers may be gone: never reuse one.
-    number = max((a.number for a in existing), default=0) + 1
+    number = next_number(existing)  # after the retention purge: never reuse a number
     test = test_for(user, pathway, phase, number)
     if test is None:
         raise AttemptError("You have not been invited to this test")

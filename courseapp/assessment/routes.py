@@ -11,6 +11,7 @@ from flask import (
     url_for,
 )
 from flask_login import current_user
+from sqlalchemy.orm import undefer_group
 
 from courseapp.access import (
     coordinator_required,
@@ -23,6 +24,7 @@ from courseapp.accounts.models import User
 from courseapp.assessment import attempts as service
 from courseapp.assessment import follow_up, grants, journey, renewal
 from courseapp.assessment.certificates import certificate_pdf, find_certificate
+from courseapp.assessment.drawing import draw_question
 from courseapp.assessment.forms import UNANSWERED_ERROR, GrantAttemptForm, SubmitTestForm
 from courseapp.assessment.models import Phase, TestAttempt
 from courseapp.catalogue import course, pathway_or_404
@@ -37,6 +39,7 @@ bp.add_app_template_global(grants.USED_UP_MESSAGE, "used_up_message")
 bp.add_app_template_global(grants.out_of_attempts)
 bp.add_app_template_global(grants.used_up, "post_attempts_used_up")
 bp.add_app_template_global(follow_up.open_invitations, "open_follow_ups")
+bp.add_app_template_global(draw_question)
 
 
 def _phase(value: str) -> Phase:
@@ -47,17 +50,17 @@ def _phase(value: str) -> Phase:
 
 
 def _own_attempt(attempt_id: int) -> TestAttempt:
-    return get_own_or_404(TestAttempt, attempt_id)
+    """The attempt with its item and option orders, which every page of it uses."""
+    return get_own_or_404(TestAttempt, attempt_id, undefer_group("order"))
 
 
 @bp.route("/pathways/<pathway_id>/tests/<phase>", methods=["GET", "POST"])
 @login_required
 def start(pathway_id: str, phase: str):
     pathway, phase = pathway_or_404(pathway_id), _phase(phase)
-    number = service.next_number(current_user, pathway, phase)
-    test = service.test_for(current_user, pathway, phase, number) or abort(404)
+    every = service.attempts(current_user, pathway, phase)
+    test = service.test_for(current_user, pathway, phase, service.next_number(every)) or abort(404)
     locked = journey.post_test_locked_reason(current_user, pathway) if phase is Phase.POST else None
-    taken = service.round_attempts(current_user, pathway, phase)
     form = ConfirmForm()
     if form.validate_on_submit() and not locked:
         try:
@@ -66,6 +69,7 @@ def start(pathway_id: str, phase: str):
             flash(str(error), "important")
             return redirect(url_for(".start", pathway_id=pathway.id, phase=phase.value))
         return redirect(url_for(".page", attempt_id=attempt.id, number=1))
+    taken = service.round_attempts(current_user, pathway, phase, every)
     return render_template(
         "assessment/start.html",
         pathway=pathway,

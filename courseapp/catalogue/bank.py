@@ -4,6 +4,7 @@ with file and line through the content loader's problem list."""
 from __future__ import annotations
 
 from dataclasses import dataclass
+from functools import cached_property
 from pathlib import Path
 
 from courseapp.catalogue.items import ItemBase, SelfRating, TestForm
@@ -29,7 +30,11 @@ class Test:
         return self.form.title
 
     def item(self, item_id: str) -> ItemBase | None:
-        return next((item for item in self.items if item.id == item_id), None)
+        return self._items_by_id.get(item_id)
+
+    @cached_property
+    def _items_by_id(self) -> dict[str, ItemBase]:
+        return {item.id: item for item in self.items}
 
 
 @dataclass(frozen=True)

@@ -200,9 +200,10 @@ def _bump(session: Session) -> None:
         return
     ids = changes.by_key
     organisations = set(ids["organisation_id"])
-    if ids["attempt_id"]:
+    if ids["attempt_id"]:  # answers of an open attempt are in no report until it is submitted
         ids["user_id"] |= set(session.scalars(
-            sa.select(TestAttempt.user_id).where(TestAttempt.id.in_(ids["attempt_id"]))
+            sa.select(TestAttempt.user_id).where(TestAttempt.id.in_(ids["attempt_id"]),
+                                                 TestAttempt.submitted_at.is_not(None))
         ))  # fmt: skip
     if ids["team_id"] or ids["cohort_id"]:  # their members' cells were emptied by the database
         ids["user_id"] |= summaries.members(session, ids["team_id"], ids["cohort_id"])

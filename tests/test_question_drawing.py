@@ -1,0 +1,158 @@
+"""Test questions drawn from kept pieces of their HTML (assessment/drawing.py): the same
+HTML as the GOV.UK macros give, and only the learner's own answers shown."""
+
+from __future__ import annotations
+
+import random
+import re
+
+import sqlalchemy as sa
+
+from courseapp.assessment import attempts
+from courseapp.assessment.drawing import Questions
+from courseapp.assessment.models import Phase, TestAttempt
+from courseapp.catalogue import course
+from courseapp.catalogue.kinds import field_name, kind_of
+from courseapp.content.models import Enrolment
+from courseapp.extensions import db
+from courseapp.forms import STASH_KEY
+from courseapp.reports import versions
+from tests.conftest import login, right_answers
+
+
+def _answers(entry, rng: random.Random) -> list[object]:
+    """No answer, and a few answers the learner could have given."""
+    if attempts.is_rating(entry):
+        return [None, 1, rng.randint(2, 5)]
+    if entry.kind == "true-false":
+        return [None, True, False]
+    if entry.kind == "classification":
+        return [None, {s.id: s.answer for s in entry.statements}]
+    options = [o.id for o in entry.options]
+    if entry.kind == "multiple":
+        return [None, rng.sample(options, rng.randint(1, len(options)))]
+    return [None, rng.choice(options)]
+
+
+def test_every_question_is_drawn_as_the_macro_draws_it(app):
+    rng = random.Random(3)
+    macro = app.jinja_env.get_template("assessment/_input.html").module.question
+    questions = Questions(app.jinja_env)
+    with app.test_request_context():
+        for test in course().bank.tests.values():
+            for number, entry in enumerate([*test.ratings, *test.items], start=1):
+                legend = f"{number}. <{entry.id}> & “{entry.id}”"
+                for _ in range(3):
+                    order = kind_of(entry).option_order(entry, rng) if entry in test.items else []
+                    for answer in _answers(entry, rng):
+                        question = (
+                            attempts.rating_inputs(entry, answer)
+                            if attempts.is_rating(entry)
+                            else kind_of(entry).inputs(entry, order, answer)
+                        )
+                        assert questions.draw(question, legend) == macro(question, legend)
+
+
+def _post_test(user) -> TestAttempt:
+    return db.session.scalar(
+        sa.select(TestAttempt).where(
+            TestAttempt.user_id == user.id, TestAttempt.phase == Phase.POST
+        )
+    )
+
+
+def _page_of(client, attempt, entry) -> str:
+    number = next(n for n, page in enumerate(attempts.pages(attempt), 1) if entry in page)
+    return client.get(f"/attempts/{attempt.id}/pages/{number}").get_data(as_text=True)
+
+
+def _checked(page: str) -> set[tuple[str, str]]:
+    return set(
+        re.findall(r'name="([^"]+)" type="(?:radio|checkbox)" value="([^"]+)" checked', page)
+    )
+
+
+def _steady(page: str) -> str:
+    """The page without what changes on every request: script nonces and CSRF tokens."""
+    page = re.sub(r'nonce="[^"]*"', "", page)
+    return re.sub(r'(csrf_token[^>]*value=)"[^"]*"', r"\1", page)
+
+
+def _selected(page: str) -> set[tuple[str, str]]:
+    return {
+        (name, value)
+        for name, options in re.findall(
+            r'<select [^>]*name="([^"]+)"[^>]*>(.*?)</select>', page, re.S
+        )
+        for value in re.findall(r'<option value="([^"]+)" selected', options)
+    }
+
+
+def test_a_saved_answer_is_shown_to_its_learner_only(app, client, make_learner):
+    first, second = make_learner(modules=True), make_learner(modules=True)
+    db.session.execute(sa.update(Enrolment).values(form_order=0))  # both on the same form
+    db.session.commit()
+    login(client, first)
+    client.post("/pathways/core/tests/post")
+    mine = _post_test(first)
+    entries = attempts.pages(mine)[1]
+    single = next(e for e in entries if getattr(e, "kind", "") in ("single", "scenario"))
+    wrong = next(o.id for o in single.options if o.id != single.correct)
+    before = _page_of(client, mine, single)
+    assert not _checked(before)
+    client.post(f"/attempts/{mine.id}/pages/2", data={field_name(single.id): wrong})
+    shown = _page_of(client, mine, single)
+    assert _checked(shown) == {(field_name(single.id), wrong)}
+    # The page is the same as before but for that one answer.
+    unchecked = shown.replace(f'value="{wrong}" checked', f'value="{wrong}"')
+    assert _steady(unchecked) == _steady(before)
+
+    other = app.test_client()
+    login(other, second)
+    other.post("/pathways/core/tests/post")
+    theirs = _post_test(second)
+    assert not _checked(_page_of(other, theirs, single))
+    other.post(f"/attempts/{theirs.id}/pages/2", data=right_answers(None, [single]))
+    assert _checked(_page_of(other, theirs, single)) == {(field_name(single.id), single.correct)}
+    assert _checked(_page_of(client, mine, single)) == {(field_name(single.id), wrong)}
+
+
+def test_answers_kept_from_an_expired_session_are_shown_again(client, make_learner):
+    """What a learner had given when their session expired comes back on the page
+    (chosen, not yet saved), once."""
+    login(client, make_learner(modules=True))
+    client.post("/pathways/core/tests/post")
+    attempt = db.session.scalar(sa.select(TestAttempt).where(TestAttempt.phase == Phase.POST))
+    entries = attempts.pages(attempt)[1]
+    given = right_answers(None, entries)
+    path = f"/attempts/{attempt.id}/pages/2"
+    with client.session_transaction() as session:
+        session[STASH_KEY] = {"path": path, "data": list(given.items(multi=True))}
+    shown = client.get(path).get_data(as_text=True)
+    assert _checked(shown) | _selected(shown) == set(given.items(multi=True))
+    assert attempts.saved_answers(attempt) == {}
+    again = client.get(path).get_data(as_text=True)
+    assert not _checked(again) and not _selected(again)
+
+
+def test_a_test_page_and_an_answer_post_take_few_statements(
+    client, make_org, make_learner, count_queries
+):
+    """Loading a page reads the person, the attempt and its answers; saving answers
+    writes them and makes no report figure stale until the test is submitted."""
+    user = make_learner(modules=True, organisation=make_org())
+    login(client, user)
+    client.post("/pathways/core/tests/post")
+    attempt = _post_test(user)
+    path = f"/attempts/{attempt.id}/pages/2"
+    given = right_answers(None, attempts.pages(attempt)[1])
+    version = versions.current([user.organisation_id])
+    with count_queries() as page:
+        assert client.get(path).status_code == 200
+    with count_queries() as post:
+        assert client.post(path, data=given).status_code == 302
+    assert len(page) == 3, page
+    assert len(post) == 4, post
+    assert versions.current([user.organisation_id]) == version
+    client.post(f"/attempts/{attempt.id}/submit", data={"confirm_unanswered": "y"})
+    assert versions.current([user.organisation_id]) > version
