@@ -82,7 +82,6 @@ class Learner:
     cohort: str = ""
     cohort_due_on: date | None = None  # the cohort's due date (else its end): overdue after it
     certificate_code: str | None = None
-    post_attempts: int = 0  # post-test attempts submitted
     last_activity: datetime | None = None  # sign-in, module progress, test or rewording
 
     def saw(self, moment: datetime | None) -> None:

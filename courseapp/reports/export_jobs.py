@@ -29,8 +29,14 @@ def learners_selected(filters: Filters) -> int:
     return sum(found.get("status", subject=state)[0] for state in STATUSES)
 
 
-def needs_job(kind: str, learners: int) -> bool:
-    return kind in BY_JOB and learners > current_app.config["EXPORT_JOB_THRESHOLD"]
+def too_large(kind: str, filters: Filters) -> int | None:
+    """How many learners the export covers, if that is too many to send at once (a
+    row per learner or per answer over EXPORT_JOB_THRESHOLD); otherwise None. Other
+    exports (a row per question) are never counted."""
+    if kind not in BY_JOB:
+        return None
+    learners = learners_selected(filters)
+    return learners if learners > current_app.config["EXPORT_JOB_THRESHOLD"] else None
 
 
 def one_organisation(filters: Filters) -> bool:

@@ -261,8 +261,7 @@ def export(kind: str):
         abort(404)
     form, filters = _filters()
     pathway = course().pathways[filters.pathway_id]
-    learners = export_jobs.learners_selected(filters)
-    if export_jobs.needs_job(kind, learners):
+    if learners := export_jobs.too_large(kind, filters):
         return render_template(
             "reports/export_job.html", kind=kind, learners=learners, pathway=pathway,
             action=url_for(".export_by_job", kind=kind, **query_args(form)),
