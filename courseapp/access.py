@@ -3,11 +3,13 @@
 from __future__ import annotations
 
 from collections.abc import Callable
-from functools import wraps
+from functools import cache, wraps
 from typing import TypeVar
 
+import sqlalchemy as sa
 from flask import abort
 from flask_login import current_user, login_required
+from sqlalchemy.orm import undefer_group
 
 from courseapp.accounts.models import Role
 from courseapp.extensions import db
@@ -65,10 +67,19 @@ def get_child_or_404(model: type[T], object_id: int, parent, key: str) -> T:
     return obj
 
 
-def get_own_or_404(model: type[T], object_id: int, *options) -> T:
+def get_own_or_404(model: type[T], object_id: int, *groups: str) -> T:
     """Load one of the signed-in person's own records, or 404 for anyone else's.
-    `options` are loader options, such as columns to load with it."""
-    obj = db.session.get(model, object_id, options=options)
-    if obj is None or obj.user_id != current_user.id:
-        abort(404)
-    return obj
+    `groups` name deferred column groups to load with it."""
+    obj = db.session.scalar(_own(model, groups), {"id": object_id, "user_id": current_user.id})
+    return obj if obj is not None else abort(404)
+
+
+@cache
+def _own(model: type, groups: tuple[str, ...]) -> sa.Select:
+    """Built once per model and groups: test pages load their attempt on every request,
+    and a built statement keeps its cache key."""
+    return (
+        sa.select(model)
+        .options(*(undefer_group(group) for group in groups))
+        .where(model.id == sa.bindparam("id"), model.user_id == sa.bindparam("user_id"))
+    )

@@ -160,8 +160,18 @@ def upsert_statement(model, rows: list[dict] | dict, keys: list[str], changes: d
     return _upsert_into(model, keys, changes).values(rows)
 
 
+_UPSERTS: dict[tuple, object] = {}  # statements built once: their cache keys are kept with them
+
+
 def _upsert_into(model, keys: list[str], changes: dict | None):
+    """The statement for these keys and changes. One whose changes all take the value
+    being inserted ("excluded.<column>") is built once per process and used again
+    (statements are immutable); one with values in it is built afresh."""
     dialect = postgresql if db.engine.dialect.name == "postgresql" else sqlite
+    fixed = all(str(value).startswith("excluded.") for value in (changes or {}).values())
+    key = (model, dialect.__name__, tuple(keys), tuple((changes or {}).items()))
+    if fixed and key in _UPSERTS:
+        return _UPSERTS[key]
     statement = dialect.insert(model)
     updates = {
         column: getattr(statement.excluded, value.removeprefix("excluded."))
@@ -169,7 +179,10 @@ def _upsert_into(model, keys: list[str], changes: dict | None):
         else value
         for column, value in (changes or {}).items()
     }
-    return statement.on_conflict_do_update(index_elements=keys, set_=updates)
+    statement = statement.on_conflict_do_update(index_elements=keys, set_=updates)
+    if fixed:
+        _UPSERTS[key] = statement
+    return statement
 
 
 def _unique_violation(error: IntegrityError) -> bool:

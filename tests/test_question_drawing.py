@@ -17,6 +17,7 @@ from courseapp.content.models import Enrolment
 from courseapp.extensions import db
 from courseapp.forms import STASH_KEY
 from courseapp.reports import versions
+from courseapp.reports.models import LearnerSummary
 from tests.conftest import login, right_answers
 
 
@@ -156,3 +157,29 @@ def test_a_test_page_and_an_answer_post_take_few_statements(
     assert versions.current([user.organisation_id]) == version
     client.post(f"/attempts/{attempt.id}/submit", data={"confirm_unanswered": "y"})
     assert versions.current([user.organisation_id]) > version
+
+
+def _share(user) -> list:
+    return db.session.execute(
+        sa.select(LearnerSummary.pathway_id, LearnerSummary.figures)
+        .where(LearnerSummary.user_id == user.id)
+        .order_by(LearnerSummary.pathway_id)
+    ).all()  # fmt: skip
+
+
+def test_starting_a_test_changes_no_report_figure(client, make_org, make_learner, count_queries):
+    """An open attempt is in no report until it is submitted: starting one leaves the
+    learner's share of the summaries and the report version alone (and so costs no
+    refresh); submitting it changes both."""
+    user = make_learner(modules=True, organisation=make_org())
+    login(client, user)
+    version, share = versions.current([user.organisation_id]), _share(user)
+    with count_queries() as start:
+        assert client.post("/pathways/core/tests/post").status_code == 302
+    assert _post_test(user) is not None
+    assert len(start) <= 14, start
+    assert versions.current([user.organisation_id]) == version
+    assert _share(user) == share
+    client.post(f"/attempts/{_post_test(user).id}/submit", data={"confirm_unanswered": "y"})
+    assert versions.current([user.organisation_id]) > version
+    assert _share(user) != share

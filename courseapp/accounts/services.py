@@ -42,9 +42,13 @@ def init_login_manager(manager: LoginManager) -> None:
 
     @manager.user_loader
     def load_user(session_token: str) -> User | None:
-        return db.session.scalar(
-            sa.select(User).where(User.session_token == session_token, User.active.is_(True))
-        )
+        return db.session.scalar(_SIGNED_IN, {"token": session_token})
+
+
+# Built once: every request runs it, and a built statement keeps its cache key.
+_SIGNED_IN = sa.select(User).where(
+    User.session_token == sa.bindparam("token"), User.active.is_(True)
+)
 
 
 def find_user_by_email(email: str) -> User | None:

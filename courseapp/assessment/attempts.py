@@ -116,11 +116,14 @@ def attempts_allowed(phase: Phase, user: User | None = None, pathway: Pathway | 
     return grants.base_attempts() + extra
 
 
-def start_or_resume(user: User, pathway: Pathway, phase: Phase) -> TestAttempt:
-    """The learner's open attempt, or a new one. Two clicks or two tabs get the same one."""
+def start_or_resume(
+    user: User, pathway: Pathway, phase: Phase, taken: list[TestAttempt] | None = None
+) -> TestAttempt:
+    """The learner's open attempt, or a new one. Two clicks or two tabs get the same one.
+    `taken` is all their attempts at the phase, if already read."""
     if not has_tests(pathway):
         raise AttemptError("This pathway has no such test")
-    existing = attempts(user, pathway, phase)
+    existing = attempts(user, pathway, phase) if taken is None else taken
     counted = round_attempts(user, pathway, phase, existing)
     open_attempt = next((a for a in counted if not a.submitted), None)
     if open_attempt is not None:
@@ -169,10 +172,14 @@ def pages(attempt: TestAttempt) -> list[list[Entry]]:
 
 
 def saved_answers(attempt: TestAttempt) -> dict[str, object]:
-    rows = db.session.execute(
-        sa.select(Answer.item_id, Answer.response).where(Answer.attempt_id == attempt.id)
-    )
+    rows = db.session.execute(_SAVED, {"attempt_id": attempt.id})
     return {item_id: response for item_id, response in rows}
+
+
+# Built once: every test page reads its answers, and a built statement keeps its cache key.
+_SAVED = sa.select(Answer.item_id, Answer.response).where(
+    Answer.attempt_id == sa.bindparam("attempt_id")
+)
 
 
 def is_rating(entry: Entry) -> bool:
@@ -254,7 +261,7 @@ def save_answers(attempt: TestAttempt, parsed: dict[str, object]) -> None:
             Answer,
             rows,
             ["attempt_id", "item_id"],
-            {"response": "excluded.response", "saved_at": now},
+            {"response": "excluded.response", "saved_at": "excluded.saved_at"},
         )
 
 

@@ -11,7 +11,6 @@ from flask import (
     url_for,
 )
 from flask_login import current_user
-from sqlalchemy.orm import undefer_group
 
 from courseapp.access import (
     coordinator_required,
@@ -51,7 +50,7 @@ def _phase(value: str) -> Phase:
 
 def _own_attempt(attempt_id: int) -> TestAttempt:
     """The attempt with its item and option orders, which every page of it uses."""
-    return get_own_or_404(TestAttempt, attempt_id, undefer_group("order"))
+    return get_own_or_404(TestAttempt, attempt_id, "order")
 
 
 @bp.route("/pathways/<pathway_id>/tests/<phase>", methods=["GET", "POST"])
@@ -64,7 +63,7 @@ def start(pathway_id: str, phase: str):
     form = ConfirmForm()
     if form.validate_on_submit() and not locked:
         try:
-            attempt = service.start_or_resume(current_user, pathway, phase)
+            attempt = service.start_or_resume(current_user, pathway, phase, every)
         except service.AttemptError as error:
             flash(str(error), "important")
             return redirect(url_for(".start", pathway_id=pathway.id, phase=phase.value))

@@ -103,11 +103,22 @@ def _reported_change(obj) -> bool:
     return bool(changed - NOT_REPORTED)
 
 
+def _in_reports(obj) -> bool:
+    """Whether the row is report data: a test attempt only once it is submitted (starting
+    one, or moving through its pages, changes no figure), any other row always."""
+    if not isinstance(obj, TestAttempt):
+        return True
+    history = get_history(obj, "submitted_at")
+    return any(v is not None for v in (*history.added, *history.unchanged, *history.deleted))
+
+
 @event.listens_for(Session, "after_flush")
 def _note_flushed(session: Session, _context) -> None:
     changed = [*session.new, *session.deleted]
     changed += [obj for obj in session.dirty if _reported_change(obj)]
     for obj in changed:
+        if not _in_reports(obj):
+            continue
         key = REPORT_TABLES.get(getattr(obj, "__tablename__", None))
         if key is None:
             continue
@@ -192,6 +203,12 @@ def _note_statement(state: ORMExecuteState) -> None:
         _changes(state.session).note("organisation_id" if key == "id" else key, values)
 
 
+# Built once: every answer save runs it, and a built statement keeps its cache key.
+_SUBMITTED_BY = sa.select(TestAttempt.user_id).where(
+    TestAttempt.id.in_(sa.bindparam("ids", expanding=True)), TestAttempt.submitted_at.is_not(None)
+)
+
+
 @event.listens_for(Session, "before_commit")
 def _bump(session: Session) -> None:
     session.flush()  # before_commit comes before the commit's own flush
@@ -201,10 +218,7 @@ def _bump(session: Session) -> None:
     ids = changes.by_key
     organisations = set(ids["organisation_id"])
     if ids["attempt_id"]:  # answers of an open attempt are in no report until it is submitted
-        ids["user_id"] |= set(session.scalars(
-            sa.select(TestAttempt.user_id).where(TestAttempt.id.in_(ids["attempt_id"]),
-                                                 TestAttempt.submitted_at.is_not(None))
-        ))  # fmt: skip
+        ids["user_id"] |= set(session.scalars(_SUBMITTED_BY, {"ids": list(ids["attempt_id"])}))
     if ids["team_id"] or ids["cohort_id"]:  # their members' cells were emptied by the database
         ids["user_id"] |= summaries.members(session, ids["team_id"], ids["cohort_id"])
     summaries.refresh(session, ids["user_id"])
