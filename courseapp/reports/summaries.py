@@ -86,6 +86,7 @@ from courseapp.reports.shares import Key
 CELL = ("pathway_id", "organisation_id", "team_id", "cohort_id", "job_role", "active")
 KEY = ("kind", "form_id", "phase", "subject", "detail")
 VALUES = ("n", "total", "squares", "cross")
+COLUMNS = (*CELL, *KEY, *VALUES)
 BATCH = 500  # learners refreshed per round of queries
 LOCKS = 1717  # the advisory locks' first key: one lock per learner
 
@@ -171,9 +172,8 @@ def _refresh(session: Session, user_ids: list[int]) -> None:
     changed = sorted(k for k, v in deltas.items() if v[0] or any(abs(x) > 1e-12 for x in v[1:]))
     emptied = []
     if changed:
-        rows = [dict(zip((*CELL, *KEY, *VALUES), (*key, *deltas[key]), strict=True))
-                for key in changed]  # fmt: skip
-        emptied = [tuple(row) for row in session.execute(_upsert(session), rows) if row[-1] == 0]
+        emptied = [tuple(row) for row in _add(session, [(*key, *deltas[key]) for key in changed])
+                   if row[-1] == 0]  # fmt: skip
     if emptied:
         summary = Summary.__table__
         session.execute(
@@ -219,15 +219,37 @@ def _upsert_shares(session: Session):
     )
 
 
-def _upsert(session: Session):
-    """Add deltas to the summary rows (one parameter set each), returning each row's key
-    and new count."""
+def _add(session: Session, rows: list[tuple]) -> list[tuple]:
+    """Add deltas (rows of CELL, KEY and VALUES, in key order) to the summary rows,
+    returning each row's key and new count. On PostgreSQL the rows travel as one array
+    a column, so the statement is the same for any number of rows (prepared once, and
+    the driver need not parse a long statement on every call); the rows are unnested
+    in the order given, so refreshes still lock summary rows in key order."""
+    if session.get_bind().dialect.name == "postgresql":
+        columns = zip(COLUMNS, zip(*rows, strict=True), strict=True)
+        arrays = {f"a_{name}": list(values) for name, values in columns}
+        return session.execute(_ADD_ARRAYS, arrays).all()
+    return session.execute(_ADD_ROWS, [dict(zip(COLUMNS, row, strict=True)) for row in rows]).all()
+
+
+def _add_statement(insert):
     table = Summary.__table__
-    statement = _dialect(session).insert(table)
-    return statement.on_conflict_do_update(
+    return insert.on_conflict_do_update(
         index_elements=[*CELL, *KEY],
-        set_={name: table.c[name] + statement.excluded[name] for name in VALUES},
+        set_={name: table.c[name] + insert.excluded[name] for name in VALUES},
     ).returning(*(table.c[name] for name in (*CELL, *KEY)), table.c.n)
+
+
+_ADD_ROWS = _add_statement(sqlite.insert(Summary.__table__))
+_DELTAS = sa.func.unnest(*(
+    sa.bindparam(f"a_{name}", type_=postgresql.ARRAY(Summary.__table__.c[name].type))
+    for name in COLUMNS
+)).table_valued(*COLUMNS).render_derived(name="delta")  # fmt: skip
+_ADD_ARRAYS = _add_statement(
+    postgresql.insert(Summary.__table__).from_select(
+        COLUMNS, sa.select(*(_DELTAS.c[name] for name in COLUMNS))
+    )
+)
 
 
 def members(session: Session, team_ids: Iterable[int], cohort_ids: Iterable[int]) -> set[int]:
