@@ -24,7 +24,7 @@ import pytest
 from axe_playwright_python.sync_playwright import Axe
 from flask import Flask, request_finished
 from playwright.sync_api import Locator, Page
-from werkzeug.serving import make_server
+from werkzeug.serving import WSGIRequestHandler, make_server
 
 from courseapp.accounts.models import JobRole, Role, User
 from courseapp.accounts.passwords import hash_password
@@ -94,6 +94,32 @@ class LiveServer:
     app: Flask
 
 
+BODY_KEY = "tests.response_body"
+
+
+def _keeping_body(app: Flask):
+    """The app, noting each response's body in its request's environ."""
+
+    def wsgi(environ, start_response):
+        body = app(environ, start_response)
+        environ[BODY_KEY] = body
+        return body
+
+    return wsgi
+
+
+class _Handler(WSGIRequestHandler):
+    """Werkzeug's handler, closing the response's body when the browser drops the
+    connection (it moved to another page while a static file was on its way): the
+    server's own close comes after draining the connection, which then fails too, so
+    the file being sent would be left open."""
+
+    def connection_dropped(self, error, environ=None) -> None:
+        body = (environ or {}).get(BODY_KEY)
+        if hasattr(body, "close"):
+            body.close()
+
+
 @contextmanager
 def serve(app: Flask) -> Iterator[LiveServer]:
     """Serve an app on a free local port from a background thread. Its BASE_URL is set
@@ -101,7 +127,9 @@ def serve(app: Flask) -> Iterator[LiveServer]:
 
     Every HTML document it sends is recorded by page type, and when serving ends the Nu
     HTML checker checks them: any page type a browser test loads must be valid HTML."""
-    server = make_server("127.0.0.1", 0, app, threaded=True)
+    server = make_server(
+        "127.0.0.1", 0, _keeping_body(app), threaded=True, request_handler=_Handler
+    )
     url = f"http://127.0.0.1:{server.server_port}"
     app.config["BASE_URL"] = url
     documents = DocumentRecorder()
