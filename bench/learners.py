@@ -92,9 +92,9 @@ class Client:
         if method == "POST":
             head += ("Content-Type: application/x-www-form-urlencoded\r\n"
                      f"Content-Length: {len(body.encode())}\r\n")  # fmt: skip
-        # Plain non-blocking sockets on the event loop: a stream's transport and protocol
-        # objects cost several times more of the generator's CPU, which shares the
-        # machine with the app.
+        # Plain non-blocking sockets on the event loop: asyncio's streams cost the
+        # generator more CPU (12% of a core against 10% at 1,200 learners), which it
+        # shares with the app.
         loop = asyncio.get_running_loop()
         with socket.socket() as sock:
             sock.setblocking(False)
