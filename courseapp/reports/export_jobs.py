@@ -17,7 +17,6 @@ from courseapp.jobs.models import Job
 from courseapp.reports import data as report_data
 from courseapp.reports import exports, summaries
 from courseapp.reports.data import Filters
-from courseapp.reports.status import STATUSES
 
 KIND = "report-export"
 BY_JOB = {"learners", "responses"}  # exports of a row per learner or more
@@ -25,8 +24,7 @@ BY_JOB = {"learners", "responses"}  # exports of a row per learner or more
 
 def learners_selected(filters: Filters) -> int:
     """How many learners the filters select, from the summaries (one statement)."""
-    found = summaries.totals(filters, kinds=("status",))
-    return sum(found.get("status", subject=state)[0] for state in STATUSES)
+    return sum(summaries.totals(filters, kinds=("status",)).statuses().values())
 
 
 def too_large(kind: str, filters: Filters) -> int | None:

@@ -35,9 +35,8 @@ def _minute(moment: datetime | None, zone_name: str | None) -> str | None:
 
 
 def learners_csv(data: ReportData, pathway: Pathway) -> bytes:
-    tests = course().bank.tests
     taken = {a.test_id for p in data.learners.values() for a in (p.pre, p.post) if a}
-    forms = [tests[f] for f in {*pathway.definition.test_forms, *taken} if f in tests]
+    forms = services.report_forms(pathway, taken).values()
     tags = [t for t in TAGS if any(i.tag == t for test in forms for i in test.items)]
     header = ["name", "email", "organisation", "team", "job role", "pathway", "status",
               "enrolled", "certified", "modules completed", "rewordings submitted",

@@ -38,6 +38,7 @@ from courseapp.reports import data as report_data
 from courseapp.reports.cache import cached
 from courseapp.reports.forms import LearnerFilterForm, ReportFilterForm
 from courseapp.reports.statistics import MIN_GROUP
+from courseapp.reports.status import STATUSES
 from courseapp.rewording.services import exercises
 
 bp = Blueprint("reports", __name__, url_prefix="/reports")
@@ -51,7 +52,7 @@ def _filters(
     """The filter form from the query string, and the filters it allows for this user."""
     form = form_class(request.args)
     if "status" in form:
-        statuses = ((s, s.capitalize()) for s in services.STATUSES)
+        statuses = ((s, s.capitalize()) for s in STATUSES)
         form.status.choices = options("Any status", statuses)
     orgs = organisations_in_scope(current_user)
     cohorts = db.session.scalars(
@@ -294,9 +295,7 @@ def export_by_job(kind: str):
     if kind not in export_jobs.BY_JOB:
         abort(404)
     form, filters = _filters()
-    if not ConfirmForm().validate_on_submit():
-        return redirect(url_for(".export", kind=kind, **query_args(form)), 303)
-    if not export_jobs.one_organisation(filters):
+    if not ConfirmForm().validate_on_submit() or not export_jobs.one_organisation(filters):
         return redirect(url_for(".export", kind=kind, **query_args(form)), 303)
     learners = export_jobs.learners_selected(filters)
     job = export_jobs.start(kind, filters, learners, current_user)

@@ -4,7 +4,7 @@ summaries kept with the answers (summaries.py). Reads only; never reads the answ
 from __future__ import annotations
 
 from collections import Counter
-from collections.abc import Mapping
+from collections.abc import Iterable, Mapping
 from dataclasses import dataclass, field
 from datetime import date
 
@@ -27,7 +27,7 @@ from courseapp.organisations.models import Organisation
 from courseapp.reports import item_analysis, summaries
 from courseapp.reports import statistics as stats
 from courseapp.reports.data import Filters, Learner, ReportData, chosen_attempts
-from courseapp.reports.status import STATUSES, status
+from courseapp.reports.status import status
 from courseapp.rewording.models import Response
 
 
@@ -141,7 +141,7 @@ class Dashboard:
 def _completion(filters: Filters, found: summaries.Totals) -> Completion:
     """Completion counts, and the learners whose cohort's due date (its end date if it
     has none) has passed, by the day in their organisation's time zone."""
-    counts = {state: found.get("status", subject=state)[0] for state in STATUSES}
+    counts = found.statuses()
     n = sum(counts.values())
     days = Counter({float(key[4]): value[0] for key, value in found.of("days")})
     by_cohort = summaries.grouped(filters, ("organisation_id", "cohort_id"), ("status",))
@@ -162,7 +162,8 @@ def _completion(filters: Filters, found: summaries.Totals) -> Completion:
             continue
         any_due = True
         late = is_overdue(due_on, False, local_today(zone))
-        overdue += late * sum(cell.get("status", subject=s)[0] for s in STATUSES[:-1])
+        in_cell = cell.statuses()
+        overdue += late * (sum(in_cell.values()) - in_cell["completed"])
     return Completion(
         enrolled=n,
         not_started=counts["not started"],
@@ -206,12 +207,12 @@ def paired_sums(
     return sums
 
 
-def report_forms(pathway: Pathway, found: summaries.Totals) -> dict[str, Test]:
-    """The pathway's forms, and any retired form an attempt in the report was taken on."""
+def report_forms(pathway: Pathway, taken: Iterable[str]) -> dict[str, Test]:
+    """The pathway's forms, and any retired form of `taken` (the forms of the report's
+    pre- and post-tests)."""
     bank = course().bank.tests
     ids = [*pathway.definition.test_forms]
-    taken = {key[1] for key, _value in found.of("takers") if key[2] in (Phase.PRE, Phase.POST)}
-    ids += sorted(taken - set(ids))
+    ids += sorted(set(taken) - set(ids))
     return {form_id: bank[form_id] for form_id in ids if form_id in bank}
 
 
@@ -239,7 +240,8 @@ def dashboard(
         for order in (0, 1) if pathway.definition.test_forms
     ]  # fmt: skip
 
-    forms = report_forms(pathway, found)
+    forms = report_forms(pathway, (key[1] for key, _value in found.of("takers")
+                                   if key[2] in (Phase.PRE, Phase.POST)))  # fmt: skip
     by_tag: dict[str, stats.PairedSummary] = {}
     if forms:
         present = {item.tag for test in forms.values() for item in test.items}
@@ -292,8 +294,8 @@ def compare_organisations(filters: Filters) -> list[OrganisationRow]:
     ).all()) if by_organisation else {}  # fmt: skip
     rows = []
     for (org,), found in by_organisation.items():
-        n = sum(found.get("status", subject=state)[0] for state in STATUSES)
-        done = found.get("status", subject="completed")[0]
+        counts = found.statuses()
+        n, done = sum(counts.values()), counts["completed"]
         pairs = stats.paired_summary(paired_sums(found))
         rows.append(OrganisationRow(
             names.get(org, "No organisation"), n,

@@ -125,14 +125,6 @@ class PairedSums:
         self.pre_counts[pre] += 1
         self.post_counts[post] += 1
 
-    def __iadd__(self, other: PairedSums) -> PairedSums:
-        for name in ("n", "pre", "pre_squares", "post", "post_squares", "gain", "gain_squares",
-                     "improved", "normalised_n", "normalised"):  # fmt: skip
-            setattr(self, name, getattr(self, name) + getattr(other, name))
-        self.pre_counts.update(other.pre_counts)
-        self.post_counts.update(other.post_counts)
-        return self
-
 
 def paired_summary(pairs: Iterable[Pair] | PairedSums) -> PairedSummary:
     """Summarise learners who have both a pre and a post score (pairs, or their sums).

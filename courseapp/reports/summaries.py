@@ -82,6 +82,7 @@ from courseapp.reports import shares
 from courseapp.reports.data import Filters, among, learner_ids
 from courseapp.reports.models import AreaScore, LearnerSummary, Summary
 from courseapp.reports.shares import Key
+from courseapp.reports.status import STATUSES
 
 CELL = ("pathway_id", "organisation_id", "team_id", "cohort_id", "job_role", "active")
 KEY = ("kind", "form_id", "phase", "subject", "detail")
@@ -296,6 +297,10 @@ class Totals:
 
     def of(self, kind: str) -> Iterator[tuple[Key, tuple]]:
         return iter(self.kinds.get(kind, ()))
+
+    def statuses(self) -> dict[str, int]:
+        """How many of the learners are at each status (status.py): all of them in all."""
+        return {state: self.get("status", subject=state)[0] for state in STATUSES}
 
 
 def _by_cells(filters: Filters) -> bool:
