@@ -41,7 +41,10 @@ class Config:
     SERVICE_NAME = os.environ.get("SERVICE_NAME", "Safe & Together e-learning")
     SECRET_KEY = os.environ.get("SECRET_KEY")  # None: generated in the instance folder
     SQLALCHEMY_DATABASE_URI = os.environ.get("DATABASE_URL")  # None: SQLite in instance folder
-    SQLALCHEMY_ENGINE_OPTIONS: dict = {"pool_pre_ping": True}
+    SQLALCHEMY_ENGINE_OPTIONS: dict = {}
+    # A pooled connection unused for this long is checked with a round trip before a
+    # request uses it (one unused for less is assumed alive: see database.ping_if_idle).
+    DATABASE_PING_AFTER_IDLE_SECONDS = float(os.environ.get("DATABASE_PING_AFTER_IDLE_SECONDS", 2))
 
     # The largest request body read, in bytes: far more than any form needs, and
     # refused (413) before it is read. Only the CSV upload takes more (see
@@ -59,6 +62,8 @@ class Config:
     REMEMBER_COOKIE_SECURE = _flag("SESSION_COOKIE_SECURE", False)
     REMEMBER_COOKIE_DURATION = timedelta(days=14)
     PERMANENT_SESSION_LIFETIME = timedelta(hours=12)
+    # An unchanged session's cookie is sent again once it is this old (security.SessionCookie).
+    SESSION_RENEW_AFTER_SECONDS = float(os.environ.get("SESSION_RENEW_AFTER_SECONDS", 300))
 
     RATELIMIT_STORAGE_URI = os.environ.get("RATELIMIT_STORAGE_URI", "memory://")
     RATELIMIT_ENABLED = _flag("RATELIMIT_ENABLED", True)

@@ -1,16 +1,18 @@
-"""The database side of a request: one commit point, which requests may write, SQLite's
-lock choice and pragmas, upserts, unique-constraint clashes turned into domain errors,
-and, after an erasure, an emptied write-ahead log."""
+"""The database side of a request: one commit point, which requests may write (and no
+transaction on PostgreSQL for those that only read), pooled connections checked after
+waiting, SQLite's lock choice and pragmas, upserts, unique-constraint clashes turned
+into domain errors, and, after an erasure, an emptied write-ahead log."""
 
 from __future__ import annotations
 
+import time
 from collections.abc import Callable, Iterator
 from contextlib import contextmanager
 
 from flask import Flask, current_app, g, has_request_context, request
 from sqlalchemy import event
 from sqlalchemy.dialects import postgresql, sqlite
-from sqlalchemy.exc import IntegrityError, OperationalError
+from sqlalchemy.exc import DisconnectionError, IntegrityError, OperationalError
 from sqlalchemy.orm import Session
 from werkzeug.routing import IntegerConverter
 from werkzeug.wrappers import Response
@@ -29,7 +31,15 @@ def init_app(app: Flask) -> None:
     request's one commit, or a rollback for an error response. Later database reads
     (the security headers ask who is signed in) then begin a read transaction."""
     configure_sqlite(app)
+    ping_if_idle(app)
     app.url_map.converters["int"] = IdConverter
+
+    def note_reading() -> None:
+        if reads_only():
+            db.session.info[READS_ONLY] = True
+
+    # First of the before_request functions, so that no statement comes before it.
+    app.before_request_funcs.setdefault(None, []).insert(0, note_reading)
 
     @app.after_request
     def end_transaction(response: Response) -> Response:
@@ -72,6 +82,47 @@ def _declared_writer() -> bool:
     return bool(getattr(view, "writes_on_get", False))
 
 
+def reads_only() -> bool:
+    """Whether this request only reads: a GET, HEAD or OPTIONS whose view is not
+    declared with writes_on_get."""
+    return request.method in READ_ONLY_METHODS and not _declared_writer()
+
+
+# session.info keys: the session belongs to a request that only reads; its connection
+# runs in autocommit.
+READS_ONLY, AUTOCOMMIT = "reads_only", "autocommit"
+
+
+class WriteInReadingRequest(RuntimeError):
+    """A request that only reads tried to write: its view must be declared with
+    writes_on_get (and its writes guarded by may_write)."""
+
+
+@event.listens_for(Session, "do_orm_execute")
+def _reading_request(state) -> None:
+    """In a request that only reads: refuse a write; and on PostgreSQL, run the
+    statements in autocommit. At READ COMMITTED each statement sees what was committed
+    when it began, in a transaction or not, so a page that only reads needs none, and
+    saves the round trips of BEGIN and COMMIT. The connection is taken at the first
+    statement, so a page that reads nothing needs no database."""
+    session = state.session
+    if not session.info.get(READS_ONLY):
+        return
+    if state.is_insert or state.is_update or state.is_delete:
+        raise WriteInReadingRequest(f"{request.method} {request.path} wrote with {state.statement}")
+    if session.get_bind().dialect.name == "postgresql" and not session.info.get(AUTOCOMMIT):
+        session.connection(execution_options={"isolation_level": "AUTOCOMMIT"})
+        session.info[AUTOCOMMIT] = True
+
+
+@event.listens_for(Session, "before_flush")
+def _refuse_write_flush(session: Session, _context, _instances) -> None:
+    if not session.info.get(READS_ONLY):
+        return
+    if session.new or session.deleted or any(session.is_modified(o) for o in session.dirty):
+        raise WriteInReadingRequest(f"{request.method} {request.path} changed objects")
+
+
 def may_write() -> bool:
     """Whether this request may write what a page records as it is read. Any POST; a GET
     only if its view is declared with writes_on_get and the person opened the page
@@ -81,6 +132,35 @@ def may_write() -> bool:
         return True
     site = request.headers.get("Sec-Fetch-Site", "none")
     return _declared_writer() and site in DIRECT_NAVIGATION
+
+
+def ping_if_idle(app: Flask) -> None:
+    """Check a pooled connection with a round trip before it is used, if it has been
+    idle for DATABASE_PING_AFTER_IDLE_SECONDS or more; a dead one is replaced (the pool
+    tries another). This is SQLAlchemy's pre-ping for connections that have waited in
+    the pool, where a database restart or a dropped network connection leaves them
+    dead. A busy site takes a connection back within milliseconds of returning it,
+    and would otherwise spend a round trip of every request on the check; one lost in
+    that moment fails its request (a 503), and the pool is then renewed."""
+    with app.app_context():
+        engine = db.engine
+    after = float(app.config["DATABASE_PING_AFTER_IDLE_SECONDS"])
+
+    @event.listens_for(engine, "checkin")
+    def _returned(_dbapi_connection, record) -> None:
+        record.info["returned_at"] = time.monotonic()
+
+    @event.listens_for(engine, "checkout")
+    def _check(dbapi_connection, record, _proxy) -> None:
+        returned = record.info.get("returned_at")
+        if returned is None or time.monotonic() - returned < after:
+            return  # new, or back in the pool a moment ago
+        try:
+            engine.dialect.do_ping(dbapi_connection)
+        except engine.dialect.loaded_dbapi.Error as error:
+            if engine.dialect.is_disconnect(error, dbapi_connection, None):
+                raise DisconnectionError(str(error)) from error
+            raise
 
 
 def configure_sqlite(app: Flask) -> None:
@@ -114,10 +194,7 @@ def configure_sqlite(app: Flask) -> None:
 
     @event.listens_for(engine, "begin")
     def _on_begin(connection) -> None:
-        read_only = has_request_context() and (
-            g.get("request_committed")
-            or (request.method in READ_ONLY_METHODS and not _declared_writer())
-        )
+        read_only = has_request_context() and (g.get("request_committed") or reads_only())
         connection.exec_driver_sql("BEGIN" if read_only else "BEGIN IMMEDIATE")
 
 

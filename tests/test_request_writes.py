@@ -15,8 +15,10 @@ import sqlalchemy as sa
 from courseapp.accounts.models import Role
 from courseapp.catalogue import course
 from courseapp.content.models import ModuleProgress
+from courseapp.database import writes_on_get
 from courseapp.extensions import db
-from tests.conftest import login
+from courseapp.organisations.models import Organisation, Sector
+from tests.conftest import app_with_schema, build_app, login, postgres_url
 
 ROUTES = sorted((Path(__file__).parent.parent / "courseapp").glob("*/routes.py"))
 WRITES_ON_GET = {"content.module", "content.part", "reports.learner", "reports.export",
@@ -116,6 +118,98 @@ def test_a_503_is_logged(app, make_user, make_learner, monkeypatch, caplog):
     with caplog.at_level(logging.ERROR):
         assert client.get(f"/reports/learners/{learner.id}").status_code == 503
     assert "database is locked" in caplog.text
+
+
+# -- A request that only reads: no writes, and no transaction on PostgreSQL --------------
+
+
+def _probe_routes(app):
+    """Views that report how their connection runs, or try to write; each its own
+    function, since writes_on_get marks the function it is given."""
+
+    def connection_state():
+        db.session.execute(sa.select(1))
+        dbapi = db.session.connection().connection.dbapi_connection
+        return {"autocommit": getattr(dbapi, "autocommit", None)}
+
+    def write():
+        db.session.add(Organisation(name="Written on a GET", sector=Sector.LOCAL_AUTHORITY))
+        db.session.flush()
+        return "written"
+
+    def view(function, declared=False):
+        def probe():
+            return function()
+
+        return writes_on_get(probe) if declared else probe
+
+    app.add_url_rule("/probe/reads", "probe_reads", view(connection_state))
+    app.add_url_rule("/probe/declared", "probe_declared", view(connection_state, True))
+    app.add_url_rule("/probe/posted", "probe_posted", view(connection_state), methods=["POST"])
+    app.add_url_rule("/probe/write", "probe_write", view(write))
+    app.add_url_rule("/probe/write-declared", "probe_write_declared", view(write, True))
+    app.add_url_rule(
+        "/probe/write-statement",
+        "probe_write_statement",
+        view(lambda: str(db.session.execute(sa.delete(Organisation)).rowcount)),
+    )
+
+
+def test_a_request_that_only_reads_runs_without_a_transaction_on_postgresql(any_db_app):
+    """At READ COMMITTED each statement sees what was committed when it began, so a
+    page that only reads gains nothing from a transaction: on PostgreSQL it runs in
+    autocommit (no BEGIN or COMMIT). A declared writer and a POST keep theirs."""
+    _probe_routes(any_db_app)
+    client = any_db_app.test_client()
+    postgres = db.engine.dialect.name == "postgresql"
+    assert client.get("/probe/reads").json == {"autocommit": True if postgres else None}
+    assert client.get("/probe/declared").json == {"autocommit": False if postgres else None}
+    assert client.post("/probe/posted").json == {"autocommit": False if postgres else None}
+    assert client.get("/probe/reads").json == {"autocommit": True if postgres else None}
+
+
+@pytest.mark.parametrize("path", ["/probe/write", "/probe/write-statement"])
+def test_a_request_that_only_reads_cannot_write(any_db_app, path, caplog):
+    """A GET that writes must say so (writes_on_get); one that does not is stopped
+    before anything is written, whether by the unit of work or by a statement."""
+    _probe_routes(any_db_app)
+    client = any_db_app.test_client()
+    assert client.get("/probe/write-declared").text == "written"
+    with caplog.at_level(logging.ERROR):
+        assert client.get(path).status_code == 500
+    assert f"WriteInReadingRequest: GET {path}" in caplog.text
+    assert db.session.scalar(sa.select(sa.func.count()).select_from(Organisation)) == 1
+
+
+# -- Pooled connections: checked after waiting, not on every request ---------------------
+
+
+def _kill_the_pool(app) -> None:
+    """End, from outside, every server process serving this database but ours."""
+    killer = sa.create_engine(app.config["SQLALCHEMY_DATABASE_URI"])
+    try:
+        with killer.connect() as conn:
+            conn.execute(sa.text(
+                "SELECT pg_terminate_backend(pid) FROM pg_stat_activity"
+                " WHERE datname = current_database() AND pid <> pg_backend_pid()"
+            ))  # fmt: skip
+    finally:
+        killer.dispose()
+
+
+def test_a_connection_that_waited_in_the_pool_is_checked_first(tmp_path):
+    """After a database restart, a connection that has waited in the pool is found
+    dead by a round trip and replaced, so the request succeeds. One back in the pool a
+    moment ago is used without the check: if it died in that moment, its request gets
+    a 503 and the next finds a new pool."""
+    for wait, first in ((0, 200), (3600, 503)):
+        app = build_app(postgres_url(), tmp_path, DATABASE_PING_AFTER_IDLE_SECONDS=wait)
+        with app_with_schema(app):
+            client = app.test_client()
+            assert client.get("/healthz").status_code == 200
+            _kill_the_pool(app)
+            assert client.get("/healthz").status_code == first
+            assert client.get("/healthz").status_code == 200
 
 
 # -- /exit -----------------------------------------------------------------------------

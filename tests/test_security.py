@@ -5,10 +5,12 @@ from __future__ import annotations
 
 import os
 import re
+import time
 import uuid
 
 import pytest
 import sqlalchemy as sa
+from itsdangerous import TimestampSigner
 
 from courseapp.accounts.models import Role, User
 from courseapp.config import ProductionConfig
@@ -81,6 +83,34 @@ def test_session_and_remember_cookies_are_hardened(client, make_user):
     )
     cookie = next(c for c in response.headers.getlist("Set-Cookie") if c.startswith("session="))
     assert "HttpOnly" in cookie and "SameSite=Lax" in cookie
+
+
+def _session_cookie(response) -> str | None:
+    return next(
+        (c for c in response.headers.getlist("Set-Cookie") if c.startswith("session=")), None
+    )
+
+
+def test_an_unchanged_session_is_sent_again_only_once_it_is_a_while_old(
+    client, make_user, monkeypatch
+):
+    """The session lasts PERMANENT_SESSION_LIFETIME from the last request, renewed when
+    its cookie is SESSION_RENEW_AFTER_SECONDS old rather than signed afresh on every
+    response; a session that changed is always sent."""
+    user = make_user()
+    assert _session_cookie(client.post("/login", data={"email": user.email, "password": PASSWORD}))
+    client.get("/account")  # the first form keeps its CSRF secret in the session
+    assert _session_cookie(client.get("/account")) is None  # signed a moment ago
+    assert _session_cookie(client.get("/pathways")) is None
+    now = int(time.time())
+    monkeypatch.setattr(TimestampSigner, "get_timestamp", lambda _self: now - 301)
+    assert _session_cookie(client.post("/login", data={"email": user.email, "password": PASSWORD}))
+    monkeypatch.undo()
+    renewed = _session_cookie(client.get("/account"))  # signed five minutes ago: sent again
+    assert renewed is not None and "Expires=" in renewed
+    assert _session_cookie(client.get("/account")) is None  # signed afresh just now
+    client.application.config["SESSION_RENEW_AFTER_SECONDS"] = 0  # Flask's own behaviour
+    assert _session_cookie(client.get("/account")) is not None
 
 
 def test_production_config_marks_cookies_secure_and_sends_hsts(tmp_path):
