@@ -10,7 +10,7 @@ from collections.abc import Callable, Iterator
 from contextlib import contextmanager
 
 from flask import Flask, current_app, g, has_request_context, request
-from sqlalchemy import event
+from sqlalchemy import Engine, event
 from sqlalchemy.dialects import postgresql, sqlite
 from sqlalchemy.exc import DisconnectionError, IntegrityError, OperationalError
 from sqlalchemy.orm import Session
@@ -30,8 +30,10 @@ def init_app(app: Flask) -> None:
     """Register after every other after_request function, so that it runs first: the
     request's one commit, or a rollback for an error response. Later database reads
     (the security headers ask who is signed in) then begin a read transaction."""
-    configure_sqlite(app)
-    ping_if_idle(app)
+    with app.app_context():
+        engine = db.engine
+    configure_sqlite(app, engine)
+    ping_if_idle(app, engine)
     app.url_map.converters["int"] = IdConverter
 
     def note_reading() -> None:
@@ -134,7 +136,7 @@ def may_write() -> bool:
     return _declared_writer() and site in DIRECT_NAVIGATION
 
 
-def ping_if_idle(app: Flask) -> None:
+def ping_if_idle(app: Flask, engine: Engine) -> None:
     """Check a pooled connection with a round trip before it is used, if it has been
     idle for DATABASE_PING_AFTER_IDLE_SECONDS or more; a dead one is replaced (the pool
     tries another). This is SQLAlchemy's pre-ping for connections that have waited in
@@ -142,8 +144,6 @@ def ping_if_idle(app: Flask) -> None:
     dead. A busy site takes a connection back within milliseconds of returning it,
     and would otherwise spend a round trip of every request on the check; one lost in
     that moment fails its request (a 503), and the pool is then renewed."""
-    with app.app_context():
-        engine = db.engine
     after = float(app.config["DATABASE_PING_AFTER_IDLE_SECONDS"])
 
     @event.listens_for(engine, "checkin")
@@ -163,7 +163,7 @@ def ping_if_idle(app: Flask) -> None:
             raise
 
 
-def configure_sqlite(app: Flask) -> None:
+def configure_sqlite(app: Flask, engine: Engine) -> None:
     """Make SQLite safe for several threads and processes writing at once.
 
     pysqlite's own transaction handling is switched off so that we emit BEGIN
@@ -173,8 +173,6 @@ def configure_sqlite(app: Flask) -> None:
     HEAD, unless the view is declared with writes_on_get) begin deferred so that
     readers never queue behind each other.
     """
-    with app.app_context():
-        engine = db.engine
     if engine.dialect.name != "sqlite":
         return
     busy_timeout = int(app.config["SQLITE_BUSY_TIMEOUT_MS"])
