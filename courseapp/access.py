@@ -67,19 +67,23 @@ def get_child_or_404(model: type[T], object_id: int, parent, key: str) -> T:
     return obj
 
 
-def get_own_or_404(model: type[T], object_id: int, *groups: str) -> T:
+def get_own_or_404(model: type[T], object_id: int, *groups: str, lock: bool = False) -> T:
     """Load one of the signed-in person's own records, or 404 for anyone else's.
-    `groups` name deferred column groups to load with it."""
-    obj = db.session.scalar(_own(model, groups), {"id": object_id, "user_id": current_user.id})
+    `groups` name deferred column groups to load with it. With `lock`, its row is read
+    FOR SHARE on PostgreSQL, so that no other transaction can change it until this one
+    ends (on SQLite a request that writes holds the database's write lock throughout)."""
+    statement = _own(model, groups, lock)
+    obj = db.session.scalar(statement, {"id": object_id, "user_id": current_user.id})
     return obj if obj is not None else abort(404)
 
 
 @cache
-def _own(model: type, groups: tuple[str, ...]) -> sa.Select:
-    """Built once per model and groups: test pages load their attempt on every request,
-    and a built statement keeps its cache key."""
-    return (
+def _own(model: type, groups: tuple[str, ...], lock: bool) -> sa.Select:
+    """Built once per model, groups and lock: test pages load their attempt on every
+    request, and a built statement keeps its cache key."""
+    statement = (
         sa.select(model)
         .options(*(undefer_group(group) for group in groups))
         .where(model.id == sa.bindparam("id"), model.user_id == sa.bindparam("user_id"))
     )
+    return statement.with_for_update(read=True) if lock else statement

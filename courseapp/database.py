@@ -28,7 +28,8 @@ DIRECT_NAVIGATION = frozenset({"same-origin", "none"})
 
 def init_app(app: Flask) -> None:
     """Register after every other after_request function, so that it runs first: the
-    request's one commit, or a rollback for an error response. Later database reads
+    request's one commit, or a rollback for an error response (a request that only
+    reads has nothing to commit, and just ends its session). Later database reads
     (the security headers ask who is signed in) then begin a read transaction."""
     with app.app_context():
         engine = db.engine
@@ -48,6 +49,9 @@ def init_app(app: Flask) -> None:
         g.request_committed = True
         if response.status_code >= 400:
             db.session.rollback()
+            return response
+        if db.session.info.get(READS_ONLY):
+            db.session.close()  # nothing to commit: a request that only reads cannot write
             return response
         try:
             db.session.commit()

@@ -14,7 +14,7 @@ from __future__ import annotations
 import json
 from pathlib import Path
 
-from flask import Flask, abort, current_app, url_for
+from flask import Flask, abort, current_app, has_request_context, request, url_for
 from whitenoise import WhiteNoise
 
 from courseapp.security import STATIC_CSP, common_headers
@@ -48,8 +48,17 @@ def fingerprinted(name: str) -> str:
 
 
 def static_url(name: str) -> str:
-    """The URL of a static file by its plain name: the only way templates link to one."""
-    return url_for("static", filename=fingerprinted(name))
+    """The URL of a static file by its plain name: the only way templates link to one.
+    Kept once built (every page links to the same few), by the path the site is served
+    under; never in debug, where the assets are rebuilt as it runs."""
+    if current_app.debug or not has_request_context():
+        return url_for("static", filename=fingerprinted(name))
+    urls = current_app.extensions.setdefault("static_urls", {})
+    key = (request.script_root, name)
+    url = urls.get(key)
+    if url is None:
+        url = urls[key] = url_for("static", filename=fingerprinted(name))
+    return url
 
 
 def _not_found(filename: str):

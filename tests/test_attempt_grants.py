@@ -125,7 +125,7 @@ def test_coordinator_sees_the_notice_and_the_status_and_grants_an_attempt(client
 def test_the_granted_attempt_keeps_forms_alternating_and_can_be_passed(client, failed):
     learner, coordinator, _y = failed
     forms = core().definition.test_forms
-    order = attempts.form_order(learner, core())
+    order = content.form_order(learner, core())
     login(client, coordinator)
     client.post(grant_url(learner), data={"reason": "Agreed"})
     client.post("/logout")

@@ -16,7 +16,7 @@ from werkzeug.datastructures import MultiDict
 
 from courseapp.accounts.models import User
 from courseapp.assessment import follow_up, grants
-from courseapp.assessment.models import Answer, Phase, TestAttempt
+from courseapp.assessment.models import HELD_OPEN, Answer, Phase, TestAttempt
 from courseapp.assessment.renewal import round_start
 from courseapp.catalogue import course
 from courseapp.catalogue.bank import Test
@@ -24,7 +24,7 @@ from courseapp.catalogue.course import Module, Pathway
 from courseapp.catalogue.items import SCALES, ItemBase, SelfRating
 from courseapp.catalogue.kinds import ReviewRow, Tampered, field_name, kind_of
 from courseapp.clock import utcnow
-from courseapp.content.models import Enrolment
+from courseapp.content import services as content
 from courseapp.database import upsert
 from courseapp.extensions import db
 
@@ -45,17 +45,6 @@ def pathway_forms(pathway: Pathway) -> list[Test]:
     return [course().bank.tests[form_id] for form_id in pathway.definition.test_forms]
 
 
-def form_order(user: User, pathway: Pathway) -> int:
-    """0 (form A first) or 1 (form B first), as given at enrolment; 0 for someone not
-    enrolled (a coordinator looking at the test)."""
-    order = db.session.scalar(
-        sa.select(Enrolment.form_order).where(
-            Enrolment.user_id == user.id, Enrolment.pathway_id == pathway.id
-        )
-    )
-    return order or 0
-
-
 def form_id_for(order: int, forms: list[str], phase: Phase, number: int) -> str:
     """The form of a learner's attempt: the pre-test is their first form; the first
     post-test is the other one, and each retake alternates, so no post-test repeats
@@ -74,7 +63,8 @@ def test_for(user: User, pathway: Pathway, phase: Phase, number: int = 1) -> Tes
     forms = pathway.definition.test_forms
     if not forms:
         return None
-    return course().bank.tests.get(form_id_for(form_order(user, pathway), forms, phase, number))
+    form_id = form_id_for(content.form_order(user, pathway), forms, phase, number)
+    return course().bank.tests.get(form_id)
 
 
 def next_number(taken: list[TestAttempt]) -> int:
@@ -172,6 +162,10 @@ def pages(attempt: TestAttempt) -> list[list[Entry]]:
 
 
 def saved_answers(attempt: TestAttempt) -> dict[str, object]:
+    """{item id: response} of the attempt's answers: read with the attempt if it was
+    loaded with its "answers" group (a test page, which then writes none), else now."""
+    if "responses" in attempt.__dict__:
+        return dict(attempt.responses)
     rows = db.session.execute(_SAVED, {"attempt_id": attempt.id})
     return {item_id: response for item_id, response in rows}
 
@@ -241,6 +235,13 @@ def parse_page(entries: list[Entry], form: MultiDict) -> dict[str, object]:
     return parsed
 
 
+def hold_open(attempt: TestAttempt) -> None:
+    """Note an attempt read with get_own_or_404(..., lock=True) in this transaction as
+    held open, if it is open."""
+    if not attempt.submitted:
+        db.session.info.setdefault(HELD_OPEN, set()).add(attempt.id)
+
+
 def save_answers(attempt: TestAttempt, parsed: dict[str, object]) -> None:
     """Store what the learner has given so far. A blank removes an earlier answer."""
     if attempt.submitted:
@@ -292,6 +293,7 @@ def submit(attempt: TestAttempt, pass_mark: int) -> bool:
         .values(submitted_at=utcnow())
         .execution_options(synchronize_session=False)
     )
+    db.session.info.get(HELD_OPEN, set()).discard(attempt.id)  # its answers count now
     if claimed.rowcount != 1:
         db.session.refresh(attempt)
         return False
@@ -383,7 +385,7 @@ def reporting_attempts(
     on the other form (reports/data.chosen_attempts does the same in SQL)."""
     pre = next((a for a in attempts(user, pathway, Phase.PRE) if a.submitted), None)
     forms = pathway.definition.test_forms
-    pre_form = forms[form_order(user, pathway)] if forms else None
+    pre_form = forms[content.form_order(user, pathway)] if forms else None
     posts = [
         a for a in attempts(user, pathway, Phase.POST) if a.submitted and a.test_id != pre_form
     ]

@@ -5,7 +5,9 @@ from datetime import date, datetime
 from typing import Any
 
 import sqlalchemy as sa
-from sqlalchemy.orm import Mapped, mapped_column, relationship
+from sqlalchemy.ext.compiler import compiles
+from sqlalchemy.orm import Mapped, column_property, mapped_column, relationship
+from sqlalchemy.sql.functions import FunctionElement
 
 from courseapp.accounts.models import User
 from courseapp.clock import utcnow
@@ -27,6 +29,12 @@ class Phase(enum.StrEnum):
 
 # The phases that learning gain pairs, one attempt of each per learner.
 PAIRED_PHASES = (Phase.PRE, Phase.POST)
+
+
+# session.info: the attempts this transaction read open and locked (attempts.hold_open),
+# so that none can be submitted before it ends. Answers written to them are in no report,
+# and reports.versions need not ask at the commit whether they were submitted.
+HELD_OPEN = "courseapp.attempts_held_open"
 
 
 class TestAttempt(db.Model):
@@ -82,6 +90,35 @@ class Answer(db.Model):
     saved_at: Mapped[datetime] = mapped_column(default=utcnow)
 
     attempt: Mapped[TestAttempt] = relationship(back_populates="answers")
+
+
+class _ResponsesByItem(FunctionElement):
+    """{item id: response} of a set of answers, as one JSON object ({} for none)."""
+
+    type = sa.JSON()
+    inherit_cache = True
+
+
+@compiles(_ResponsesByItem, "postgresql")
+def _responses_postgresql(element, compiler, **kw) -> str:
+    return f"coalesce(json_object_agg({compiler.process(element.clauses, **kw)}), '{{}}'::json)"
+
+
+@compiles(_ResponsesByItem, "sqlite")
+def _responses_sqlite(element, compiler, **kw) -> str:
+    item, response = (compiler.process(clause, **kw) for clause in element.clauses)
+    return f"json_group_object({item}, json({response}))"
+
+
+# A test page's saved answers, read in the statement that loads its attempt (the
+# "answers" group) instead of one of their own: see attempts.saved_answers.
+TestAttempt.responses = column_property(
+    sa.select(_ResponsesByItem(Answer.item_id, Answer.response))
+    .where(Answer.attempt_id == TestAttempt.id)
+    .scalar_subquery(),
+    deferred=True,
+    group="answers",
+)
 
 
 def new_certificate_code() -> str:

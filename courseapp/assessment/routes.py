@@ -48,9 +48,10 @@ def _phase(value: str) -> Phase:
         abort(404)
 
 
-def _own_attempt(attempt_id: int) -> TestAttempt:
-    """The attempt with its item and option orders, which every page of it uses."""
-    return get_own_or_404(TestAttempt, attempt_id, "order")
+def _own_attempt(attempt_id: int, *groups: str, lock: bool = False) -> TestAttempt:
+    """The attempt with its item and option orders, which every page of it uses, and
+    any other deferred column groups named."""
+    return get_own_or_404(TestAttempt, attempt_id, "order", *groups, lock=lock)
 
 
 @bp.route("/pathways/<pathway_id>/tests/<phase>", methods=["GET", "POST"])
@@ -84,7 +85,12 @@ def start(pathway_id: str, phase: str):
 @bp.route("/attempts/<int:attempt_id>/pages/<int:number>", methods=["GET", "POST"])
 @login_required
 def page(attempt_id: int, number: int):
-    attempt = _own_attempt(attempt_id)
+    if request.method == "POST":
+        # Locked until the answers are saved, so that no submission comes in between.
+        attempt = _own_attempt(attempt_id, lock=True)
+        service.hold_open(attempt)
+    else:  # a page shown reads its saved answers in the statement that loads the attempt
+        attempt = _own_attempt(attempt_id, "answers")
     if attempt.submitted:
         return redirect(url_for(".results", attempt_id=attempt.id))
     pages = service.pages(attempt)

@@ -56,7 +56,7 @@ def enrol(user: User, pathway: Pathway, cohort_id: int | None = None) -> Enrolme
         )
         db.session.add(enrolment)
         db.session.flush()
-        g.pop("enrolled_pathways", None)
+        g.pop("enrolments", None)
     return enrolment
 
 
@@ -65,19 +65,33 @@ def enrol_by_job_role(user: User) -> Enrolment:
     return enrol(user, course().pathway_for_job_role(job_role))
 
 
-def enrolled_pathways(user: User) -> list[Pathway]:
-    """The pathways the user is enrolled on. Read once a request: a module page asks
-    which pathway it is read in and whether the learner is on it (enrol() starts again)."""
-    known = g.setdefault("enrolled_pathways", {}) if has_request_context() else {}
+def _enrolments(user: User) -> dict[str, int]:
+    """{pathway id: form order} of the user's enrolments, in the order they enrolled.
+    Read once a request: a module page asks which pathway it is read in and whether
+    the learner is on it, a test's start page which form they take (enrol() starts
+    again)."""
+    known = g.setdefault("enrolments", {}) if has_request_context() else {}
     if user.id not in known:
-        ids = db.session.scalars(
-            sa.select(Enrolment.pathway_id)
-            .where(Enrolment.user_id == user.id)
-            .order_by(Enrolment.id)
+        known[user.id] = dict(
+            db.session.execute(
+                sa.select(Enrolment.pathway_id, Enrolment.form_order)
+                .where(Enrolment.user_id == user.id)
+                .order_by(Enrolment.id)
+            ).all()
         )
-        pathways = course().pathways
-        known[user.id] = [pathways[pathway_id] for pathway_id in ids if pathway_id in pathways]
-    return list(known[user.id])
+    return known[user.id]
+
+
+def enrolled_pathways(user: User) -> list[Pathway]:
+    """The pathways the user is enrolled on."""
+    pathways = course().pathways
+    return [pathways[pathway_id] for pathway_id in _enrolments(user) if pathway_id in pathways]
+
+
+def form_order(user: User, pathway: Pathway) -> int:
+    """0 (form A first) or 1 (form B first), as given at enrolment; 0 for someone not
+    enrolled (a coordinator looking at the test)."""
+    return _enrolments(user).get(pathway.id) or 0
 
 
 def pathway_for(user: User, module: Module) -> Pathway:

@@ -25,6 +25,7 @@ from sqlalchemy.sql.elements import BinaryExpression, BindParameter, BooleanClau
 
 from courseapp.accounts.models import User
 from courseapp.assessment.models import (
+    HELD_OPEN,
     Answer,
     AttemptGrant,
     Certificate,
@@ -212,13 +213,16 @@ _SUBMITTED_BY = sa.select(TestAttempt.user_id).where(
 @event.listens_for(Session, "before_commit")
 def _bump(session: Session) -> None:
     session.flush()  # before_commit comes before the commit's own flush
+    held_open = session.info.pop(HELD_OPEN, set())
     changes = session.info.pop(CHANGES, None)
     if not changes:
         return
     ids = changes.by_key
     organisations = set(ids["organisation_id"])
-    if ids["attempt_id"]:  # answers of an open attempt are in no report until it is submitted
-        ids["user_id"] |= set(session.scalars(_SUBMITTED_BY, {"ids": list(ids["attempt_id"])}))
+    # Answers of an open attempt are in no report until it is submitted; one this
+    # transaction holds open cannot have been submitted since it was read.
+    if attempt_ids := ids["attempt_id"] - held_open:
+        ids["user_id"] |= set(session.scalars(_SUBMITTED_BY, {"ids": list(attempt_ids)}))
     if ids["team_id"] or ids["cohort_id"]:  # their members' cells were emptied by the database
         ids["user_id"] |= summaries.members(session, ids["team_id"], ids["cohort_id"])
     summaries.refresh(session, ids["user_id"])
@@ -240,3 +244,4 @@ def _bump(session: Session) -> None:
 @event.listens_for(Session, "after_rollback")
 def _forget(session: Session) -> None:
     session.info.pop(CHANGES, None)
+    session.info.pop(HELD_OPEN, None)
