@@ -245,13 +245,15 @@ _UPSERTS: dict[tuple, object] = {}  # statements built once: their cache keys ar
 def _upsert_into(model, keys: list[str], changes: dict | None):
     """The statement for these keys and changes. One whose changes all take the value
     being inserted ("excluded.<column>") is built once per process and used again
-    (statements are immutable); one with values in it is built afresh."""
+    (statements are immutable); one with values in it is built afresh. It inserts into
+    the model's table, not through the ORM: its bulk insert did nothing these rows need
+    (they are plain column values) and cost a tenth of an answer save."""
     dialect = postgresql if db.engine.dialect.name == "postgresql" else sqlite
     fixed = all(str(value).startswith("excluded.") for value in (changes or {}).values())
     key = (model, dialect.__name__, tuple(keys), tuple((changes or {}).items()))
     if fixed and key in _UPSERTS:
         return _UPSERTS[key]
-    statement = dialect.insert(model)
+    statement = dialect.insert(model.__table__)
     updates = {
         column: getattr(statement.excluded, value.removeprefix("excluded."))
         if isinstance(value, str) and value.startswith("excluded.")
