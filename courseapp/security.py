@@ -40,8 +40,10 @@ class SessionCookie(SecureCookieSessionInterface):
         return session
 
     def should_set_cookie(self, app: Flask, session: SecureCookieSession) -> bool:
-        if session.modified or not super().should_set_cookie(app, session):
-            return session.modified  # changed: sent; unchanged and not refreshed: not
+        if session.modified:
+            return True
+        if not super().should_set_cookie(app, session):  # Flask would not refresh it
+            return False
         signed_at = getattr(session, "signed_at", None)
         renew_after = timedelta(seconds=float(app.config["SESSION_RENEW_AFTER_SECONDS"]))
         return signed_at is None or datetime.now(UTC) - signed_at >= renew_after
