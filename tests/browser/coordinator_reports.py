@@ -109,15 +109,17 @@ def read_dashboard(page: Page, seeded: Seeded) -> None:
     ).to_be_visible()
     expect(page.get_by_text("Does it separate stronger from weaker learners").first).to_be_visible()
     check_page(page, "reports-questions")
-    shown = 0
+    shown, number = 0, 1
+    pages = page.get_by_role("navigation", name="Pages of questions")
     while True:
         shown += body_rows(table(page, "Question statistics")).count()
-        following = page.get_by_role("navigation", name="Pages of questions").get_by_role(
-            "link", name=re.compile("^Next")
-        )
+        following = pages.get_by_role("link", name=re.compile("^Next"))
         if not following.count():
             break
         following.click()
+        # Count the next page's rows only once it has loaded, not the page being left.
+        number += 1
+        expect(pages.locator("[aria-current='page']")).to_have_text(str(number))
     assert shown == len(seeded.item_ids) + len(seeded.post_item_ids), shown
     report_page(page, "Questions")
     first = body_rows(table(page, "Question statistics")).first.get_by_role("link")
