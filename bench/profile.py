@@ -3,8 +3,10 @@ with the production settings, over many requests.
 
 The app runs as in the throughput benchmark (the demo data, a learner part way through
 the post-test) with every request profiled (bench/profiled.py); each page chosen is
-requested `--requests` times, one at a time, and the functions that took most time
-are printed, summed over the workers."""
+requested `--requests` times, one at a time, after `--warm-up` requests that are not
+profiled (each worker compiles its templates and fills its caches on its first
+requests), and the functions that took most time are printed, summed over the
+workers."""
 
 from __future__ import annotations
 
@@ -25,6 +27,7 @@ def main(argv: list[str] | None = None) -> int:
     parser = argparse.ArgumentParser(prog="python -m bench.profile", description=__doc__)
     parser.add_argument("--page", choices=PAGES, default="test")
     parser.add_argument("--requests", type=int, default=500)
+    parser.add_argument("--warm-up", type=int, default=100, help="requests not profiled")
     parser.add_argument("--sort", default="tottime", help="pstats sort key (tottime, cumulative)")
     parser.add_argument("--top", type=int, default=40)
     parser.add_argument("--match", help="print only functions whose place matches this regex")
@@ -34,7 +37,11 @@ def main(argv: list[str] | None = None) -> int:
         work = Path(folder)
         secret = new_secret_key()
         url = sqlite_url(work, "profile.sqlite3")
-        env = app_environment(url, secret) | {"BENCH_PROFILE_DIR": str(work)}
+        # Each worker leaves out of the profile as many requests as half the warm-up.
+        env = app_environment(url, secret) | {
+            "BENCH_PROFILE_DIR": str(work),
+            "BENCH_PROFILE_SKIP": str(args.warm_up // 2),
+        }
         migrate(url, secret)
         flask(env, "seed-demo", "--learners", "50")
         people = add_people(harness_app(url, secret))
@@ -42,6 +49,8 @@ def main(argv: list[str] | None = None) -> int:
         with gunicorn("bench.profiled:app", env) as app_url:
             browser = Browser(app_url)
             browser.sign_in(people.learner, PASSWORD)
+            for _ in range(args.warm_up):
+                browser.get(path)
             started = time.perf_counter()
             for _ in range(args.requests):
                 if browser.get(path).status != 200:

@@ -1,6 +1,7 @@
 """The app under a profiler, for `python -m bench.profile`: every request a gunicorn
-worker serves is profiled with cProfile, and each worker writes its statistics to the
-folder BENCH_PROFILE_DIR names when it stops."""
+worker serves after its first BENCH_PROFILE_SKIP (templates compiled, caches filled) is
+profiled with cProfile, and each worker writes its statistics to the folder
+BENCH_PROFILE_DIR names when it stops."""
 
 from __future__ import annotations
 
@@ -13,9 +14,14 @@ from courseapp import create_app
 
 _app = create_app()
 _profile = cProfile.Profile()
+_skip = int(os.environ.get("BENCH_PROFILE_SKIP", "0"))
 
 
 def app(environ, start_response):
+    global _skip
+    if _skip > 0:
+        _skip -= 1
+        return _app(environ, start_response)
     _profile.enable()
     try:
         # Bodies are read inside the profile: a page's work ends when its bytes exist.

@@ -247,6 +247,7 @@ def check_page(page: Page, name: str) -> None:
     reflow with no horizontal scrolling (WCAG 2.2, 1.4.10), also with text spacing
     increased (1.4.12). Fails with a readable list
     (rule, impact, target selectors) of anything axe reports."""
+    page.wait_for_load_state()  # a page just navigated to has finished loading
     screenshot = save_screenshot(page, name)
     _record_page_type(name)
     results = Axe().run(page)

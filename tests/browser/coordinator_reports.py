@@ -122,6 +122,7 @@ def read_dashboard(page: Page, seeded: Seeded) -> None:
         expect(pages.locator("[aria-current='page']")).to_have_text(str(number))
     assert shown == len(seeded.item_ids) + len(seeded.post_item_ids), shown
     report_page(page, "Questions")
+    expect(pages.locator("[aria-current='page']")).to_have_text("1")  # not the last page
     first = body_rows(table(page, "Question statistics")).first.get_by_role("link")
     stem = first.inner_text()
     assert not stem.endswith("…"), stem

@@ -154,6 +154,8 @@ def test_admin_sets_up_an_organisation_and_its_coordinator(page: Page, live_serv
 
     # 5. A new join code, then registration switched off.
     page.get_by_role("button", name="Make a new code").click()
+    # The same page comes back: read the code once it is no longer the old one.
+    expect(page.locator(".app-join-code")).not_to_have_text(first_code)
     new_code = join_code_on(page)
     assert new_code != first_code
     expect(page.get_by_role("alert")).to_contain_text(

@@ -9,6 +9,8 @@ the exercise. axe and reflow at 320px are checked on every new or changed page."
 
 from __future__ import annotations
 
+import re
+
 import pytest
 from playwright.sync_api import Page, expect
 
@@ -91,6 +93,7 @@ def test_a_coordinator_grants_an_attempt_and_the_learner_passes(
     expect(rows.first).to_contain_text("Attempts used up")
     check_page(staff, "learners-status-filter")
     rows.first.get_by_role("link", name="Lou Adeyemi").click()
+    expect(heading(staff, "Lou Adeyemi")).to_be_visible()
     check_page(staff, "learner-record-attempts-used-up")
     staff.get_by_role("link", name="Give another attempt").click()
     expect(heading(staff, "Give Lou Adeyemi another post-test attempt")).to_be_visible()
@@ -137,6 +140,7 @@ def test_a_coordinator_grants_an_attempt_and_the_learner_passes(
     expect(banner).to_contain_text(COMMENT)
     check_page(page, "home-new-comments")
     banner.get_by_role("link").first.click()
+    expect(page).to_have_url(re.compile(r"/practice/"))  # the banner shows the comment too
     expect(page.get_by_role("main")).to_contain_text(COMMENT)
     page.goto(live_server.url)
     expect(page.get_by_role("region", name="New from your coordinator")).to_have_count(0)

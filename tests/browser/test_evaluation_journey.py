@@ -121,6 +121,7 @@ def test_a_learner_evaluates_the_course_and_the_coordinator_reads_it(
     check_page(page, "evaluation-sent")
     html_pages.add(page, "evaluation-sent")
     page.get_by_role("link", name="Go to your training").click()
+    expect(heading(page, "Your training")).to_be_visible()
     expect(page.get_by_role("button", name="Give feedback")).to_have_count(0)
 
     # 4. The coordinator's report: the cohort of five, its answers, no names.

@@ -7,6 +7,7 @@ running, once it has finished and when it has failed."""
 from __future__ import annotations
 
 import io
+import re
 import zipfile
 from pathlib import Path
 
@@ -111,6 +112,8 @@ def test_a_large_import_is_confirmed_by_a_job_the_coordinator_follows(
     expect(page.get_by_role("heading", name="Learners enrolled")).to_be_visible(timeout=90_000)
     expect(page.get_by_text("Enrolled 3 learners in Autumn practitioners")).to_be_visible()
     page.get_by_role("link", name="See the learners enrolled").click()
+    # The job's page has the same heading: wait for the cohort's own page.
+    expect(page).to_have_title(re.compile(r"^Learners enrolled in "))
     expect(heading(page, "Learners enrolled")).to_be_visible()
     check_page(page, "imported-by-a-job")
     with page.expect_download() as links:

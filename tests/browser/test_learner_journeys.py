@@ -98,6 +98,7 @@ def test_learner_takes_the_whole_course(
 
     # 3. The content note, in the first module, from "Your training".
     nav_link(page, "Your training").click()
+    expect(heading(page, "Your training")).to_be_visible()
     page.get_by_role("main").get_by_role("link", name=first.title, exact=True).click()
     expect(heading(page, first.title)).to_be_visible()
     expect(page.get_by_text("Content note", exact=True)).to_be_visible()

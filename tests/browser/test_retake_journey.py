@@ -44,7 +44,10 @@ LEARNER = dataclasses.replace(
 def skip_every_page(page: Page) -> None:
     """From the self-ratings page, on through every page without answering."""
     while not page.url.endswith("/check"):
+        left = page.url
         page.get_by_role("button", name="Save and continue").click()
+        # Read the address again only once the next page has replaced this one.
+        expect(page).not_to_have_url(left)
         expect(page.get_by_role("main")).to_be_visible()
 
 
@@ -59,6 +62,7 @@ def test_learner_fails_the_post_test_then_passes_the_other_form(
 
     # 1. The pre-test: form A, answered (all wrong), submitted; no score or answers.
     page.get_by_role("button", name="Start with the pre-test").click()
+    expect(heading(page, "Pre-test")).to_be_visible()
     check_page(page, "test-start-pre")
     page.get_by_role("button", name="Start the pre-test").click()
     rate(page, form_a.ratings, 1)
@@ -99,6 +103,7 @@ def test_learner_fails_the_post_test_then_passes_the_other_form(
     # 4. The post-test on form B, sent with every question unanswered: the check page
     # says how many at the top and asks for confirmation, enforced by the server.
     finish.get_by_role("link", name="Post-test").click()
+    expect(heading(page, "Post-test")).to_be_visible()
     check_page(page, "test-start-post")
     page.get_by_role("button", name="Start the post-test").click()
     expect(heading(page, "How confident do you feel?")).to_be_visible()
