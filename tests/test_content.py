@@ -304,3 +304,22 @@ def test_markdown_is_not_parsed_per_request(client, make_user, monkeypatch):
         == 200
     )
     assert client.get("/glossary").status_code == 200
+
+
+def test_a_module_pages_links_are_kept_per_path_the_site_is_served_under(client, make_user):
+    """A module page's contents and previous/next links are built once and kept; one
+    served under another path (behind a proxy that mounts the site at /training) gets
+    its own, never the links kept for the other."""
+    from tests.conftest import login
+
+    login(client, make_user())
+    module = COURSE.modules["why-change"]
+    page = f"/modules/why-change/{module.parts[0].slug}"
+    for _ in range(2):  # built, then kept
+        plain = client.get(page).get_data(as_text=True)
+        mounted = client.get(page, base_url="http://localhost/training").get_data(as_text=True)
+        assert 'href="/modules/why-change"' in plain
+        assert f'href="/modules/why-change/{module.parts[1].slug}"' in plain
+        assert 'href="/training/modules/why-change"' in mounted
+        assert f'href="/training/modules/why-change/{module.parts[1].slug}"' in mounted
+        assert 'href="/modules/' not in mounted

@@ -32,19 +32,21 @@ def is_enrolled(user: User, pathway: Pathway) -> bool:
     return pathway in content.enrolled_pathways(user)
 
 
+# Built once: every module page asks it.
+_PRE_TEST_DONE = sa.select(
+    sa.exists().where(
+        TestAttempt.user_id == sa.bindparam("user_id"),
+        TestAttempt.pathway_id == sa.bindparam("pathway_id"),
+        TestAttempt.phase == Phase.PRE,
+        TestAttempt.submitted_at.is_not(None),
+    )
+)
+
+
 def pre_test_done(user: User, pathway: Pathway) -> bool:
     if not attempts_service.has_tests(pathway):
         return True
-    return db.session.scalar(
-        sa.select(
-            sa.exists().where(
-                TestAttempt.user_id == user.id,
-                TestAttempt.pathway_id == pathway.id,
-                TestAttempt.phase == Phase.PRE,
-                TestAttempt.submitted_at.is_not(None),
-            )
-        )
-    )
+    return db.session.scalar(_PRE_TEST_DONE, {"user_id": user.id, "pathway_id": pathway.id})
 
 
 def modules_locked_reason(user: User, pathway: Pathway, module: Module | None = None) -> str | None:

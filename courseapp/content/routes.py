@@ -3,7 +3,7 @@ from __future__ import annotations
 from collections.abc import Callable
 from functools import wraps
 
-from flask import Blueprint, flash, redirect, render_template, url_for
+from flask import Blueprint, current_app, flash, redirect, render_template, request, url_for
 from flask_login import current_user
 
 from courseapp import catalogue
@@ -42,7 +42,16 @@ def _page_url(module: Module, slug: str | None) -> str:
 
 
 def _navigation(module: Module, pathway: Pathway, slug: str | None) -> dict:
-    """Contents list and previous/next links for a page of a module."""
+    """Contents list and previous/next links for a page of a module: the same for
+    everyone, so kept once built, by the path the site is served under."""
+    kept = current_app.extensions.setdefault("module_navigation", {})
+    key = (request.script_root, module.id, pathway.id, slug)
+    if key not in kept:
+        kept[key] = _build_navigation(module, pathway, slug)
+    return kept[key]
+
+
+def _build_navigation(module: Module, pathway: Pathway, slug: str | None) -> dict:
     pages = _pages(module)
     index = [page for page, _ in pages].index(slug)
     before, after = pathway.neighbours(module.id)

@@ -65,6 +65,24 @@ def enrol_by_job_role(user: User) -> Enrolment:
     return enrol(user, course().pathway_for_job_role(job_role))
 
 
+# The reads every module page makes, built once: a built statement keeps its cache key,
+# so each request only binds its values.
+_ENROLMENTS = (
+    sa.select(Enrolment.pathway_id, Enrolment.form_order)
+    .where(Enrolment.user_id == sa.bindparam("user_id"))
+    .order_by(Enrolment.id)
+)
+_LATEST_VISIT = (
+    sa.select(ModuleProgress.module_id, ModuleProgress.last_part)
+    .where(ModuleProgress.user_id == sa.bindparam("user_id"))
+    .order_by(ModuleProgress.updated_at.desc(), ModuleProgress.id.desc())
+    .limit(1)
+)
+_VISITED_PARTS = sa.select(PartVisit.part).where(
+    PartVisit.user_id == sa.bindparam("user_id"), PartVisit.module_id == sa.bindparam("module_id")
+)
+
+
 def _enrolments(user: User) -> dict[str, int]:
     """{pathway id: form order} of the user's enrolments, in the order they enrolled.
     Read once a request: a module page asks which pathway it is read in and whether
@@ -72,13 +90,7 @@ def _enrolments(user: User) -> dict[str, int]:
     again)."""
     known = g.setdefault("enrolments", {}) if has_request_context() else {}
     if user.id not in known:
-        known[user.id] = dict(
-            db.session.execute(
-                sa.select(Enrolment.pathway_id, Enrolment.form_order)
-                .where(Enrolment.user_id == user.id)
-                .order_by(Enrolment.id)
-            ).all()
-        )
+        known[user.id] = dict(db.session.execute(_ENROLMENTS, {"user_id": user.id}).all())
     return known[user.id]
 
 
@@ -119,12 +131,7 @@ def record_visit(user: User, module: Module, part: str | None) -> bool:
     with writes_on_get)."""
     if not may_write():
         return False
-    latest = db.session.execute(
-        sa.select(ModuleProgress.module_id, ModuleProgress.last_part)
-        .where(ModuleProgress.user_id == user.id)
-        .order_by(ModuleProgress.updated_at.desc(), ModuleProgress.id.desc())
-        .limit(1)
-    ).first()
+    latest = db.session.execute(_LATEST_VISIT, {"user_id": user.id}).first()
     if latest is not None and latest.module_id == module.id and part in (None, latest.last_part):
         return False
     now = utcnow()
@@ -137,13 +144,7 @@ def record_visit(user: User, module: Module, part: str | None) -> bool:
 
 
 def visited_parts(user: User, module: Module) -> set[str]:
-    return set(
-        db.session.scalars(
-            sa.select(PartVisit.part).where(
-                PartVisit.user_id == user.id, PartVisit.module_id == module.id
-            )
-        )
-    )
+    return set(db.session.scalars(_VISITED_PARTS, {"user_id": user.id, "module_id": module.id}))
 
 
 def record_reading(user: User, module: Module, part: str | None) -> bool:
