@@ -14,10 +14,11 @@ from __future__ import annotations
 import json
 from pathlib import Path
 
-from flask import Flask, abort, current_app, has_request_context, request, url_for
+from flask import Flask, abort, current_app, has_request_context, url_for
 from whitenoise import WhiteNoise
 
 from courseapp.security import STATIC_CSP, common_headers
+from courseapp.templating import kept_per_site_path
 
 # A fingerprinted file never changes, so browsers may keep it as long as they like.
 LONG_CACHE = "public, max-age=31536000, immutable"
@@ -53,12 +54,9 @@ def static_url(name: str) -> str:
     under; never in debug, where the assets are rebuilt as it runs."""
     if current_app.debug or not has_request_context():
         return url_for("static", filename=fingerprinted(name))
-    urls = current_app.extensions.setdefault("static_urls", {})
-    key = (request.script_root, name)
-    url = urls.get(key)
-    if url is None:
-        url = urls[key] = url_for("static", filename=fingerprinted(name))
-    return url
+    return kept_per_site_path(
+        "static_urls", name, lambda: url_for("static", filename=fingerprinted(name))
+    )
 
 
 def _not_found(filename: str):

@@ -9,11 +9,12 @@ one of those, it leaves a placeholder for the page to fill in.
 
 from __future__ import annotations
 
-from collections.abc import Hashable
+from collections.abc import Callable, Hashable
 from datetime import datetime
+from typing import TypeVar
 
 import jinja2
-from flask import Flask
+from flask import Flask, current_app, request
 from markupsafe import Markup
 
 from courseapp.clock import local
@@ -21,6 +22,20 @@ from courseapp.links import external_url
 
 # Stands in for the session's CSRF token in a cached fragment; the page puts it in.
 CSRF_PLACEHOLDER = "__csrf_token__"
+
+T = TypeVar("T")
+
+
+def kept_per_site_path(store: str, key: Hashable, build: Callable[[], T]) -> T:
+    """What `build()` gives, built once and kept in the app's `store` by `key` and the
+    path the site is served under: for links (built with url_for) that are the same for
+    everyone, such as static files' addresses and a module's contents."""
+    kept = current_app.extensions.setdefault(store, {})
+    full_key = (request.script_root, key)
+    if full_key not in kept:
+        kept[full_key] = build()
+    return kept[full_key]
+
 
 # How `local_time` writes a moment: the day, or the day and the time on the clock.
 TIME_FORMATS = {

@@ -3,7 +3,7 @@ from __future__ import annotations
 from collections.abc import Callable
 from functools import wraps
 
-from flask import Blueprint, current_app, flash, redirect, render_template, request, url_for
+from flask import Blueprint, flash, redirect, render_template, url_for
 from flask_login import current_user
 
 from courseapp import catalogue
@@ -15,6 +15,7 @@ from courseapp.content.editorial import describes_violence
 from courseapp.content.forms import KnowledgeCheckForm, field_name
 from courseapp.database import writes_on_get
 from courseapp.rewording.services import exercises_for_module
+from courseapp.templating import kept_per_site_path
 
 bp = Blueprint("content", __name__)
 # `{% if text is describing_violence %}`: where a page (a rewording exercise's case)
@@ -44,11 +45,11 @@ def _page_url(module: Module, slug: str | None) -> str:
 def _navigation(module: Module, pathway: Pathway, slug: str | None) -> dict:
     """Contents list and previous/next links for a page of a module: the same for
     everyone, so kept once built, by the path the site is served under."""
-    kept = current_app.extensions.setdefault("module_navigation", {})
-    key = (request.script_root, module.id, pathway.id, slug)
-    if key not in kept:
-        kept[key] = _build_navigation(module, pathway, slug)
-    return kept[key]
+    return kept_per_site_path(
+        "module_navigation",
+        (module.id, pathway.id, slug),
+        lambda: _build_navigation(module, pathway, slug),
+    )
 
 
 def _build_navigation(module: Module, pathway: Pathway, slug: str | None) -> dict:
