@@ -33,7 +33,7 @@ from courseapp.content.cli import content_cli
 from courseapp.cpd import routes as cpd_routes
 from courseapp.demo.cli import seed_demo_command
 from courseapp.evaluation import routes as evaluation_routes
-from courseapp.extensions import csrf, db, limiter, login_manager, migrate
+from courseapp.extensions import csrf, db, init_limiter, login_manager, migrate
 from courseapp.jobs import cli as jobs_cli
 from courseapp.jobs import routes as jobs_routes
 from courseapp.jobs import tasks  # noqa: F401 - registers the tasks jobs run
@@ -84,7 +84,7 @@ def create_app(config: dict[str, Any] | type | None = None) -> Flask:
     db.init_app(app)
     migrate.init_app(app, db, directory=str(PROJECT_ROOT / "migrations"), render_as_batch=True)
     csrf.init_app(app)
-    limiter.init_app(app)
+    init_limiter(app)
     login_manager.init_app(app)
     mail.init_app(app)
     WTFormsHelpers(app)

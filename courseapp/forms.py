@@ -28,7 +28,8 @@ from flask_wtf import FlaskForm
 from govuk_frontend_wtf.wtforms_widgets import GovDateInput
 from werkzeug.datastructures import MultiDict
 from werkzeug.wrappers import Response
-from wtforms import DateField, SubmitField
+from wtforms import DateField, HiddenField, SubmitField
+from wtforms.csrf.core import CSRFTokenField
 from wtforms.fields.choices import SelectChoice, SelectFieldBase
 
 from courseapp.security import safe_next_url
@@ -55,8 +56,28 @@ def options(placeholder: str, pairs) -> list[SelectChoice]:
     return [SelectChoice("", placeholder), *choices(pairs)]
 
 
+class _TokenMadeWhenDrawn(CSRFTokenField):
+    """The form's CSRF field, its token made (signed) when the field is drawn, not when
+    the form is built: a form posted and answered with a redirect never draws it.
+    Flask-WTF keeps a request's token once made, so drawing it twice signs it once."""
+
+    def process(self, *args, **kwargs) -> None:
+        HiddenField.process(self, *args, **kwargs)
+
+    @property
+    def current_token(self) -> str:
+        return self.csrf_impl.generate_csrf_token(self)
+
+
+class _CSRF(FlaskForm.Meta.csrf_class):
+    field_class = _TokenMadeWhenDrawn
+
+
 class Form(FlaskForm):
     """Every form in the app. Refills itself from a stash left by an expired post."""
+
+    class Meta:
+        csrf_class = _CSRF
 
     def __init__(self, *args, **kwargs):
         stash = None if "formdata" in kwargs else self._take_stash()

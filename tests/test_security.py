@@ -8,13 +8,17 @@ import re
 import time
 import uuid
 
+import flask_wtf.csrf
 import pytest
 import sqlalchemy as sa
 from itsdangerous import TimestampSigner
+from werkzeug.datastructures import MultiDict
 
 from courseapp.accounts.models import Role, User
+from courseapp.assessment import attempts
+from courseapp.assessment.models import Phase, TestAttempt
 from courseapp.config import ProductionConfig
-from courseapp.extensions import db
+from courseapp.extensions import db, limiter
 from courseapp.forms import EXPIRED_MESSAGE
 from tests.conftest import (
     IN_CI,
@@ -23,6 +27,7 @@ from tests.conftest import (
     build_app,
     csrf_token_from,
     login,
+    right_answers,
     sqlite_url,
 )
 
@@ -70,6 +75,45 @@ def test_expired_form_survives_signing_in_again(csrf_app, make_org, make_user):
     page = client.get(signed_in.headers["Location"]).get_data(as_text=True)
     assert 'value="Early years outreach"' in page
     assert db.session.scalar(sa.text("SELECT count(*) FROM teams")) == 0
+
+
+def test_a_form_token_is_signed_only_when_the_page_draws_it(csrf_app, make_learner, monkeypatch):
+    """An answer page draws its form's CSRF token; the answer post, answered with a
+    redirect, signs none, and the token the page drew is accepted."""
+    signed = []
+    sign = flask_wtf.csrf.generate_csrf
+
+    def counted(*args, **kwargs) -> str:
+        signed.append(1)
+        return sign(*args, **kwargs)
+
+    monkeypatch.setattr(flask_wtf.csrf, "generate_csrf", counted)
+    learner = make_learner(modules=True)
+    client = csrf_app.test_client()
+
+    def post(path: str, page: str, data: dict | MultiDict | None = None):
+        form = MultiDict(data or {})
+        form["csrf_token"] = csrf_token_from(page)
+        return client.post(path, data=form, headers={"Sec-Fetch-Site": "same-origin"})
+
+    post("/login", client.get("/login").get_data(as_text=True),
+         {"email": learner.email, "password": PASSWORD})  # fmt: skip
+    start = "/pathways/core/tests/post"
+    assert post(start, client.get(start).get_data(as_text=True)).status_code == 302
+    attempt = db.session.scalar(sa.select(TestAttempt).where(
+        TestAttempt.user_id == learner.id, TestAttempt.phase == Phase.POST))  # fmt: skip
+    path = f"/attempts/{attempt.id}/pages/2"
+    signed.clear()
+    page = client.get(path)
+    assert page.status_code == 200
+    assert signed
+    page = page.get_data(as_text=True)
+    signed.clear()
+    answers = right_answers(None, attempts.pages(attempt)[1])
+    saved = post(path, page, answers)
+    assert saved.status_code == 302
+    assert saved.headers["Location"].endswith(f"/attempts/{attempt.id}/pages/3")
+    assert signed == []
 
 
 def test_csrf_token_lasts_long_enough_to_write_an_answer(app):
@@ -395,6 +439,16 @@ def test_login_throttle_is_shared_between_replicas_through_redis(tmp_path):
         replicas[i % 2].test_client().post("/login", data=attempt).status_code for i in range(4)
     ]
     assert codes == [200, 200, 200, 429]
+
+
+def test_every_limit_is_on_the_view_it_throttles(throttled_app):
+    """The limiter's check before every request is left out (extensions.init_limiter):
+    it only applies limits that cover every view, so there must be none."""
+    manager = limiter.limit_manager
+    assert manager.default_limits == []
+    assert manager.application_limits == []
+    assert not [name for name in throttled_app.blueprints
+                if manager.blueprint_limits(throttled_app, name)]  # fmt: skip
 
 
 def _register_as(client, code: str, n: int, address: str = "10.0.0.1"):
