@@ -19,17 +19,21 @@ it, if the first does not), then bisected between the last that met it and the f
 that missed. The load generator is one asyncio process
 speaking plain HTTP/1.1 over raw sockets (gunicorn's sync workers close every
 connection); its own CPU time is measured over each trial and reported, so that a
-figure limited by the generator rather than the app would show."""
+figure limited by the generator rather than the app would show. So is the CPU time of
+the app's gunicorn processes and of PostgreSQL's (read from /proc, on Linux), which
+says whether a trial that missed the goal had the machine's cores all in use."""
 
 from __future__ import annotations
 
 import asyncio
+import os
 import random
 import re
 import socket
 import statistics
 import time
 from dataclasses import dataclass, field
+from pathlib import Path
 from urllib.parse import quote, urlencode, urlsplit
 
 import sqlalchemy as sa
@@ -124,6 +128,8 @@ class Trial:
     kinds: dict[str, int] = field(default_factory=dict)
     errors: list[str] = field(default_factory=list)
     generator_cpu: float = 0.0  # share of one core the load generator used
+    app_cpu: float | None = None  # cores the gunicorn processes used (None: no /proc)
+    database_cpu: float | None = None  # cores PostgreSQL's processes used
     seconds: float = 0.0
 
     @property
@@ -139,6 +145,42 @@ class Trial:
     @property
     def rate(self) -> float:
         return len(self.latencies_ms) / self.seconds if self.seconds else 0.0
+
+    def cores(self) -> str:
+        """The CPU the trial used, in cores: app, database and generator."""
+        if self.app_cpu is None or self.database_cpu is None:
+            return f"generator {self.generator_cpu:.2f} cores"
+        return (f"app {self.app_cpu:.2f}, database {self.database_cpu:.2f}, "
+                f"generator {self.generator_cpu:.2f} cores")  # fmt: skip
+
+
+_PROC = Path("/proc")
+
+
+def _cpu_seconds(server_port: int) -> tuple[float, float] | None:
+    """CPU time (user and system) so far of the app's gunicorn processes (those bound
+    to this port) and of PostgreSQL's; None where there is no /proc to read."""
+    if not (_PROC / "self" / "stat").exists():
+        return None
+    bind = f"127.0.0.1:{server_port}"
+    app = database = 0
+    for entry in _PROC.iterdir():
+        if not entry.name.isdigit():
+            continue
+        try:
+            stat = (entry / "stat").read_text()
+            command = (entry / "cmdline").read_bytes().replace(b"\0", b" ").decode(errors="replace")
+        except OSError:  # gone meanwhile
+            continue
+        name = stat[stat.index("(") + 1 : stat.rindex(")")]
+        fields = stat[stat.rindex(")") + 2 :].split()
+        ticks = int(fields[11]) + int(fields[12])  # utime and stime, fields 14 and 15
+        if "gunicorn" in command and bind in command:
+            app += ticks
+        elif name == "postgres":
+            database += ticks
+    per_second = os.sysconf("SC_CLK_TCK")
+    return app / per_second, database / per_second
 
 
 @dataclass(frozen=True)
@@ -278,9 +320,13 @@ async def _trial(url: str, cookies: list[dict[str, str]], test: Test, *, ramp: f
         for cookie, own in zip(cookies, pauses, strict=True)
     ]  # fmt: skip
     await asyncio.sleep(ramp)
-    cpu_measured = time.process_time()
+    cpu_measured, servers_measured = time.process_time(), _cpu_seconds(parts.port)
     await asyncio.sleep(seconds)
     trial.generator_cpu = (time.process_time() - cpu_measured) / seconds
+    servers = _cpu_seconds(parts.port)
+    if servers is not None and servers_measured is not None:
+        trial.app_cpu = (servers[0] - servers_measured[0]) / seconds
+        trial.database_cpu = (servers[1] - servers_measured[1]) / seconds
     trial.seconds = seconds
     for task in tasks:
         task.cancel()
@@ -312,8 +358,7 @@ def run(database_url: str, *, start: int, most: int, steps: int, ramp: float,
                                        seed=len(trials)))  # fmt: skip
             trials.append(trial)
             print(f"  {count} learners: p95 {trial.p95:.0f} ms, {trial.rate:.0f} requests/s, "
-                  f"{len(trial.errors)} errors, load generator {trial.generator_cpu:.0%} "
-                  "of a core", flush=True)  # fmt: skip
+                  f"{len(trial.errors)} errors, {trial.cores()}", flush=True)  # fmt: skip
             return trial
 
         passed, failed = 0, None
@@ -340,6 +385,8 @@ def run(database_url: str, *, start: int, most: int, steps: int, ramp: float,
                 failed = middle
     best = next((t for t in trials if t.learners == passed), None)
     busiest = max(trials, key=lambda t: t.generator_cpu)
+    fastest = max(trials, key=lambda t: t.rate)
+    in_use = [fastest.app_cpu, fastest.database_cpu, fastest.generator_cpu]
     capped = failed is None
     figures = [
         Figure("learners with 10 s pauses, PostgreSQL: most served within goal", passed,
@@ -355,9 +402,13 @@ def run(database_url: str, *, start: int, most: int, steps: int, ramp: float,
         Figure("learners with 10 s pauses: load generator CPU, busiest trial",
                round(busiest.generator_cpu, 3), "share of one core",
                note=f"at {busiest.learners} learners, {busiest.rate:.0f} requests/s"),
+        Figure("learners with 10 s pauses: CPU in use, busiest trial",
+               round(sum(in_use), 2) if None not in in_use else None, f"of {os.cpu_count()} cores",
+               note=(f"at {fastest.learners} learners, {fastest.rate:.0f} requests/s: "
+                     f"{fastest.cores()}")),
         Figure("learners with 10 s pauses: trials", len(trials), "trials",
-               note="; ".join(f"{t.learners}: p95 {t.p95:.0f} ms, {len(t.errors)} errors"
-                              for t in trials)),
+               note="; ".join(f"{t.learners}: p95 {t.p95:.0f} ms, {len(t.errors)} errors, "
+                              f"{t.cores()}" for t in trials)),
     ]  # fmt: skip
     return figures
 

@@ -49,4 +49,6 @@ def test_the_benchmark_harness_runs_on_tiny_sizes(wrk, tmp_path):
         served = names["learners with 10 s pauses, PostgreSQL: most served within goal"]
         assert served["value"] >= 0
         assert names["learners with 10 s pauses: trials"]["value"] >= 1
+        # The app's and the database's CPU are read for every trial (from /proc).
+        assert names["learners with 10 s pauses: CPU in use, busiest trial"]["value"] > 0
     assert "module page: app / bare" in done.stdout  # the table is printed
