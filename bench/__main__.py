@@ -19,13 +19,10 @@ from pathlib import Path
 import sqlalchemy as sa
 
 from bench import concurrency, figures, learners, scaling, throughput
-from bench.site import postgres_version, reset_postgres, sqlite_url
+from bench.site import POSTGRES, postgres_version, reset_postgres, sqlite_url
 
 HERE = Path(__file__).resolve().parent
 PROJECT_ROOT = HERE.parent
-POSTGRES = os.environ.get(
-    "BENCH_DATABASE_URL", "postgresql+psycopg://postgres@127.0.0.1:5432/courseapp_bench"
-)
 FULL = {"seconds": 5, "rounds": 3, "demo_learners": 300, "sizes": (1000, 10000, 100000),
         "repeats": 3, "concurrent_learners": 50, "learners_start": 100, "learners_most": 6400,
         "learners_steps": 3, "learners_ramp": 10, "learners_seconds": 30,

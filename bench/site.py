@@ -3,6 +3,7 @@ or synthetic organisations, and people to sign in as."""
 
 from __future__ import annotations
 
+import os
 from dataclasses import dataclass
 from pathlib import Path
 
@@ -19,6 +20,10 @@ from courseapp.content import services as content
 from courseapp.extensions import db
 from courseapp.organisations.models import Organisation
 
+# The PostgreSQL database the benchmarks empty and use.
+POSTGRES = os.environ.get(
+    "BENCH_DATABASE_URL", "postgresql+psycopg://postgres@127.0.0.1:5432/courseapp_bench"
+)
 PASSWORD = "bench marking is not a password"  # noqa: S105 - a throwaway local database
 
 

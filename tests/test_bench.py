@@ -5,6 +5,7 @@ every figure. (The benchmarks proper are run with `make bench`, not by the tests
 from __future__ import annotations
 
 import json
+import re
 import shutil
 import subprocess
 import sys
@@ -52,3 +53,20 @@ def test_the_benchmark_harness_runs_on_tiny_sizes(wrk, tmp_path):
         # The app's and the database's CPU are read for every trial (from /proc).
         assert names["learners with 10 s pauses: CPU in use, busiest trial"]["value"] > 0
     assert "module page: app / bare" in done.stdout  # the table is printed
+
+
+def test_the_instruction_counter_runs(tmp_path):
+    if shutil.which("valgrind") is None:
+        message = "the instruction counter needs valgrind (apt-get install valgrind)"
+        if IN_CI:
+            pytest.fail(message)
+        pytest.skip(message)
+    done = subprocess.run(
+        [sys.executable, "-m", "bench.instructions", "--database", "sqlite",
+         "--requests", "2", "--warm-up", "1"],
+        cwd=PROJECT_ROOT, capture_output=True, text=True, timeout=600, check=False,
+    )  # fmt: skip
+    assert done.returncode == 0, done.stdout + done.stderr
+    counts = re.findall(r"^  (.+?) +([\d.]+) million$", done.stdout, re.M)
+    assert [kind for kind, _ in counts] == ["start page", "start", "test page", "answers"]
+    assert all(float(millions) > 1 for _, millions in counts)  # a request is millions
