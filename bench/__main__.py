@@ -18,7 +18,7 @@ from pathlib import Path
 
 import sqlalchemy as sa
 
-from bench import concurrency, figures, learners, scaling, throughput
+from bench import concurrency, figures, learners, page_weight, scaling, throughput
 from bench.site import POSTGRES, postgres_version, reset_postgres, sqlite_url
 
 HERE = Path(__file__).resolve().parent
@@ -30,7 +30,7 @@ FULL = {"seconds": 5, "rounds": 3, "demo_learners": 300, "sizes": (1000, 10000, 
 QUICK = {"seconds": 1, "rounds": 1, "demo_learners": 20, "sizes": (20, 60), "repeats": 2,
          "concurrent_learners": 4, "learners_start": 4, "learners_most": 8, "learners_steps": 0,
          "learners_ramp": 1, "learners_seconds": 3, "learners_think": 1}  # fmt: skip
-PARTS = ("throughput", "scaling", "concurrency", "learners")
+PARTS = ("throughput", "scaling", "concurrency", "learners", "page_weight")
 DATABASES = ("SQLite", "PostgreSQL")
 
 
@@ -145,6 +145,8 @@ def run_parts(parts: tuple[str, ...], settings: dict, databases: tuple[str, ...]
                                     ramp=settings["learners_ramp"],
                                     seconds=settings["learners_seconds"],
                                     think=settings["learners_think"])  # fmt: skip
+        if "page_weight" in parts:
+            results += page_weight.run(work)
     return results
 
 
@@ -177,12 +179,11 @@ def measure_at_ref(ref: str, argv: list[str]) -> tuple[str, list[figures.Figure]
         try:
             shutil.rmtree(tree / "bench", ignore_errors=True)
             shutil.copytree(HERE, tree / "bench", ignore=shutil.ignore_patterns("__pycache__"))
-            # Built assets are not in git: the older app uses this checkout's.
-            for built in ("static/dist", "node_modules"):
-                source = (PROJECT_ROOT / built).resolve()
-                if source.exists() and not (tree / built).exists():
-                    (tree / built).parent.mkdir(parents=True, exist_ok=True)
-                    (tree / built).symlink_to(source)
+            # Built assets are not in git: the older app's are built from its own
+            # sources (with this checkout's npm packages), as its set-up would build them.
+            (tree / "node_modules").symlink_to((PROJECT_ROOT / "node_modules").resolve())
+            subprocess.run(["npm", "run", "--silent", "build"], cwd=tree, check=True,
+                           capture_output=True)  # fmt: skip
             out = Path(folder) / "before.json"
             print(f"\nMeasuring the app at {ref} ({commit[:12]}) ...", flush=True)
             done = subprocess.run(

@@ -25,6 +25,7 @@ from urllib.parse import urljoin
 
 from flask import Flask
 
+from bench.figures import Figure
 from bench.site import PASSWORD, harness_app, sqlite_url
 from courseapp.accounts.models import JobRole, Role, User
 from courseapp.accounts.passwords import hash_password
@@ -180,6 +181,19 @@ def measure(folder: Path) -> dict:
         },
         "first_page_fetched": [{"url": u, "status": s, "bytes": b} for u, s, b in first.requests],
     }
+
+
+def run(folder: Path) -> list[Figure]:
+    """The two pages' weights as figures of `python -m bench` (its page_weight part)."""
+    result = measure(folder)
+    first, second = result["first_page"], result["second_page"]
+    return [
+        Figure("second module page, warm cache: bytes downloaded", second["bytes"], "bytes",
+               note=f"requests: {second['requests']}; files from the cache: "
+                    f"{second['from_cache']}"),
+        Figure("first module page, empty cache: bytes downloaded", first["bytes"], "bytes",
+               note=f"requests: {first['requests']}"),
+    ]  # fmt: skip
 
 
 def main(argv: list[str] | None = None) -> int:

@@ -36,6 +36,7 @@ def test_the_benchmark_harness_runs_on_tiny_sizes(wrk, tmp_path):
     assert results["machine"]["cpu_count"] >= 1
     names = {figure["name"]: figure for figure in results["figures"]}
     assert names["module page: app / bare"]["value"] > 0
+    assert names["second module page, warm cache: bytes downloaded"]["value"] > 0
     for database in ("SQLite", "PostgreSQL") if IN_CI else ("SQLite",):
         for page in ("dashboard", "learners CSV export", "question page"):
             for when in ("after a new submission", "repeat"):
