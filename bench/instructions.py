@@ -97,7 +97,7 @@ def _requests(setup: dict) -> None:
     app = create_app()
     people = [{"cookies": cookies} for cookies in setup["cookies"]]
 
-    def call(person: dict, method: str, path: str, expected: int, body: str = "") -> str:
+    def call(person: dict, method: str, path: str, expected: int, body: str = "") -> None:
         headers = {
             "Cookie": "; ".join(f"{k}={v}" for k, v in person["cookies"].items()),
             "User-Agent": learners.USER_AGENT,
@@ -125,7 +125,6 @@ def _requests(setup: dict) -> None:
         match = TOKEN.search(page)
         if match:
             person["token"] = quote(match.group(1), safe="")
-        return page
 
     def start_page(person: dict) -> None:
         call(person, "GET", setup["start"], 200)
