@@ -83,9 +83,49 @@ def writes_on_get(view: Callable) -> Callable:
     return view
 
 
-def _declared_writer() -> bool:
+def locks_before_writing(view: Callable) -> Callable:
+    """Declare that a GET of this view (declared with writes_on_get) mostly writes
+    nothing, and calls lock_for_writing before it does. On SQLite it then begins its
+    transaction deferred, like a page that only reads, so that the many views that find
+    nothing to write never queue for the write lock. A write before lock_for_writing is
+    refused (WriteInReadingRequest), on either database."""
+    view.locks_before_writing = True
+    return view
+
+
+def _view_flag(name: str) -> bool:
     view = current_app.view_functions.get(request.endpoint or "")
-    return bool(getattr(view, "writes_on_get", False))
+    return bool(getattr(view, name, False))
+
+
+def _declared_writer() -> bool:
+    return _view_flag("writes_on_get")
+
+
+def _reads_before_locking() -> bool:
+    """A GET of a view declared with locks_before_writing that has not locked yet."""
+    return (
+        has_request_context()
+        and request.method in READ_ONLY_METHODS
+        and not g.get(WRITE_LOCKED)
+        and _view_flag("locks_before_writing")
+    )
+
+
+def lock_for_writing() -> None:
+    """Before a view declared with locks_before_writing writes: on SQLite, end the
+    deferred transaction it read in (it wrote nothing) and begin one that holds the
+    write lock (BEGIN IMMEDIATE, waiting up to busy_timeout), so the write cannot fail
+    for a read lock gone stale. What the reads before this call found may have changed
+    since: read again, after it, whatever the writes depend on. On PostgreSQL, whose
+    transactions lock rows as they write, it only allows the writes."""
+    setattr(g, WRITE_LOCKED, True)
+    if db.session.get_bind().dialect.name != "sqlite":
+        return
+    connection = db.session.connection()  # begins IMMEDIATE if nothing has begun
+    if connection.info.pop(BEGAN_DEFERRED, False):
+        connection.exec_driver_sql("COMMIT")
+        connection.exec_driver_sql("BEGIN IMMEDIATE")
 
 
 def reads_only() -> bool:
@@ -97,6 +137,9 @@ def reads_only() -> bool:
 # session.info keys: the session belongs to a request that only reads; its connection
 # runs in autocommit.
 READS_ONLY, AUTOCOMMIT = "reads_only", "autocommit"
+# g: lock_for_writing was called. A SQLite connection's info: its transaction began
+# deferred.
+WRITE_LOCKED, BEGAN_DEFERRED = "write_locked", "began_deferred"
 
 
 class WriteInReadingRequest(RuntimeError):
@@ -112,9 +155,12 @@ def _reading_request(state) -> None:
     saves the round trips of BEGIN and COMMIT. The connection is taken at the first
     statement, so a page that reads nothing needs no database."""
     session = state.session
+    writes = state.is_insert or state.is_update or state.is_delete
+    if writes and _reads_before_locking():
+        raise WriteInReadingRequest(f"{request.path} wrote before lock_for_writing")
     if not session.info.get(READS_ONLY):
         return
-    if state.is_insert or state.is_update or state.is_delete:
+    if writes:
         raise WriteInReadingRequest(f"{request.method} {request.path} wrote with {state.statement}")
     if session.get_bind().dialect.name == "postgresql" and not session.info.get(AUTOCOMMIT):
         session.connection(execution_options={"isolation_level": "AUTOCOMMIT"})
@@ -123,9 +169,12 @@ def _reading_request(state) -> None:
 
 @event.listens_for(Session, "before_flush")
 def _refuse_write_flush(session: Session, _context, _instances) -> None:
-    if not session.info.get(READS_ONLY):
+    unlocked = _reads_before_locking()
+    if not session.info.get(READS_ONLY) and not unlocked:
         return
     if session.new or session.deleted or any(session.is_modified(o) for o in session.dirty):
+        if unlocked:
+            raise WriteInReadingRequest(f"{request.path} wrote before lock_for_writing")
         raise WriteInReadingRequest(f"{request.method} {request.path} changed objects")
 
 
@@ -175,7 +224,8 @@ def configure_sqlite(app: Flask, engine: Engine) -> None:
     waits (up to busy_timeout) instead of failing later with "database is
     locked" when it tries to upgrade a read lock. Requests that only read (GET,
     HEAD, unless the view is declared with writes_on_get) begin deferred so that
-    readers never queue behind each other.
+    readers never queue behind each other; so do GETs of views declared with
+    locks_before_writing, until they call lock_for_writing.
     """
     if engine.dialect.name != "sqlite":
         return
@@ -196,8 +246,11 @@ def configure_sqlite(app: Flask, engine: Engine) -> None:
 
     @event.listens_for(engine, "begin")
     def _on_begin(connection) -> None:
-        read_only = has_request_context() and (g.get("request_committed") or reads_only())
-        connection.exec_driver_sql("BEGIN" if read_only else "BEGIN IMMEDIATE")
+        deferred = has_request_context() and (
+            g.get("request_committed") or reads_only() or _reads_before_locking()
+        )
+        connection.info[BEGAN_DEFERRED] = deferred
+        connection.exec_driver_sql("BEGIN" if deferred else "BEGIN IMMEDIATE")
 
 
 def checkpoint_after_commit() -> None:

@@ -7,6 +7,7 @@ from __future__ import annotations
 
 import logging
 import sqlite3
+import threading
 from pathlib import Path
 
 import pytest
@@ -14,8 +15,8 @@ import sqlalchemy as sa
 
 from courseapp.accounts.models import Role
 from courseapp.catalogue import course
-from courseapp.content.models import ModuleProgress
-from courseapp.database import writes_on_get
+from courseapp.content.models import ModuleProgress, PartVisit
+from courseapp.database import lock_for_writing, locks_before_writing, writes_on_get
 from courseapp.extensions import db
 from courseapp.organisations.models import Organisation, Sector
 from tests.conftest import app_with_schema, build_app, login, postgres_url
@@ -104,6 +105,80 @@ def test_audited_report_pages_do_not_fail_when_another_writer_commits(
     db.session.rollback()
     assert client.get(f"/reports/learners/{learner_id}").status_code == 200
     assert client.get("/reports/export/learners.csv").status_code == 200
+
+
+def test_a_module_page_read_again_takes_no_write_lock(app, make_learner):
+    """A module page writes only the first time a learner opens it. Read again, it
+    begins as a page that only reads, so it is served while another connection holds
+    SQLite's write lock (before, every view of it took the lock, and module pages were
+    read one at a time across workers). Opened for the first time, it takes the lock
+    before writing, so it waits for the other writer and then records the visit."""
+    learner = make_learner()
+    learner_id = learner.id
+    client = app.test_client()
+    login(client, learner)
+    module = course().pathways["core"].modules[1]
+    first, second = (f"/modules/{module.id}/{part.slug}" for part in module.parts[:2])
+    assert client.get(first).status_code == 200
+    # The app's connections wait 2 s for the lock, not 30, so that a wait shows quickly.
+    sa.event.listen(db.engine, "connect", lambda c, _r: c.execute("PRAGMA busy_timeout = 2000"))
+    db.session.remove()
+    db.engine.dispose()
+    statements = []
+    sa.event.listen(db.engine, "before_cursor_execute", lambda *a: statements.append(a[2]))
+    other = sqlite3.connect(db.engine.url.database, isolation_level=None, check_same_thread=False)
+    other.execute("BEGIN IMMEDIATE")
+    try:
+        assert client.get(first).status_code == 200  # before: waited 2 s for the lock, then 503
+        assert "BEGIN IMMEDIATE" not in statements
+        assert not any(s.lstrip().upper().startswith(("INSERT", "UPDATE")) for s in statements)
+        statements.clear()
+        release = threading.Timer(0.5, other.execute, ["COMMIT"])
+        release.start()
+        assert client.get(second).status_code == 200  # waited for the lock, then wrote
+        release.join()
+    finally:
+        other.close()
+    assert statements[0] == "BEGIN"
+    locked_at = statements.index("BEGIN IMMEDIATE")
+    assert statements[locked_at - 1] == "COMMIT"
+    assert not any(s.lstrip().upper().startswith("INSERT") for s in statements[:locked_at])
+    db.session.rollback()
+    visited = db.session.scalars(sa.select(PartVisit.part).where(PartVisit.user_id == learner_id))
+    assert set(visited) == {part.slug for part in module.parts[:2]}
+    assert (
+        db.session.scalar(
+            sa.select(ModuleProgress.last_part).where(ModuleProgress.user_id == learner_id)
+        )
+        == module.parts[1].slug
+    )
+
+
+@pytest.mark.parametrize(("locks", "status"), [(False, 500), (True, 200)])
+def test_a_view_that_locks_before_writing_cannot_write_before_it_locks(
+    any_db_app, locks, status, caplog
+):
+    """A view declared with locks_before_writing must call lock_for_writing before it
+    writes (on SQLite its transaction began deferred, and a write there could fail for
+    a read lock gone stale): one that does not is stopped, on either database."""
+
+    def write():
+        db.session.execute(sa.select(1))
+        if locks:
+            lock_for_writing()
+        db.session.add(Organisation(name="Written on a GET", sector=Sector.LOCAL_AUTHORITY))
+        db.session.flush()
+        return "written"
+
+    any_db_app.add_url_rule(
+        "/probe/locks", "probe_locks", writes_on_get(locks_before_writing(write))
+    )
+    with caplog.at_level(logging.ERROR):
+        assert any_db_app.test_client().get("/probe/locks").status_code == status
+    written = db.session.scalar(sa.select(sa.func.count()).select_from(Organisation))
+    assert written == (1 if locks else 0)
+    if not locks:
+        assert "WriteInReadingRequest: /probe/locks wrote before lock_for_writing" in caplog.text
 
 
 def test_a_503_is_logged(app, make_user, make_learner, monkeypatch, caplog):

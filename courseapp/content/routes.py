@@ -13,7 +13,7 @@ from courseapp.catalogue.course import Module, Pathway
 from courseapp.content import services
 from courseapp.content.editorial import describes_violence
 from courseapp.content.forms import KnowledgeCheckForm, field_name
-from courseapp.database import writes_on_get
+from courseapp.database import locks_before_writing, writes_on_get
 from courseapp.rewording.services import exercises_for_module
 from courseapp.templating import kept_per_site_path
 
@@ -109,6 +109,7 @@ def module_unlocked(view: Callable) -> Callable:
 @login_required
 @module_unlocked
 @writes_on_get
+@locks_before_writing
 def module(module: Module, pathway: Pathway):
     services.record_reading(current_user, module, None)
     return render_template(
@@ -123,6 +124,7 @@ def module(module: Module, pathway: Pathway):
 @login_required
 @module_unlocked
 @writes_on_get
+@locks_before_writing
 def part(module: Module, pathway: Pathway, part_slug: str):
     part = module.part(part_slug)
     if part is None:

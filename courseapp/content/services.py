@@ -16,7 +16,7 @@ from courseapp.catalogue.schema import KnowledgeCheck
 from courseapp.clock import utcnow
 from courseapp.content.completion import module_complete
 from courseapp.content.models import Enrolment, FormOrderCounter, ModuleProgress, PartVisit
-from courseapp.database import may_write, upsert
+from courseapp.database import lock_for_writing, may_write, upsert
 from courseapp.extensions import db
 
 # -- Enrolment ------------------------------------------------------------------------
@@ -122,17 +122,21 @@ def progress_by_module(user: User) -> dict[str, ModuleProgress]:
     return {row.module_id: row for row in rows}
 
 
-def record_visit(user: User, module: Module, part: str | None) -> bool:
-    """Note that the learner opened a page of a module; returns whether anything was
-    written. One row per learner and module, written with an upsert so that two tabs
-    opening pages at once cannot clash. A page that is already where the learner last
-    was (read again, or reloaded) changes nothing, so it is not written; nor is a page
-    opened from another site's link (see database.may_write: the view must be declared
-    with writes_on_get)."""
-    if not may_write():
-        return False
+def _last_at(user: User, module: Module, part: str | None) -> bool:
+    """Whether the learner's latest visit was to this module (and this part, if given)."""
     latest = db.session.execute(_LATEST_VISIT, {"user_id": user.id}).first()
-    if latest is not None and latest.module_id == module.id and part in (None, latest.last_part):
+    return latest is not None and latest.module_id == module.id and part in (None, latest.last_part)
+
+
+def visited_parts(user: User, module: Module) -> set[str]:
+    return set(db.session.scalars(_VISITED_PARTS, {"user_id": user.id, "module_id": module.id}))
+
+
+def record_visit(user: User, module: Module, part: str | None) -> bool:
+    """Note where the learner is (a module, and a part of it if given), unless they are
+    there already; returns whether anything was written. One row per learner and
+    module, upserted, so that two tabs opening pages at once cannot clash."""
+    if _last_at(user, module, part):
         return False
     now = utcnow()
     values = {"user_id": user.id, "module_id": module.id, "started_at": now, "updated_at": now}
@@ -143,16 +147,20 @@ def record_visit(user: User, module: Module, part: str | None) -> bool:
     return True
 
 
-def visited_parts(user: User, module: Module) -> set[str]:
-    return set(db.session.scalars(_VISITED_PARTS, {"user_id": user.id, "module_id": module.id}))
-
-
 def record_reading(user: User, module: Module, part: str | None) -> bool:
     """The one call a module page makes when a learner opens it (the overview when part
     is None): where they are, which parts they have opened, and whether that completes
-    the module. Returns whether anything was written; a page read again writes nothing."""
+    the module. Returns whether anything was written. A page read again (already where
+    the learner last was, its part opened before) writes nothing and takes no write
+    lock (its view is declared with locks_before_writing); nor does a page opened from
+    another site's link (see database.may_write)."""
+    if not may_write():
+        return False
+    if _last_at(user, module, part) and (part is None or part in visited_parts(user, module)):
+        return False
+    lock_for_writing()  # and then decided again, with the lock held
     wrote = record_visit(user, module, part)
-    if part is None or not may_write():
+    if part is None:
         return wrote
     visited = visited_parts(user, module)
     if part in visited:
