@@ -8,6 +8,8 @@ from __future__ import annotations
 import logging
 import sqlite3
 import threading
+from collections.abc import Iterator
+from contextlib import contextmanager
 from pathlib import Path
 
 import pytest
@@ -19,6 +21,8 @@ from courseapp.content.models import ModuleProgress, PartVisit
 from courseapp.database import lock_for_writing, locks_before_writing, writes_on_get
 from courseapp.extensions import db
 from courseapp.organisations.models import Organisation, Sector
+from courseapp.rewording import services as rewording
+from courseapp.rewording.models import Response, ReviewNote
 from tests.conftest import app_with_schema, build_app, login, postgres_url
 
 ROUTES = sorted((Path(__file__).parent.parent / "courseapp").glob("*/routes.py"))
@@ -107,6 +111,42 @@ def test_audited_report_pages_do_not_fail_when_another_writer_commits(
     assert client.get("/reports/export/learners.csv").status_code == 200
 
 
+@contextmanager
+def _write_lock_held_elsewhere(release_after: float | None = None) -> Iterator[list[str]]:
+    """Another connection holds SQLite's write lock, until the block ends or for
+    `release_after` seconds; yields the statements the app sends meanwhile. The app's
+    connections wait 2 s for the lock here, not 30, so that a wait shows quickly."""
+    statements: list[str] = []
+
+    def wait_less(dbapi_connection, _record) -> None:
+        dbapi_connection.execute("PRAGMA busy_timeout = 2000")
+
+    def note(_connection, _cursor, statement, *_rest) -> None:
+        statements.append(statement)
+
+    sa.event.listen(db.engine, "connect", wait_less)
+    db.session.remove()
+    db.engine.dispose()
+    sa.event.listen(db.engine, "before_cursor_execute", note)
+    other = sqlite3.connect(db.engine.url.database, isolation_level=None, check_same_thread=False)
+    other.execute("BEGIN IMMEDIATE")
+    release = threading.Timer(release_after, other.execute, ["COMMIT"]) if release_after else None
+    try:
+        if release:
+            release.start()
+        yield statements
+    finally:
+        if release:
+            release.join()
+        other.close()
+        sa.event.remove(db.engine, "before_cursor_execute", note)
+        sa.event.remove(db.engine, "connect", wait_less)
+
+
+def _writes(statements: list[str]) -> list[str]:
+    return [s for s in statements if s.lstrip().upper().startswith(("INSERT", "UPDATE"))]
+
+
 def test_a_module_page_read_again_takes_no_write_lock(app, make_learner):
     """A module page writes only the first time a learner opens it. Read again, it
     begins as a page that only reads, so it is served while another connection holds
@@ -120,29 +160,15 @@ def test_a_module_page_read_again_takes_no_write_lock(app, make_learner):
     module = course().pathways["core"].modules[1]
     first, second = (f"/modules/{module.id}/{part.slug}" for part in module.parts[:2])
     assert client.get(first).status_code == 200
-    # The app's connections wait 2 s for the lock, not 30, so that a wait shows quickly.
-    sa.event.listen(db.engine, "connect", lambda c, _r: c.execute("PRAGMA busy_timeout = 2000"))
-    db.session.remove()
-    db.engine.dispose()
-    statements = []
-    sa.event.listen(db.engine, "before_cursor_execute", lambda *a: statements.append(a[2]))
-    other = sqlite3.connect(db.engine.url.database, isolation_level=None, check_same_thread=False)
-    other.execute("BEGIN IMMEDIATE")
-    try:
+    with _write_lock_held_elsewhere() as statements:
         assert client.get(first).status_code == 200  # before: waited 2 s for the lock, then 503
-        assert "BEGIN IMMEDIATE" not in statements
-        assert not any(s.lstrip().upper().startswith(("INSERT", "UPDATE")) for s in statements)
-        statements.clear()
-        release = threading.Timer(0.5, other.execute, ["COMMIT"])
-        release.start()
+    assert "BEGIN IMMEDIATE" not in statements and not _writes(statements)
+    with _write_lock_held_elsewhere(release_after=0.5) as statements:
         assert client.get(second).status_code == 200  # waited for the lock, then wrote
-        release.join()
-    finally:
-        other.close()
     assert statements[0] == "BEGIN"
     locked_at = statements.index("BEGIN IMMEDIATE")
     assert statements[locked_at - 1] == "COMMIT"
-    assert not any(s.lstrip().upper().startswith("INSERT") for s in statements[:locked_at])
+    assert not _writes(statements[:locked_at]) and _writes(statements[locked_at:])
     db.session.rollback()
     visited = db.session.scalars(sa.select(PartVisit.part).where(PartVisit.user_id == learner_id))
     assert set(visited) == {part.slug for part in module.parts[:2]}
@@ -152,6 +178,31 @@ def test_a_module_page_read_again_takes_no_write_lock(app, make_learner):
         )
         == module.parts[1].slug
     )
+
+
+def test_a_rewording_page_takes_the_write_lock_only_for_unread_comments(
+    app, make_org, make_user, make_learner
+):
+    """Opening a rewording exercise marks the coordinator's comments on it as read:
+    only when there are unread ones does it take SQLite's write lock (waiting for
+    another writer); otherwise it is served while another connection holds the lock."""
+    org = make_org()
+    learner = make_learner(organisation=org)
+    coordinator = make_user(role=Role.COORDINATOR, organisation=org, covers=(org,))
+    client = app.test_client()
+    login(client, learner)
+    page = "/practice/let-him-in"
+    client.post(page, data={"text": "Are you and the children safe?"})
+    response = db.session.scalars(sa.select(Response)).one()
+    rewording.add_note(response, coordinator, None, "Try naming his choices", "needs_work")
+    db.session.commit()
+    with _write_lock_held_elsewhere(release_after=0.5) as statements:
+        assert client.get(page).status_code == 200
+    assert "BEGIN IMMEDIATE" in statements and _writes(statements)
+    assert db.session.scalar(sa.select(ReviewNote.read_at)) is not None
+    with _write_lock_held_elsewhere() as statements:
+        assert client.get(page).status_code == 200  # before: waited 2 s for the lock, then 503
+    assert "BEGIN IMMEDIATE" not in statements and not _writes(statements)
 
 
 @pytest.mark.parametrize(("locks", "status"), [(False, 500), (True, 200)])

@@ -17,6 +17,7 @@ from courseapp.catalogue import course
 from courseapp.catalogue.exercises import Exercise, RuleDef
 from courseapp.clock import utcnow
 from courseapp.content.services import enrolled_pathways
+from courseapp.database import lock_for_writing
 from courseapp.extensions import db
 from courseapp.organisations.models import on_local_days
 from courseapp.rewording.engine import UNCERTAIN, Assessment, Finding, assess
@@ -270,13 +271,18 @@ def unread_notes(user: User) -> list[ReviewNote]:
 
 
 def mark_notes_read(user: User, exercise: Exercise) -> None:
-    """The learner has opened the exercise, where every note on it is shown."""
+    """The learner has opened the exercise, where every note on it is shown. Mostly
+    there is none unread, and nothing is written (nor the write lock taken)."""
     responses = sa.select(Response.id).where(
         Response.user_id == user.id, Response.exercise_id == exercise.id
     )
+    unread = (ReviewNote.response_id.in_(responses), ReviewNote.read_at.is_(None))
+    if not db.session.scalar(sa.select(sa.exists().where(*unread))):
+        return
+    lock_for_writing()
     db.session.execute(
         sa.update(ReviewNote)
-        .where(ReviewNote.response_id.in_(responses), ReviewNote.read_at.is_(None))
+        .where(*unread)
         .values(read_at=utcnow())
         .execution_options(synchronize_session=False)
     )
