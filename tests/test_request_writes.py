@@ -17,6 +17,7 @@ import sqlalchemy as sa
 
 from courseapp.accounts.models import Role
 from courseapp.catalogue import course
+from courseapp.content import services as content
 from courseapp.content.models import ModuleProgress, PartVisit
 from courseapp.database import lock_for_writing, locks_before_writing, writes_on_get
 from courseapp.extensions import db
@@ -115,11 +116,11 @@ def test_audited_report_pages_do_not_fail_when_another_writer_commits(
 def _write_lock_held_elsewhere(release_after: float | None = None) -> Iterator[list[str]]:
     """Another connection holds SQLite's write lock, until the block ends or for
     `release_after` seconds; yields the statements the app sends meanwhile. The app's
-    connections wait 2 s for the lock here, not 30, so that a wait shows quickly."""
+    connections wait 5 s for the lock here, not 30, so that a wait shows quickly."""
     statements: list[str] = []
 
     def wait_less(dbapi_connection, _record) -> None:
-        dbapi_connection.execute("PRAGMA busy_timeout = 2000")
+        dbapi_connection.execute("PRAGMA busy_timeout = 5000")
 
     def note(_connection, _cursor, statement, *_rest) -> None:
         statements.append(statement)
@@ -161,7 +162,7 @@ def test_a_module_page_read_again_takes_no_write_lock(app, make_learner):
     first, second = (f"/modules/{module.id}/{part.slug}" for part in module.parts[:2])
     assert client.get(first).status_code == 200
     with _write_lock_held_elsewhere() as statements:
-        assert client.get(first).status_code == 200  # before: waited 2 s for the lock, then 503
+        assert client.get(first).status_code == 200  # before: waited 5 s for the lock, then 503
     assert "BEGIN IMMEDIATE" not in statements and not _writes(statements)
     with _write_lock_held_elsewhere(release_after=0.5) as statements:
         assert client.get(second).status_code == 200  # waited for the lock, then wrote
@@ -177,6 +178,43 @@ def test_a_module_page_read_again_takes_no_write_lock(app, make_learner):
             sa.select(ModuleProgress.last_part).where(ModuleProgress.user_id == learner_id)
         )
         == module.parts[1].slug
+    )
+
+
+def test_two_tabs_opening_the_last_two_parts_at_once_complete_the_module(app, make_learner):
+    """What a module page decided before it took the write lock is decided again after:
+    two tabs open a module's last two unread parts at once, both read before either has
+    written, and the second to get the lock still sees the first's part and completes
+    the module (decided on its earlier reads, neither would)."""
+    learner = make_learner()
+    module = course().pathways["core"].modules[1]
+    *read_before, last_but_one, last = module.parts
+    for part in read_before:
+        db.session.add(PartVisit(user_id=learner.id, module_id=module.id, part=part.slug))
+    check = course().checks[module.meta.knowledge_check]
+    content.record_check(learner, module, content.mark_check(
+        check, {q.id: sorted(q.correct_ids) for q in check.questions}))  # fmt: skip
+    db.session.commit()
+    learner_id = learner.id
+    tabs = [app.test_client(), app.test_client()]
+    for tab in tabs:
+        login(tab, learner)
+    pages = [f"/modules/{module.id}/{part.slug}" for part in (last_but_one, last)]
+    statuses = []
+    with _write_lock_held_elsewhere(release_after=1.0) as statements:
+        opening = [
+            threading.Thread(target=lambda t=tab, p=page: statuses.append(t.get(p).status_code))
+            for tab, page in zip(tabs, pages, strict=True)
+        ]
+        for thread in opening:
+            thread.start()
+        for thread in opening:
+            thread.join()
+    assert statuses == [200, 200]
+    assert statements.count("BEGIN IMMEDIATE") == 2
+    db.session.rollback()
+    assert db.session.scalar(
+        sa.select(ModuleProgress.completed_at).where(ModuleProgress.user_id == learner_id)
     )
 
 
@@ -201,7 +239,7 @@ def test_a_rewording_page_takes_the_write_lock_only_for_unread_comments(
     assert "BEGIN IMMEDIATE" in statements and _writes(statements)
     assert db.session.scalar(sa.select(ReviewNote.read_at)) is not None
     with _write_lock_held_elsewhere() as statements:
-        assert client.get(page).status_code == 200  # before: waited 2 s for the lock, then 503
+        assert client.get(page).status_code == 200  # before: waited 5 s for the lock, then 503
     assert "BEGIN IMMEDIATE" not in statements and not _writes(statements)
 
 
