@@ -8,6 +8,7 @@ from __future__ import annotations
 import time
 from collections.abc import Callable, Iterator
 from contextlib import contextmanager
+from typing import TypeVar
 
 from flask import Flask, current_app, g, has_request_context, request
 from sqlalchemy import Engine, event
@@ -20,6 +21,7 @@ from werkzeug.wrappers import Response
 from courseapp.errors import database_unavailable
 from courseapp.extensions import db
 
+T = TypeVar("T")
 READ_ONLY_METHODS = frozenset({"GET", "HEAD", "OPTIONS"})
 # Sec-Fetch-Site values for a page the person opened themselves: a link or form on
 # this site, or an address typed, bookmarked or opened from another app.
@@ -132,6 +134,17 @@ def reads_only() -> bool:
     """Whether this request only reads: a GET, HEAD or OPTIONS whose view is not
     declared with writes_on_get."""
     return request.method in READ_ONLY_METHODS and not _declared_writer()
+
+
+def read_once(key: tuple, read: Callable[[], T]) -> T:
+    """`read()`, made once and kept for the rest of a request that only reads (which
+    cannot write, so it cannot change what it read); made afresh anywhere else."""
+    if not (has_request_context() and db.session.info.get(READS_ONLY)):
+        return read()
+    kept = g.setdefault("reads_kept", {})
+    if key not in kept:
+        kept[key] = read()
+    return kept[key]
 
 
 # session.info keys: the session belongs to a request that only reads; its connection

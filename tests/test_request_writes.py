@@ -19,7 +19,12 @@ from courseapp.accounts.models import Role
 from courseapp.catalogue import course
 from courseapp.content import services as content
 from courseapp.content.models import ModuleProgress, PartVisit
-from courseapp.database import lock_for_writing, locks_before_writing, writes_on_get
+from courseapp.database import (
+    lock_for_writing,
+    locks_before_writing,
+    read_once,
+    writes_on_get,
+)
 from courseapp.extensions import db
 from courseapp.organisations.models import Organisation, Sector
 from courseapp.rewording import services as rewording
@@ -343,6 +348,35 @@ def test_a_request_that_only_reads_cannot_write(any_db_app, path, caplog):
         assert client.get(path).status_code == 500
     assert f"WriteInReadingRequest: GET {path}" in caplog.text
     assert db.session.scalar(sa.select(sa.func.count()).select_from(Organisation)) == 1
+
+
+def test_a_read_is_kept_only_in_a_request_that_only_reads(app):
+    """read_once reads once in a request that only reads (it cannot write, so what it
+    read cannot have changed by its own doing), and every time anywhere else."""
+    reads: list[int] = []
+
+    def read() -> int:
+        reads.append(1)
+        return len(reads)
+
+    for method, expected in (("GET", [1, 1, 1]), ("POST", [1, 2, 3])):
+        reads.clear()
+        with app.app_context(), app.test_request_context("/", method=method):  # as a server
+            app.preprocess_request()
+            assert [read_once(("probe",), read) for _ in range(3)] == expected
+    reads.clear()
+    assert [read_once(("probe",), read) for _ in range(2)] == [1, 2]  # no request
+
+
+def test_a_pathway_page_reads_when_the_learner_s_round_began_once(app, make_learner, count_queries):
+    """The pathway page needs the start of the learner's renewal round for the post-test,
+    its attempts and the certificate, and asks the database once."""
+    learner = make_learner()
+    client = app.test_client()
+    login(client, learner)
+    with count_queries() as queries:
+        assert client.get("/pathways/core").status_code == 200
+    assert sum("FROM renewals" in statement for statement in queries) == 1
 
 
 # -- Pooled connections: checked after waiting, not on every request ---------------------

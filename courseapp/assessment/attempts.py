@@ -73,17 +73,20 @@ def next_number(taken: list[TestAttempt]) -> int:
 
 
 def attempts(user: User, pathway: Pathway, phase: Phase) -> list[TestAttempt]:
-    return list(
-        db.session.scalars(
-            sa.select(TestAttempt)
-            .where(
-                TestAttempt.user_id == user.id,
-                TestAttempt.pathway_id == pathway.id,
-                TestAttempt.phase == phase,
-            )
-            .order_by(TestAttempt.number)
-        )
+    values = {"user_id": user.id, "pathway_id": pathway.id, "phase": phase}
+    return list(db.session.scalars(_ATTEMPTS, values))
+
+
+# Built once: a test's start page and a pathway's page read it on every request.
+_ATTEMPTS = (
+    sa.select(TestAttempt)
+    .where(
+        TestAttempt.user_id == sa.bindparam("user_id"),
+        TestAttempt.pathway_id == sa.bindparam("pathway_id"),
+        TestAttempt.phase == sa.bindparam("phase"),
     )
+    .order_by(TestAttempt.number)
+)
 
 
 def round_attempts(

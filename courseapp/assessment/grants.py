@@ -40,11 +40,13 @@ def grants(user: User, pathway: Pathway) -> list[AttemptGrant]:
 
 
 def extra_attempts(user: User, pathway: Pathway) -> int:
-    return db.session.scalar(
-        sa.select(sa.func.count()).where(
-            AttemptGrant.user_id == user.id, AttemptGrant.pathway_id == pathway.id
-        )
-    )
+    return db.session.scalar(_EXTRA_ATTEMPTS, {"user_id": user.id, "pathway_id": pathway.id})
+
+
+_EXTRA_ATTEMPTS = sa.select(sa.func.count()).where(  # built once: a pathway's page reads it
+    AttemptGrant.user_id == sa.bindparam("user_id"),
+    AttemptGrant.pathway_id == sa.bindparam("pathway_id"),
+)
 
 
 def _post_counts():

@@ -90,27 +90,33 @@ def rewordings_submitted(user: User, pathway: Pathway) -> int:
     (in any round: a renewal round asks for the modules and the post-test again, and
     the rewording practice already done is kept)."""
     ids = [e.id for e in content.course().rewording.exercises.values() if pathway.id in e.pathways]
-    return db.session.scalar(
-        sa.select(sa.func.count(sa.distinct(Response.exercise_id))).where(
-            Response.user_id == user.id, Response.exercise_id.in_(ids)
-        )
-    )
+    return db.session.scalar(_REWORDINGS_SUBMITTED, {"user_id": user.id, "ids": ids})
+
+
+# Built once, as the other reads of a pathway's page: each request only binds its values.
+_REWORDINGS_SUBMITTED = sa.select(sa.func.count(sa.distinct(Response.exercise_id))).where(
+    Response.user_id == sa.bindparam("user_id"),
+    Response.exercise_id.in_(sa.bindparam("ids", expanding=True)),
+)
+_POST_TEST_PASSED = (
+    TestAttempt.user_id == sa.bindparam("user_id"),
+    TestAttempt.pathway_id == sa.bindparam("pathway_id"),
+    TestAttempt.phase == Phase.POST,
+    TestAttempt.passed.is_(True),
+)
+_PASSED_EVER = sa.select(sa.exists().where(*_POST_TEST_PASSED))
+_PASSED_SINCE = sa.select(
+    sa.exists().where(*_POST_TEST_PASSED, TestAttempt.started_at >= sa.bindparam("since"))
+)
 
 
 def post_test_passed(user: User, pathway: Pathway) -> bool:
     """Passed in the current round (see assessment.renewal)."""
     since = renewal.round_start(user, pathway)
-    return db.session.scalar(
-        sa.select(
-            sa.exists().where(
-                TestAttempt.user_id == user.id,
-                TestAttempt.pathway_id == pathway.id,
-                TestAttempt.phase == Phase.POST,
-                TestAttempt.passed.is_(True),
-                TestAttempt.started_at >= since if since else sa.true(),
-            )
-        )
-    )
+    values = {"user_id": user.id, "pathway_id": pathway.id}
+    if since is None:
+        return db.session.scalar(_PASSED_EVER, values)
+    return db.session.scalar(_PASSED_SINCE, values | {"since": since})
 
 
 def completion(user: User, pathway: Pathway, progress: PathwayProgress) -> PathwayCompletion:

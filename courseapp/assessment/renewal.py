@@ -31,6 +31,7 @@ from courseapp.catalogue.course import Pathway
 from courseapp.clock import utcnow
 from courseapp.content import services as content
 from courseapp.content.models import Enrolment, ModuleProgress, PartVisit
+from courseapp.database import read_once
 from courseapp.extensions import db
 
 DUE_DAYS = 60  # a certificate is "due for renewal" this many days before it lapses
@@ -79,21 +80,30 @@ def renewal_pathway(pathway_id: str) -> Pathway | None:
 
 def round_start(user: User, pathway: Pathway) -> datetime | None:
     """When the learner's latest renewal round on this pathway began, if there is one:
-    only what they did since then counts towards completing it."""
-    return db.session.scalar(
-        sa.select(sa.func.max(Renewal.started_at)).where(
-            Renewal.user_id == user.id, Renewal.pathway_id == pathway.id
-        )
-    )
+    only what they did since then counts towards completing it. A page that only
+    reads asks it once (a pathway's page needs it three times)."""
+    values = {"user_id": user.id, "pathway_id": pathway.id}
+    return read_once(("round_start", user.id, pathway.id),
+                     lambda: db.session.scalar(_ROUND_START, values))  # fmt: skip
 
 
 def latest_certificate(user: User, pathway_id: str) -> Certificate | None:
-    return db.session.scalar(
-        sa.select(Certificate)
-        .where(Certificate.user_id == user.id, Certificate.pathway_id == pathway_id)
-        .order_by(Certificate.issued_at.desc(), Certificate.id.desc())
-        .limit(1)
+    return db.session.scalar(_LATEST_CERTIFICATE, {"user_id": user.id, "pathway_id": pathway_id})
+
+
+# Built once: a pathway's page reads both.
+_ROUND_START = sa.select(sa.func.max(Renewal.started_at)).where(
+    Renewal.user_id == sa.bindparam("user_id"), Renewal.pathway_id == sa.bindparam("pathway_id")
+)
+_LATEST_CERTIFICATE = (
+    sa.select(Certificate)
+    .where(
+        Certificate.user_id == sa.bindparam("user_id"),
+        Certificate.pathway_id == sa.bindparam("pathway_id"),
     )
+    .order_by(Certificate.issued_at.desc(), Certificate.id.desc())
+    .limit(1)
+)
 
 
 def start_renewal(certificate: Certificate) -> Renewal | None:

@@ -81,6 +81,7 @@ _LATEST_VISIT = (
 _VISITED_PARTS = sa.select(PartVisit.part).where(
     PartVisit.user_id == sa.bindparam("user_id"), PartVisit.module_id == sa.bindparam("module_id")
 )
+_PROGRESS = sa.select(ModuleProgress).where(ModuleProgress.user_id == sa.bindparam("user_id"))
 
 
 def _enrolments(user: User) -> dict[str, int]:
@@ -118,7 +119,7 @@ def pathway_for(user: User, module: Module) -> Pathway:
 
 
 def progress_by_module(user: User) -> dict[str, ModuleProgress]:
-    rows = db.session.scalars(sa.select(ModuleProgress).where(ModuleProgress.user_id == user.id))
+    rows = db.session.scalars(_PROGRESS, {"user_id": user.id})
     return {row.module_id: row for row in rows}
 
 
