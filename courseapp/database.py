@@ -114,20 +114,22 @@ def _reads_before_locking() -> bool:
     )
 
 
-def lock_for_writing() -> None:
+def lock_for_writing() -> bool:
     """Before a view declared with locks_before_writing writes: on SQLite, end the
     deferred transaction it read in (it wrote nothing) and begin one that holds the
     write lock (BEGIN IMMEDIATE, waiting up to busy_timeout), so the write cannot fail
-    for a read lock gone stale. What the reads before this call found may have changed
-    since: read again, after it, whatever the writes depend on. On PostgreSQL, whose
-    transactions lock rows as they write, it only allows the writes."""
+    for a read lock gone stale. Returns whether it began again: what the reads before
+    it found may then have changed, so read again whatever the writes depend on. On
+    PostgreSQL, whose transactions lock rows as they write, it only allows the writes."""
     setattr(g, WRITE_LOCKED, True)
     if db.session.get_bind().dialect.name != "sqlite":
-        return
+        return False
     connection = db.session.connection()  # begins IMMEDIATE if nothing has begun
-    if connection.info.pop(BEGAN_DEFERRED, False):
-        connection.exec_driver_sql("COMMIT")
-        connection.exec_driver_sql("BEGIN IMMEDIATE")
+    if not connection.info.pop(BEGAN_DEFERRED, False):
+        return False
+    connection.exec_driver_sql("COMMIT")
+    connection.exec_driver_sql("BEGIN IMMEDIATE")
+    return True
 
 
 def reads_only() -> bool:

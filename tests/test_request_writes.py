@@ -186,6 +186,31 @@ def test_a_module_page_read_again_takes_no_write_lock(app, make_learner):
     )
 
 
+def test_a_module_page_reads_again_after_locking_only_where_locking_began_again(
+    any_db_app, make_learner
+):
+    """Opening a part for the first time: on SQLite, taking the write lock begins the
+    transaction again, so the page reads again which parts were opened; on PostgreSQL
+    nothing began again, and it reads them once."""
+    learner = make_learner()
+    client = any_db_app.test_client()
+    login(client, learner)
+    module = course().pathways["core"].modules[1]
+    queries: list[str] = []
+
+    def note(_connection, _cursor, statement, *_rest) -> None:
+        queries.append(statement)
+
+    sa.event.listen(db.engine, "before_cursor_execute", note)
+    try:
+        assert client.get(f"/modules/{module.id}/{module.parts[0].slug}").status_code == 200
+    finally:
+        sa.event.remove(db.engine, "before_cursor_execute", note)
+    reads = sum("FROM module_part_visits" in statement for statement in queries)
+    assert reads == (1 if db.engine.dialect.name == "postgresql" else 2)
+    assert sum(statement.startswith("INSERT INTO module_part_visits") for statement in queries) == 1
+
+
 def test_two_tabs_opening_the_last_two_parts_at_once_complete_the_module(app, make_learner):
     """What a module page decided before it took the write lock is decided again after:
     two tabs open a module's last two unread parts at once, both read before either has

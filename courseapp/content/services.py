@@ -135,17 +135,22 @@ def visited_parts(user: User, module: Module) -> set[str]:
 
 def record_visit(user: User, module: Module, part: str | None) -> bool:
     """Note where the learner is (a module, and a part of it if given), unless they are
-    there already; returns whether anything was written. One row per learner and
-    module, upserted, so that two tabs opening pages at once cannot clash."""
+    there already; returns whether anything was written."""
     if _last_at(user, module, part):
         return False
+    _note_where(user, module, part)
+    return True
+
+
+def _note_where(user: User, module: Module, part: str | None) -> None:
+    """One row per learner and module, upserted, so that two tabs opening pages at once
+    cannot clash."""
     now = utcnow()
     values = {"user_id": user.id, "module_id": module.id, "started_at": now, "updated_at": now}
     changes = {"updated_at": now}
     if part is not None:
         values["last_part"] = changes["last_part"] = part
     _upsert(values, changes)
-    return True
 
 
 def record_reading(user: User, module: Module, part: str | None) -> bool:
@@ -157,15 +162,19 @@ def record_reading(user: User, module: Module, part: str | None) -> bool:
     another site's link (see database.may_write)."""
     if not may_write():
         return False
-    if _last_at(user, module, part) and (part is None or part in visited_parts(user, module)):
+
+    def read() -> tuple[bool, set[str]]:
+        return _last_at(user, module, part), visited_parts(user, module) if part else set()
+
+    here, visited = read()
+    if here and (part is None or part in visited):
         return False
-    lock_for_writing()  # and then decided again, with the lock held
-    wrote = record_visit(user, module, part)
-    if part is None:
-        return wrote
-    visited = visited_parts(user, module)
-    if part in visited:
-        return wrote
+    if lock_for_writing():  # began again, holding the lock: decided again on what is now
+        here, visited = read()
+    if not here:
+        _note_where(user, module, part)
+    if part is None or part in visited:
+        return not here
     dialect = postgresql if db.engine.dialect.name == "postgresql" else sqlite
     db.session.execute(
         dialect.insert(PartVisit)

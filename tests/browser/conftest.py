@@ -23,6 +23,7 @@ from typing import Any
 import pytest
 from axe_playwright_python.sync_playwright import Axe
 from flask import Flask, request_finished
+from playwright.sync_api import Error as PlaywrightError
 from playwright.sync_api import Locator, Page
 from werkzeug.serving import WSGIRequestHandler, make_server
 
@@ -170,7 +171,14 @@ def html_pages(tmp_path: Path) -> HtmlPages:
 def save_screenshot(page: Page, name: str) -> Path:
     SCREENSHOTS.mkdir(parents=True, exist_ok=True)
     path = SCREENSHOTS / f"{re.sub(r'[^a-z0-9-]+', '-', name.lower())}.png"
-    page.screenshot(path=str(path), full_page=True)
+    try:
+        page.screenshot(path=str(path), full_page=True)
+    except PlaywrightError as error:
+        # Chromium now and then gives up waiting for a frame of a long page on a busy
+        # machine; the page is no different the second time it is asked.
+        if "Unable to capture screenshot" not in str(error):
+            raise
+        page.screenshot(path=str(path), full_page=True)
     return path
 
 
