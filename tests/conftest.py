@@ -9,6 +9,7 @@ import threading
 from collections.abc import Callable, Iterator
 from contextlib import contextmanager
 from pathlib import Path
+from urllib.parse import urlsplit, urlunsplit
 
 import pytest
 import sqlalchemy as sa
@@ -31,6 +32,23 @@ TEST_SECRET = "test-secret-key-not-for-production"
 
 def sqlite_url(tmp_path: Path) -> str:
     return f"sqlite:///{tmp_path / 'test.sqlite3'}"
+
+
+def redis_test_url() -> str:
+    """The test Redis: under pytest-xdist a database of its own for each worker (counting
+    down from TEST_REDIS_URL's), as tests empty it while another worker's test may be
+    using theirs. Skips on a laptop without one; fails in CI."""
+    url = os.environ.get("TEST_REDIS_URL")
+    if not url:
+        if IN_CI:
+            pytest.fail("TEST_REDIS_URL must be set in CI")
+        pytest.skip("TEST_REDIS_URL is not set")
+    worker = int(os.environ.get("PYTEST_XDIST_WORKER", "gw0").removeprefix("gw"))
+    parts = urlsplit(url)
+    number = int(parts.path.strip("/") or 0) - worker
+    if number < 0:
+        pytest.fail(f"TEST_REDIS_URL's database leaves none for xdist worker {worker}")
+    return urlunsplit(parts._replace(path=f"/{number}"))
 
 
 def postgres_url() -> str:

@@ -4,7 +4,6 @@ in the submitting replica's transaction, and nothing either keeps is per process
 
 from __future__ import annotations
 
-import os
 import random
 import re
 from pathlib import Path
@@ -21,17 +20,13 @@ from courseapp.content.services import enrol
 from courseapp.extensions import db
 from courseapp.organisations.models import Organisation, Sector
 from courseapp.reports.cache import REPORT_CACHE, RedisStore
-from tests.conftest import IN_CI, PASSWORD, build_app, login, postgres_url
+from tests.conftest import PASSWORD, build_app, login, postgres_url, redis_test_url
 from tests.test_report_summaries import take
 
 
 @pytest.fixture
 def replicas(tmp_path: Path):
-    url = os.environ.get("TEST_REDIS_URL")
-    if not url:
-        if IN_CI:
-            pytest.fail("TEST_REDIS_URL must be set in CI")
-        pytest.skip("TEST_REDIS_URL is not set")
+    url = redis_test_url()
     with redis.Redis.from_url(url) as store:
         store.flushdb()
     database = postgres_url()

@@ -6,7 +6,6 @@ replicas."""
 
 from __future__ import annotations
 
-import os
 from collections.abc import Iterator
 
 import pytest
@@ -17,7 +16,7 @@ from courseapp.accounts.models import Role, User
 from courseapp.extensions import db
 from courseapp.privacy.erasure import erase_learner
 from courseapp.reports.cache import REPORT_CACHE, RedisStore
-from tests.conftest import build_app, login
+from tests.conftest import build_app, login, redis_test_url
 
 NEW_PASSWORD = "a long and memorable passphrase 42"
 LEARNERS = "/reports/learners?pathway=core"
@@ -25,9 +24,7 @@ LEARNERS = "/reports/learners?pathway=core"
 
 @pytest.fixture
 def redis_url() -> Iterator[str]:
-    url = os.environ.get("TEST_REDIS_URL")
-    if not url:
-        pytest.skip("TEST_REDIS_URL is not set")
+    url = redis_test_url()
     with redis.Redis.from_url(url) as store:
         store.flushdb()
     yield url

@@ -3,7 +3,6 @@ errors. (Every route's access and CSRF check: tests/security/.)"""
 
 from __future__ import annotations
 
-import os
 import re
 import time
 import uuid
@@ -21,12 +20,12 @@ from courseapp.config import ProductionConfig
 from courseapp.extensions import db, limiter
 from courseapp.forms import EXPIRED_MESSAGE
 from tests.conftest import (
-    IN_CI,
     PASSWORD,
     app_with_schema,
     build_app,
     csrf_token_from,
     login,
+    redis_test_url,
     right_answers,
     sqlite_url,
 )
@@ -419,11 +418,7 @@ def test_forwarded_headers_are_ignored_unless_proxies_are_trusted(tmp_path):
 
 def test_login_throttle_is_shared_between_replicas_through_redis(tmp_path):
     """Two app processes (replicas) on one Redis count attempts together."""
-    url = os.environ.get("TEST_REDIS_URL")
-    if not url:
-        if IN_CI:
-            pytest.fail("TEST_REDIS_URL must be set in CI")
-        pytest.skip("TEST_REDIS_URL is not set")
+    url = redis_test_url()
     settings = {
         "RATELIMIT_ENABLED": True,
         "RATELIMIT_STORAGE_URI": url,
@@ -479,11 +474,7 @@ def test_registration_is_throttled_per_address(tmp_path, make_org):
 
 
 def test_registration_throttle_is_shared_between_replicas_through_redis(tmp_path, make_org):
-    url = os.environ.get("TEST_REDIS_URL")
-    if not url:
-        if IN_CI:
-            pytest.fail("TEST_REDIS_URL must be set in CI")
-        pytest.skip("TEST_REDIS_URL is not set")
+    url = redis_test_url()
     settings = {"RATELIMIT_ENABLED": True, "RATELIMIT_STORAGE_URI": url,
                 "RATELIMIT_KEY_PREFIX": f"test-{uuid.uuid4().hex}",
                 "REGISTER_LIMIT_PER_ADDRESS": "3 per minute"}  # fmt: skip

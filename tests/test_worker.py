@@ -25,12 +25,12 @@ from courseapp.jobs import queue
 from courseapp.jobs.models import Job, JobState, Notice
 from courseapp.mail import send_email
 from tests.conftest import (
-    IN_CI,
     TEST_SECRET,
     app_with_schema,
     build_app,
     login,
     postgres_url,
+    redis_test_url,
     upload_csv,
 )
 from tests.mailbox import SMTPServer
@@ -40,11 +40,7 @@ DUE = date(2026, 3, 16)
 
 @pytest.fixture
 def redis_url() -> str:
-    url = os.environ.get("TEST_REDIS_URL")
-    if not url:
-        if IN_CI:
-            pytest.fail("TEST_REDIS_URL must be set in CI")
-        pytest.skip("TEST_REDIS_URL is not set")
+    url = redis_test_url()
     redis.Redis.from_url(url).flushdb()
     return url
 
