@@ -164,7 +164,7 @@ def record_reading(user: User, module: Module, part: str | None) -> bool:
         return False
 
     def read() -> tuple[bool, set[str]]:
-        return _last_at(user, module, part), visited_parts(user, module) if part else set()
+        return _last_at(user, module, part), (visited_parts(user, module) if part else set())
 
     here, visited = read()
     if here and (part is None or part in visited):
