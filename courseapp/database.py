@@ -86,13 +86,13 @@ def writes_on_get(view: Callable) -> Callable:
 
 
 def locks_before_writing(view: Callable) -> Callable:
-    """Declare that a GET of this view (declared with writes_on_get) mostly writes
+    """Declare that a GET of this view may write (writes_on_get) but mostly writes
     nothing, and calls lock_for_writing before it does. On SQLite it then begins its
     transaction deferred, like a page that only reads, so that the many views that find
     nothing to write never queue for the write lock. A write before lock_for_writing is
     refused (WriteInReadingRequest), on either database."""
     view.locks_before_writing = True
-    return view
+    return writes_on_get(view)
 
 
 def _view_flag(name: str) -> bool:

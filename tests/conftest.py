@@ -228,25 +228,35 @@ def login(client: FlaskClient, user: User, password: str = PASSWORD):
     return client.post("/login", data={"email": user.email, "password": password})
 
 
+@contextmanager
+def statements_sent(keep: Callable[[str], bool] = lambda _statement: True) -> Iterator[list[str]]:
+    """The statements the app sends to its database (those `keep` accepts) while the
+    block runs, from any thread."""
+    statements: list[str] = []
+
+    def record(_conn, _cursor, statement, *_args) -> None:
+        if keep(statement):
+            statements.append(statement)
+
+    sa.event.listen(db.engine, "before_cursor_execute", record)
+    try:
+        yield statements
+    finally:
+        sa.event.remove(db.engine, "before_cursor_execute", record)
+
+
 @pytest.fixture
 def count_queries(app: Flask) -> Callable:
     """Use as `with count_queries() as queries: ...`; len(queries) is the number run by
     this thread (the request), not by jobs running in the background meanwhile."""
 
-    @contextmanager
-    def _count() -> Iterator[list[str]]:
-        statements: list[str] = []
+    def _count():
         thread = threading.get_ident()
-
-        def record(_conn, _cursor, statement, *_args) -> None:
-            if threading.get_ident() == thread and not statement.startswith(("BEGIN", "PRAGMA")):
-                statements.append(statement)
-
-        sa.event.listen(db.engine, "before_cursor_execute", record)
-        try:
-            yield statements
-        finally:
-            sa.event.remove(db.engine, "before_cursor_execute", record)
+        return statements_sent(
+            lambda statement: (
+                threading.get_ident() == thread and not statement.startswith(("BEGIN", "PRAGMA"))
+            )
+        )
 
     return _count
 

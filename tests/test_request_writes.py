@@ -29,7 +29,7 @@ from courseapp.extensions import db
 from courseapp.organisations.models import Organisation, Sector
 from courseapp.rewording import services as rewording
 from courseapp.rewording.models import Response, ReviewNote
-from tests.conftest import app_with_schema, build_app, login, postgres_url
+from tests.conftest import app_with_schema, build_app, login, postgres_url, statements_sent
 
 ROUTES = sorted((Path(__file__).parent.parent / "courseapp").glob("*/routes.py"))
 WRITES_ON_GET = {"content.module", "content.part", "reports.learner", "reports.export",
@@ -122,30 +122,25 @@ def _write_lock_held_elsewhere(release_after: float | None = None) -> Iterator[l
     """Another connection holds SQLite's write lock, until the block ends or for
     `release_after` seconds; yields the statements the app sends meanwhile. The app's
     connections wait 5 s for the lock here, not 30, so that a wait shows quickly."""
-    statements: list[str] = []
 
     def wait_less(dbapi_connection, _record) -> None:
         dbapi_connection.execute("PRAGMA busy_timeout = 5000")
 
-    def note(_connection, _cursor, statement, *_rest) -> None:
-        statements.append(statement)
-
     sa.event.listen(db.engine, "connect", wait_less)
     db.session.remove()
     db.engine.dispose()
-    sa.event.listen(db.engine, "before_cursor_execute", note)
     other = sqlite3.connect(db.engine.url.database, isolation_level=None, check_same_thread=False)
     other.execute("BEGIN IMMEDIATE")
     release = threading.Timer(release_after, other.execute, ["COMMIT"]) if release_after else None
     try:
         if release:
             release.start()
-        yield statements
+        with statements_sent() as statements:
+            yield statements
     finally:
         if release:
             release.join()
         other.close()
-        sa.event.remove(db.engine, "before_cursor_execute", note)
         sa.event.remove(db.engine, "connect", wait_less)
 
 
@@ -196,16 +191,8 @@ def test_a_module_page_reads_again_after_locking_only_where_locking_began_again(
     client = any_db_app.test_client()
     login(client, learner)
     module = course().pathways["core"].modules[1]
-    queries: list[str] = []
-
-    def note(_connection, _cursor, statement, *_rest) -> None:
-        queries.append(statement)
-
-    sa.event.listen(db.engine, "before_cursor_execute", note)
-    try:
+    with statements_sent() as queries:
         assert client.get(f"/modules/{module.id}/{module.parts[0].slug}").status_code == 200
-    finally:
-        sa.event.remove(db.engine, "before_cursor_execute", note)
     reads = sum("FROM module_part_visits" in statement for statement in queries)
     assert reads == (1 if db.engine.dialect.name == "postgresql" else 2)
     assert sum(statement.startswith("INSERT INTO module_part_visits") for statement in queries) == 1

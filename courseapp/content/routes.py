@@ -13,7 +13,7 @@ from courseapp.catalogue.course import Module, Pathway
 from courseapp.content import services
 from courseapp.content.editorial import describes_violence
 from courseapp.content.forms import KnowledgeCheckForm, field_name
-from courseapp.database import locks_before_writing, writes_on_get
+from courseapp.database import locks_before_writing
 from courseapp.rewording.services import exercises_for_module
 from courseapp.templating import kept_per_site_path
 
@@ -108,7 +108,6 @@ def module_unlocked(view: Callable) -> Callable:
 @bp.get("/modules/<module_id>")
 @login_required
 @module_unlocked
-@writes_on_get
 @locks_before_writing
 def module(module: Module, pathway: Pathway):
     services.record_reading(current_user, module, None)
@@ -123,7 +122,6 @@ def module(module: Module, pathway: Pathway):
 @bp.get("/modules/<module_id>/<part_slug>")
 @login_required
 @module_unlocked
-@writes_on_get
 @locks_before_writing
 def part(module: Module, pathway: Pathway, part_slug: str):
     part = module.part(part_slug)

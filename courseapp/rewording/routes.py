@@ -7,7 +7,7 @@ from flask_login import current_user
 
 from courseapp.access import coordinator_required, get_in_scope_or_404, login_required
 from courseapp.catalogue.items import TAG_LABELS
-from courseapp.database import locks_before_writing, may_write, writes_on_get
+from courseapp.database import locks_before_writing, may_write
 from courseapp.forms import options
 from courseapp.organisations.services import organisations_in_scope
 from courseapp.rewording import services
@@ -49,8 +49,7 @@ def _exercise_page(exercise, form, privacy=(), rating_form=None):
 
 @bp.route("/practice/<exercise_id>", methods=["GET", "POST"])
 @login_required
-@writes_on_get  # the coordinator's comments shown here are marked as read
-@locks_before_writing
+@locks_before_writing  # the coordinator's comments shown here are marked as read
 def exercise(exercise_id: str):
     exercise = services.exercise_or_404(exercise_id)
     if may_write():
