@@ -31,6 +31,7 @@ from werkzeug.wrappers import Response
 from wtforms import DateField, HiddenField, SubmitField
 from wtforms.csrf.core import CSRFTokenField
 from wtforms.fields.choices import SelectChoice, SelectFieldBase
+from wtforms.validators import DataRequired, InputRequired
 
 from courseapp.security import safe_next_url
 
@@ -110,12 +111,16 @@ class Form(FlaskForm):
 
     def validate_on_submit(self, extra_validators=None) -> bool:
         """As FlaskForm's, but a value that no page of ours could have offered (an
-        option that is not in the list) means the form was tampered with: 400."""
+        option that is not in the list, or a hidden field that fails its checks) means
+        the form was tampered with: 400."""
         valid = super().validate_on_submit(extra_validators)
         if self.is_submitted():
             for field in self:
                 if isinstance(field, SelectFieldBase) and _has_unknown_choice(field):
                     abort(400, TAMPERED_MESSAGE)
+                hidden = isinstance(field, HiddenField) and not isinstance(field, CSRFTokenField)
+                if hidden and field.errors:
+                    abort(400, HIDDEN_CHANGED_MESSAGE)
         return valid
 
 
@@ -123,6 +128,10 @@ def _kebab(name: str) -> str:
     return re.sub(r"(?<!^)(?=[A-Z])", "-", name).lower() or "form"
 
 
+HIDDEN_CHANGED_MESSAGE = (
+    "The form was sent back with details the page did not give it. "
+    "Nothing has been saved. Go back, reload the page and try again."
+)
 TAMPERED_MESSAGE = (
     "The form contained an answer that was not one of the options on the page. "
     "Nothing has been saved. Go back, reload the page and try again."
@@ -197,6 +206,13 @@ def preserve_form_stash() -> Iterator[None]:
 
 def strip(value: str | None) -> str | None:
     return value.strip() if isinstance(value, str) else value
+
+
+def entered(message: str) -> list:
+    """The validators of a text field that must be filled in: it was sent (InputRequired)
+    and, after its strip filter, is not empty (DataRequired): spaces alone are not a
+    name, a code or an address."""
+    return [InputRequired(message=message), DataRequired(message=message)]
 
 
 # Years a date field accepts: a filter "on or before 31 12 9999" would run past the

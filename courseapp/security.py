@@ -7,7 +7,7 @@ import secrets
 from datetime import UTC, datetime, timedelta
 from urllib.parse import urlsplit
 
-from flask import Flask, current_app, g, request
+from flask import Flask, abort, current_app, g, request
 from flask.sessions import SecureCookieSession, SecureCookieSessionInterface
 from flask_login import current_user
 from itsdangerous import BadSignature
@@ -138,9 +138,30 @@ def common_headers(*, hsts: bool) -> dict[str, str]:
     return headers
 
 
+UNREADABLE_FORM_MESSAGE = (
+    "The form contained characters that could not be read (it was not sent as UTF-8). "
+    "Nothing has been saved. Go back, reload the page and try again."
+)
+
+
+def refuse_unreadable_form() -> None:
+    """A form body that is not UTF-8 reads as no fields at all (Werkzeug drops it whole),
+    so its CSRF token would be missing and the post taken for an expired form or
+    another site's: say what is wrong instead. Browsers send our forms as UTF-8."""
+    if (
+        request.method == "POST"
+        and request.mimetype == "application/x-www-form-urlencoded"
+        and not request.form
+        and request.content_length
+    ):
+        abort(400, UNREADABLE_FORM_MESSAGE)
+
+
 def init_app(app: Flask) -> None:
     app.session_interface = SessionCookie()
     app.jinja_env.globals["csp_nonce"] = csp_nonce
+    # Before the CSRF check, which reads the form's token.
+    app.before_request_funcs.setdefault(None, []).insert(0, refuse_unreadable_form)
 
     @app.after_request
     def set_security_headers(response: Response) -> Response:

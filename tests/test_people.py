@@ -18,8 +18,10 @@ from courseapp.catalogue import course
 from courseapp.content.models import Enrolment
 from courseapp.content.services import enrol
 from courseapp.extensions import db
+from courseapp.jobs import queue
 from courseapp.reports.data import Filters, learner_ids
 from tests.conftest import app_with_schema, build_app, login, sqlite_url
+from tests.mailbox import mail_to
 
 
 @pytest.fixture
@@ -142,6 +144,47 @@ def test_an_address_someone_else_has_is_refused(client, world):
     taken = world["coordinator_y"].email
     page = text(client.post(person_url(world), data=details(world, email=taken)))
     assert "An account with that email address already exists" in page
+    assert reload(world["learner"]).email == "kim@x.example.org"
+
+
+def _unsigned(page: str) -> str:
+    """A page without what differs between any two responses: nonces and tokens."""
+    return re.sub(r'(nonce|name="csrf_token" type="hidden" value)="[^"]*"', r"\1", page)
+
+
+def test_with_mail_an_address_held_elsewhere_reads_as_any_other(client, world, app, make_user):
+    """A coordinator cannot find out who has an account in another organisation: the
+    page reads as for an address nobody uses, and the holder is told instead. An
+    address in the coordinator's own organisation is refused, as they can see it."""
+    colleague = make_user(organisation=world["x"], email="sam@x.example.org")
+    elsewhere, unused = world["coordinator_y"].email, "kim.new@x.example.org"
+    with mail_to(app) as smtp:
+        login(client, world["coordinator_x"])
+        pages = {
+            email: _unsigned(text(client.post(person_url(world), data=details(world, email=email),
+                                              follow_redirects=True)).replace(email, "ADDRESS"))
+            for email in (elsewhere, unused)
+        }  # fmt: skip
+        own = text(client.post(person_url(world), data=details(world, email=colleague.email)))
+        queue.wait_for_jobs()
+    assert pages[elsewhere] == pages[unused]
+    assert "We have emailed ADDRESS a link" in pages[unused]
+    assert "An account with that email address already exists" in own
+    [notice] = smtp.mailbox.to(elsewhere)
+    assert "nothing has been changed" in notice.get_content()
+    assert "/account/email/" not in notice.get_content()
+    [link] = smtp.mailbox.to(unused)
+    assert "/account/email/" in link.get_content()
+    assert smtp.mailbox.to(colleague.email) == []
+    assert reload(world["learner"]).email == "kim@x.example.org"
+
+
+@pytest.mark.parametrize("email", ["", "   ", "not an address", "x" * 400 + "@example.org"])
+def test_a_changed_hidden_address_on_the_confirmation_is_refused(client, world, email):
+    login(client, world["coordinator_x"])
+    response = client.post(person_url(world, "/email"), data={"email": email})
+    assert response.status_code == 400
+    assert "details the page did not give it" in text(response)
     assert reload(world["learner"]).email == "kim@x.example.org"
 
 

@@ -7,11 +7,11 @@ from govuk_frontend_wtf.wtforms_widgets import (
     GovTextInput,
 )
 from wtforms import EmailField, PasswordField, SelectField, StringField, SubmitField
-from wtforms.validators import DataRequired, Email, InputRequired, Length, ValidationError
+from wtforms.validators import Email, InputRequired, Length, ValidationError
 
 from courseapp.accounts.models import JobRole
 from courseapp.accounts.passwords import MAX_LENGTH, policy_problems
-from courseapp.forms import Form, options, strip
+from courseapp.forms import Form, entered, options, strip
 
 
 class GovEmailInput(GovTextInput):
@@ -23,25 +23,21 @@ def name_field(required: str = "Enter your full name") -> StringField:
         "Full name",
         widget=GovTextInput(),
         filters=[strip],
-        # InputRequired: the field was sent; DataRequired: it is not only spaces.
-        validators=[
-            InputRequired(message=required),
-            DataRequired(message=required),
-            Length(max=200),
-        ],
+        validators=[*entered(required), Length(max=200)],
     )
+
+
+def email_checks(required: str = "Enter your email address") -> list:
+    return [
+        *entered(required),
+        Length(max=320),
+        Email(message="Enter an email address in the correct format, like name@example.org"),
+    ]
 
 
 def email_field(required: str = "Enter your email address") -> EmailField:
     return EmailField(
-        "Email address",
-        widget=GovEmailInput(),
-        filters=[strip],
-        validators=[
-            InputRequired(message=required),
-            Length(max=320),
-            Email(message="Enter an email address in the correct format, like name@example.org"),
-        ],
+        "Email address", widget=GovEmailInput(), filters=[strip], validators=email_checks(required)
     )
 
 
@@ -77,7 +73,8 @@ class JoinCodeForm(Form):
         "Join code",
         widget=GovTextInput(),
         description="Your training coordinator gives you this code. It looks like ABCD-EF23.",
-        validators=[InputRequired(message="Enter the join code"), Length(max=32)],
+        filters=[strip],
+        validators=[*entered("Enter the join code"), Length(max=32)],
     )
     submit = SubmitField("Continue", widget=GovSubmitInput())
 

@@ -4,9 +4,9 @@ from __future__ import annotations
 
 from govuk_frontend_wtf.wtforms_widgets import GovSubmitInput, GovTextInput
 from wtforms import StringField, SubmitField
-from wtforms.validators import InputRequired, Length, ValidationError
+from wtforms.validators import Length, ValidationError
 
-from courseapp.forms import Form, strip
+from courseapp.forms import Form, entered, strip
 
 CODE_LENGTH = 12  # letters and digits, printed in groups of four
 
@@ -29,7 +29,7 @@ class CheckForm(Form):
         description="It is printed at the bottom of the certificate, like ABCD-EFGH-JKLM.",
         filters=[strip],
         validators=[
-            InputRequired(message="Enter the verification code"),
+            *entered("Enter the verification code"),
             Length(max=40, message="Enter the code as it is printed on the certificate"),
             _check_format,
         ],

@@ -11,7 +11,7 @@ from wtforms import SelectField, StringField, SubmitField
 from wtforms.validators import InputRequired, Length, ValidationError
 
 from courseapp.catalogue import course
-from courseapp.forms import Form, OptionalDateField, options, strip
+from courseapp.forms import Form, OptionalDateField, entered, options, strip
 
 
 class CohortDetailsForm(Form):
@@ -20,7 +20,7 @@ class CohortDetailsForm(Form):
         widget=GovTextInput(),
         description="For example, Primary schools briefing, spring term",
         filters=[strip],
-        validators=[InputRequired(message="Enter a name for the cohort"), Length(max=200)],
+        validators=[*entered("Enter a name for the cohort"), Length(max=200)],
     )
     starts_on = OptionalDateField("Start date (optional)", description="For example, 27 3 2026")
     ends_on = OptionalDateField("End date (optional)", description="For example, 30 6 2026")

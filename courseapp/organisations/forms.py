@@ -7,7 +7,7 @@ from wtforms.validators import InputRequired, Length, ValidationError
 
 from courseapp.accounts.forms import email_field, name_field
 from courseapp.clock import DEFAULT_ZONE, is_zone
-from courseapp.forms import Form, options
+from courseapp.forms import Form, entered, options, strip
 from courseapp.organisations.models import Sector
 
 
@@ -16,7 +16,8 @@ class OrganisationForm(Form):
         "Organisation name",
         widget=GovTextInput(),
         description="For example, a council, a school cluster or a voluntary organisation",
-        validators=[InputRequired(message="Enter the organisation's name"), Length(max=200)],
+        filters=[strip],
+        validators=[*entered("Enter the organisation's name"), Length(max=200)],
     )
     sector = SelectField(
         "Sector",
@@ -43,7 +44,8 @@ class TeamForm(Form):
     team_name = StringField(
         "Team name",
         widget=GovTextInput(),
-        validators=[InputRequired(message="Enter a team name"), Length(max=200)],
+        filters=[strip],
+        validators=[*entered("Enter a team name"), Length(max=200)],
     )
     submit = SubmitField("Add team", widget=GovSubmitInput())
 

@@ -4,7 +4,7 @@ from govuk_frontend_wtf.wtforms_widgets import GovSelect, GovSubmitInput, GovTex
 from wtforms import HiddenField, SelectField, StringField, SubmitField
 from wtforms.validators import Length, Optional
 
-from courseapp.accounts.forms import email_field, name_field
+from courseapp.accounts.forms import email_checks, email_field, name_field
 from courseapp.accounts.models import JobRole, User
 from courseapp.forms import Form, choices, strip
 
@@ -62,5 +62,5 @@ def person_form(person: User) -> PersonForm:
 class ConfirmEmailForm(Form):
     """Carries the new address from the edit page to the confirmation without mail."""
 
-    email = HiddenField()
+    email = HiddenField(filters=[strip], validators=email_checks())
     submit = SubmitField("Change the email address", widget=GovSubmitInput())

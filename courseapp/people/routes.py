@@ -74,7 +74,7 @@ def _saved_message(person: User, changed: list[str], new_email: str) -> str:
 def confirm_email(org_id: int, user_id: int):
     org, person = _person_or_404(org_id, user_id)
     form = ConfirmEmailForm()
-    if form.validate_on_submit() and form.email.data:
+    if form.validate_on_submit():
         try:
             services.confirm_new_email(current_user, person, form.email.data)
         except services.PersonError as error:

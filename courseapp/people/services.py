@@ -7,11 +7,13 @@ from __future__ import annotations
 from dataclasses import dataclass
 
 import sqlalchemy as sa
+from flask import current_app
 
 from courseapp.accounts import services as accounts
 from courseapp.accounts.models import JobRole, Role, User
 from courseapp.audit.services import record
 from courseapp.extensions import db
+from courseapp.mail import mail_configured, send_email
 from courseapp.organisations.models import Organisation, Team, coordinator_organisations
 
 
@@ -66,7 +68,8 @@ def update_details(actor: User, person: User, details: Details) -> list[str]:
         if team is None or team.organisation_id != person.organisation_id:
             raise PersonError("Choose a team from the list")
     new_email = accounts.normalise_email(details.email)
-    if new_email != person.email and accounts.email_taken(new_email, other_than=person):
+    holder = _holder(person, new_email)
+    if holder is not None and (actor.can_manage(holder.organisation_id) or not mail_configured()):
         raise PersonError("An account with that email address already exists")
     changed = changed_fields(person, details)
     person.name = details.name.strip()
@@ -79,10 +82,32 @@ def update_details(actor: User, person: User, details: Details) -> list[str]:
     return changed
 
 
+def _holder(person: User, new_email: str) -> User | None:
+    """Someone else who signs in with this address."""
+    found = accounts.find_user_by_email(new_email)
+    return found if found is not None and found.id != person.id else None
+
+
 def request_email_change(actor: User, person: User, new_email: str) -> None:
-    """Email the new address a link that makes the change when its owner follows it."""
-    accounts.send_email_change_link(person, new_email)
-    record(actor, "email-change-sent", f"user {person.id}")
+    """Email the new address a link that makes the change when its owner follows it.
+    If the address is someone's in an organisation the actor does not manage, tell
+    that person instead, and the actor nothing: the page reads the same as for an
+    address nobody uses, so it cannot be used to find out who has an account."""
+    holder = _holder(person, new_email)
+    if holder is None:
+        accounts.send_email_change_link(person, new_email)
+        record(actor, "email-change-sent", f"user {person.id}")
+        return
+    service = current_app.config["SERVICE_NAME"]
+    send_email(
+        holder.email,
+        f"Someone tried to use your email address on {service}",
+        f"Hello {holder.name},\n\nA training coordinator at {person.organisation.name} "
+        f"tried to give this email address to another account on {service}. You already "
+        "sign in with it, so nothing has been changed. If you are moving to "
+        f"{person.organisation.name}, ask its training coordinator to help.\n",
+    )
+    record(actor, "email-change-refused: address in use elsewhere", f"user {person.id}")
 
 
 def confirm_new_email(actor: User, person: User, new_email: str) -> None:

@@ -11,7 +11,7 @@ from wtforms import PasswordField, RadioField, StringField, SubmitField
 from wtforms.validators import InputRequired, Length, Optional
 
 from courseapp.accounts.forms import email_field, job_role_field, team_field
-from courseapp.forms import Form, choices, strip
+from courseapp.forms import Form, choices, entered, strip
 
 YES_NO = choices((("yes", "Yes"), ("no", "No")))
 
@@ -23,14 +23,14 @@ class ConnectionForm(Form):
         description="For Microsoft Entra ID, https://login.microsoftonline.com/<tenant ID>/v2.0. "
         "For Google Workspace, https://accounts.google.com.",
         filters=[strip],
-        validators=[InputRequired(message="Enter the issuer URL"), Length(max=500)],
+        validators=[*entered("Enter the issuer URL"), Length(max=500)],
     )
     client_id = StringField(
         "Client ID",
         widget=GovTextInput(),
         description="The application (client) ID the provider gave this platform",
         filters=[strip],
-        validators=[InputRequired(message="Enter the client ID"), Length(max=255)],
+        validators=[*entered("Enter the client ID"), Length(max=255)],
     )
     client_secret = PasswordField(
         "Client secret",
@@ -43,7 +43,8 @@ class ConnectionForm(Form):
         widget=GovTextArea(),
         description="The domains of the organisation's email addresses, one on each line, "
         "like council.gov.uk. A domain can belong to one organisation only.",
-        validators=[InputRequired(message="Enter at least one email domain"), Length(max=5000)],
+        filters=[strip],
+        validators=[*entered("Enter at least one email domain"), Length(max=5000)],
     )
     allow_passwords = RadioField(
         "Can the organisation's staff still sign in with a password here?",

@@ -271,7 +271,9 @@ ACCESS: dict[tuple[str, str], Access] = {
     ("cohorts.confirm", "POST"): Access(organisation_x(200) | {"admin": 303}, _import),
     ("people.edit", "GET"): Access(organisation_x(200), _member),
     ("people.edit", "POST"): Access(organisation_x(200), _member),
-    ("people.confirm_email", "POST"): Access(organisation_x(303), _member),
+    ("people.confirm_email", "POST"): Access(
+        organisation_x(303), _member, data={"email": "new.address@example.org"}
+    ),
     ("people.deactivate", "POST"): Access(organisation_x(303), _member),
     ("people.reactivate", "POST"): Access(organisation_x(303), _member),
     ("cohorts.edit", "GET"): Access(organisation_x(200), _cohort),
