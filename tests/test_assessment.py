@@ -217,7 +217,7 @@ def test_post_test_unlocks_when_every_module_is_complete(client, make_learner):
         record_completion(user, module)
     db.session.commit()
     page = client.get("/pathways/core/tests/post").get_data(as_text=True)
-    assert "Submit 3 more rewording exercises to unlock the post-test" in page
+    assert "Do 3 more rewording exercises to unlock the post-test" in page
     assert client.post("/pathways/core/tests/post").status_code == 200  # still refused
     complete_the_work(user, pathway())
     db.session.commit()

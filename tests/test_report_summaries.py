@@ -46,12 +46,12 @@ from courseapp.rewording.models import Response
 from tests.report_definitions import LearnerItems, dashboard_from_learners, rating_summary
 from tests.report_definitions import item_analysis as defined_items
 
-TEXTS = (
+# Versions the coach finds constructive (they do an exercise), and blaming ones.
+DONE_TEXTS = (
     "Are you and the children safe at home tonight?",
-    "Why did you let him back in?",
-    "You need to protect the children better.",
     "What has he done that worries you?",
 )
+TEXTS = (*DONE_TEXTS, "Why did you let him back in?", "You need to protect the children better.")
 
 
 def core():
@@ -77,7 +77,7 @@ def finish(user: User, exercises, rng: random.Random, valid_for_days: int | None
     for module in core().modules:
         record_completion(user, module)
     for exercise in exercises[: core().definition.required_rewordings]:
-        rewording.submit(user, exercise, rng.choice(TEXTS))
+        rewording.submit(user, exercise, rng.choice(DONE_TEXTS))
     db.session.commit()
     if grants.used_up(user, core()):
         return

@@ -25,7 +25,7 @@ MODULES_FIRST = "Complete every module to unlock the post-test"
 
 def rewordings_first(left: int) -> str:
     exercises = "rewording exercise" if left == 1 else "rewording exercises"
-    return f"Submit {left} more {exercises} to unlock the post-test"
+    return f"Do {left} more {exercises} to unlock the post-test"
 
 
 def is_enrolled(user: User, pathway: Pathway) -> bool:
@@ -85,18 +85,20 @@ class Journey:
         return self.progress.completed == len(self.progress.tasks)
 
 
-def rewordings_submitted(user: User, pathway: Pathway) -> int:
-    """How many of the pathway's rewording exercises the learner has sent a version of
-    (in any round: a renewal round asks for the modules and the post-test again, and
-    the rewording practice already done is kept)."""
+def rewordings_done(user: User, pathway: Pathway) -> int:
+    """How many of the pathway's rewording exercises the learner has done: sent a
+    version that neither the coach nor a coordinator judged to need more work
+    (Response.counts_as_done), in any round (a renewal round asks for the modules and
+    the post-test again, and the rewording practice already done is kept)."""
     ids = [e.id for e in content.course().rewording.exercises.values() if pathway.id in e.pathways]
-    return db.session.scalar(_REWORDINGS_SUBMITTED, {"user_id": user.id, "ids": ids})
+    return db.session.scalar(_REWORDINGS_DONE, {"user_id": user.id, "ids": ids})
 
 
 # Built once, as the other reads of a pathway's page: each request only binds its values.
-_REWORDINGS_SUBMITTED = sa.select(sa.func.count(sa.distinct(Response.exercise_id))).where(
+_REWORDINGS_DONE = sa.select(sa.func.count(sa.distinct(Response.exercise_id))).where(
     Response.user_id == sa.bindparam("user_id"),
     Response.exercise_id.in_(sa.bindparam("ids", expanding=True)),
+    Response.counts_as_done,
 )
 _POST_TEST_PASSED = (
     TestAttempt.user_id == sa.bindparam("user_id"),
@@ -121,7 +123,7 @@ def post_test_passed(user: User, pathway: Pathway) -> bool:
 
 def completion(user: User, pathway: Pathway, progress: PathwayProgress) -> PathwayCompletion:
     return PathwayCompletion(
-        pathway, progress.completed, rewordings_submitted(user, pathway),
+        pathway, progress.completed, rewordings_done(user, pathway),
         post_test_passed(user, pathway),
     )  # fmt: skip
 

@@ -4,8 +4,9 @@ learner's pages, the certificate and the coordinator's reports all use it.
 - A module is complete when the learner has opened every part of it and has answered
   its knowledge check with every question right (tries are unlimited).
 - A pathway is complete when every module is complete, at least the pathway's
-  required number of rewording exercises have been submitted, and the post-test is
-  passed. The post-test opens once the first two are done.
+  required number of rewording exercises are done (a version sent that neither the
+  coach nor a coordinator judged to need more work), and the post-test is passed.
+  The post-test opens once the first two are done.
 
 content.services keeps ModuleProgress.completed_at up to date with module_complete
 whenever a part is opened or a check is answered, so reports can count completed
@@ -28,7 +29,7 @@ def module_complete(module: Module, visited_parts: Collection[str], check_passed
 class PathwayCompletion:
     pathway: Pathway
     modules_completed: int
-    rewordings: int  # rewording exercises of the pathway with a version submitted
+    rewordings: int  # rewording exercises of the pathway done (Response.counts_as_done)
     post_test_passed: bool
 
     @property
@@ -41,7 +42,7 @@ class PathwayCompletion:
 
     @property
     def work_done(self) -> bool:
-        """Every module complete and the rewordings submitted: the post-test may open."""
+        """Every module complete and the rewordings done: the post-test may open."""
         return self.modules_completed >= len(self.pathway.modules) and not self.rewordings_left
 
     @property

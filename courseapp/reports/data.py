@@ -71,7 +71,7 @@ class Learner:
     form_order: int = 0  # 0: form A then B; 1: B then A
     modules_started: int = 0
     modules_completed: int = 0
-    rewordings: int = 0  # the pathway's rewording exercises with a version submitted
+    rewordings: int = 0  # the pathway's rewording exercises done (Response.counts_as_done)
     post_test_passed: bool = False  # any post-test attempt, on either form
     post_attempts: int = 0  # post-test attempts submitted
     extra_attempts: int = 0  # post-test attempts a coordinator granted (assessment.grants)
@@ -235,7 +235,8 @@ def load(filters: Filters) -> ReportData:
     for user_id, exercises, latest in db.session.execute(
         sa.select(Response.user_id, sa.func.count(sa.distinct(Response.exercise_id)),
                   sa.func.max(Response.created_at))
-        .where(Response.user_id.in_(ids), Response.exercise_id.in_(exercise_ids))
+        .where(Response.user_id.in_(ids), Response.exercise_id.in_(exercise_ids),
+               Response.counts_as_done)
         .group_by(Response.user_id)
     ):  # fmt: skip
         if user_id in learners:

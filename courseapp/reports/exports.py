@@ -39,7 +39,7 @@ def learners_csv(data: ReportData, pathway: Pathway) -> bytes:
     forms = services.report_forms(pathway, taken).values()
     tags = [t for t in TAGS if any(i.tag == t for test in forms for i in test.items)]
     header = ["name", "email", "organisation", "team", "job role", "pathway", "status",
-              "enrolled", "certified", "modules completed", "rewordings submitted",
+              "enrolled", "certified", "modules completed", "rewordings done",
               "form order", "pre-test form", "pre-test %", "post-test form", "post-test %",
               "gain (points)", "cohort", "certificate code", "CPD hours", "last activity",
               "post-test attempts used"]  # fmt: skip

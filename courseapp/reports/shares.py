@@ -37,7 +37,7 @@ from courseapp.reports.choices import picked
 from courseapp.reports.data import among
 from courseapp.reports.statistics import normalised_gain
 from courseapp.reports.status import Progress, status
-from courseapp.rewording.engine import CONSTRUCTIVE
+from courseapp.rewording.engine import CONSTRUCTIVE, NEEDS_WORK
 from courseapp.rewording.models import Response
 
 Key = tuple[str, str, str, str, str]  # kind, form, phase, subject, detail
@@ -202,7 +202,7 @@ def _progress_figures(figures: Figures, pathway, own: Own, picks: dict[Phase, Sa
     progress = Progress(
         modules_started=len(own.started & modules),
         modules_completed=len(own.completed & modules),
-        rewordings=len({response[0] for response in own.responses} & exercises),
+        rewordings=len(_done(own.responses) & exercises),
         post_test_passed=any(a.passed for a in posts),
         post_attempts=len(posts),
         extra_attempts=own.grants.get(pathway.id, 0),
@@ -228,6 +228,12 @@ def _latest(certificates: list[tuple], pathway_ids: set) -> tuple | None:
     the one it renewed)."""
     mine = [c for c in certificates if c[0] in pathway_ids]
     return max(mine, key=lambda c: (c[1], c[2])) if mine else None
+
+
+def _done(responses: list[tuple]) -> set[str]:
+    """The exercises with a version that counts as done, as Response.counts_as_done."""
+    return {exercise for exercise, _v, verdict, overruled, _f in responses
+            if (overruled or verdict) != NEEDS_WORK}  # fmt: skip
 
 
 def _rewording_figures(figures: Figures, responses: list[tuple]) -> None:

@@ -20,7 +20,7 @@ class Progress:
 
     modules_started: int
     modules_completed: int
-    rewordings: int  # the pathway's rewording exercises with a version submitted
+    rewordings: int  # the pathway's rewording exercises done (Response.counts_as_done)
     post_test_passed: bool
     post_attempts: int
     extra_attempts: int  # post-test attempts a coordinator granted

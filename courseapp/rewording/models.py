@@ -4,11 +4,13 @@ import enum
 from datetime import datetime
 
 import sqlalchemy as sa
+from sqlalchemy.ext.hybrid import hybrid_property
 from sqlalchemy.orm import Mapped, mapped_column, relationship
 
 from courseapp.accounts.models import User
 from courseapp.clock import utcnow
 from courseapp.extensions import db
+from courseapp.rewording.engine import NEEDS_WORK
 
 
 class SelfRating(enum.StrEnum):
@@ -52,9 +54,26 @@ class Response(db.Model):
         back_populates="response", cascade="all, delete-orphan", order_by="ReviewNote.id"
     )
 
-    @property
+    @hybrid_property
     def final_verdict(self) -> str:
         return self.coordinator_verdict or self.verdict
+
+    @final_verdict.inplace.expression
+    @classmethod
+    def _final_verdict(cls) -> sa.ColumnElement[str]:
+        return sa.func.coalesce(cls.coordinator_verdict, cls.verdict)
+
+    @hybrid_property
+    def counts_as_done(self) -> bool:
+        """Whether this version does the exercise for a pathway's completion: neither
+        the coach nor a coordinator judged that it needs more work (one waiting for a
+        coordinator counts until they do)."""
+        return self.final_verdict != NEEDS_WORK
+
+    @counts_as_done.inplace.expression
+    @classmethod
+    def _counts_as_done(cls) -> sa.ColumnElement[bool]:
+        return cls.final_verdict != NEEDS_WORK
 
 
 class ReviewNote(db.Model):

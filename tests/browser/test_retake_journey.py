@@ -88,7 +88,7 @@ def test_learner_fails_the_post_test_then_passes_the_other_form(
     page.get_by_role("link", name=f"See all steps in {pathway.title}").click()
     finish = task_items(page, "Finish the course")
     required = pathway.definition.required_rewordings
-    expect(finish.first).to_contain_text(f"Submit {required} more rewording exercises")
+    expect(finish.first).to_contain_text(f"Do {required} more rewording exercises")
     check_page(page, "pathway-overview-rewordings")
     for exercise_id, versions in LEARNER.rewordings:
         reword(page, course.exercises[exercise_id], versions, course.verdicts[exercise_id])
