@@ -68,6 +68,7 @@ class Config:
     RATELIMIT_STORAGE_URI = os.environ.get("RATELIMIT_STORAGE_URI", "memory://")
     RATELIMIT_ENABLED = _flag("RATELIMIT_ENABLED", True)
     RATELIMIT_HEADERS_ENABLED = True
+    # Failed sign-ins only: a training room signing in from one address is not refused.
     LOGIN_LIMIT_PER_ACCOUNT = os.environ.get("LOGIN_LIMIT_PER_ACCOUNT", "10 per 15 minutes")
     LOGIN_LIMIT_PER_ADDRESS = os.environ.get("LOGIN_LIMIT_PER_ADDRESS", "50 per 15 minutes")
     RESET_LIMIT_PER_ACCOUNT = os.environ.get("RESET_LIMIT_PER_ACCOUNT", "3 per hour")
@@ -76,9 +77,10 @@ class Config:
     # Where report figures, once worked out, are kept for every replica to use; without
     # it each process keeps a few of its own in memory.
     REDIS_URL = os.environ.get("REDIS_URL")
-    # Join-code and registration posts from one IP address (a whole training room may
-    # share one: a coordinator with more people than this can import a CSV file).
+    # Failed join-code and registration posts from one IP address (a whole training
+    # room may share one, so accounts made are counted apart, with a higher limit).
     REGISTER_LIMIT_PER_ADDRESS = os.environ.get("REGISTER_LIMIT_PER_ADDRESS", "10 per hour")
+    REGISTER_ACCOUNTS_PER_ADDRESS = os.environ.get("REGISTER_ACCOUNTS_PER_ADDRESS", "100 per hour")
 
     # argon2id cost (RFC 9106 second recommended option: 64 MiB, 3 passes).
     ARGON2_TIME_COST = int(os.environ.get("ARGON2_TIME_COST", 3))

@@ -12,6 +12,7 @@ from flask_migrate import Migrate
 from flask_sqlalchemy import SQLAlchemy
 from flask_wtf.csrf import CSRFProtect
 from sqlalchemy import MetaData
+from werkzeug.wrappers import Response
 
 from courseapp.clock import UTCDateTime
 
@@ -50,9 +51,23 @@ def client_address() -> str:
     return request.remote_addr or "unknown"
 
 
-def limit_posts(setting: str, scope: str, key_func=client_address):
+def moved_on(response: Response) -> bool:
+    """A post that was accepted: it answers with a redirect to the next page. A refused
+    one (a wrong password, an unknown join code, a form with errors) shows its page
+    again, or not found."""
+    return response.status_code in (301, 302, 303)
+
+
+def refused(response: Response) -> bool:
+    return not moved_on(response)
+
+
+def limit_posts(setting: str, scope: str, key_func=client_address, counts=None):
     """Throttle a view's POSTs by the limit named in the `setting`, counted per
-    `key_func` (the client's address unless given) in its own `scope`."""
+    `key_func` (the client's address unless given) in its own `scope`: every post, or
+    only those `counts(response)` is true of (`refused`: failed attempts only, so that
+    a room of people signing in from one address is not locked out by its successes)."""
     return limiter.limit(
-        lambda: current_app.config[setting], methods=["POST"], key_func=key_func, scope=scope
-    )
+        lambda: current_app.config[setting], methods=["POST"], key_func=key_func, scope=scope,
+        deduct_when=counts,
+    )  # fmt: skip

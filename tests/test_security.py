@@ -290,6 +290,19 @@ def test_login_is_throttled_per_address(throttled_app):
     assert codes[5] == 429
 
 
+def test_successful_sign_ins_from_one_address_are_not_counted(throttled_app, make_user):
+    """A training room signs in from one address: only failed sign-ins count."""
+    people = [make_user(email=f"room{n}@example.org") for n in range(8)]
+    codes = [
+        throttled_app.test_client().post("/login", data={"email": p.email, "password": PASSWORD})
+        .status_code for p in people
+    ]  # fmt: skip
+    assert codes == [302] * 8
+    wrong = {"email": people[0].email, "password": "wrong password!"}
+    failed = [throttled_app.test_client().post("/login", data=wrong).status_code for _ in range(4)]
+    assert failed == [200, 200, 200, 429]  # the account's limit, 3 failures a minute
+
+
 def test_login_throttle_does_not_count_page_views(throttled_app):
     client = throttled_app.test_client()
     assert all(client.get("/login").status_code == 200 for _ in range(10))
@@ -455,22 +468,41 @@ def _register_as(client, code: str, n: int, address: str = "10.0.0.1"):
     )  # fmt: skip
 
 
-def test_registration_is_throttled_per_address(tmp_path, make_org):
+def _guess_code(client, address: str = "10.0.0.1"):
+    return client.post(
+        "/register", data={"code": "AAAA-AAAA"}, environ_base={"REMOTE_ADDR": address}
+    )
+
+
+def test_registration_counts_failed_tries_per_address_and_accounts_apart(tmp_path, make_org):
+    """A training room joining from one address is not refused for its people joining;
+    unknown join codes and refused registrations are throttled together; accounts made
+    from one address have a limit of their own."""
     app = build_app(
         sqlite_url(tmp_path), tmp_path, RATELIMIT_ENABLED=True,
-        RATELIMIT_KEY_PREFIX=f"test-{uuid.uuid4().hex}", REGISTER_LIMIT_PER_ADDRESS="8 per hour",
+        RATELIMIT_KEY_PREFIX=f"test-{uuid.uuid4().hex}", REGISTER_LIMIT_PER_ADDRESS="3 per hour",
+        REGISTER_ACCOUNTS_PER_ADDRESS="12 per hour",
     )  # fmt: skip
     with app_with_schema(app), app.app_context():
         code = make_org().join_code
-        codes = [_register_as(app.test_client(), code, n).status_code for n in range(9)]
-        assert codes == [302] * 8 + [429]
-        # Guessing join codes counts against the same address.
-        guess = app.test_client().post(
-            "/register", data={"code": "AAAA-AAAA"}, environ_base={"REMOTE_ADDR": "10.0.0.1"}
-        )
-        assert guess.status_code == 429
-        assert _register_as(app.test_client(), code, 99, "10.0.0.2").status_code == 302
-        assert db.session.scalar(sa.select(sa.func.count()).select_from(User)) == 9
+        joined = [_register_as(app.test_client(), code, n).status_code for n in range(10)]
+        assert joined == [302] * 10
+        weak = app.test_client().post(
+            f"/register/{code}", data={"name": "Weak", "email": "weak@example.org",
+                                       "job_role": "SOCIAL_WORKER", "team": "none",
+                                       "password": "short"},
+            environ_base={"REMOTE_ADDR": "10.0.0.1"},
+        )  # fmt: skip
+        assert weak.status_code == 200  # refused: it counts
+        guesses = [_guess_code(app.test_client()).status_code for _ in range(3)]
+        assert guesses == [200, 200, 429]
+        assert _register_as(app.test_client(), code, 10).status_code == 429  # failures used up
+        assert _guess_code(app.test_client(), "10.0.0.2").status_code == 200
+        more = [
+            _register_as(app.test_client(), code, n, "10.0.0.3").status_code for n in range(20, 33)
+        ]
+        assert more == [302] * 12 + [429]  # accounts from one address
+        assert db.session.scalar(sa.select(sa.func.count()).select_from(User)) == 22
 
 
 def test_registration_throttle_is_shared_between_replicas_through_redis(tmp_path, make_org):
@@ -484,7 +516,9 @@ def test_registration_throttle_is_shared_between_replicas_through_redis(tmp_path
     codes = []
     for n in range(4):
         with replicas[n % 2].app_context():
-            codes.append(_register_as(replicas[n % 2].test_client(), code, n).status_code)
-    assert codes == [302, 302, 302, 429]
+            codes.append(_guess_code(replicas[n % 2].test_client()).status_code)
+    assert codes == [200, 200, 200, 429]
+    with replicas[0].app_context():
+        assert _register_as(replicas[0].test_client(), code, 1).status_code == 429
     with replicas[1].app_context():
         db.engine.dispose()

@@ -29,7 +29,7 @@ from courseapp.accounts.forms import (
 from courseapp.accounts.models import JobRole
 from courseapp.audit.services import record
 from courseapp.cohorts.services import enrol_new_learner
-from courseapp.extensions import client_address, limit_posts, limiter
+from courseapp.extensions import client_address, limit_posts, limiter, moved_on, refused
 from courseapp.forms import options
 from courseapp.security import safe_next_url
 from courseapp.sso import connections as sso_connections
@@ -57,13 +57,15 @@ def _home():
     return redirect(url_for("site.index"))
 
 
-# One count for both steps of joining, so trying join codes and creating accounts
-# from one address are throttled together, in the same storage as sign-in.
+# One count for both steps of joining, so that failed tries from one address (unknown
+# join codes, refused registrations) are throttled together, in the same storage as
+# sign-in. A training room shares one address: its people joining are not failures.
 _registration_limit = limiter.shared_limit(
     lambda: current_app.config["REGISTER_LIMIT_PER_ADDRESS"],
     scope="register-address",
     key_func=client_address,
     methods=["POST"],
+    deduct_when=refused,
 )
 
 
@@ -81,6 +83,7 @@ def join():
 
 @bp.route("/register/<code>", methods=["GET", "POST"])
 @_registration_limit
+@limit_posts("REGISTER_ACCOUNTS_PER_ADDRESS", "register-accounts", counts=moved_on)
 def register(code: str):
     if current_user.is_authenticated:
         return _home()
@@ -116,8 +119,10 @@ def register(code: str):
 
 
 @bp.route("/login", methods=["GET", "POST"])
-@limit_posts("LOGIN_LIMIT_PER_ADDRESS", "login-address")
-@limit_posts("LOGIN_LIMIT_PER_ACCOUNT", "login-account", key_func=_login_account_key)
+@limit_posts("LOGIN_LIMIT_PER_ADDRESS", "login-address", counts=refused)
+@limit_posts(
+    "LOGIN_LIMIT_PER_ACCOUNT", "login-account", key_func=_login_account_key, counts=refused
+)
 def login():
     next_url = safe_next_url(request.args.get("next"))
     if current_user.is_authenticated:

@@ -22,7 +22,7 @@ from joserfc.errors import JoseError
 from courseapp.access import coordinator_required, get_in_scope_or_404
 from courseapp.accounts.models import JobRole
 from courseapp.database import writes_on_get
-from courseapp.extensions import db, limit_posts
+from courseapp.extensions import db, limit_posts, refused
 from courseapp.forms import options
 from courseapp.organisations.models import Organisation
 from courseapp.security import safe_next_url
@@ -147,7 +147,7 @@ def first_sign_in():
 
 
 @bp.route("/sso/link", methods=["GET", "POST"])
-@limit_posts("LOGIN_LIMIT_PER_ADDRESS", "login-address")
+@limit_posts("LOGIN_LIMIT_PER_ADDRESS", "login-address", counts=refused)
 def link():
     pending = _pending_or_404()
     account = services.needs_link(pending)
