@@ -21,6 +21,12 @@ from tests.conftest import build_app, login, sqlite_url
 COURSE = load_course(PROJECT_ROOT / "content", PROJECT_ROOT / "quizzes")
 RULES = COURSE.rewording.rules
 HELD_OUT = PROJECT_ROOT / "tests" / "data" / "rewording_heldout_2.jsonl"
+# Written by other authors who had not seen the rules: a probe of the coach (47
+# rewordings) and half of a set of 99 (50, chosen at random) became this second
+# development set, used to tune the rules; the other half is HELD_OUT_3, never used to
+# tune them.
+LABELLED_2 = PROJECT_ROOT / "tests" / "data" / "rewording_labelled_2.jsonl"
+HELD_OUT_3 = PROJECT_ROOT / "tests" / "data" / "rewording_heldout_3.jsonl"
 PROMPT = "Why did you let him in?"
 
 
@@ -135,6 +141,26 @@ def test_held_out_set_accuracy_holds():
     assert result.accuracy >= 0.95
     assert result.blame_caught >= 0.91
     assert result.uncertain_rate <= 0.03
+
+
+def test_second_labelled_set_accuracy_holds():
+    """Reached when the rules were tuned on it (79.4% before): keyword lists, late
+    disclosure, "until you sort your drinking out", excuses and doubt. No blame praised."""
+    result = evaluate(RULES, read_examples(LABELLED_2), COURSE.rewording.exercises)
+    assert result.total == 97
+    assert result.accuracy >= 0.95 and result.blame_caught >= 0.96
+    assert result.count(label="needs_work", verdict="constructive") == 0
+
+
+def test_third_held_out_set_accuracy_holds():
+    """Never used to tune the rules: 69.4% before the tuning on the second labelled
+    set, 71.4% after (35 of 49; blame caught 61.3%, 10 of 31 blaming versions left to a
+    coordinator as uncertain, 2 praised). The figures must not fall. Its weakness is
+    why only a version found constructive counts towards a pathway."""
+    result = evaluate(RULES, read_examples(HELD_OUT_3), COURSE.rewording.exercises)
+    assert result.total == 49
+    assert result.accuracy >= 0.71 and result.blame_caught >= 0.61
+    assert result.count(label="needs_work", verdict="constructive") <= 2
 
 
 def test_every_exercise_model_answer_is_constructive_and_every_statement_is_not():
@@ -390,3 +416,21 @@ def test_drafts_are_cleared_when_signing_out(client, make_learner):
     login(client, make_learner())
     assert client.post("/logout").headers["Clear-Site-Data"] == '"storage"'
     assert "storage" in client.get("/exit").headers["Clear-Site-Data"]
+
+
+@pytest.mark.parametrize(
+    "text",
+    [
+        "Pattern, coercive control, protective efforts, strengths, partnership, safety.",
+        "Perpetrator accountability pattern behaviour child-centred partnership strengths",
+    ],
+)
+def test_a_list_of_the_models_terms_is_not_a_rewording(text):
+    result = assess(RULES, text, PROMPT)
+    assert result.verdict == "needs_work"
+    assert [f.rule.id for f in result.flags] == ["list-of-terms"]
+
+
+def test_a_terse_case_note_of_what_he_did_is_not_a_list_of_terms():
+    note = "Liam: pushed Sara, broke her phone, blocked the door; pattern of coercive control."
+    assert "list-of-terms" not in assess(RULES, note, PROMPT).as_json()["flags"]

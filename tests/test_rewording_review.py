@@ -190,11 +190,10 @@ def test_a_tampered_verdict_is_refused_with_400_and_a_message(app, orgs):
     assert response.coordinator_verdict is None
 
 
-def test_only_a_version_that_does_not_need_more_work_counts_towards_the_course(any_db_app, orgs):
-    """A throwaway version ("ok") or a blaming one does not do the exercise; one the coach
-    cannot judge counts until a coordinator marks it as needing more work; a
-    coordinator's verdict of constructive makes a blamed version count. The learner's
-    page and the coordinator's learners list use the one rule."""
+def test_only_a_version_found_constructive_counts_towards_the_course(any_db_app, orgs):
+    """A throwaway version ("ok"), a blaming one, and one the coach cannot judge do not
+    do the exercise; a coordinator's verdict of constructive does, until they change
+    it. The learner's page and the coordinator's learners list use the one rule."""
     from courseapp.assessment.journey import rewordings_done
     from courseapp.catalogue import course
     from courseapp.reports.data import Filters, load
@@ -207,24 +206,22 @@ def test_only_a_version_that_does_not_need_more_work_counts_towards_the_course(a
     def done() -> tuple[int, int]:
         db.session.expire_all()
         scope = Filters(organisation_ids=frozenset([learner.organisation_id]), pathway_id="core")
-        listed = load(scope).learners[learner.id].rewordings
-        return rewordings_done(learner, core), listed
+        return rewordings_done(learner, core), load(scope).learners[learner.id].rewordings
 
     send(client, "ok", "let-him-in")
     send(client, BLAME, "let-him-in")
-    assert [r.verdict for r in stored(learner)] == ["needs_work", "needs_work"]
+    send(client, UNSURE, "let-him-in")
+    assert [r.verdict for r in stored(learner)] == ["needs_work", "needs_work", "uncertain"]
     assert done() == (0, 0)
     assert "You have done 0." in client.get("/pathways/core").get_data(as_text=True)
 
-    send(client, UNSURE, "let-him-in")
-    assert stored(learner)[-1].verdict == "uncertain" and done() == (1, 1)
     coordinator = app.test_client()
     login(coordinator, orgs["coordinator_x"])
-    unsure, blamed = stored(learner)[-1], stored(learner)[1]
-    needs_work = {"verdict": "needs_work", "mark": "none", "comment": "Add what Liam did."}
-    assert coordinator.post(f"/review/{unsure.id}", data=needs_work).status_code == 303
-    assert done() == (0, 0)
-    constructive = {"verdict": "constructive", "mark": "none", "comment": ""}
-    assert coordinator.post(f"/review/{blamed.id}", data=constructive).status_code == 303
+    unsure = stored(learner)[-1]
+    verdict = {"verdict": "constructive", "mark": "none", "comment": ""}
+    assert coordinator.post(f"/review/{unsure.id}", data=verdict).status_code == 303
     assert done() == (1, 1)
     assert "You have done 1." in client.get("/pathways/core").get_data(as_text=True)
+    verdict["verdict"] = "needs_work"
+    assert coordinator.post(f"/review/{unsure.id}", data=verdict).status_code == 303
+    assert done() == (0, 0)

@@ -87,7 +87,7 @@ class Journey:
 
 def rewordings_done(user: User, pathway: Pathway) -> int:
     """How many of the pathway's rewording exercises the learner has done: sent a
-    version that neither the coach nor a coordinator judged to need more work
+    version that the coach or a coordinator found constructive
     (Response.counts_as_done), in any round (a renewal round asks for the modules and
     the post-test again, and the rewording practice already done is kept)."""
     ids = [e.id for e in content.course().rewording.exercises.values() if pathway.id in e.pathways]

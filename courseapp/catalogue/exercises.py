@@ -54,3 +54,7 @@ class RulesFile(Strict):
     flags: list[RuleDef] = Field(min_length=1)
     strengths: list[RuleDef] = Field(min_length=1)
     topic_words: list[str] = Field(min_length=1)
+    # A text made of the model's terms with hardly a word that binds them into a
+    # sentence is a list of terms, not a rewording (the built-in list-of-terms flag).
+    function_words: list[str] = Field(min_length=1)
+    model_terms: list[str] = Field(min_length=1)

@@ -15,7 +15,7 @@ from courseapp.catalogue.rules import Rules, compile_rules, rules_version
 from courseapp.catalogue.yamlfile import load_list, load_yaml, unique
 
 RULES_FILE = "feedback-rules.yaml"
-BUILTIN_FLAGS = {"too-short", "off-topic", "repeats-prompt"}
+BUILTIN_FLAGS = {"too-short", "off-topic", "repeats-prompt", "list-of-terms"}
 
 
 @dataclass(frozen=True)

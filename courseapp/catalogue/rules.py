@@ -13,7 +13,7 @@ from typing import Protocol
 from courseapp.catalogue.exercises import RuleDef, RulesFile
 
 # Raise when the reading code changes in a way that can change a verdict.
-ENGINE_VERSION = "2"
+ENGINE_VERSION = "3"
 ROLES = ("survivor", "perpetrator", "child", "both", "worker", "other")
 
 
@@ -79,6 +79,8 @@ class Rules:
     negation: re.Pattern
     topic_words: frozenset[str]
     lexicon: Lexicon | None = None
+    function_words: frozenset[str] = frozenset()
+    model_terms: frozenset[str] = frozenset()
     # What a stored verdict was judged with: the engine version and a hash of the
     # rules file and the exercises' people (set by the catalogue).
     version: str = ENGINE_VERSION
@@ -127,4 +129,6 @@ def compile_rules(definition: RulesFile) -> Rules:
         negation,
         frozenset(definition.topic_words),
         Lexicon.from_lexicons(definition.lexicons),
+        frozenset(definition.function_words),
+        frozenset(definition.model_terms),
     )

@@ -4,8 +4,8 @@ learner's pages, the certificate and the coordinator's reports all use it.
 - A module is complete when the learner has opened every part of it and has answered
   its knowledge check with every question right (tries are unlimited).
 - A pathway is complete when every module is complete, at least the pathway's
-  required number of rewording exercises are done (a version sent that neither the
-  coach nor a coordinator judged to need more work), and the post-test is passed.
+  required number of rewording exercises are done (a version sent that the coach or
+  a coordinator found constructive), and the post-test is passed.
   The post-test opens once the first two are done.
 
 content.services keeps ModuleProgress.completed_at up to date with module_complete

@@ -22,7 +22,7 @@ from courseapp.demo.answers import Profiles, answer_test, as_form, score
 from courseapp.demo.rewordings import pools
 from courseapp.extensions import db
 from courseapp.rewording import services as rewording
-from courseapp.rewording.engine import CONSTRUCTIVE, NEEDS_WORK
+from courseapp.rewording.engine import CONSTRUCTIVE
 from courseapp.rewording.models import ReviewMark, SelfRating
 
 
@@ -258,9 +258,8 @@ class Journeys:
             response = rewording.submit(user, exercise, text)
             response.created_at = at
             self.counts["rewording responses"] += 1
-            # Revised now and then; always, if it needs work and the post-test needs it done.
-            revise = rng.random() < 0.6 or (required and response.verdict == NEEDS_WORK)
-            if response.verdict != CONSTRUCTIVE and revise:
+            # Revised now and then; always, when the post-test needs the exercise done.
+            if response.verdict != CONSTRUCTIVE and (rng.random() < 0.6 or required):
                 response = rewording.submit(user, exercise, rng.choice(pool.constructive))
                 at = min(at + self.minutes(3, 25), before)
                 response.created_at = at

@@ -37,7 +37,7 @@ from courseapp.reports.choices import picked
 from courseapp.reports.data import among
 from courseapp.reports.statistics import normalised_gain
 from courseapp.reports.status import Progress, status
-from courseapp.rewording.engine import CONSTRUCTIVE, NEEDS_WORK
+from courseapp.rewording.engine import CONSTRUCTIVE
 from courseapp.rewording.models import Response
 
 Key = tuple[str, str, str, str, str]  # kind, form, phase, subject, detail
@@ -233,7 +233,7 @@ def _latest(certificates: list[tuple], pathway_ids: set) -> tuple | None:
 def _done(responses: list[tuple]) -> set[str]:
     """The exercises with a version that counts as done, as Response.counts_as_done."""
     return {exercise for exercise, _v, verdict, overruled, _f in responses
-            if (overruled or verdict) != NEEDS_WORK}  # fmt: skip
+            if (overruled or verdict) == CONSTRUCTIVE}  # fmt: skip
 
 
 def _rewording_figures(figures: Figures, responses: list[tuple]) -> None:

@@ -193,6 +193,25 @@ def _as_written(text: str, evidence: str, people: dict[str, str]) -> str:
     return match.group(0) if match else evidence
 
 
+# A list of terms: fewer than this share of its words bind a sentence together, and at
+# least this share (and MIN_MODEL_TERMS) are the model's terms. A terse case note
+# ("pushed her, broke her phone; pattern of coercive control") names what he did, and
+# has too few of the model's terms to be taken for one.
+FUNCTION_SHARE, MODEL_TERM_SHARE, MIN_MODEL_TERMS = 0.12, 0.3, 3
+
+
+def list_of_terms(rules: Rules, raw: str) -> bool:
+    """The model's terms strung together (keywords, not something anyone would say to
+    her or record): such a text reads as a rewording to rules that look for words."""
+    found = [word.split("'")[0] for word in words(raw)]
+    terms = sum(word in rules.model_terms for word in found)
+    return (
+        sum(word in rules.function_words for word in found) < FUNCTION_SHARE * len(found)
+        and terms >= MIN_MODEL_TERMS
+        and terms >= MODEL_TERM_SHARE * len(found)
+    )
+
+
 def read(rules: Rules, text: str, people: dict[str, str]) -> list[tuple[str, list[Clause]]]:
     """Sentences of the prepared text, each with its clauses read."""
     text = replace_names(expand_contractions(text), people)
@@ -220,6 +239,8 @@ def assess(
         overlap(raw, prompt) >= 0.8 and overlap(prompt, raw) >= 0.8
     )):  # fmt: skip
         return Assessment(NEEDS_WORK, (Finding(builtin["repeats-prompt"].definition, raw),))
+    if list_of_terms(rules, raw):
+        return Assessment(NEEDS_WORK, (Finding(builtin["list-of-terms"].definition, raw),))
     sentences = read(rules, set_aside_quotes(raw, prompt), people or {})
     reading = tuple(clause for _, clauses in sentences for clause in clauses)
     flags = []
