@@ -216,3 +216,36 @@ def test_every_pathway_has_a_reverse_keyed_attitude_item():
         for test in group.forms:
             agreement = [r for r in test.ratings if r.scale == "agreement"]
             assert any(r.blaming for r in agreement) and any(not r.blaming for r in agreement)
+
+
+# -- Knowledge checks and test items ----------------------------------------------------
+
+
+def _words(text: str) -> str:
+    return " ".join("".join(ch for ch in (text or "").lower() if ch.isalnum() or ch == " ").split())
+
+
+def _texts(question) -> list[str]:
+    """A question's stem and options, each as plain lower-case words."""
+    options = [getattr(option, "text", "") for option in getattr(question, "options", None) or []]
+    return [t for t in map(_words, [question.stem, *options]) if len(t) > 25]
+
+
+def test_no_knowledge_check_question_is_a_near_copy_of_a_test_item():
+    """A knowledge check gives feedback on every option and unlimited tries, so a
+    question that is nearly a test item's wording would hand its answer to anyone who
+    tried every option. Checks practise the same points in other cases and words."""
+    from difflib import SequenceMatcher
+
+    copies = []
+    for check in COURSE.checks.values():
+        for question in check.questions:
+            mine = _texts(question)
+            for item in COURSE.bank.items.values():
+                theirs = _texts(item)
+                for a, b in ((a, b) for a in mine for b in theirs):
+                    pair = SequenceMatcher(None, a, b)  # the quick ratios are upper bounds
+                    bounds = pair.real_quick_ratio() >= 0.8 and pair.quick_ratio() >= 0.8
+                    if bounds and pair.ratio() >= 0.8:
+                        copies.append((check.id, question.id, item.id, round(pair.ratio(), 2)))
+    assert copies == []
