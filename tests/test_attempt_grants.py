@@ -83,6 +83,7 @@ def test_coordinator_sees_the_notice_and_the_status_and_grants_an_attempt(client
     login(client, coordinator)
     board = client.get("/reports/").get_data(as_text=True)
     assert "used every post-test attempt without passing" in board
+    assert "1 (1 of them has used every post-test attempt)" in board  # counted in progress
     assert grant_url(learner) in board and "Lou Failed" in board
     listing = client.get("/reports/learners").get_data(as_text=True)
     assert "Attempts used up (" in listing

@@ -71,3 +71,22 @@ def test_item_responses_csv_has_a_row_per_learner_and_question(client, make_org,
     assert db.session.scalar(
         sa.select(sa.func.count()).where(AuditEvent.action == "export-responses")
     )
+
+
+def test_the_learners_lists_status_filter_applies_to_its_downloads(client, make_org, make_user):
+    """The learners list's download links carry its status filter: the learners and
+    answers exports then hold the learners the list shows, and no others."""
+    org = make_org(name="Status Org")
+    add_learner(org, "Done Person", pre=0.4, post=0.9, modules=len(core().modules),
+                certified_days=3)  # fmt: skip
+    add_learner(org, "Pre Only", pre=0.5)
+    db.session.commit()
+    login(client, make_user(role=Role.COORDINATOR, organisation=org, covers=(org,)))
+    for status, shown in (("completed", {"Done Person"}), ("in progress", {"Pre Only"}),
+                          ("not started", set()), ("", {"Done Person", "Pre Only"})):  # fmt: skip
+        query = f"?status={status.replace(' ', '+')}"
+        page = client.get(f"/reports/learners{query}").get_data(as_text=True)
+        assert f"/reports/export/learners.csv{query}" in page or not status
+        for kind in ("learners", "responses"):
+            rows = read_csv(client.get(f"/reports/export/{kind}.csv{query}").data)
+            assert {r["name"] for r in rows} == shown, (kind, status)

@@ -36,6 +36,10 @@ class Filters:
     enrolled_to: date | None = None
     search: str | None = None  # part of a name or email address, matched literally
     include_deactivated: bool = False  # deactivated accounts are left out unless asked for
+    # One of reports.status.STATUSES: the learners list, its certificates and the
+    # learners' exports keep only learners with it (status.keep_status); the figures
+    # summed per question or area do not (no summary is kept per status).
+    status: str | None = None
 
     def as_json(self) -> dict:
         """The filters as plain JSON values, as a job's arguments carry them."""

@@ -38,7 +38,7 @@ from courseapp.reports import data as report_data
 from courseapp.reports.cache import cached
 from courseapp.reports.forms import LearnerFilterForm, ReportFilterForm
 from courseapp.reports.statistics import MIN_GROUP
-from courseapp.reports.status import STATUSES
+from courseapp.reports.status import STATUSES, keep_status
 from courseapp.rewording.services import exercises
 
 bp = Blueprint("reports", __name__, url_prefix="/reports")
@@ -89,6 +89,7 @@ def _filters(
         enrolled_to=valid(form.enrolled_to),
         search=valid(form.search),
         include_deactivated=bool(form.include_deactivated.data),
+        status=valid(form.status) if "status" in form else None,
     )
 
 
@@ -187,16 +188,19 @@ def rewording():
     return _report("reports/rewording.html", rule_labels=labels)
 
 
+def _load(filters: report_data.Filters, pathway) -> report_data.ReportData:
+    """The learners the filters select, with the status they ask for."""
+    return keep_status(report_data.load(filters), pathway)
+
+
 @bp.get("/learners")
 @coordinator_required
 def learners():
     form, filters = _filters(LearnerFilterForm)
     pathway = course().pathways[filters.pathway_id]
     rows = cached(
-        "learners", filters, lambda: services.learner_rows(report_data.load(filters), pathway)
+        "learners", filters, lambda: services.learner_rows(_load(filters, pathway), pathway)
     )
-    if form.status.data and not form.status.errors:
-        rows = [row for row in rows if row.status == form.status.data]
     sort = request.args.get("sort", "name")
     rows = services.sort_rows(rows, sort)
     page = max(request.args.get("page", 1, type=int), 1)
@@ -220,9 +224,7 @@ def learners_certificates():
     if not ConfirmForm().validate_on_submit():
         return back
     pathway = course().pathways[filters.pathway_id]
-    rows = services.learner_rows(report_data.load(filters), pathway)
-    if form.status.data and not form.status.errors:
-        rows = [row for row in rows if row.status == form.status.data]
+    rows = services.learner_rows(_load(filters, pathway), pathway)
     learners = {row.learner.id: row.learner for row in rows}
     ids = bundles.for_learners(learners, pathway.id)
     if not ids:
@@ -260,7 +262,7 @@ def learner(user_id: int):
 def export(kind: str):
     if kind not in exports.EXPORTS:
         abort(404)
-    form, filters = _filters()
+    form, filters = _filters(LearnerFilterForm)  # the learners list's links carry its status
     pathway = course().pathways[filters.pathway_id]
     if learners := export_jobs.too_large(kind, filters):
         return render_template(
@@ -273,7 +275,7 @@ def export(kind: str):
     spread = distribution.spread(filters)
 
     def work_out() -> bytes:
-        loaded = report_data.load(filters)
+        loaded = _load(filters, pathway)
         loaded.discrimination = spread.figures
         return exports.EXPORTS[kind](loaded, pathway)
 
@@ -294,7 +296,7 @@ def export_by_job(kind: str):
     as on the report)."""
     if kind not in export_jobs.BY_JOB:
         abort(404)
-    form, filters = _filters()
+    form, filters = _filters(LearnerFilterForm)
     if not ConfirmForm().validate_on_submit() or not export_jobs.one_organisation(filters):
         return redirect(url_for(".export", kind=kind, **query_args(form)), 303)
     learners = export_jobs.learners_selected(filters)

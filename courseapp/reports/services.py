@@ -35,12 +35,13 @@ from courseapp.rewording.models import Response
 class Completion:
     enrolled: int
     not_started: int
-    in_progress: int
+    in_progress: int  # attempts used up included
     completed: int
     rate: float | None
     median_days: float | None
     passed: int = 0  # passed the post-test
     overdue: int | None = None  # None: no learner's cohort has an end date to be late for
+    attempts_used_up: int = 0  # of those in progress, every post-test attempt failed
 
 
 @dataclass(frozen=True)
@@ -173,6 +174,7 @@ def _completion(filters: Filters, found: summaries.Totals) -> Completion:
         median_days=stats.median_of_counts(days),
         passed=found.get("passed")[0],
         overdue=overdue if any_due else None,
+        attempts_used_up=counts["attempts used up"],
     )
 
 

@@ -8,7 +8,7 @@ from dataclasses import dataclass
 from courseapp.assessment import grants
 from courseapp.catalogue.course import Pathway
 from courseapp.content.completion import PathwayCompletion
-from courseapp.reports.data import Learner
+from courseapp.reports.data import Learner, ReportData
 
 STATUSES = ("not started", "in progress", "attempts used up", "completed")
 
@@ -33,6 +33,18 @@ def completion_of(learner: Learner | Progress, pathway: Pathway) -> PathwayCompl
     return PathwayCompletion(
         pathway, learner.modules_completed, learner.rewordings, learner.post_test_passed
     )
+
+
+def keep_status(data: ReportData, pathway: Pathway) -> ReportData:
+    """The loaded learners with the status the filters ask for, if they ask for one."""
+    wanted = data.filters.status
+    if wanted is not None:
+        data.learners = {
+            user_id: learner
+            for user_id, learner in data.learners.items()
+            if status(learner, pathway) == wanted
+        }
+    return data
 
 
 def status(learner: Learner | Progress, pathway: Pathway) -> str:

@@ -112,7 +112,7 @@ def test_learner_completes_a_module_and_resumes_the_next(
         ("Post-test", "Complete every module to unlock the post-test"),
         (
             "Certificate",
-            "Complete every module, submit the rewording exercises and pass the post-test",
+            "Complete every module, do the rewording exercises and pass the post-test",
         ),
     ):
         row = finish.filter(has_text=re.compile(rf"^\s*{title}"))
