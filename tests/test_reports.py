@@ -575,3 +575,12 @@ def test_learners_csv_has_cohort_certificate_hours_activity_and_attempts(
     )
     overview = client.get("/reports/").get_data(as_text=True)
     assert re.search(r"Overdue\s*</dt>\s*<dd[^>]*>\s*<strong>1 of 2</strong>", overview)
+
+
+def test_a_change_too_small_to_show_is_written_as_no_change(app):
+    figures = app.jinja_env.from_string(
+        '{% from "reports/_figures.html" import num, pct with context %}'
+        "{{ num(-0.001) }} {{ pct(-0.0001) }} {{ num(-0.5) }}"
+    )
+    with app.test_request_context():
+        assert figures.render(min_group=5) == "0.0 0.0% -0.5"

@@ -68,7 +68,7 @@ def valid_until_text(found: CertificateCurrency | None) -> str:
     return found.valid_until.isoformat() if found and found.valid_until else ""
 
 
-CURRENCY_COLUMNS = ["Certificate status", "Valid until"]
+CURRENCY_COLUMNS = ["certificate status", "valid until"]
 
 
 def currency_cells(found: CertificateCurrency | None) -> list[str]:
