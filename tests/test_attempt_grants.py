@@ -208,3 +208,18 @@ def test_the_grant_is_in_the_learners_download_and_goes_with_an_erasure(client, 
     subjects = db.session.scalars(sa.select(AuditEvent.subject)).all()
     assert not [s for s in subjects if s.startswith(f"user {learner.id}")]
     assert ERASED_SUBJECT in subjects
+
+
+def test_the_cohort_page_shows_attempts_used_up_as_the_reports_do(client, failed):
+    from courseapp.cohorts.models import Cohort
+    from courseapp.cohorts.services import enrol_in_cohort
+
+    learner, coordinator, _y = failed
+    cohort = Cohort(organisation_id=learner.organisation_id, name="Spring", pathway_id="core")
+    db.session.add(cohort)
+    enrol_in_cohort(learner, cohort, core())
+    db.session.commit()
+    login(client, coordinator)
+    page = client.get(f"/cohorts/{cohort.id}").get_data(as_text=True)
+    assert "Attempts used up" in page and "In progress" not in page
+    assert "Attempts used up" in client.get("/reports/learners").get_data(as_text=True)

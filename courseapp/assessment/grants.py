@@ -104,6 +104,12 @@ def _used_up_query(pathway_id: str | None = None):
     )
 
 
+def used_up_among(user_ids: list[int], pathway_id: str) -> set[int]:
+    """Which of these learners have used up their post-test attempts on the pathway."""
+    query = _used_up_query(pathway_id).where(User.id.in_(user_ids))
+    return {user.id for user, _pathway_id in db.session.execute(query)}
+
+
 def used_up(user: User, pathway: Pathway) -> bool:
     query = _used_up_query(pathway.id).where(User.id == user.id)
     return db.session.execute(query.limit(1)).first() is not None

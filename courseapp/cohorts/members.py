@@ -10,6 +10,7 @@ from datetime import date
 import sqlalchemy as sa
 
 from courseapp.accounts.models import User
+from courseapp.assessment import grants
 from courseapp.assessment.models import Certificate
 from courseapp.audit.services import record
 from courseapp.clock import utcnow
@@ -93,7 +94,8 @@ class MemberStatus:
 def member_statuses(
     cohort: Cohort, users: list[User], module_ids: list[str]
 ) -> dict[int, MemberStatus]:
-    """How each of these members is getting on, in two queries."""
+    """How each of these members is getting on, in three queries: as the reports count
+    them (reports.status), with deactivated and overdue shown too."""
     ids = [user.id for user in users]
     if not ids:
         return {}
@@ -115,6 +117,7 @@ def member_statuses(
             )
         )
     )
+    used_up = grants.used_up_among(ids, cohort.pathway_id)
     statuses = {}
     for user in users:
         done = completed.get(user.id, 0)
@@ -122,6 +125,8 @@ def member_statuses(
             status = ("Deactivated", "govuk-tag--grey")
         elif user.id in certified:
             status = ("Completed", "govuk-tag--green")
+        elif user.id in used_up:
+            status = ("Attempts used up", "govuk-tag--orange")
         elif is_overdue(cohort.due_date, completed=False):
             status = ("Overdue", "govuk-tag--red")
         elif done:
