@@ -197,7 +197,7 @@ def _as_written(text: str, evidence: str, people: dict[str, str]) -> str:
 # least this share (and MIN_MODEL_TERMS) are the model's terms. A terse case note
 # ("pushed her, broke her phone; pattern of coercive control") names what he did, and
 # has too few of the model's terms to be taken for one.
-FUNCTION_SHARE, MODEL_TERM_SHARE, MIN_MODEL_TERMS = 0.12, 0.3, 3
+FUNCTION_SHARE, MODEL_TERM_SHARE, MIN_MODEL_TERMS = 0.2, 0.5, 3
 
 
 def list_of_terms(rules: Rules, raw: str) -> bool:
