@@ -449,3 +449,32 @@ def test_a_list_of_the_models_terms_is_not_a_rewording(text):
 def test_a_terse_case_note_of_what_he_did_is_not_a_list_of_terms():
     note = "Liam: pushed Sara, broke her phone, blocked the door; pattern of coercive control."
     assert "list-of-terms" not in assess(RULES, note, PROMPT).as_json()["flags"]
+
+
+@pytest.mark.parametrize(
+    ("text", "flag"),
+    [
+        ("Please ensure the child attends every day.", "ultimatum"),
+        ("Can you explain why he has not been having contact with the children?", "survivor-blame"),
+        ("Was what happened when you were pregnant a one-off?", "minimises"),
+        (
+            "The relationship between them remains stormy, with some altercations.",
+            "perpetrator-invisible",
+        ),
+    ],
+)
+def test_orders_demands_and_playing_it_down_are_flagged(text, flag):
+    assert flag in assess(RULES, text, PROMPT).as_json()["flags"]
+
+
+@pytest.mark.parametrize(
+    "text",
+    [
+        "I'd like to explain why I'm worried about what he has been doing.",
+        "Ensure his bail conditions are checked at every handover.",
+        "Rob hitting you and reading your phone is not okay, and none of it is your fault.",
+        "I don't think we can say the risk is over: he has messaged her every day since.",
+    ],
+)
+def test_a_worker_explaining_or_planning_with_him_in_view_is_not_flagged(text):
+    assert assess(RULES, text, PROMPT).as_json()["flags"] == []
