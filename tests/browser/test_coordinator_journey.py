@@ -202,7 +202,7 @@ def follow_learners(page: Page, live_server: LiveServer, seeded: Seeded) -> None
         [f"{seeded.percent(amira.pre):.0f}%", f"{seeded.percent(amira.posts[0]):.0f}%",
          f"{seeded.percent(amira.posts[1]):.0f}% (passed)"]
     )  # fmt: skip
-    by_area = table(page, "By area: first pre-test and best post-test")
+    by_area = table(page, "By area: first pre-test and best post-test on the other form")
     expect(body_rows(by_area)).to_have_count(seeded.areas)
     expect(page.get_by_text("No rewordings yet.")).to_have_count(0)  # she sent three
     check_page(page, "reports-learner")
