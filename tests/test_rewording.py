@@ -457,6 +457,7 @@ def test_a_terse_case_note_of_what_he_did_is_not_a_list_of_terms():
         ("Please ensure the child attends every day.", "ultimatum"),
         ("Can you explain why he has not been having contact with the children?", "survivor-blame"),
         ("Was what happened when you were pregnant a one-off?", "minimises"),
+        ("I'm sure he didn't mean anything by it.", "excuses-him"),
         (
             "The relationship between them remains stormy, with some altercations.",
             "perpetrator-invisible",
@@ -474,6 +475,8 @@ def test_orders_demands_and_playing_it_down_are_flagged(text, flag):
         "Ensure his bail conditions are checked at every handover.",
         "Rob hitting you and reading your phone is not okay, and none of it is your fault.",
         "I don't think we can say the risk is over: he has messaged her every day since.",
+        "He said he did not mean to hurt her, which he has said after each time he hit her.",
+        "He says he just wants to see the children, but he sent her forty messages this week.",
     ],
 )
 def test_a_worker_explaining_or_planning_with_him_in_view_is_not_flagged(text):
