@@ -228,6 +228,16 @@ def login(client: FlaskClient, user: User, password: str = PASSWORD):
     return client.post("/login", data={"email": user.email, "password": password})
 
 
+def sign_in(client: FlaskClient, user: User) -> None:
+    """Sign in through the form with its CSRF token, as on an app with CSRF on."""
+    page = client.get("/login").get_data(as_text=True)
+    response = client.post(
+        "/login",
+        data={"email": user.email, "password": PASSWORD, "csrf_token": csrf_token_from(page)},
+    )
+    assert response.status_code == 302
+
+
 @contextmanager
 def statements_sent(keep: Callable[[str], bool] = lambda _statement: True) -> Iterator[list[str]]:
     """The statements the app sends to its database (those `keep` accepts) while the

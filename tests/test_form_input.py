@@ -14,7 +14,7 @@ from wtforms.validators import InputRequired
 
 import courseapp
 from courseapp.forms import Form
-from tests.conftest import PASSWORD, csrf_token_from
+from tests.conftest import csrf_token_from, sign_in
 
 
 def _forms() -> list[type[Form]]:
@@ -69,10 +69,8 @@ def test_a_required_text_field_refuses_spaces_alone(app, form, name, spaces):
 @pytest.mark.parametrize("origin", [None, "http://localhost"])
 def test_a_form_that_is_not_utf8_gets_a_message_that_says_so(csrf_app, make_user, origin):
     """Not the message for an expired form, or for another site's (with no Origin)."""
-    client, user = csrf_app.test_client(), make_user(name="Kim Ali")
-    page = client.get("/login").get_data(as_text=True)
-    data = {"email": user.email, "password": PASSWORD, "csrf_token": csrf_token_from(page)}
-    assert client.post("/login", data=data).status_code == 302
+    client = csrf_app.test_client()
+    sign_in(client, make_user(name="Kim Ali"))
     token = csrf_token_from(client.get("/account/name").get_data(as_text=True))
     headers = {"Origin": origin} if origin else {}
     response = client.post(

@@ -256,6 +256,19 @@ def email_change_for_token(token: str) -> tuple[User, str] | None:
     return user, new_email
 
 
+def address_holder_notice(holder: User, organisation: Organisation, tried: str) -> str:
+    """The email to someone whose address a coordinator elsewhere tried to use (`tried`:
+    what they tried to do with it), sent instead of telling the coordinator that the
+    address has an account."""
+    service = current_app.config["SERVICE_NAME"]
+    return (
+        f"Hello {holder.name},\n\nA training coordinator at {organisation.name} tried "
+        f"to {tried} on {service}. You already have an account with another organisation, "
+        f"so nothing has been changed. If you are moving to {organisation.name}, ask its "
+        "training coordinator to help.\n"
+    )
+
+
 def send_email_change_link(user: User, new_email: str) -> None:
     link = make_email_change_link(user, new_email)
     send_email(

@@ -10,7 +10,11 @@ import sqlalchemy as sa
 from flask import current_app
 
 from courseapp.accounts.models import User
-from courseapp.accounts.services import issue_password_link, make_password_link
+from courseapp.accounts.services import (
+    address_holder_notice,
+    issue_password_link,
+    make_password_link,
+)
 from courseapp.audit.services import record
 from courseapp.clock import utcnow
 from courseapp.cohorts.imports import COLUMNS, NEW
@@ -95,17 +99,10 @@ def tell_learners_elsewhere(users: list[User], cohort: Cohort) -> None:
     another organisation, if mail is set up: they are told, the coordinator is not."""
     if not mail_configured():
         return
-    service = current_app.config["SERVICE_NAME"]
+    subject = f"Someone tried to enrol you on {current_app.config['SERVICE_NAME']}"
     for user in users:
-        send_email(
-            user.email,
-            f"Someone tried to enrol you on {service}",
-            f"Hello {user.name},\n\nA training coordinator at {cohort.organisation.name} "
-            f"tried to enrol this email address in a group of learners on {service}. "
-            "You already have an account with another organisation, so nothing has been "
-            "changed. If you are moving to "
-            f"{cohort.organisation.name}, ask its training coordinator to help.\n",
-        )
+        tried = "enrol this email address in a group of learners"
+        send_email(user.email, subject, address_holder_notice(user, cohort.organisation, tried))
 
 
 def send_password_links(users: list[User]) -> list[PasswordLink]:

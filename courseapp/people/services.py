@@ -98,14 +98,10 @@ def request_email_change(actor: User, person: User, new_email: str) -> None:
         accounts.send_email_change_link(person, new_email)
         record(actor, "email-change-sent", f"user {person.id}")
         return
-    service = current_app.config["SERVICE_NAME"]
+    subject = f"Someone tried to use your email address on {current_app.config['SERVICE_NAME']}"
+    tried = "give this email address to another account"
     send_email(
-        holder.email,
-        f"Someone tried to use your email address on {service}",
-        f"Hello {holder.name},\n\nA training coordinator at {person.organisation.name} "
-        f"tried to give this email address to another account on {service}. You already "
-        "sign in with it, so nothing has been changed. If you are moving to "
-        f"{person.organisation.name}, ask its training coordinator to help.\n",
+        holder.email, subject, accounts.address_holder_notice(holder, person.organisation, tried)
     )
     record(actor, "email-change-refused: address in use elsewhere", f"user {person.id}")
 

@@ -14,10 +14,9 @@ from courseapp.catalogue import course
 from courseapp.clock import utcnow
 from courseapp.jobs import files, queue
 from courseapp.jobs.models import Job
-from courseapp.reports import data as report_data
 from courseapp.reports import exports, summaries
+from courseapp.reports import status as learner_status
 from courseapp.reports.data import Filters
-from courseapp.reports.status import keep_status
 
 KIND = "report-export"
 BY_JOB = {"learners", "responses"}  # exports of a row per learner or more
@@ -59,7 +58,7 @@ def build(job: Job, kind: str, filters: Filters) -> None:
     """Build the export as exports.py makes it, and keep it with the job."""
     pathway = course().pathways[filters.pathway_id]
     queue.progress(job, 0, "Reading the learners' records")
-    loaded = keep_status(report_data.load(filters), pathway)
+    loaded = learner_status.load(filters, pathway)
     body = exports.EXPORTS[kind](loaded, pathway)
     stamp = utcnow().strftime("%Y-%m-%d")
     files.keep(job, f"{kind}-{pathway.id}-{stamp}.csv", "text/csv", body)

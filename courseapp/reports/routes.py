@@ -35,10 +35,11 @@ from courseapp.reports import (
     summaries,
 )
 from courseapp.reports import data as report_data
+from courseapp.reports import status as learner_status
 from courseapp.reports.cache import cached
 from courseapp.reports.forms import LearnerFilterForm, ReportFilterForm
 from courseapp.reports.statistics import MIN_GROUP
-from courseapp.reports.status import STATUSES, keep_status
+from courseapp.reports.status import STATUSES
 from courseapp.rewording.services import exercises
 
 bp = Blueprint("reports", __name__, url_prefix="/reports")
@@ -188,18 +189,15 @@ def rewording():
     return _report("reports/rewording.html", rule_labels=labels)
 
 
-def _load(filters: report_data.Filters, pathway) -> report_data.ReportData:
-    """The learners the filters select, with the status they ask for."""
-    return keep_status(report_data.load(filters), pathway)
-
-
 @bp.get("/learners")
 @coordinator_required
 def learners():
     form, filters = _filters(LearnerFilterForm)
     pathway = course().pathways[filters.pathway_id]
     rows = cached(
-        "learners", filters, lambda: services.learner_rows(_load(filters, pathway), pathway)
+        "learners",
+        filters,
+        lambda: services.learner_rows(learner_status.load(filters, pathway), pathway),
     )
     sort = request.args.get("sort", "name")
     rows = services.sort_rows(rows, sort)
@@ -224,7 +222,7 @@ def learners_certificates():
     if not ConfirmForm().validate_on_submit():
         return back
     pathway = course().pathways[filters.pathway_id]
-    rows = services.learner_rows(_load(filters, pathway), pathway)
+    rows = services.learner_rows(learner_status.load(filters, pathway), pathway)
     learners = {row.learner.id: row.learner for row in rows}
     ids = bundles.for_learners(learners, pathway.id)
     if not ids:
@@ -275,7 +273,7 @@ def export(kind: str):
     spread = distribution.spread(filters)
 
     def work_out() -> bytes:
-        loaded = _load(filters, pathway)
+        loaded = learner_status.load(filters, pathway)
         loaded.discrimination = spread.figures
         return exports.EXPORTS[kind](loaded, pathway)
 

@@ -230,10 +230,15 @@ def _latest(certificates: list[tuple], pathway_ids: set) -> tuple | None:
     return max(mine, key=lambda c: (c[1], c[2])) if mine else None
 
 
+def _final(verdict: str, overruled: str | None) -> str:
+    """A version's verdict: the coordinator's if given (Response.final_verdict)."""
+    return overruled if overruled is not None else verdict
+
+
 def _done(responses: list[tuple]) -> set[str]:
     """The exercises with a version that counts as done, as Response.counts_as_done."""
     return {exercise for exercise, _v, verdict, overruled, _f in responses
-            if (overruled or verdict) == CONSTRUCTIVE}  # fmt: skip
+            if _final(verdict, overruled) == CONSTRUCTIVE}  # fmt: skip
 
 
 def _rewording_figures(figures: Figures, responses: list[tuple]) -> None:
@@ -252,8 +257,8 @@ def _rewording_figures(figures: Figures, responses: list[tuple]) -> None:
             add(figures, ("rewording", "", "", "reviewed", ""), 1, float(overruled != verdict))
     for exercise, (_e, _v, verdict, overruled, _f) in latest.items():
         add(figures, ("exercise", "", "", exercise, ""))
-        final = overruled if overruled is not None else verdict
-        add(figures, ("rewording", "", "", "final", ""), 1, float(final == CONSTRUCTIVE))
+        final = _final(verdict, overruled) == CONSTRUCTIVE
+        add(figures, ("rewording", "", "", "final", ""), 1, float(final))
 
 
 def load(session: Session, user_ids: list[int]) -> tuple[dict, list, dict[int, Own]]:

@@ -8,7 +8,8 @@ from dataclasses import dataclass
 from courseapp.assessment import grants
 from courseapp.catalogue.course import Pathway
 from courseapp.content.completion import PathwayCompletion
-from courseapp.reports.data import Learner, ReportData
+from courseapp.reports import data as report_data
+from courseapp.reports.data import Filters, Learner, ReportData
 
 STATUSES = ("not started", "in progress", "attempts used up", "completed")
 
@@ -35,14 +36,15 @@ def completion_of(learner: Learner | Progress, pathway: Pathway) -> PathwayCompl
     )
 
 
-def keep_status(data: ReportData, pathway: Pathway) -> ReportData:
-    """The loaded learners with the status the filters ask for, if they ask for one."""
-    wanted = data.filters.status
-    if wanted is not None:
+def load(filters: Filters, pathway: Pathway) -> ReportData:
+    """The learners the filters select (reports.data.load), only those with the status
+    the filters ask for if they ask for one."""
+    data = report_data.load(filters)
+    if filters.status is not None:
         data.learners = {
             user_id: learner
             for user_id, learner in data.learners.items()
-            if status(learner, pathway) == wanted
+            if status(learner, pathway) == filters.status
         }
     return data
 

@@ -68,12 +68,7 @@ class Response(db.Model):
         """Whether this version does the exercise for a pathway's completion: the coach
         found it constructive, or a coordinator did. One the coach could not judge waits
         for a coordinator: most of those need more work (15 of 16 in a held-out set)."""
-        return self.final_verdict == CONSTRUCTIVE
-
-    @counts_as_done.inplace.expression
-    @classmethod
-    def _counts_as_done(cls) -> sa.ColumnElement[bool]:
-        return cls.final_verdict == CONSTRUCTIVE
+        return self.final_verdict == CONSTRUCTIVE  # in SQL too: final_verdict is a hybrid
 
 
 class ReviewNote(db.Model):

@@ -17,19 +17,10 @@ from courseapp.cohorts.routes import UPLOAD_REQUEST_LIMIT
 from courseapp.errors import CROSS_SITE_MESSAGE
 from courseapp.extensions import db
 from courseapp.forms import EXPIRED_MESSAGE
-from tests.conftest import PASSWORD, csrf_token_from
+from tests.conftest import PASSWORD, sign_in
 
 ATTACKER = {"Origin": "https://attacker.example", "Sec-Fetch-Site": "cross-site"}
 OURS = {"Origin": "http://localhost", "Sec-Fetch-Site": "same-origin"}
-
-
-def sign_in(client, user) -> None:
-    page = client.get("/login").get_data(as_text=True)
-    response = client.post(
-        "/login",
-        data={"email": user.email, "password": PASSWORD, "csrf_token": csrf_token_from(page)},
-    )
-    assert response.status_code == 302
 
 
 def cookie_headers(response) -> list[str]:
