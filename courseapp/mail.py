@@ -10,6 +10,7 @@ whatever the person chose.
 
 from __future__ import annotations
 
+import hashlib
 from typing import Any
 
 from flask import current_app
@@ -28,18 +29,29 @@ def mail_configured() -> bool:
     return bool(current_app.config.get("MAIL_SERVER"))
 
 
-def unsubscribe_token(user_id: int) -> str:
-    return URLSafeSerializer(current_app.config["SECRET_KEY"], salt=UNSUBSCRIBE_SALT).dumps(user_id)
+def address_stamp(email: str) -> str:
+    """A short digest of an address. A link sent to an address carries it, so that
+    the link stops working for an account that no longer has that address: after a
+    change of address, or when an erased account's id is given to someone new (as
+    SQLite does with the highest id)."""
+    return hashlib.sha256(email.encode()).hexdigest()[:16]
 
 
-def user_id_for_unsubscribe(token: str) -> int | None:
+def _unsubscribe_serializer() -> URLSafeSerializer:
+    return URLSafeSerializer(current_app.config["SECRET_KEY"], salt=UNSUBSCRIBE_SALT)
+
+
+def unsubscribe_token(user_id: int, email: str) -> str:
+    return _unsubscribe_serializer().dumps([user_id, address_stamp(email)])
+
+
+def unsubscribe_claim(token: str) -> tuple[int, str] | None:
+    """The account id and address stamp a reminder's link was made for."""
     try:
-        value = URLSafeSerializer(current_app.config["SECRET_KEY"], salt=UNSUBSCRIBE_SALT).loads(
-            token
-        )
-    except BadSignature:
+        user_id, stamp = _unsubscribe_serializer().loads(token)
+    except (BadSignature, TypeError, ValueError):
         return None
-    return value if isinstance(value, int) else None
+    return (user_id, stamp) if isinstance(user_id, int) and isinstance(stamp, str) else None
 
 
 def compose(to: str, subject: str, body: str, reminder_for: int | None = None) -> dict[str, Any]:
@@ -49,7 +61,7 @@ def compose(to: str, subject: str, body: str, reminder_for: int | None = None) -
     footer = f"\n--\n{service}\n"
     headers = {}
     if reminder_for is not None:
-        link = external_url("notices.unsubscribe", token=unsubscribe_token(reminder_for))
+        link = external_url("notices.unsubscribe", token=unsubscribe_token(reminder_for, to))
         footer += f"To stop these reminders, open this link: {link}\n"
         headers = {
             "List-Unsubscribe": f"<{link}>",

@@ -11,6 +11,8 @@ from courseapp.accounts import services
 from courseapp.accounts.models import Role, User
 from courseapp.accounts.passwords import hash_password, policy_problems
 from courseapp.extensions import db
+from courseapp.mail import unsubscribe_token
+from courseapp.privacy.erasure import erase_learner
 from tests.conftest import PASSWORD, build_app, login, sqlite_url
 
 
@@ -173,6 +175,38 @@ def test_password_link_expires(client, make_user, app):
         link = services.make_password_link(user)
     app.config["PASSWORD_RESET_MAX_AGE"] = -1
     assert client.get(link.removeprefix("http://localhost")).status_code == 404
+
+
+def test_an_erased_learners_links_do_not_open_the_account_that_gets_their_id(
+    client, make_org, make_user, app
+):
+    """SQLite gives a new row the highest id again once that row is deleted, so an
+    erased learner's id can be a new person's: a set-password link, or a reminder's
+    link to stop reminders, sent to the erased learner must not act on the new one."""
+    org = make_org()
+    admin = make_user(Role.ADMIN)
+    gone = make_user(organisation=org, password=None)
+    with app.test_request_context():
+        link = services.make_password_link(gone).removeprefix("http://localhost")
+        unsubscribe = unsubscribe_token(gone.id, gone.email)
+    old_id = gone.id
+    erase_learner(gone, admin)
+    db.session.commit()
+    newcomer = make_user(organisation=make_org(), password=None)
+    assert newcomer.id == old_id  # the id SQLite gave again
+    assert client.get(link).status_code == 404
+    assert client.post(link, data={"password": "brand new passphrase"}).status_code == 404
+    assert client.get(f"/unsubscribe/{unsubscribe}").status_code == 404
+    assert db.session.get(User, old_id).password_hash is None
+
+
+def test_a_password_link_stops_working_when_the_address_changes(client, make_user, app):
+    user = make_user(password=None)
+    with app.test_request_context():
+        link = services.make_password_link(user).removeprefix("http://localhost")
+    user.email = "moved@example.org"
+    db.session.commit()
+    assert client.get(link).status_code == 404
 
 
 def test_forged_password_link_is_refused(client):

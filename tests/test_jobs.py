@@ -213,7 +213,7 @@ def test_a_forged_unsubscribe_link_changes_nothing(app, make_learner):
     signed token is all that protects it: a forged or altered one is refused."""
     learner = make_learner()
     client = app.test_client()
-    for token in ("forged", unsubscribe_token(learner.id) + "x"):
+    for token in ("forged", unsubscribe_token(learner.id, learner.email) + "x"):
         assert client.post(f"/unsubscribe/{token}").status_code == 404
         assert client.get(f"/unsubscribe/{token}").status_code == 404
     db.session.refresh(learner)

@@ -163,8 +163,10 @@ def _serializer(salt: str) -> URLSafeTimedSerializer:
 
 
 def _password_fingerprint(user: User) -> str:
-    """Changes whenever the password does, so a used reset link stops working."""
-    return hashlib.sha256((user.password_hash or "unset").encode()).hexdigest()[:20]
+    """Changes whenever the password or the address does: a used link stops working,
+    and so does one for an account whose address has changed or whose id has been
+    given to someone new after an erasure (SQLite reuses the highest id)."""
+    return hashlib.sha256(f"{user.password_hash or 'unset'}|{user.email}".encode()).hexdigest()[:20]
 
 
 def make_password_link(user: User) -> str:

@@ -9,12 +9,15 @@ from courseapp.accounts.models import User
 from courseapp.clock import utcnow
 from courseapp.extensions import db
 from courseapp.jobs.models import Notice
-from courseapp.mail import user_id_for_unsubscribe
+from courseapp.mail import address_stamp, unsubscribe_claim
 
 
 def person_for(token: str) -> User | None:
-    user_id = user_id_for_unsubscribe(token)
-    return db.session.get(User, user_id) if user_id is not None else None
+    """Whose reminders a link stops: the account it was sent to, if it still has the
+    address it was sent to."""
+    claim = unsubscribe_claim(token)
+    user = db.session.get(User, claim[0]) if claim is not None else None
+    return user if user is not None and address_stamp(user.email) == claim[1] else None
 
 
 def stop_reminders(user: User) -> None:

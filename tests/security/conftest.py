@@ -66,7 +66,7 @@ def world(app, make_org, make_user) -> World:
     with app.test_request_context():
         token = make_password_link(learner).rsplit("/", 1)[1]
         email_token = make_email_change_link(learner, "a.new@example.org").rsplit("/", 1)[1]
-        unsubscribe = unsubscribe_token(learner.id)
+        unsubscribe = unsubscribe_token(learner.id, learner.email)
     return World(
         org_x=org_x.id,
         join_code=org_x.join_code,
