@@ -30,6 +30,13 @@ LABELLED_2 = PROJECT_ROOT / "tests" / "data" / "rewording_labelled_2.jsonl"
 # tune the rules.
 LABELLED_3 = PROJECT_ROOT / "tests" / "data" / "rewording_labelled_3.jsonl"
 HELD_OUT_3 = PROJECT_ROOT / "tests" / "data" / "rewording_heldout_3.jsonl"
+# Three more authors who had not seen the rules, each writing for every exercise: the
+# fourth's 110 and the fifth's 120 were measured as they came (72.7% and 63.3%) and
+# then used to tune the rules; the sixth's 110 (HELD_OUT_4) were written at the same
+# time and never used to tune them.
+LABELLED_4 = PROJECT_ROOT / "tests" / "data" / "rewording_labelled_4.jsonl"
+LABELLED_5 = PROJECT_ROOT / "tests" / "data" / "rewording_labelled_5.jsonl"
+HELD_OUT_4 = PROJECT_ROOT / "tests" / "data" / "rewording_heldout_4.jsonl"
 PROMPT = "Why did you let him in?"
 
 
@@ -170,12 +177,67 @@ def test_third_held_out_set_accuracy_holds():
     second labelled set (blame caught 61.3%, 2 of 31 blaming versions praised); 73.5%
     after tuning on the third (36 of 49; blame caught 64.5%, 8 blaming versions left to
     a coordinator as uncertain, and 3 praised: one more praised, and three more caught,
-    than after the first tuning). Its weakness is why only a version found constructive
+    than after the first tuning); 77.6% after tuning on the fourth and fifth sets (38 of
+    49; blame caught 71.0%, 2 praised). Its weakness is why only a version found constructive
     counts towards a pathway, and why a coordinator can overturn the coach."""
     result = evaluate(RULES, read_examples(HELD_OUT_3), COURSE.rewording.exercises)
     assert result.total == 49
-    assert result.correct >= 36 and result.count("needs_work", "needs_work") >= 20
-    assert result.count(label="needs_work", verdict="constructive") <= 3
+    assert result.correct >= 38 and result.count("needs_work", "needs_work") >= 22
+    assert result.count(label="needs_work", verdict="constructive") <= 2
+
+
+@pytest.mark.parametrize(
+    ("text", "expected"),
+    [
+        ("You said you dread every handover - what would make them feel safer for you?",
+         "constructive"),
+        ("We will be asking him to take responsibility for what he did. What has helped "
+         "you keep the children safe so far?", "constructive"),
+        ("He needs to stop, drunk or sober. How does he treat the two of you when he "
+         "has not been drinking?", "constructive"),
+        ("Mum is expected to keep the children away from him and accept support.",
+         "needs_work"),
+        ("Her account keeps changing, which may indicate disguised compliance.",
+         "needs_work"),
+        ("He has a bit of a temper, so maybe try not to wind him up at handovers.",
+         "needs_work"),
+        ("Once you have shown us you can keep him out of the house we can look at "
+         "support.", "needs_work"),
+        ("Could you ask him to bring the car back so the children get to school?",
+         "needs_work"),
+    ],
+)  # fmt: skip
+def test_new_rules_read_both_ways(text, expected):
+    assert verdict(text).verdict == expected
+
+
+@pytest.mark.parametrize(
+    ("path", "total", "as_it_came"), [(LABELLED_4, 110, 0.727), (LABELLED_5, 120, 0.633)]
+)
+def test_fourth_and_fifth_labelled_sets_accuracy_holds(path, total, as_it_came):
+    """Reached when the rules were tuned on them (72.7% and 63.3% as they came, with 13
+    and 17 blaming versions praised): blame in jargon ("disguised compliance", "poor
+    insight"), expectations of her alone, managing him or contact made her job, his
+    violence as temper or jealousy, advice that is an order, her presentation judged
+    without him. No blame praised."""
+    result = evaluate(RULES, read_examples(path), COURSE.rewording.exercises)
+    assert result.total == total
+    assert result.accuracy >= 0.96 > as_it_came and result.blame_caught >= 0.96
+    assert result.count(label="needs_work", verdict="constructive") == 0
+
+
+def test_fourth_held_out_set_accuracy_holds():
+    """Never used to tune the rules. As the rules were: 67.3% (74 of 110), blame caught
+    43.3%, 16 of 60 blaming versions praised; after tuning on the fourth set 73.6%
+    (blame caught 55.0%, 13 praised); after tuning on the fifth 77.3% (85 of 110; blame
+    caught 61.7%, 12 left to a coordinator, 11 praised; constructive recognised 96.0%
+    throughout). On text from an author who has not seen the rules, about one blaming
+    version in five is still praised: a coordinator's review is part of the design."""
+    result = evaluate(RULES, read_examples(HELD_OUT_4), COURSE.rewording.exercises)
+    assert result.total == 110
+    assert result.correct >= 85 and result.count("needs_work", "needs_work") >= 37
+    assert result.count(label="needs_work", verdict="constructive") <= 11
+    assert result.count(label="constructive", verdict="constructive") >= 48
 
 
 def test_every_exercise_model_answer_is_constructive_and_every_statement_is_not():

@@ -59,6 +59,8 @@ REJECTED_AFTER = re.compile(
 )
 SENTENCE = re.compile(r"[^.?!\n]+[.?!]*")
 CLAUSE = re.compile(r"[^,;]+?(?=,|;|\bbut\b|$)|\bbut\b[^,;]*?(?=,|;|$)")
+# A dash between words ("you said you dread it - what would help?") ends a clause too.
+DASH = re.compile(r"\s[-\u2013\u2014]+\s")
 
 
 @dataclass(frozen=True)
@@ -218,7 +220,8 @@ def read(rules: Rules, text: str, people: dict[str, str]) -> list[tuple[str, lis
     sentences = [s.strip() for s in SENTENCE.findall(text) if s.strip()]
     read_sentences = []
     for sentence in sentences:
-        clauses = [c.strip() for c in CLAUSE.findall(sentence) if c.strip()] or [sentence]
+        clauses = [c.strip() for c in CLAUSE.findall(DASH.sub("; ", sentence)) if c.strip()]
+        clauses = clauses or [sentence]
         read_sentences.append((sentence, read_sentence(sentence, clauses, rules.lexicon)))
     return read_sentences
 

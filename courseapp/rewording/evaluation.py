@@ -89,14 +89,16 @@ def read_examples(path: Path) -> list[dict]:
 
 def evaluate(rules: Rules, examples: list[dict], exercises: dict | None = None) -> Evaluation:
     """A flag is right when it fires on a needs_work example; a strength is right
-    when it fires on a constructive one. An example naming an `exercise` is read
-    with that exercise's people; `people` in the example itself also works."""
+    when it fires on a constructive one. An example naming an `exercise` is read as
+    the learner's page reads it: with that exercise's people and its destructive
+    statement as the prompt (`people` and `prompt` in the example itself also work)."""
     result = Evaluation()
     for row in examples:
         exercise = (exercises or {}).get(row.get("exercise"))
         people = row.get("people") or (exercise.people if exercise else {})
         answers = tuple(exercise.model_answers) if exercise else ()
-        assessment = assess(rules, row["text"], row.get("prompt", ""), answers, people)
+        prompt = row.get("prompt") or (exercise.destructive if exercise else "")
+        assessment = assess(rules, row["text"], prompt, answers, people)
         label, verdict = row["label"], assessment.verdict
         result.total += 1
         result.confusion[(label, verdict)] += 1
