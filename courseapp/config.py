@@ -100,6 +100,11 @@ class Config:
     # Real SMTP always, also under test (Flask-Mailman would otherwise keep test mail
     # in memory): the tests read what a real SMTP server received.
     MAIL_BACKEND = "smtp"
+    # How long (seconds) the RQ worker waits before each new try of an email that could
+    # not be delivered (the mail server down or refusing for now): about a day in all.
+    JOB_RETRY_SECONDS = os.environ.get("JOB_RETRY_SECONDS", "60,300,1800,7200,21600,43200").split(
+        ","
+    )
     # The hour (UTC) the worker runs the daily sweep of reminders and digests.
     SWEEP_HOUR_UTC = int(os.environ.get("SWEEP_HOUR_UTC", 6))
     # The follow-up test: how many days after a passed post-test the learner is invited,

@@ -78,6 +78,14 @@ def send_email(to: str, subject: str, body: str, reminder_for: int | None = None
     queue.enqueue_now("deliver_email", message=compose(to, subject, body, reminder_for))
 
 
+def queue_email(message: dict[str, Any]) -> None:
+    """For jobs: hand a composed message to a delivery job of its own once the job's
+    transaction commits. The job's record of what it sent (a notice, a claimed link)
+    and the sending then stand or fall together, and a delivery that fails is tried
+    again without undoing anything else."""
+    queue.enqueue("deliver_email", message=message)
+
+
 def deliver(message: dict[str, Any], connection=None) -> None:
     """Send one composed message now, over `connection` if one is open. Jobs only."""
     EmailMessage(

@@ -8,6 +8,7 @@ import re
 import threading
 from collections.abc import Callable, Iterator
 from contextlib import contextmanager
+from datetime import date
 from pathlib import Path
 from urllib.parse import urlsplit, urlunsplit
 
@@ -348,3 +349,12 @@ def upload_csv(client: FlaskClient, cohort, content: str | bytes, filename: str 
 def count(model) -> int:
     """How many rows the model's table holds."""
     return db.session.scalar(sa.select(sa.func.count()).select_from(model))
+
+
+def sweep(on: date | None = None) -> None:
+    """Run the daily sweep in this process (on `on`, or the clock's day), then the
+    delivery jobs it handed its emails to."""
+    from courseapp.jobs import queue
+
+    queue.run("daily_sweep", {"on": on.isoformat()} if on else {}, None)
+    queue.wait_for_jobs()

@@ -17,8 +17,12 @@ from courseapp.mail import mail
 class Mailbox:
     def __init__(self) -> None:
         self.messages: list[EmailMessage] = []
+        self.refuse = 0  # refuse this many messages for now (451), as a busy server does
 
     async def handle_DATA(self, _server, _session, envelope) -> str:
+        if self.refuse > 0:
+            self.refuse -= 1
+            return "451 4.3.0 Try again later"
         self.messages.append(message_from_bytes(envelope.content, policy=policy.default))
         return "250 Message accepted for delivery"
 

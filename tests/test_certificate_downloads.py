@@ -24,7 +24,15 @@ from courseapp.content.models import Enrolment
 from courseapp.extensions import db
 from courseapp.jobs import queue
 from courseapp.jobs.models import Job, JobFile, JobState
-from tests.conftest import app_with_schema, build_app, count, login, postgres_url, sqlite_url
+from tests.conftest import (
+    app_with_schema,
+    build_app,
+    count,
+    login,
+    postgres_url,
+    sqlite_url,
+    sweep,
+)
 
 
 @pytest.fixture(params=["sqlite", "postgresql"])
@@ -137,7 +145,7 @@ def test_the_file_expires(db_app, cohort_world):
     assert count(JobFile) == 1 and count(Job) == 2
     # The daily sweep deletes expired files too.
     clock.advance(timedelta(days=2))
-    queue.run("daily_sweep", {"on": clock.now().date().isoformat()}, None)
+    sweep(clock.now().date())
     assert count(JobFile) == 0
 
 

@@ -24,14 +24,13 @@ from courseapp.catalogue.items import TAGS
 from courseapp.clock import clock
 from courseapp.content.services import enrol
 from courseapp.extensions import db
-from courseapp.jobs import queue
 from courseapp.jobs.models import Notice
 from courseapp.privacy.erasure import erase_learner
 from courseapp.privacy.export import personal_data
 from courseapp.reports import follow_up as report
 from courseapp.reports.data import Filters
 from tests import test_jobs
-from tests.conftest import complete_the_work, login, right_answers
+from tests.conftest import complete_the_work, login, right_answers, sweep
 
 # The real SMTP server and the app on SQLite and PostgreSQL mailing to it.
 smtp, mail_app = test_jobs.smtp, test_jobs.mail_app
@@ -83,11 +82,6 @@ def passed_learner(make_user, org, passed_on: date = PASSED, pathway_id: str = "
     enrol(user, pathway)
     pass_the_course(user, pathway, passed_on)
     return user
-
-
-def sweep(on: date | None = None) -> None:
-    """The daily sweep; without a date, on the clock's day."""
-    queue.run("daily_sweep", {"on": on.isoformat()} if on else {}, None)
 
 
 def take(user, pathway_id: str = "core", right_tags: set[str] | None = None, on=DAY_90):

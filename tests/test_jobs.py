@@ -20,7 +20,7 @@ from courseapp.jobs import queue
 from courseapp.jobs.models import Job, JobState, Notice
 from courseapp.jobs.sweep import current_stage
 from courseapp.mail import send_email, unsubscribe_token
-from tests.conftest import app_with_schema, build_app, login, postgres_url, sqlite_url
+from tests.conftest import app_with_schema, build_app, login, postgres_url, sqlite_url, sweep
 from tests.mailbox import SMTPServer
 
 DUE = date(2026, 3, 16)
@@ -40,10 +40,6 @@ def mail_app(request, tmp_path, smtp) -> Iterator[Flask]:
     app = build_app(url, tmp_path, **smtp.settings())
     with app_with_schema(app), app.app_context():
         yield app
-
-
-def _sweep(on: date) -> None:
-    queue.run("daily_sweep", {"on": on.isoformat()}, None)
 
 
 def _cohort_learner(make_org, make_user, due: date = DUE):
@@ -80,18 +76,18 @@ def test_reminder_stages_a_week_before_on_the_day_and_a_week_after():
 def test_due_date_reminders_go_once_each_on_the_right_days(mail_app, smtp, make_org, make_user):
     _cohort_learner(make_org, make_user)
     sent = lambda: smtp.mailbox.to("amira@example.org")  # noqa: E731
-    _sweep(DUE - timedelta(days=8))
+    sweep(DUE - timedelta(days=8))
     assert sent() == []
-    _sweep(DUE - timedelta(days=7))
-    _sweep(DUE - timedelta(days=7))  # twice run, once sent
-    _sweep(DUE - timedelta(days=3))
+    sweep(DUE - timedelta(days=7))
+    sweep(DUE - timedelta(days=7))  # twice run, once sent
+    sweep(DUE - timedelta(days=3))
     assert len(sent()) == 1 and "due in a week" in sent()[0].get_content()
     # The sweep missed the due day itself: the day after catches it up, once.
-    _sweep(DUE + timedelta(days=1))
-    _sweep(DUE + timedelta(days=2))
+    sweep(DUE + timedelta(days=1))
+    sweep(DUE + timedelta(days=2))
     assert len(sent()) == 2 and "due today" in sent()[1].get_content()
-    _sweep(DUE + timedelta(days=7))
-    _sweep(DUE + timedelta(days=30))
+    sweep(DUE + timedelta(days=7))
+    sweep(DUE + timedelta(days=30))
     assert len(sent()) == 3 and "not finished yet" in sent()[2].get_content()
     assert db.session.scalar(sa.select(sa.func.count()).select_from(Notice)) == 3
     reminder = sent()[0]
@@ -105,7 +101,7 @@ def test_without_a_mail_server_the_sweep_sends_nothing_and_keeps_nothing_back(
     """No MAIL_SERVER (a laptop): the sweep runs, records no notice as sent, and the
     reminders still go once a mail server is set."""
     _cohort_learner(make_org, make_user)
-    _sweep(DUE)
+    sweep(DUE)
     assert db.session.scalar(sa.select(sa.func.count()).select_from(Notice)) == 0
 
 
@@ -115,7 +111,7 @@ def test_a_learner_with_a_certificate_gets_no_reminder(mail_app, smtp, make_org,
     _org, learner = _cohort_learner(make_org, make_user)
     db.session.add(Certificate(user_id=learner.id, pathway_id="core"))
     db.session.commit()
-    _sweep(DUE)
+    sweep(DUE)
     assert smtp.mailbox.messages == []
 
 
@@ -123,7 +119,7 @@ def test_unsubscribe_stops_reminders_but_not_set_password_emails(
     mail_app, smtp, make_org, make_user
 ):
     _org, learner = _cohort_learner(make_org, make_user)
-    _sweep(DUE - timedelta(days=7))
+    sweep(DUE - timedelta(days=7))
     [reminder] = smtp.mailbox.to("amira@example.org")
     link = reminder["List-Unsubscribe"].strip().strip("<>").removeprefix("http://localhost")
     client = mail_app.test_client()
@@ -133,7 +129,7 @@ def test_unsubscribe_stops_reminders_but_not_set_password_emails(
     done = client.post(link, data={"List-Unsubscribe": "One-Click"})
     assert done.status_code == 200 and "no more reminder emails" in done.get_data(as_text=True)
     assert client.get(link.replace("/unsubscribe/", "/unsubscribe/x")).status_code == 404
-    _sweep(DUE)
+    sweep(DUE)
     assert len(smtp.mailbox.to("amira@example.org")) == 1
     db.session.refresh(learner)
     assert learner.reminders_off_at is not None
@@ -150,30 +146,36 @@ def test_weekly_digest_only_with_something_to_say(mail_app, smtp, make_org, make
     make_user(role=Role.COORDINATOR, organisation=org, covers=(org,), email="coord@example.org")
     other = make_org()
     make_user(role=Role.COORDINATOR, organisation=other, covers=(other,), email="y@example.org")
-    _sweep(DUE - timedelta(days=1))  # nobody overdue yet
+    sweep(DUE - timedelta(days=1))  # nobody overdue yet
     assert smtp.mailbox.to("coord@example.org") == []
-    _sweep(DUE + timedelta(days=1))
-    _sweep(DUE + timedelta(days=2))  # the same week: no second digest
+    sweep(DUE + timedelta(days=1))
+    sweep(DUE + timedelta(days=2))  # the same week: no second digest
     [digest] = smtp.mailbox.to("coord@example.org")
     assert "Amira Shah: overdue" in digest.get_content()
     assert digest["List-Unsubscribe"] is not None
     assert smtp.mailbox.to("y@example.org") == []  # nothing in their organisation
-    _sweep(DUE + timedelta(days=8))  # next week, still overdue
+    sweep(DUE + timedelta(days=8))  # next week, still overdue
     assert len(smtp.mailbox.to("coord@example.org")) == 2
 
 
-def test_sending_all_links_enqueues_and_shows_progress(mail_app, smtp, make_org, make_user):
+def _confirmed_import(app, make_org, make_user):
+    """A coordinator's client, and a confirmed import of two new learners."""
     from tests.conftest import upload_csv
 
-    org = make_org(teams=("Duty",))
+    org = make_org()
     cohort = create_cohort(org, "Spring", "core")
     coordinator = make_user(role=Role.COORDINATOR, organisation=org, covers=(org,))
     db.session.commit()
-    client = mail_app.test_client()
+    client = app.test_client()
     login(client, coordinator)
     upload_csv(client, cohort, "name,email\nAl One,al@example.org\nBea Two,bea@example.org\n")
     upload = cohort_upload(cohort)
     client.post(f"/cohorts/{cohort.id}/imports/{upload}/confirm")
+    return client, cohort, upload
+
+
+def test_sending_all_links_enqueues_and_shows_progress(mail_app, smtp, make_org, make_user):
+    client, cohort, upload = _confirmed_import(mail_app, make_org, make_user)
     queue.wait_for_jobs()
     assert smtp.mailbox.messages == []  # nothing is sent until the coordinator chooses
     sent = client.post(f"/cohorts/{cohort.id}/imports/{upload}/email-links")
@@ -185,7 +187,7 @@ def test_sending_all_links_enqueues_and_shows_progress(mail_app, smtp, make_org,
     finished = client.get(sent.location)
     assert "Refresh" not in finished.headers
     page = finished.get_data(as_text=True)
-    assert "Password links sent" in page and "Sent 2 emails" in page
+    assert "Password links sent" in page and "2 emails on the way" in page
     assert "2 of 2 emails done" in page and "We are sending" not in page  # said once
     db.session.refresh(job)
     assert job.state is JobState.FINISHED and (job.done, job.total) == (2, 2)
@@ -198,6 +200,19 @@ def test_sending_all_links_enqueues_and_shows_progress(mail_app, smtp, make_org,
         assert body.startswith(f"Hello {name},")
         [token] = re.findall(r"http://localhost/password/(\S+)", body)
         assert user_for_password_token(token).email == address
+
+
+def test_pressing_email_links_twice_sends_each_learner_one_link_that_day(
+    mail_app, smtp, make_org, make_user
+):
+    client, cohort, upload = _confirmed_import(mail_app, make_org, make_user)
+    first = client.post(f"/cohorts/{cohort.id}/imports/{upload}/email-links").location
+    second = client.post(f"/cohorts/{cohort.id}/imports/{upload}/email-links").location
+    queue.wait_for_jobs()
+    assert sorted(m["To"] for m in smtp.mailbox.messages) == ["al@example.org", "bea@example.org"]
+    assert "2 emails on the way" in client.get(first).get_data(as_text=True)
+    again = client.get(second).get_data(as_text=True)
+    assert "0 emails on the way; 2 learners were already sent a link today" in again
 
 
 def cohort_upload(cohort) -> int:

@@ -23,7 +23,6 @@ from courseapp.clock import clock
 from courseapp.config import PROJECT_ROOT
 from courseapp.content.models import Enrolment, ModuleProgress
 from courseapp.extensions import db
-from courseapp.jobs import queue
 from courseapp.jobs.models import Notice
 from courseapp.jobs.renewals import reminder_due
 from courseapp.reports.currency import certificate_currency
@@ -36,6 +35,7 @@ from tests.conftest import (
     right_answers,
     sqlite_url,
 )
+from tests.conftest import sweep as run_sweep
 from tests.mailbox import SMTPServer
 
 ISSUED = datetime(2025, 3, 10, 12, 0, tzinfo=UTC)
@@ -87,7 +87,7 @@ def certified(make_org, make_user, email="amira@example.org", org=None):
 
 def sweep(on: date) -> None:
     clock.set(datetime(on.year, on.month, on.day, 6, 0, tzinfo=UTC))
-    queue.run("daily_sweep", {"on": on.isoformat()}, None)
+    run_sweep(on)
 
 
 # -- Valid until, fixed when issued ---------------------------------------------------

@@ -13,15 +13,17 @@ from datetime import date, timedelta
 import pytest
 import redis
 import sqlalchemy as sa
+from rq.registry import FailedJobRegistry, ScheduledJobRegistry
 
 from courseapp.accounts.models import Role
 from courseapp.assessment.models import Certificate
 from courseapp.catalogue import course
+from courseapp.clock import utcnow
 from courseapp.cohorts.models import EnrolmentImport
 from courseapp.cohorts.services import create_cohort, enrol_in_cohort
 from courseapp.content.models import Enrolment
 from courseapp.extensions import db
-from courseapp.jobs import queue
+from courseapp.jobs import queue, tasks
 from courseapp.jobs.models import Job, JobState, Notice
 from courseapp.mail import send_email
 from tests.conftest import (
@@ -56,21 +58,36 @@ def setup(redis_url, tmp_path):
     smtp.controller.stop()
 
 
-def _workers(app, url: str, redis_url: str, smtp: SMTPServer, count: int = 1) -> None:
-    env = os.environ | {
-        "COURSEAPP_ENV": "development",
-        "SECRET_KEY": TEST_SECRET,
-        "DATABASE_URL": url,
-        "REDIS_URL": redis_url,
-        "MAIL_SERVER": "127.0.0.1",
-        "MAIL_PORT": str(smtp.port),
-        "MAIL_USE_TLS": "0",
-        "BASE_URL": "http://localhost",
-    }
+def _workers(app, url: str, redis_url: str, smtp: SMTPServer, count: int = 1, **settings) -> None:
+    env = (
+        os.environ
+        | settings
+        | {
+            "COURSEAPP_ENV": "development",
+            "SECRET_KEY": TEST_SECRET,
+            "DATABASE_URL": url,
+            "REDIS_URL": redis_url,
+            "MAIL_SERVER": "127.0.0.1",
+            "MAIL_PORT": str(smtp.port),
+            "MAIL_USE_TLS": "0",
+            "BASE_URL": "http://localhost",
+        }
+    )
     flask = [sys.executable, "-m", "flask", "--app", "courseapp", "worker", "--burst", "--no-sweep"]
     procs = [subprocess.Popen(flask, env=env) for _ in range(count)]
     for proc in procs:
         assert proc.wait(timeout=120) == 0
+
+
+def _due_learners(make_org, make_user, count: int) -> list:
+    """Learners in a cohort due on DUE."""
+    org = make_org()
+    cohort = create_cohort(org, "Spring", "core", due_on=DUE)
+    learners = [make_user(organisation=org) for _ in range(count)]
+    for learner in learners:
+        enrol_in_cohort(learner, cohort, course().pathways["core"])
+    db.session.commit()
+    return learners
 
 
 def test_an_email_job_runs_in_a_worker_and_arrives(setup):
@@ -84,12 +101,7 @@ def test_an_email_job_runs_in_a_worker_and_arrives(setup):
 
 def test_two_workers_running_the_sweep_at_once_send_each_reminder_once(setup, make_org, make_user):
     app, smtp, url, redis_url = setup
-    org = make_org()
-    cohort = create_cohort(org, "Spring", "core", due_on=DUE)
-    learners = [make_user(organisation=org) for _ in range(6)]
-    for learner in learners:
-        enrol_in_cohort(learner, cohort, course().pathways["core"])
-    db.session.commit()
+    learners = _due_learners(make_org, make_user, 6)
     on = (DUE - timedelta(days=7)).isoformat()
     for _ in range(4):  # four sweeps of the same day for two workers to share
         queue.enqueue_now("daily_sweep", on=on)
@@ -98,6 +110,51 @@ def test_two_workers_running_the_sweep_at_once_send_each_reminder_once(setup, ma
     assert {m["To"] for m in smtp.mailbox.messages} == {u.email for u in learners}
     db.session.rollback()
     assert db.session.scalar(sa.select(sa.func.count()).select_from(Notice)) == len(learners)
+
+
+def test_a_mail_server_refusing_for_a_while_delays_the_sweeps_emails_and_sends_each_once(
+    setup, make_org, make_user
+):
+    """The sweep records its notices and hands each email to a delivery job when it
+    commits: a refused delivery is tried again (here with no wait) and undoes nothing,
+    so every reminder arrives once, and a second sweep of the day sends none again."""
+    app, smtp, url, redis_url = setup
+    learners = _due_learners(make_org, make_user, 5)
+    smtp.mailbox.refuse = 3
+    on = (DUE - timedelta(days=7)).isoformat()
+    queue.enqueue_now("daily_sweep", on=on)
+    _workers(app, url, redis_url, smtp, JOB_RETRY_SECONDS="0,0")
+    queue.enqueue_now("daily_sweep", on=on)
+    _workers(app, url, redis_url, smtp, JOB_RETRY_SECONDS="0,0")
+    assert smtp.mailbox.refuse == 0
+    assert sorted(m["To"] for m in smtp.mailbox.messages) == sorted(u.email for u in learners)
+    assert FailedJobRegistry(queue=queue.rq_queue(app)).count == 0
+
+
+def test_an_email_that_cannot_be_delivered_is_kept_a_week_not_a_year(setup):
+    """Its arguments hold an address and perhaps a set-password link."""
+    app, smtp, url, redis_url = setup
+    smtp.mailbox.refuse = 10
+    app.config["JOB_RETRY_SECONDS"] = ["0"]  # one more try, at once
+    send_email("sam@example.org", "Your link", "A set-password link.")
+    _workers(app, url, redis_url, smtp)
+    failed = FailedJobRegistry(queue=queue.rq_queue(app))
+    [job_id] = failed.get_job_ids()
+    assert smtp.mailbox.refuse == 8  # the first try and one more
+    assert 0 < queue.rq_queue(app).connection.ttl(f"rq:job:{job_id}") <= queue.FAILED_JOB_SECONDS
+
+
+def test_a_sweep_that_fails_has_already_put_the_next_days_sweep_on_the_queue(setup, monkeypatch):
+    app = setup[0]
+
+    def broken(on):
+        raise RuntimeError("the sweep broke")
+
+    monkeypatch.setattr(tasks, "run_sweep", broken)
+    with pytest.raises(RuntimeError):
+        queue.run("daily_sweep", {"reschedule": True}, None)
+    scheduled = ScheduledJobRegistry(queue=queue.rq_queue(app)).get_job_ids()
+    assert scheduled == [f"courseapp-daily-sweep-{tasks.next_sweep_time(utcnow()):%Y-%m-%d}"]
 
 
 def test_two_workers_lapse_each_certificate_once(setup, make_org, make_user):

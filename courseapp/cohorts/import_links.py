@@ -88,6 +88,15 @@ def email_links(upload: EnrolmentImport, actor: User) -> Job:
     return job
 
 
+def emailed_message(sent: int, already: int) -> str:
+    """What a links job did, for its page."""
+    message = f"{sent} email{'' if sent == 1 else 's'} on the way"
+    if already:
+        message += (f"; {already} learner{' was' if already == 1 else 's were'} already "
+                    "sent a link today, so not again")  # fmt: skip
+    return message
+
+
 @dataclass(frozen=True)
 class PasswordLink:
     user: User

@@ -25,7 +25,7 @@ from courseapp.catalogue.course import Pathway
 from courseapp.extensions import db
 from courseapp.jobs.notices import claim
 from courseapp.links import external_url
-from courseapp.mail import compose, deliver, mail_configured
+from courseapp.mail import compose, mail_configured, queue_email
 
 INVITATION = "follow-up-invitation"
 REMINDER = "follow-up-reminder"
@@ -138,11 +138,11 @@ def send_follow_ups(on: date) -> FollowUpsSent:
         sent.invited += 1
         if mail_on and user.reminders_off_at is None and claim(user.id, INVITATION, pathway_id):
             questions = len(follow_up.find(user, pathway).item_ids)
-            deliver(invitation_email(user, pathway, passed_at.date(), questions))
+            queue_email(invitation_email(user, pathway, passed_at.date(), questions))
             sent.emailed += 1
     for user, pathway_id in due_reminders(on) if mail_on else ():
         pathway = pathways.get(pathway_id)
         if pathway is not None and claim(user.id, REMINDER, pathway_id):
-            deliver(reminder_email(user, pathway))
+            queue_email(reminder_email(user, pathway))
             sent.reminded += 1
     return sent

@@ -3,9 +3,16 @@ process, so that a laptop with nothing else installed still runs every job.
 
 A task is a function registered by name with `@task`. It runs inside an app context
 with its own database session and ONE commit at the end, like a request; on an error
-everything it wrote is rolled back (an email sent before the error has gone, so tasks
-that send record what they sent first: see courseapp.jobs.sweep). A task given a
-`Job` row records its progress there for the progress page.
+everything it wrote is rolled back. So a task never talks to the mail server itself: it
+records what it sends (courseapp.jobs.notices) and hands each email to a delivery job
+of its own when it commits (courseapp.mail.queue_email), so that one failed delivery
+undoes nothing else and is tried again. A task given a `Job` row records its progress
+there for the progress page.
+
+On RQ, a task registered with `retried=True` is tried again after each of the
+JOB_RETRY_SECONDS delays when it fails; a job that failed for good is kept for
+FAILED_JOB_SECONDS (its arguments can hold a name, an address and a set-password link),
+not RQ's default of a year.
 
 `enqueue` waits for the current transaction to commit before the task is handed on,
 so that the task sees what the request wrote (and nothing happens if it rolls back).
@@ -29,14 +36,18 @@ from courseapp.jobs.models import Job, JobState
 
 QUEUE_NAME = "courseapp"
 TASKS: dict[str, Callable[..., None]] = {}
+RETRIED: set[str] = set()
+FAILED_JOB_SECONDS = 7 * 24 * 3600
 
 _pool = ThreadPoolExecutor(max_workers=1, thread_name_prefix="courseapp-jobs")
 _pending: list[Future] = []
 
 
-def task(name: str) -> Callable:
+def task(name: str, retried: bool = False) -> Callable:
     def register(function: Callable) -> Callable:
         TASKS[name] = function
+        if retried:
+            RETRIED.add(name)
         return function
 
     return register
@@ -92,9 +103,17 @@ def _dispatch(app: Flask, name: str, kwargs: dict, job_id: int | None) -> None:
     if name not in TASKS:
         raise KeyError(f"No task named {name}")
     if app.config.get("REDIS_URL"):
-        rq_queue(app).enqueue(perform, name, kwargs, job_id)
+        rq_queue(app).enqueue(perform, name, kwargs, job_id, retry=_retry(app, name),
+                              failure_ttl=FAILED_JOB_SECONDS)  # fmt: skip
     else:
         _pending.append(_pool.submit(run_in, app, name, kwargs, job_id))
+
+
+def _retry(app: Flask, name: str):
+    from rq import Retry
+
+    delays = [int(seconds) for seconds in app.config["JOB_RETRY_SECONDS"]]
+    return Retry(max=len(delays), interval=delays) if name in RETRIED and delays else None
 
 
 def rq_queue(app: Flask):

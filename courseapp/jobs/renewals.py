@@ -24,7 +24,7 @@ from courseapp.catalogue import course
 from courseapp.extensions import db
 from courseapp.jobs.notices import claim
 from courseapp.links import external_url
-from courseapp.mail import compose, deliver, mail_configured
+from courseapp.mail import compose, mail_configured, queue_email
 
 # (kind, days before the last current day it is sent on or after)
 REMINDERS = (("renewal-60-days", 60), ("renewal-14-days", 14))
@@ -75,14 +75,14 @@ def send_renewal_notices(on: date) -> int:
             if claim(learner.id, LAPSED, certificate.code):
                 started = renewal.start_renewal(certificate)
                 if started is not None and mail_on:
-                    deliver(_lapsed_email(learner, certificate, pathway.title))
+                    queue_email(_lapsed_email(learner, certificate, pathway.title))
                     sent += 1
             continue
         kind = reminder_due(certificate.valid_until, on)
         if kind is None or learner.reminders_off_at is not None or not mail_on:
             continue
         if claim(learner.id, kind, certificate.code):
-            deliver(_reminder_email(learner, certificate, pathway.title))
+            queue_email(_reminder_email(learner, certificate, pathway.title))
             sent += 1
     return sent
 

@@ -3,11 +3,14 @@ coordinator, certificate renewal (jobs.renewals) and follow-up invitations
 (jobs.follow_ups). It is run by a job, once a day and at a worker's start.
 
 Every notice is recorded once, under a key of learner (or coordinator), kind and
-period, before its email goes: the row is inserted with ON CONFLICT DO NOTHING, and
-only the run that inserted it sends. Running the sweep twice, or on two workers at
-once (the second waits on the unique key until the first commits, then finds it),
-sends nothing twice. A missed day is caught up: each reminder is due from its day
-until the next one's, so the sweep sends whichever is current when it runs.
+period: the row is inserted with ON CONFLICT DO NOTHING, and only the run that inserted
+it sends, by handing the email to a delivery job of its own when the sweep commits
+(mail.queue_email). Running the sweep twice, or on two workers at once (the second
+waits on the unique key until the first commits, then finds it), sends nothing twice;
+a mail server that is down delays the emails (each delivery is tried again) but
+neither undoes the sweep nor sends any email twice. A missed day is caught up: each
+reminder is due from its day until the next one's, so the sweep sends whichever is
+current when it runs.
 
 Completion is the one rule: a pathway is complete when its certificate is issued.
 """
@@ -34,7 +37,7 @@ from courseapp.jobs.follow_ups import send_follow_ups
 from courseapp.jobs.notices import claim
 from courseapp.jobs.renewals import send_renewal_notices
 from courseapp.links import external_url
-from courseapp.mail import compose, deliver, mail_configured
+from courseapp.mail import compose, mail_configured, queue_email
 from courseapp.organisations.models import coordinator_organisations
 
 # (kind, days from the due date it is sent on or after, its opening line)
@@ -114,7 +117,7 @@ def _due_reminders(on: date) -> int:
             f"Hello {user.name},\n\n{lines[kind].format(due=f'{due:%-d %B %Y}')}\n\n"
             f"Course: {title}\nCarry on where you left off: {external_url('site.index')}\n"
         )
-        deliver(compose(user.email, f"Reminder: {title}", body, reminder_for=user.id))
+        queue_email(compose(user.email, f"Reminder: {title}", body, reminder_for=user.id))
         sent += 1
     return sent
 
@@ -189,7 +192,7 @@ def _digests(on: date) -> int:
             + "\n".join(lines)
             + f"\n\nSee them in your reports: {external_url('reports.dashboard')}\n"
         )
-        deliver(compose(user.email, f"Your weekly summary from {service}", body,
+        queue_email(compose(user.email, f"Your weekly summary from {service}", body,
                         reminder_for=user.id))  # fmt: skip
         sent += 1
     return sent
