@@ -540,6 +540,38 @@ def test_changes_since_the_preview_are_shown_before_anything_is_imported(client,
     assert count(User) == users_before + 1  # Ada is new; Bo keeps his own account
 
 
+def test_staff_accounts_are_never_enrolled_as_learners(client, world, app, make_user):
+    """A coordinator's own address, or a staff account the coordinator can see on the
+    organisation's page, is a row that cannot be imported. A coordinator elsewhere is
+    treated as anyone's address elsewhere (shown as new, left alone, told by email); an
+    administrator's too, but is not told they belong to another organisation."""
+    x, cohort = world["x"], world["cohort_x"]
+    me, admin, elsewhere = world["coordinator_x"], world["admin"], world["coordinator_y"]
+    colleague = make_user(role=Role.COORDINATOR, organisation=world["y"], covers=(x,))
+    content = HEADER + "".join(
+        f"{name},{person.email},,\n"
+        for name, person in (("Me", me), ("Col", colleague), ("Else", elsewhere), ("Ad", admin))
+    )
+    with mail_to(app) as smtp:
+        login(client, me)
+        preview = text(client.get(upload_csv(client, cohort, content).headers["Location"]))
+        rows = latest_import().rows
+        assert [row["status"] for row in rows] == ["problem", "problem", "new", "new"]
+        for row in rows[:2]:
+            assert row["problems"] == [imports.STAFF_ACCOUNT]
+        assert imports.STAFF_ACCOUNT in preview
+        assert imports.summary(latest_import()).existing == 0
+        users_before = count(User)
+        page = text(confirm(client, cohort, latest_import().id))
+        queue.wait_for_jobs()
+    assert count(User) == users_before and cohort_enrolments(cohort) == []
+    assert "0 learners enrolled in" in page
+    assert [message["To"] for message in smtp.mailbox.messages] == [elsewhere.email]
+    for person in (me, colleague, elsewhere, admin):
+        db.session.refresh(person)
+        assert person.role is not Role.LEARNER
+
+
 def test_learners_already_in_the_cohort_are_left_alone(client, world):
     cohort, kim = world["cohort_x"], world["learner_x"]
     db.session.add(Enrolment(user_id=kim.id, pathway_id="briefing", cohort_id=cohort.id))
