@@ -51,6 +51,10 @@ NOT_CSV = (
     "The selected file must be a CSV file. In a spreadsheet, choose Save as and "
     "'CSV UTF-8 (Comma delimited)'"
 )
+NOT_UTF8 = (
+    "The selected file is not saved as UTF-8, so some letters in it cannot be read. In "
+    "Excel, choose Save as and 'CSV UTF-8 (Comma delimited)', then upload the new file"
+)
 TOO_LARGE = "The selected file must be smaller than 1 MB"
 CLOSED = "This cohort is closed, so nobody can be added to it. Reopen it first"
 COLUMNS_HINT = "The first row must be the column names: name, email, team, job_role"
@@ -87,11 +91,12 @@ def read_csv(filename: str, stream: IO[bytes]) -> list[dict[str, Any]]:
     try:
         text = data.decode("utf-8-sig")
     except UnicodeDecodeError as error:
-        raise ImportFileError(NOT_CSV) from error
+        raise ImportFileError(NOT_UTF8) from error
+    reader = csv.reader(io.StringIO(text, newline=""), delimiter=_separator(text))
     try:
         records = [
             (number, [cell.strip() for cell in cells])
-            for number, cells in enumerate(csv.reader(io.StringIO(text, newline="")), start=1)
+            for number, cells in enumerate(reader, start=1)
         ]
     except csv.Error as error:
         raise ImportFileError(
@@ -108,6 +113,14 @@ def read_csv(filename: str, stream: IO[bytes]) -> list[dict[str, Any]]:
     if len(rows) > MAX_ROWS:
         raise ImportFileError(f"The selected file must have no more than {MAX_ROWS:,} learners")
     return rows
+
+
+def _separator(text: str) -> str:
+    """A comma, or a semicolon if the column names are plainly separated by semicolons,
+    as Excel saves a CSV file where the comma is the decimal mark."""
+    first = next((line for line in text.splitlines() if line.strip()), "")
+    names = {_column(cell) for cell in first.split(";")}
+    return ";" if "," not in first and set(REQUIRED_COLUMNS) <= names else ","
 
 
 def _check_header(header: list[str]) -> None:
