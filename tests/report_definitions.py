@@ -165,7 +165,8 @@ def dashboard_from_learners(data, pathway) -> dict:
     states = {p.id: status(p, pathway) for p in learners}
     days = [(p.certified_at - p.enrolled_at).total_seconds() / 86400 for p in learners
             if p.certified_at is not None and states[p.id] == "completed"]  # fmt: skip
-    overdue = sum(is_overdue(p.cohort_due_on, states[p.id] == "completed",
+    overdue = sum(is_overdue(p.cohort_due_on,
+                             states[p.id] == "completed" or p.certified_at is not None,
                              local_today(p.timezone)) for p in learners)  # fmt: skip
     pre = {p.id: p.pre.score if p.pre else None for p in learners}
     pairs = pair_scores(pre, {p.id: p.post.score if p.post else None for p in learners}).pairs

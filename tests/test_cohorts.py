@@ -5,6 +5,7 @@ from __future__ import annotations
 import html
 import re
 import threading
+from pathlib import Path
 
 import pytest
 import sqlalchemy as sa
@@ -22,6 +23,7 @@ from tests.conftest import count, login, upload_csv
 from tests.mailbox import mail_to
 
 HEADER = "name,email,team,job_role\n"
+DATA = Path(__file__).parent / "data"  # files as spreadsheets save them
 
 
 @pytest.fixture
@@ -310,7 +312,7 @@ def test_bom_crlf_and_header_case_are_accepted(client, world):
     ("content", "filename", "message"),
     [
         (b"PK\x03\x04\x00\x00binary", "learners.csv", "must be a CSV file"),
-        (HEADER.encode() + b"Jos\xe9,jose@example.org,,\n", "learners.csv", "CSV UTF-8"),
+        (HEADER.encode() + b"Jos\xe9,jose@example.org,,\n", "learners.csv", "not saved as UTF-8"),
         (HEADER.encode(), "learners.xlsx", "must be a CSV file"),
         (b"", "learners.csv", "The selected file is empty"),
         (b"\n\n", "learners.csv", "The selected file is empty"),
@@ -329,6 +331,28 @@ def test_unusable_files_are_refused_with_a_clear_message(client, world, content,
     assert response.status_code == 200
     assert message in text(response)
     assert count(EnrolmentImport) == 0
+
+
+def test_a_file_not_saved_as_utf8_says_how_to_save_it(client, world):
+    """As Excel's "CSV (Comma delimited)" saves on Windows: Windows-1252."""
+    login(client, world["coordinator_x"])
+    content = (DATA / "learners-windows-1252.csv").read_bytes()
+    response = upload_csv(client, world["cohort_x"], content)
+    page = text(response)
+    assert response.status_code == 200 and "must be a CSV file" not in page
+    assert "not saved as UTF-8" in page and "CSV UTF-8 (Comma delimited)" in page
+    assert count(EnrolmentImport) == 0
+
+
+def test_a_file_with_semicolons_between_its_columns_is_read(client, world):
+    """As Excel saves a CSV file where a comma is the decimal mark."""
+    login(client, world["coordinator_x"])
+    content = (DATA / "learners-semicolons.csv").read_bytes()
+    assert upload_csv(client, world["cohort_x"], content).status_code == 303
+    ada, jo = latest_import().rows
+    assert (ada["name"], ada["email"], ada["status"]) == ("Ada Lovelace", "ada@example.org", "new")
+    assert ada["team_id"] is not None and ada["job_role_name"] == "TEACHER"
+    assert (jo["name"], jo["status"]) == ("Smith, Jo", "new")
 
 
 def test_a_file_must_be_chosen(client, world):
@@ -538,6 +562,38 @@ def test_changes_since_the_preview_are_shown_before_anything_is_imported(client,
     assert confirm(client, cohort, pending.id).status_code == 200
     assert len(cohort_enrolments(cohort)) == 2
     assert count(User) == users_before + 1  # Ada is new; Bo keeps his own account
+
+
+def test_staff_accounts_are_never_enrolled_as_learners(client, world, app, make_user):
+    """A coordinator's own address, or a staff account the coordinator can see on the
+    organisation's page, is a row that cannot be imported. A coordinator elsewhere is
+    treated as anyone's address elsewhere (shown as new, left alone, told by email); an
+    administrator's too, but is not told they belong to another organisation."""
+    x, cohort = world["x"], world["cohort_x"]
+    me, admin, elsewhere = world["coordinator_x"], world["admin"], world["coordinator_y"]
+    colleague = make_user(role=Role.COORDINATOR, organisation=world["y"], covers=(x,))
+    content = HEADER + "".join(
+        f"{name},{person.email},,\n"
+        for name, person in (("Me", me), ("Col", colleague), ("Else", elsewhere), ("Ad", admin))
+    )
+    with mail_to(app) as smtp:
+        login(client, me)
+        preview = text(client.get(upload_csv(client, cohort, content).headers["Location"]))
+        rows = latest_import().rows
+        assert [row["status"] for row in rows] == ["problem", "problem", "new", "new"]
+        for row in rows[:2]:
+            assert row["problems"] == [imports.STAFF_ACCOUNT]
+        assert imports.STAFF_ACCOUNT in preview
+        assert imports.summary(latest_import()).existing == 0
+        users_before = count(User)
+        page = text(confirm(client, cohort, latest_import().id))
+        queue.wait_for_jobs()
+    assert count(User) == users_before and cohort_enrolments(cohort) == []
+    assert "0 learners enrolled in" in page
+    assert [message["To"] for message in smtp.mailbox.messages] == [elsewhere.email]
+    for person in (me, colleague, elsewhere, admin):
+        db.session.refresh(person)
+        assert person.role is not Role.LEARNER
 
 
 def test_learners_already_in_the_cohort_are_left_alone(client, world):

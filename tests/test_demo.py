@@ -9,6 +9,7 @@ import sqlalchemy as sa
 
 from courseapp.accounts.models import Role, User
 from courseapp.accounts.passwords import verify_password
+from courseapp.assessment import renewal
 from courseapp.assessment.models import Certificate, Phase, TestAttempt
 from courseapp.catalogue import course
 from courseapp.content.models import Enrolment, ModuleProgress
@@ -35,6 +36,10 @@ def test_seed_demo_fills_every_stage_and_the_reports_load(app):
     assert _count(submitted.where(TestAttempt.phase == Phase.PRE)) > 0
     assert _count(submitted.where(TestAttempt.phase == Phase.POST)) > 0
     assert _count(sa.select(Certificate.id)) == 10  # a quarter of 40
+    for certificate in db.session.scalars(sa.select(Certificate)):
+        # Valid for as long from its backdated date as a real certificate would be.
+        pathway = course().pathways[certificate.pathway_id]
+        assert certificate.valid_until == renewal.valid_until_for(pathway, certificate.issued_at)
     not_started = learners.where(
         ~User.id.in_(sa.select(TestAttempt.user_id)),
         ~User.id.in_(sa.select(ModuleProgress.user_id)),

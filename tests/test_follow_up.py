@@ -29,6 +29,7 @@ from courseapp.privacy.erasure import erase_learner
 from courseapp.privacy.export import personal_data
 from courseapp.reports import follow_up as report
 from courseapp.reports.data import Filters
+from courseapp.templating import local_time
 from tests import test_jobs
 from tests.conftest import complete_the_work, login, right_answers, sweep
 
@@ -301,8 +302,15 @@ def test_taking_the_follow_up_test_changes_neither_certificate_nor_completion(
     results = client.get(done.location).get_data(as_text=True)
     assert "Your follow-up test results" in results and "Feedback on each question" in results
     assert "Follow-up" in results and "Pre-test" in results
-    again = client.post("/pathways/core/tests/follow-up", follow_redirects=True)
-    assert "You have used all your attempts" in again.get_data(as_text=True)
+    # Taken: the start page says when, leads to the results and no longer invites.
+    taken_on = local_time(attempt.submitted_at, org)
+    again = client.post("/pathways/core/tests/follow-up", follow_redirects=True).text
+    start = client.get("/pathways/core/tests/follow-up").text
+    for page in (again, start):
+        assert f"You took the follow-up test on {taken_on}" in page
+        assert f'href="/attempts/{attempt_id}/results"' in page
+        assert "Some time has passed" not in page and "You can take it once" not in page
+    assert "You have already taken this test" in again and "all your attempts" not in again
     same = db.session.scalar(sa.select(Certificate).where(Certificate.user_id == learner.id))
     assert (same.id, same.attempt_id, same.issued_at) == (
         certificate.id, certificate.attempt_id, certificate.issued_at,

@@ -6,6 +6,7 @@ from __future__ import annotations
 
 import csv
 import io
+import re
 import shutil
 from collections.abc import Iterator
 from datetime import UTC, date, datetime, timedelta
@@ -20,6 +21,8 @@ from courseapp.assessment.certificates import certificate_document
 from courseapp.assessment.models import Certificate, Phase, Renewal
 from courseapp.catalogue import course
 from courseapp.clock import clock
+from courseapp.cohorts import members
+from courseapp.cohorts.services import create_cohort, enrol_in_cohort
 from courseapp.config import PROJECT_ROOT
 from courseapp.content.models import Enrolment, ModuleProgress
 from courseapp.extensions import db
@@ -238,6 +241,36 @@ def test_on_lapse_it_verifies_as_expired_and_the_learner_starts_again(
     # The renewed certificate is reminded about in its own time, the old one never again.
     sweep(VALID_UNTIL + timedelta(days=40))
     assert len(smtp.mailbox.to("amira@example.org")) == 1
+
+
+def test_a_renewing_learner_is_not_overdue_by_the_due_date_they_met(
+    mail_app, smtp, make_org, make_user
+):
+    """A cohort's due date is for finishing the course the first time: renewing a lapsed
+    certificate does not make it overdue again, on the learner's home page or in the
+    reports; and the email says the modules start again."""
+    org, learner, _certificate = certified(make_org, make_user)
+    cohort = create_cohort(org, "Spring", "core", due_on=date(2025, 4, 1))
+    enrol_in_cohort(learner, cohort, course().pathways["core"])
+    db.session.commit()
+    sweep(VALID_UNTIL - timedelta(days=60))
+    sweep(VALID_UNTIL + timedelta(days=1))
+    for email in smtp.mailbox.to("amira@example.org"):
+        body = " ".join(email.get_content().split())
+        assert "Everything you have done so far is kept" not in body
+        assert "start its modules again from the beginning" in body
+        assert "take the post-test again" in body
+    client = mail_app.test_client()
+    login(client, learner)
+    home = client.get("/").get_data(as_text=True)
+    assert "Refresher." in home
+    assert "Overdue" not in home and "Due: finish by" not in home
+    assert members.overdue_learners("core") == set()
+    client = mail_app.test_client()
+    login(client, make_user(role=Role.COORDINATOR, organisation=org, covers=(org,)))
+    overview = client.get("/reports/?pathway=core").get_data(as_text=True)
+    assert re.search(r"Overdue\s*</dt>\s*<dd[^>]*>\s*<strong>0 of 1</strong>", overview)
+    assert "Overdue" not in client.get(f"/cohorts/{cohort.id}").get_data(as_text=True)
 
 
 def test_the_renewal_round_needs_the_work_and_has_its_own_attempts(mail_app, make_org, make_user):

@@ -121,8 +121,13 @@ def start_or_resume(
     open_attempt = next((a for a in counted if not a.submitted), None)
     if open_attempt is not None:
         return open_attempt
-    if len(counted) >= attempts_allowed(phase, user, pathway):
-        raise AttemptError("You have used all your attempts at this test")
+    allowed = attempts_allowed(phase, user, pathway)
+    if len(counted) >= allowed:
+        raise AttemptError(
+            "You have already taken this test"
+            if allowed == 1
+            else "You have used all your attempts at this test"
+        )
     number = next_number(existing)  # after the retention purge: never reuse a number
     test = test_for(user, pathway, phase, number)
     if test is None:

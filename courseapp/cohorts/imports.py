@@ -1,8 +1,8 @@
 """Enrolling learners in a cohort from a CSV file, in two steps.
 
 Upload: the file is read and every row checked (missing fields, badly formed or
-repeated email addresses, accounts in other organisations, unknown teams or job
-roles). The rows and what was found are kept in an EnrolmentImport and shown to
+repeated email addresses, coordinators' addresses, accounts in other organisations,
+unknown teams or job roles). The rows and what was found are kept in an EnrolmentImport and shown to
 the coordinator; nothing else is written. Confirm: the rows are checked again
 against the database as it is now and, if nothing has changed, every valid row
 is imported in the caller's one transaction, so all of them are or none are.
@@ -13,7 +13,7 @@ from __future__ import annotations
 import csv
 import io
 from collections import Counter
-from collections.abc import Callable
+from collections.abc import Callable, Iterable
 from dataclasses import dataclass
 from datetime import timedelta
 from typing import IO, Any
@@ -31,6 +31,7 @@ from courseapp.content.models import Enrolment
 from courseapp.content.services import next_form_order
 from courseapp.database import unique_or
 from courseapp.extensions import db
+from courseapp.organisations.models import Organisation, coordinator_organisations
 
 MAX_BYTES = 1_000_000
 MAX_ROWS = 2000
@@ -50,9 +51,16 @@ NOT_CSV = (
     "The selected file must be a CSV file. In a spreadsheet, choose Save as and "
     "'CSV UTF-8 (Comma delimited)'"
 )
+NOT_UTF8 = (
+    "The selected file is not saved as UTF-8, so some letters in it cannot be read. In "
+    "Excel, choose Save as and 'CSV UTF-8 (Comma delimited)', then upload the new file"
+)
 TOO_LARGE = "The selected file must be smaller than 1 MB"
 CLOSED = "This cohort is closed, so nobody can be added to it. Reopen it first"
 COLUMNS_HINT = "The first row must be the column names: name, email, team, job_role"
+STAFF_ACCOUNT = (
+    "This is a training coordinator's address. Coordinators cannot be enrolled as learners"
+)
 
 
 class ImportFileError(Exception):
@@ -83,11 +91,12 @@ def read_csv(filename: str, stream: IO[bytes]) -> list[dict[str, Any]]:
     try:
         text = data.decode("utf-8-sig")
     except UnicodeDecodeError as error:
-        raise ImportFileError(NOT_CSV) from error
+        raise ImportFileError(NOT_UTF8) from error
+    reader = csv.reader(io.StringIO(text, newline=""), delimiter=_separator(text))
     try:
         records = [
             (number, [cell.strip() for cell in cells])
-            for number, cells in enumerate(csv.reader(io.StringIO(text, newline="")), start=1)
+            for number, cells in enumerate(reader, start=1)
         ]
     except csv.Error as error:
         raise ImportFileError(
@@ -104,6 +113,14 @@ def read_csv(filename: str, stream: IO[bytes]) -> list[dict[str, Any]]:
     if len(rows) > MAX_ROWS:
         raise ImportFileError(f"The selected file must have no more than {MAX_ROWS:,} learners")
     return rows
+
+
+def _separator(text: str) -> str:
+    """A comma, or a semicolon if the column names are plainly separated by semicolons,
+    as Excel saves a CSV file where the comma is the decimal mark."""
+    first = next((line for line in text.splitlines() if line.strip()), "")
+    names = {_column(cell) for cell in first.split(";")}
+    return ";" if "," not in first and set(REQUIRED_COLUMNS) <= names else ","
 
 
 def _check_header(header: list[str]) -> None:
@@ -152,6 +169,7 @@ def check_rows(cohort: Cohort, raw_rows: list[dict[str, Any]]) -> list[dict[str,
     job_roles = _job_roles()
     emails = {normalise_email(row["email"]) for row in raw_rows if row["email"]}
     users = _users_by_email(emails)
+    staff_here = _staff_here(org, users.values())
     in_cohort = _already_in_cohort(cohort, [user.id for user in users.values()])
     first_seen: dict[str, int] = {}
     checked = []
@@ -172,8 +190,12 @@ def check_rows(cohort: Cohort, raw_rows: list[dict[str, Any]]) -> list[dict[str,
         else:
             first_seen[email] = row["row"]
         user = users.get(email)
-        if user is not None and user.organisation_id != org.id:
-            user = None  # someone else's learner: shown as new, never named (see confirm)
+        if user is not None and user.id in staff_here:
+            problems.append(STAFF_ACCOUNT)
+        elif user is not None and (user.organisation_id != org.id or user.role != Role.LEARNER):
+            # Someone else's learner, or staff the coordinators here cannot see (an
+            # administrator, a coordinator elsewhere): shown as new, never named (see confirm).
+            user = None
         team_id = teams.get(row["team"].casefold()) if row["team"] else None
         if row["team"] and team_id is None:
             problems.append(f"{org.name} has no team called {row['team']}")
@@ -201,6 +223,23 @@ def _users_by_email(emails: set[str]) -> dict[str, User]:
     if not emails:
         return {}
     return {u.email: u for u in db.session.scalars(sa.select(User).where(User.email.in_(emails)))}
+
+
+def _staff_here(org: Organisation, users: Iterable[User]) -> set[int]:
+    """Ids of the staff accounts among these that the organisation's page shows to its
+    coordinators (its members, and the coordinators who cover it): a row with one of
+    these addresses is refused by name. Any other staff account is treated as an
+    address held elsewhere."""
+    staff = [user for user in users if user.role != Role.LEARNER]
+    if not staff:
+        return set()
+    covering = db.session.scalars(
+        sa.select(coordinator_organisations.c.user_id).where(
+            coordinator_organisations.c.organisation_id == org.id,
+            coordinator_organisations.c.user_id.in_([user.id for user in staff]),
+        )
+    )
+    return {user.id for user in staff if user.organisation_id == org.id} | set(covering)
 
 
 def _already_in_cohort(cohort: Cohort, user_ids: list[int]) -> set[int]:
@@ -274,7 +313,9 @@ def recheck(upload: EnrolmentImport) -> bool:
 class Outcome:
     created: list[User]
     summary: Summary
-    elsewhere: list[User]  # new rows whose address has an account in another organisation
+    # New rows whose address has an account in another organisation (an administrator
+    # belongs to none, so is not among them).
+    elsewhere: list[User]
 
 
 CHANGED_WHILE_IMPORTING = (
@@ -306,7 +347,8 @@ def _confirm(
     existing_ids = [row["user_id"] for row in rows if row["status"] == EXISTING]
     new_rows = [row for row in rows if row["status"] == NEW]
     # recheck() has just confirmed that none of these is a learner of this organisation,
-    # so any account found belongs to another one: it is left alone, not moved or named.
+    # so any account found belongs to another one, or to an administrator: it is left
+    # alone, not moved or named.
     elsewhere = _users_by_email({normalise_email(row["email"]) for row in new_rows})
     created = [
         _new_learner(cohort, row)
@@ -324,7 +366,8 @@ def _confirm(
             on_progress(number)
     db.session.flush()
     record(actor, "csv-import", f"cohort {cohort.id}")
-    return Outcome(created, summary(upload), list(elsewhere.values()))
+    held = [user for user in elsewhere.values() if user.role != Role.ADMIN]
+    return Outcome(created, summary(upload), held)
 
 
 def _note_created(upload: EnrolmentImport, created: list[User]) -> None:

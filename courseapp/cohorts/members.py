@@ -29,7 +29,9 @@ class CohortChangeError(Exception):
 
 def is_overdue(due: date | None, completed: bool, on: date | None = None) -> bool:
     """Overdue: there is a due date, it has passed, and the course is not completed
-    (completed means a certificate, that is, the post-test passed)."""
+    (completed means a certificate, that is, the post-test passed). A due date is for
+    finishing the course the first time: a learner who has ever had a certificate for
+    it (a lapsed one too, while they renew it) has completed it."""
     return due is not None and not completed and due < (on or today())
 
 
@@ -37,13 +39,16 @@ def _due_date_column():
     return sa.func.coalesce(Cohort.due_on, Cohort.ends_on)
 
 
+# An enrolment whose learner has ever had a certificate for its pathway.
+_CERTIFIED = sa.exists().where(
+    Certificate.user_id == Enrolment.user_id, Certificate.pathway_id == Enrolment.pathway_id
+)
+
+
 def overdue_learners(pathway_id: str, user_ids=None, on: date | None = None) -> set[int]:
     """Ids of active learners on this pathway whose cohort's due date (or, if it has
     none, its end date) has passed without a certificate. `user_ids` (ids or a
     subquery of them) narrows it to the learners a report is about. One query."""
-    certified = sa.select(Certificate.id).where(
-        Certificate.user_id == Enrolment.user_id, Certificate.pathway_id == pathway_id
-    )
     query = (
         sa.select(Enrolment.user_id)
         .join(Cohort, Cohort.id == Enrolment.cohort_id)
@@ -52,7 +57,7 @@ def overdue_learners(pathway_id: str, user_ids=None, on: date | None = None) -> 
             Enrolment.pathway_id == pathway_id,
             User.active.is_(True),
             _due_date_column() < (on or today()),
-            ~sa.exists(certified),
+            ~_CERTIFIED,
         )
     )
     if user_ids is not None:
@@ -66,14 +71,20 @@ class Deadline:
     overdue: bool
 
 
-def due_dates(user: User) -> dict[str, date]:
-    """When each of the user's pathways is due, by pathway id, from their cohorts."""
+def deadlines(user: User) -> dict[str, Deadline]:
+    """When each of the user's pathways is due, by pathway id, from their cohorts, and
+    whether it is overdue: only for the pathways they have never completed (is_overdue),
+    so a learner renewing a certificate is not held to the date they met."""
     rows = db.session.execute(
         sa.select(Enrolment.pathway_id, _due_date_column())
         .join(Cohort, Cohort.id == Enrolment.cohort_id)
-        .where(Enrolment.user_id == user.id)
+        .where(Enrolment.user_id == user.id, ~_CERTIFIED)
     )
-    return {pathway_id: due for pathway_id, due in rows if due is not None}
+    return {
+        pathway_id: Deadline(due, is_overdue(due, completed=False))
+        for pathway_id, due in rows
+        if due is not None
+    }
 
 
 def members_query(cohort: Cohort) -> sa.Select:

@@ -13,7 +13,7 @@ from datetime import datetime, timedelta
 import sqlalchemy as sa
 
 from courseapp.accounts.models import User
-from courseapp.assessment import attempts, journey
+from courseapp.assessment import attempts, journey, renewal
 from courseapp.assessment.models import Answer, Phase
 from courseapp.catalogue.course import Module, Pathway
 from courseapp.content import services as content
@@ -231,6 +231,7 @@ class Journeys:
             certificate = journey.award_certificate(user, pathway, attempt)
             if certificate is not None:
                 certificate.issued_at = step.end
+                certificate.valid_until = renewal.valid_until_for(pathway, step.end)
                 self.counts["certificates"] += 1
 
     def rewordings(

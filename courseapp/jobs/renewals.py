@@ -21,6 +21,7 @@ from courseapp.accounts.models import Role, User
 from courseapp.assessment import renewal
 from courseapp.assessment.models import Certificate, Renewal
 from courseapp.catalogue import course
+from courseapp.catalogue.course import Pathway
 from courseapp.extensions import db
 from courseapp.jobs.notices import claim
 from courseapp.links import external_url
@@ -75,14 +76,14 @@ def send_renewal_notices(on: date) -> int:
             if claim(learner.id, LAPSED, certificate.code):
                 started = renewal.start_renewal(certificate)
                 if started is not None and mail_on:
-                    queue_email(_lapsed_email(learner, certificate, pathway.title))
+                    queue_email(_lapsed_email(learner, certificate, pathway))
                     sent += 1
             continue
         kind = reminder_due(certificate.valid_until, on)
         if kind is None or learner.reminders_off_at is not None or not mail_on:
             continue
         if claim(learner.id, kind, certificate.code):
-            queue_email(_reminder_email(learner, certificate, pathway.title))
+            queue_email(_reminder_email(learner, certificate, pathway))
             sent += 1
     return sent
 
@@ -91,31 +92,37 @@ def _day(day: date) -> str:
     return f"{day:%-d %B %Y}"
 
 
-def _reminder_email(learner: User, certificate: Certificate, title: str) -> dict:
-    following = renewal.renewal_pathway(certificate.pathway_id)
-    renew_title = following.title if following else title
-    again = "take the course again" if renew_title == title else f"take {renew_title}"
+def _starting_again(renewing: Pathway) -> str:
+    """What a renewal round starts again (renewal.start_renewal), in plain words."""
+    test = " and take the post-test again" if renewing.definition.test_forms else ""
+    return f"You will start its modules again from the beginning{test}."
+
+
+def _reminder_email(learner: User, certificate: Certificate, pathway: Pathway) -> dict:
+    following = renewal.renewal_pathway(pathway.id) or pathway
+    title = pathway.title
+    again = "take the course again" if following.id == pathway.id else f"take {following.title}"
     body = (
         f"Hello {learner.name},\n\n"
         f"Your certificate for {title} is current until {_day(certificate.valid_until)}.\n\n"
         "To keep it current, the training needs renewing. The day after that date we "
-        f"will enrol you so that you can {again}. Everything you have done so far is "
-        "kept, and your certificate will still show when you completed the course.\n\n"
+        f"will enrol you so that you can {again}. {_starting_again(following)} Your "
+        "certificate will still show when you completed the course.\n\n"
         f"See your training: {external_url('site.index')}\n"
     )
     subject = f"Your certificate for {title} is current until {_day(certificate.valid_until)}"
     return compose(learner.email, subject, body, reminder_for=learner.id)
 
 
-def _lapsed_email(learner: User, certificate: Certificate, title: str) -> dict:
-    following = renewal.renewal_pathway(certificate.pathway_id)
-    renew_title = following.title if following else title
+def _lapsed_email(learner: User, certificate: Certificate, pathway: Pathway) -> dict:
+    following = renewal.renewal_pathway(pathway.id) or pathway
+    title = pathway.title
     body = (
         f"Hello {learner.name},\n\n"
         f"Your certificate for {title} was current until {_day(certificate.valid_until)}. "
         "It still shows that you completed the course, but it is no longer current.\n\n"
-        f"To renew it, we have enrolled you on {renew_title}. You can start whenever "
-        "suits you, and stop and come back at any time.\n\n"
+        f"To renew it, we have enrolled you on {following.title}. {_starting_again(following)} "
+        "You can start whenever suits you, and stop and come back at any time.\n\n"
         f"Start here: {external_url('site.index')}\n"
     )
     return compose(learner.email, f"Renew your certificate for {title}", body)

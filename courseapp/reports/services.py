@@ -140,12 +140,15 @@ class Dashboard:
 
 
 def _completion(filters: Filters, found: summaries.Totals) -> Completion:
-    """Completion counts, and the learners whose cohort's due date (its end date if it
-    has none) has passed, by the day in their organisation's time zone."""
+    """Completion counts, and the learners who never completed the course although their
+    cohort's due date (its end date if it has none) has passed, by the day in their
+    organisation's time zone (cohorts.members.is_overdue)."""
     counts = found.statuses()
     n = sum(counts.values())
     days = Counter({float(key[4]): value[0] for key, value in found.of("days")})
-    by_cohort = summaries.grouped(filters, ("organisation_id", "cohort_id"), ("status",))
+    by_cohort = summaries.grouped(
+        filters, ("organisation_id", "cohort_id"), ("status", "completed once")
+    )
     cohorts = {c for _org, c in by_cohort if c}
     due = {} if not cohorts else {
         cohort_id: (due_on, zone)
@@ -163,8 +166,7 @@ def _completion(filters: Filters, found: summaries.Totals) -> Completion:
             continue
         any_due = True
         late = is_overdue(due_on, False, local_today(zone))
-        in_cell = cell.statuses()
-        overdue += late * (sum(in_cell.values()) - in_cell["completed"])
+        overdue += late * (sum(cell.statuses().values()) - cell.get("completed once")[0])
     return Completion(
         enrolled=n,
         not_started=counts["not started"],

@@ -5,8 +5,8 @@ self-ratings in them, their modules, rewordings, grants and certificates.
 Besides the counts and sums that add up directly (item marks, options, modules...),
 a share holds what used to need every learner's row when a report was read:
 
-- their status (not started, in progress, attempts used up, completed) and whether
-  they passed, so completion figures are counts;
+- their status (not started, in progress, attempts used up, completed), whether they
+  passed and whether they ever completed the pathway, so completion figures are counts;
 - their paired pre and post scores (overall and by area, per form order) as sums
   (scores, squares, gains and their squares, normalised gains, improved or not), so
   that means, the gain's confidence interval and d_z follow from sums, and their
@@ -213,6 +213,10 @@ def _progress_figures(figures: Figures, pathway, own: Own, picks: dict[Phase, Sa
     if progress.post_test_passed:
         add(figures, ("passed", "", "", "", ""))
     certified = _latest(own.certificates, {pathway.id})
+    if state == "completed" or certified:
+        # Completed once, so a cohort's due date is met for good, even while the learner
+        # renews a lapsed certificate (cohorts.members.is_overdue).
+        add(figures, ("completed once", "", "", "", ""))
     if state == "completed" and certified and enrolled_at:
         # To the hour, so that counts at each value stay few: the median is shown in days.
         days = round((certified[1] - enrolled_at).total_seconds() / 3600) / 24

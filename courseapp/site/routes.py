@@ -29,20 +29,11 @@ def index():
         journey(current_user, pathway)
         for pathway in content_services.enrolled_pathways(current_user)
     ]
-    due = cohort_members.due_dates(current_user)
-    deadlines = {
-        steps.progress.pathway.id: cohort_members.Deadline(
-            due[steps.progress.pathway.id],
-            cohort_members.is_overdue(due[steps.progress.pathway.id], bool(steps.certificate)),
-        )
-        for steps in journeys
-        if steps.progress.pathway.id in due
-    }
     return render_template(
         "site/learner_home.html",
         user=current_user,
         journeys=journeys,
-        deadlines=deadlines,
+        deadlines=cohort_members.deadlines(current_user),
         new_comments=rewording.unread_notes(current_user),
         new_comment_exercises=rewording.exercises(),
         renewals=renewal.lapsed_for(current_user),
