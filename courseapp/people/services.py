@@ -98,11 +98,14 @@ def request_email_change(actor: User, person: User, new_email: str) -> None:
         accounts.send_email_change_link(person, new_email)
         record(actor, "email-change-sent", f"user {person.id}")
         return
-    subject = f"Someone tried to use your email address on {current_app.config['SERVICE_NAME']}"
-    tried = "give this email address to another account"
-    send_email(
-        holder.email, subject, accounts.address_holder_notice(holder, person.organisation, tried)
-    )
+    if holder.role is not Role.ADMIN:  # an administrator has no organisation to move from
+        subject = f"Someone tried to use your email address on {current_app.config['SERVICE_NAME']}"
+        tried = "give this email address to another account"
+        send_email(
+            holder.email,
+            subject,
+            accounts.address_holder_notice(holder, person.organisation, tried),
+        )
     record(actor, "email-change-refused: address in use elsewhere", f"user {person.id}")
 
 
