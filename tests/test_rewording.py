@@ -13,7 +13,7 @@ from courseapp.catalogue.loader import load_course
 from courseapp.config import PROJECT_ROOT
 from courseapp.extensions import db
 from courseapp.rewording.cli import LABELLED
-from courseapp.rewording.engine import assess
+from courseapp.rewording.engine import assess, assess_exercise
 from courseapp.rewording.evaluation import evaluate, read_examples
 from courseapp.rewording.models import Response, SelfRating
 from tests.conftest import build_app, login, sqlite_url
@@ -231,21 +231,74 @@ def test_fourth_held_out_set_accuracy_holds():
     43.3%, 16 of 60 blaming versions praised; after tuning on the fourth set 73.6%
     (blame caught 55.0%, 13 praised); after tuning on the fifth 77.3% (85 of 110; blame
     caught 61.7%, 12 left to a coordinator, 11 praised; constructive recognised 96.0%
-    throughout). On text from an author who has not seen the rules, about one blaming
-    version in five is still praised: a coordinator's review is part of the design."""
+    throughout); 74.5% once a text must name something of its own case and must not
+    copy the case or an example answer (82 of 110; 9 praised, 14 left to a coordinator;
+    constructive recognised 90.0%: this set's authors read the example answers, and
+    three of their versions are near copies of one). On text from an author who has not
+    seen the rules, about one blaming version in seven is still praised: a coordinator's
+    review is part of the design."""
     result = evaluate(RULES, read_examples(HELD_OUT_4), COURSE.rewording.exercises)
     assert result.total == 110
-    assert result.correct >= 85 and result.count("needs_work", "needs_work") >= 37
-    assert result.count(label="needs_work", verdict="constructive") <= 11
-    assert result.count(label="constructive", verdict="constructive") >= 48
+    assert result.correct >= 82 and result.count("needs_work", "needs_work") >= 37
+    assert result.count(label="needs_work", verdict="constructive") <= 9
+    assert result.count(label="constructive", verdict="constructive") >= 45
 
 
 def test_every_exercise_model_answer_is_constructive_and_every_statement_is_not():
+    """Each read as a learner's own text, beside the other example answers (beside
+    itself it would be a copy)."""
     for exercise in COURSE.rewording.exercises.values():
         assert assess(RULES, exercise.destructive).verdict == "needs_work", exercise.id
         for answer in exercise.model_answers:
-            result = assess(RULES, answer, exercise.destructive, tuple(exercise.model_answers))
+            others = tuple(a for a in exercise.model_answers if a != answer)
+            result = assess(
+                RULES, answer, exercise.destructive, others, exercise.people, exercise.case
+            )
             assert result.verdict == "constructive", (exercise.id, answer, result.as_json())
+
+
+GENERIC = (
+    "What happened, and what would help you and the children now?",
+    "Thank you for telling me. How can we work together to keep you and the children safe?",
+    "His behaviour is his responsibility, not yours. What would help you feel safer?",
+)
+
+
+@pytest.mark.parametrize("text", GENERIC)
+def test_a_text_that_fits_any_case_is_never_found_constructive(text):
+    """Pasted into every exercise, it would do them all: it goes to a coordinator."""
+    for exercise in COURSE.rewording.exercises.values():
+        result = assess_exercise(RULES, exercise, text)
+        assert result.verdict == "uncertain", exercise.id
+        assert [f.rule.id for f in result.flags] == ["not-this-case"]
+
+
+def test_the_same_words_about_the_case_itself_can_be_constructive():
+    exercise = COURSE.rewording.exercises["let-him-in"]
+    text = "What happened when Liam came to the flat last night, and what would help now?"
+    assert assess_exercise(RULES, exercise, text).verdict == "constructive"
+
+
+def test_the_case_its_hints_or_an_example_answer_pasted_back_is_a_copy():
+    for exercise in COURSE.rewording.exercises.values():
+        for copied in (exercise.case, *exercise.model_answers, " ".join(exercise.hints)):
+            result = assess_exercise(RULES, exercise, copied)
+            assert [f.rule.id for f in result.flags] == ["copies"], exercise.id
+
+
+@pytest.mark.parametrize(
+    "text",
+    [
+        "y did u let him in? what happend and wat would help u and the kids now?",
+        "y d1d u l3t h1m 1n?? ur f4ult. What would help you and the children now?",
+        "What happened when Liam came round? The children are at risk because of your choices.",
+        "What would help you stop provoking Liam when he comes to the flat?",
+        "What made you stay with Liam after the night he came to the flat?",
+    ],
+)
+def test_blame_in_text_speak_or_beside_a_good_question_is_caught(text):
+    result = assess_exercise(RULES, COURSE.rewording.exercises["let-him-in"], text)
+    assert result.verdict == "needs_work", result.as_json()
 
 
 def test_exercises_cover_both_pathways():

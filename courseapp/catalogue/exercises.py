@@ -58,3 +58,6 @@ class RulesFile(Strict):
     # sentence is a list of terms, not a rewording (the built-in list-of-terms flag).
     function_words: list[str] = Field(min_length=1)
     model_terms: list[str] = Field(min_length=1)
+    # Words a rewording of any case may use: a text found constructive must also name
+    # something of its own case beyond these (the built-in not-this-case flag).
+    generic_words: list[str] = Field(min_length=1)

@@ -13,7 +13,7 @@ from typing import Protocol
 from courseapp.catalogue.exercises import RuleDef, RulesFile
 
 # Raise when the reading code changes in a way that can change a verdict.
-ENGINE_VERSION = "4"
+ENGINE_VERSION = "5"
 ROLES = ("survivor", "perpetrator", "child", "both", "worker", "other")
 
 
@@ -81,6 +81,7 @@ class Rules:
     lexicon: Lexicon | None = None
     function_words: frozenset[str] = frozenset()
     model_terms: frozenset[str] = frozenset()
+    generic_words: frozenset[str] = frozenset()
     # What a stored verdict was judged with: the engine version and a hash of the
     # rules file and the exercises' people (set by the catalogue).
     version: str = ENGINE_VERSION
@@ -131,4 +132,5 @@ def compile_rules(definition: RulesFile) -> Rules:
         Lexicon.from_lexicons(definition.lexicons),
         frozenset(definition.function_words),
         frozenset(definition.model_terms),
+        frozenset(definition.generic_words),
     )

@@ -12,7 +12,7 @@ from flask.cli import AppGroup
 from courseapp.catalogue import course
 from courseapp.config import PROJECT_ROOT
 from courseapp.extensions import db
-from courseapp.rewording.engine import assess
+from courseapp.rewording.engine import assess, assess_exercise
 from courseapp.rewording.evaluation import evaluate, read_examples, report
 from courseapp.rewording.services import rejudge
 
@@ -33,21 +33,20 @@ def assess_line(line: str) -> dict:
     text = request.get("text")
     if not isinstance(text, str):
         return {"error": "'text' must be a string"}
-    prompt, answers, people = request.get("prompt", ""), (), {}
+    rules, prompt = course().rewording.rules, request.get("prompt", "")
     if "exercise" in request:
         exercise = course().rewording.exercises.get(str(request["exercise"]))
         if exercise is None:
             return {"error": f"unknown exercise {request['exercise']!r}"}
-        prompt, answers = exercise.destructive, tuple(exercise.model_answers)
-        people = exercise.people
+        return assess_exercise(rules, exercise, text).as_json()
     if not isinstance(prompt, str):
         return {"error": "'prompt' must be a string"}
-    people = request.get("people", people)
+    people = request.get("people", {})
     if not isinstance(people, dict) or not all(
         isinstance(k, str) and isinstance(v, str) for k, v in people.items()
     ):
         return {"error": "'people' must map names to roles"}
-    return assess(course().rewording.rules, text, prompt, answers, people).as_json()
+    return assess(rules, text, prompt, (), people).as_json()
 
 
 @rewording_cli.command("assess")

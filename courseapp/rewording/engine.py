@@ -19,7 +19,7 @@ from __future__ import annotations
 import re
 from dataclasses import dataclass, field
 
-from courseapp.catalogue.exercises import RuleDef
+from courseapp.catalogue.exercises import Exercise, RuleDef
 from courseapp.catalogue.rules import Rule, Rules
 from courseapp.rewording.reading import (
     Clause,
@@ -29,6 +29,7 @@ from courseapp.rewording.reading import (
 )
 
 CONSTRUCTIVE, NEEDS_WORK, UNCERTAIN = "constructive", "needs_work", "uncertain"
+NOT_THIS_CASE_VERDICT = UNCERTAIN
 VERDICTS = (CONSTRUCTIVE, NEEDS_WORK, UNCERTAIN)
 MIN_WORDS = 5
 # Words that may stand between a negation and the words it governs ("not really
@@ -84,10 +85,25 @@ class Assessment:
         }
 
 
+# Text-message spellings, read as the words they stand for ("y did u let him in").
+TEXT_SPEAK = {
+    "u": "you", "ur": "your", "r": "are", "coz": "because", "cos": "because",
+    "cuz": "because", "wat": "what", "wot": "what", "happend": "happened",
+    "falt": "fault", "pls": "please", "plz": "please",
+}  # fmt: skip
+WHY_SPEAK = re.compile(r"\by(?= (?:did|do|does|would|are|is|was|have|has|had|not|dont)\b)")
+# Digits for letters inside a word ("h1m", "l3t"): a word that starts with a letter.
+LEET = re.compile(r"\b[a-z]+[0-9][a-z0-9]*\b")
+LEET_LETTERS = str.maketrans("01345", "oieas")
+
+
 def normalise(text: str) -> str:
     text = text.lower()
     for curly, straight in (("\u201c", '"'), ("\u201d", '"'), ("\u2018", "'"), ("\u2019", "'")):
         text = text.replace(curly, straight)
+    text = LEET.sub(lambda m: m.group(0).translate(LEET_LETTERS), text)
+    text = WHY_SPEAK.sub("why", text)
+    text = re.sub(r"[a-z]+", lambda m: TEXT_SPEAK.get(m.group(0), m.group(0)), text)
     return re.sub(r"\s+", " ", text).strip()
 
 
@@ -214,6 +230,39 @@ def list_of_terms(rules: Rules, raw: str) -> bool:
     )
 
 
+# A text that holds most of the case's words is the case pasted back (a record of it
+# repeats some of them, not most); one that is an example answer with hardly a word
+# changed is a copy of it.
+CASE_SHARE, ANSWER_SHARE = 0.85, 0.9
+
+
+def _stem(word: str) -> str:
+    """A word's first five letters, less a plural or possessive: "drinking" and "drink",
+    "doors" and "door" are one."""
+    word = word.split("'")[0]
+    if len(word) > 3 and word.endswith("s"):
+        word = word[:-1]
+    return word[:5]
+
+
+def case_words(rules: Rules, case: str, prompt: str, answers: tuple[str, ...],
+               people: dict[str, str]) -> frozenset[str]:  # fmt: skip
+    """What this case speaks of that a rewording of it could name (as stems): its people
+    and the words of the case, the statement and the example answers, less the words a
+    rewording of any case may use (function words, the model's terms, generic_words)."""
+    common = {_stem(w) for w in rules.function_words | rules.model_terms | rules.generic_words}
+    found = {_stem(w) for w in words(normalise(" ".join((case, prompt, *answers))))}
+    return frozenset((found | {_stem(name.lower()) for name in people}) - common)
+
+
+def _copies(raw: str, case: str, answers: tuple[str, ...]) -> bool:
+    """The case pasted back, or an example answer with hardly a word changed."""
+    return (bool(case) and overlap(normalise(case), raw) >= CASE_SHARE) or any(
+        overlap(raw, answer) >= ANSWER_SHARE and overlap(answer, raw) >= ANSWER_SHARE
+        for answer in map(normalise, answers)
+    )
+
+
 def read(rules: Rules, text: str, people: dict[str, str]) -> list[tuple[str, list[Clause]]]:
     """Sentences of the prepared text, each with its clauses read."""
     text = replace_names(expand_contractions(text), people)
@@ -226,13 +275,24 @@ def read(rules: Rules, text: str, people: dict[str, str]) -> list[tuple[str, lis
     return read_sentences
 
 
+def assess_exercise(rules: Rules, exercise: Exercise, text: str) -> Assessment:
+    """A rewording of this exercise, judged as the learner's page judges it: its hints,
+    shown beside the box, count as example answers (a copy of them is not a rewording)."""
+    hints = tuple(exercise.hints)
+    examples = (*exercise.model_answers, *hints, " ".join(hints))
+    return assess(rules, text, exercise.destructive, examples, exercise.people, exercise.case)
+
+
 def assess(
     rules: Rules,
     text: str,
     prompt: str = "",
     model_answers: tuple[str, ...] = (),
     people: dict[str, str] | None = None,
+    case: str = "",
 ) -> Assessment:
+    """With a `case`, a text must also name something of it to be found constructive,
+    and must not copy it or an example answer."""
     raw = normalise(text)
     prompt = normalise(prompt)
     builtin = {r.id: r for r in rules.flags if r.definition.builtin}
@@ -244,6 +304,8 @@ def assess(
         return Assessment(NEEDS_WORK, (Finding(builtin["repeats-prompt"].definition, raw),))
     if list_of_terms(rules, raw):
         return Assessment(NEEDS_WORK, (Finding(builtin["list-of-terms"].definition, raw),))
+    if _copies(raw, case, model_answers):
+        return Assessment(NEEDS_WORK, (Finding(builtin["copies"].definition, raw),))
     sentences = read(rules, set_aside_quotes(raw, prompt), people or {})
     reading = tuple(clause for _, clauses in sentences for clause in clauses)
     flags = []
@@ -263,6 +325,11 @@ def assess(
     if flags:
         return Assessment(UNCERTAIN, tuple(flags), (), reading)
     if any(s.rule.weight == "strong" for s in strengths):
+        if case and not {_stem(w) for w in words(raw)} & case_words(
+            rules, case, prompt, model_answers, people or {}
+        ):
+            not_this_case = Finding(builtin["not-this-case"].definition, raw)
+            return Assessment(NOT_THIS_CASE_VERDICT, (not_this_case,), (), reading)
         return Assessment(CONSTRUCTIVE, (), tuple(strengths), reading)
     reference = " ".join((prompt, *map(normalise, model_answers)))
     if not strengths and not set(words(raw)) & rules.topic_words and overlap(raw, reference) < 0.2:

@@ -14,7 +14,14 @@ from dataclasses import dataclass, field
 from pathlib import Path
 
 from courseapp.catalogue.rules import Rules
-from courseapp.rewording.engine import CONSTRUCTIVE, NEEDS_WORK, UNCERTAIN, VERDICTS, assess
+from courseapp.rewording.engine import (
+    CONSTRUCTIVE,
+    NEEDS_WORK,
+    UNCERTAIN,
+    VERDICTS,
+    assess,
+    assess_exercise,
+)
 
 LABELS = (CONSTRUCTIVE, NEEDS_WORK)
 
@@ -90,15 +97,18 @@ def read_examples(path: Path) -> list[dict]:
 def evaluate(rules: Rules, examples: list[dict], exercises: dict | None = None) -> Evaluation:
     """A flag is right when it fires on a needs_work example; a strength is right
     when it fires on a constructive one. An example naming an `exercise` is read as
-    the learner's page reads it: with that exercise's people and its destructive
-    statement as the prompt (`people` and `prompt` in the example itself also work)."""
+    the learner's page reads it (engine.assess_exercise); one with its own `people` or
+    `prompt` is read with those, and the exercise's example answers, if it names one."""
     result = Evaluation()
     for row in examples:
         exercise = (exercises or {}).get(row.get("exercise"))
-        people = row.get("people") or (exercise.people if exercise else {})
-        answers = tuple(exercise.model_answers) if exercise else ()
-        prompt = row.get("prompt") or (exercise.destructive if exercise else "")
-        assessment = assess(rules, row["text"], prompt, answers, people)
+        if exercise is not None and not ({"people", "prompt"} & row.keys()):
+            assessment = assess_exercise(rules, exercise, row["text"])
+        else:
+            answers = tuple(exercise.model_answers) if exercise else ()
+            people = row.get("people") or (exercise.people if exercise else {})
+            prompt = row.get("prompt") or (exercise.destructive if exercise else "")
+            assessment = assess(rules, row["text"], prompt, answers, people)
         label, verdict = row["label"], assessment.verdict
         result.total += 1
         result.confusion[(label, verdict)] += 1

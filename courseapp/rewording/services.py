@@ -20,7 +20,7 @@ from courseapp.content.services import enrolled_pathways
 from courseapp.database import lock_for_writing
 from courseapp.extensions import db
 from courseapp.organisations.models import on_local_days
-from courseapp.rewording.engine import UNCERTAIN, Assessment, Finding, assess
+from courseapp.rewording.engine import UNCERTAIN, Assessment, Finding, assess_exercise
 from courseapp.rewording.models import Response, ReviewMark, ReviewNote, SelfRating
 
 
@@ -45,13 +45,7 @@ def exercises_for_module(module_id: str) -> list[Exercise]:
 
 
 def feedback(exercise: Exercise, text: str) -> Assessment:
-    return assess(
-        course().rewording.rules,
-        text,
-        exercise.destructive,
-        tuple(exercise.model_answers),
-        exercise.people,
-    )
+    return assess_exercise(course().rewording.rules, exercise, text)
 
 
 def store(response: Response, result: Assessment) -> None:
