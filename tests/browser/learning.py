@@ -20,6 +20,7 @@ from courseapp.catalogue.course import Module, Pathway
 from courseapp.catalogue.exercises import Exercise
 from courseapp.catalogue.schema import KnowledgeCheck
 from courseapp.content.models import Enrolment
+from courseapp.demo.rewordings import own_version
 from courseapp.extensions import db
 from courseapp.organisations.models import Organisation, Sector, Team
 from courseapp.rewording.services import feedback
@@ -110,7 +111,7 @@ def seed(live_server: LiveServer, learner: Learner) -> Course:
         own = [e for e in loaded.rewording.exercises.values() if pathway.id in e.pathways]
         short = pathway.definition.required_rewordings - len(exercises)
         more = tuple(
-            (e, e.model_answers[0], feedback(e, e.model_answers[0]).verdict)
+            (e, own_version(e), feedback(e, own_version(e)).verdict)
             for e in [e for e in own if e.id not in exercises][: max(0, short)]
         )
         return Course(

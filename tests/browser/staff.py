@@ -20,6 +20,7 @@ from courseapp.assessment import attempts, journey
 from courseapp.assessment.models import Phase, TestAttempt
 from courseapp.content import services as content
 from courseapp.demo.answers import as_form, item_answer
+from courseapp.demo.rewordings import own_version
 from courseapp.extensions import db
 from courseapp.organisations.models import Organisation, Team
 from courseapp.rewording import services as rewording
@@ -152,7 +153,7 @@ def add_learner(
     # Rewordings before the post-test, which waits for the pathway's required number.
     for exercise_id, versions, rating in progress.rewordings:
         exercise = rewording.exercise_or_404(exercise_id)
-        for text in versions or (exercise.model_answers[0],):
+        for text in versions or (own_version(exercise),):
             response = rewording.submit(learner, exercise, text)
         if rating is not None:
             rewording.rate(response, rating)
