@@ -86,13 +86,12 @@ def queue_email(message: dict[str, Any]) -> None:
     queue.enqueue("deliver_email", message=message)
 
 
-def deliver(message: dict[str, Any], connection=None) -> None:
-    """Send one composed message now, over `connection` if one is open. Jobs only."""
+def deliver(message: dict[str, Any]) -> None:
+    """Send one composed message now: the delivery job's work."""
     EmailMessage(
         subject=message["subject"],
         body=message["body"],
         from_email=current_app.config["MAIL_DEFAULT_SENDER"],
         to=[message["to"]],
         headers=message["headers"],
-        connection=connection,
     ).send()

@@ -2,10 +2,11 @@
 
 Upload: the file is read and every row checked (missing fields, badly formed or
 repeated email addresses, coordinators' addresses, accounts in other organisations,
-unknown teams or job roles). The rows and what was found are kept in an EnrolmentImport and shown to
-the coordinator; nothing else is written. Confirm: the rows are checked again
-against the database as it is now and, if nothing has changed, every valid row
-is imported in the caller's one transaction, so all of them are or none are.
+unknown teams or job roles). The rows and what was found are kept in an
+EnrolmentImport and shown to the coordinator; nothing else is written. Confirm: the
+rows are checked again against the database as it is now and, if nothing has
+changed, every valid row is imported in the caller's one transaction, so all of them
+are or none are.
 """
 
 from __future__ import annotations

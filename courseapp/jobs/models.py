@@ -77,9 +77,10 @@ class JobFile(db.Model):
 
 
 class Notice(db.Model):
-    """An email the sweep has sent, once per learner, kind and period: the row is
-    inserted before the email goes, so a second run (or a second worker at the same
-    time) finds it and sends nothing."""
+    """An email a job has sent (the sweep's, an import's set-password links), once per
+    person, kind and period: the row is written in the job's transaction and the email
+    handed to its delivery job when that commits, so a second run (or a second worker
+    at the same time) finds it and sends nothing."""
 
     __tablename__ = "notices"
     __table_args__ = (sa.UniqueConstraint("user_id", "kind", "period"),)

@@ -11,7 +11,9 @@ few words just before them (or before the pattern's `core` group).
 Verdict: any strong flag makes it needs_work, and no strength is praised then; a
 weak flag alone, a text with no strong strength but something to go on, or a
 text the reader finds nothing in at all, is `uncertain` and goes to a coordinator;
-otherwise a strong strength makes it constructive.
+otherwise a strong strength makes it constructive, if the text names something of
+its own case (else it could be pasted into any exercise: `uncertain` too). A copy of
+the case or of an example answer needs work however it reads.
 """
 
 from __future__ import annotations
@@ -29,7 +31,6 @@ from courseapp.rewording.reading import (
 )
 
 CONSTRUCTIVE, NEEDS_WORK, UNCERTAIN = "constructive", "needs_work", "uncertain"
-NOT_THIS_CASE_VERDICT = UNCERTAIN
 VERDICTS = (CONSTRUCTIVE, NEEDS_WORK, UNCERTAIN)
 MIN_WORDS = 5
 # Words that may stand between a negation and the words it governs ("not really
@@ -329,7 +330,7 @@ def assess(
             rules, case, prompt, model_answers, people or {}
         ):
             not_this_case = Finding(builtin["not-this-case"].definition, raw)
-            return Assessment(NOT_THIS_CASE_VERDICT, (not_this_case,), (), reading)
+            return Assessment(UNCERTAIN, (not_this_case,), (), reading)
         return Assessment(CONSTRUCTIVE, (), tuple(strengths), reading)
     reference = " ".join((prompt, *map(normalise, model_answers)))
     if not strengths and not set(words(raw)) & rules.topic_words and overlap(raw, reference) < 0.2:
