@@ -14,6 +14,11 @@ hand-set weights that differ from courseapp.assessment.guessing:
   the two least alike.
 - `ByPosition` (added later, before the items were revised for key position and
   statement order): answers by where things sit in the exported record.
+- `MiddleLength` (added after an outside tester found that the keys of one-key
+  items were nearly always of middle length on the briefing forms): the option of
+  middle length, "never the longest, never the shortest". It comes in two variants,
+  the second longest and the second shortest option; both are measured, so a form
+  is held to the bound for whichever of the two scores higher on it.
 
 True/false and classification items get their own rules in each learner,
 described where they are made.
@@ -161,4 +166,44 @@ class ByPosition:
         return ids[min(2, len(ids) - 1)]
 
 
-HELD_OUT = (BagOfCues(), OddOneOut(), ByPosition())
+class MiddleLength:
+    """Neither the longest nor the shortest: on one-key items the second longest option
+    (`from_end="longest"`) or the second shortest (`from_end="shortest"`); on
+    multiple-response items every option but the longest and the shortest; "true"
+    on true/false unless the statement has an absolute word (always, never, only,
+    must...); on classification items the category in the middle of the list for
+    every statement. Options of equal length keep the order they are listed in."""
+
+    ABSOLUTE = {"always", "never", "only", "must", "all", "every", "none", "nothing", "entirely"}
+
+    def __init__(self, from_end: str = "longest"):
+        if from_end not in ("longest", "shortest"):
+            raise ValueError(from_end)
+        self.from_end = from_end
+        self.name = f"middle-length (second {from_end})"
+
+    def answer(self, record: dict):
+        kind = record["kind"]
+        if kind == "true-false":
+            return not any(t in self.ABSOLUTE for t in words(record["stem"]))
+        if kind == "classification":
+            ids = [c["id"] for c in record["categories"]]
+            return {s["id"]: ids[(len(ids) - 1) // 2] for s in record["statements"]}
+        options = record["options"]
+        by_length = sorted(range(len(options)), key=lambda i: len(options[i]["text"]))
+        if kind == "multiple":
+            middle = by_length[1:-1] or by_length[:1]
+            return sorted(options[i]["id"] for i in middle)
+        if len(options) < 3:
+            return options[by_length[0]]["id"]
+        pick = by_length[-2] if self.from_end == "longest" else by_length[1]
+        return options[pick]["id"]
+
+
+HELD_OUT = (
+    BagOfCues(),
+    OddOneOut(),
+    ByPosition(),
+    MiddleLength("longest"),
+    MiddleLength("shortest"),
+)

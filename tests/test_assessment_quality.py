@@ -4,19 +4,25 @@ learners, and the JSON Lines export (`flask assessment export`)."""
 from __future__ import annotations
 
 import json
+import random
 import shutil
 from collections import Counter
+from fractions import Fraction
+from itertools import permutations
+from math import factorial
 
 import pytest
 
 from courseapp.assessment import quality
+from courseapp.assessment.attempts import form_id_for
 from courseapp.assessment.cli import forms_of
 from courseapp.assessment.export import record
 from courseapp.assessment.guessing import LongestOption, TestWise, form_score, item_scores
+from courseapp.assessment.models import Phase
 from courseapp.catalogue.items import MultipleItem, Option, TrueFalseItem
 from courseapp.catalogue.kinds import kind_of
 from courseapp.catalogue.loader import load_course
-from courseapp.config import PROJECT_ROOT
+from courseapp.config import PROJECT_ROOT, Config
 from tests.conftest import build_app, sqlite_url
 from tests.heldout_guessers import HELD_OUT
 
@@ -166,6 +172,111 @@ def test_held_out_guessers_measured(pathway, test):
         score = sum(item_scores(learner.answer, pathway, test).values()) / len(test.items)
         print(f"{test.id}: {learner.name} {score:.3f}")
         assert score <= 0.45
+
+
+# -- The chance of passing by guessing ----------------------------------------------------
+
+GUESSERS = (TestWise(), LongestOption(), *HELD_OUT)
+PASS_BY_GUESSING_BOUND = 0.02
+MAX_ORDERS = 720  # option orders tried per item; items with more are sampled (seeded)
+
+
+def _orders(n: int, rng: random.Random) -> list[tuple[int, ...]]:
+    """Every order of n options (or statements), or a seeded sample when there are many."""
+    if factorial(n) <= MAX_ORDERS:
+        return list(permutations(range(n)))
+    return [tuple(rng.sample(range(n), n)) for _ in range(MAX_ORDERS)]
+
+
+def _seen(rec: dict, order: tuple[int, ...]) -> dict:
+    """The record as a learner sees it in an attempt: options (or a classification
+    item's statements) in the attempt's shuffled order, as the app shows them."""
+    part = "statements" if rec["kind"] == "classification" else "options"
+    if part not in rec:
+        return rec
+    return rec | {part: [rec[part][i] for i in order]}
+
+
+def item_mark_chances(answer, pathway: str, test) -> list[dict[Fraction, float]]:
+    """Per item, the chance of each mark when options are shuffled for the attempt (every
+    order equally likely, as kinds' option_order gives them). The key is left out of
+    what the learner sees."""
+    rng = random.Random(20240521)
+    chances = []
+    for item in test.items:
+        rec = {k: v for k, v in record(pathway, test.id, item).items() if k != "correct"}
+        part = rec.get("statements") or rec.get("options") or []
+        orders = _orders(len(part), rng) if part else [()]
+        marks: Counter = Counter()
+        for order in orders:
+            mark = kind_of(item).score(item, answer(_seen(rec, order)))
+            marks[Fraction(mark).limit_denominator(100)] += 1
+        chances.append({mark: n / len(orders) for mark, n in marks.items()})
+    return chances
+
+
+def pass_chance(answer, pathway: str, test, pass_mark: int) -> float:
+    """The chance that one attempt at the form reaches the pass mark: the marks of the
+    items (shuffled independently) added up exactly."""
+    totals: dict[Fraction, float] = {Fraction(0): 1.0}
+    for chances in item_mark_chances(answer, pathway, test):
+        step: dict[Fraction, float] = {}
+        for total, p in totals.items():
+            for mark, q in chances.items():
+                step[total + mark] = step.get(total + mark, 0.0) + p * q
+        totals = step
+    return sum(p for total, p in totals.items() if total * 100 >= pass_mark * len(test.items))
+
+
+def pass_within_attempts(per_form: dict[str, float], forms: list[str], attempts: int) -> float:
+    """The chance of passing within the post-test attempts: half of learners take each
+    form order, and each attempt's form is the one the app gives (retakes alternate)."""
+    chances = []
+    for order in (0, 1):
+        fail = 1.0
+        for number in range(1, attempts + 1):
+            fail *= 1 - per_form[form_id_for(order, forms, Phase.POST, number)]
+        chances.append(1 - fail)
+    return sum(chances) / len(chances)
+
+
+@pytest.mark.parametrize("group", GROUPS, ids=[g.pathway for g in GROUPS])
+def test_no_guessing_learner_is_likely_to_pass_within_the_attempts(group):
+    """Each guessing learner, options shuffled per attempt as the app does, at the
+    pathway's pass mark and with the post-test attempts allowed. Run with -s to see the
+    figures."""
+    pass_mark = COURSE.pathways[group.pathway].definition.pass_mark
+    forms = [test.id for test in group.forms]
+    for learner in GUESSERS:
+        per_form = {
+            test.id: pass_chance(learner.answer, group.pathway, test, pass_mark)
+            for test in group.forms
+        }
+        chance = pass_within_attempts(per_form, forms, Config.POST_TEST_ATTEMPTS)
+        print(
+            f"{group.pathway}: {learner.name}: per attempt "
+            + ", ".join(f"{form} {p:.4f}" for form, p in per_form.items())
+            + f"; within {Config.POST_TEST_ATTEMPTS} attempts {chance:.4f}"
+        )
+        assert chance < PASS_BY_GUESSING_BOUND, (learner.name, per_form)
+
+
+def test_the_simulation_shuffles_options_and_alternates_forms():
+    """A learner who takes the third option is right one time in four on a four-option
+    item once options are shuffled; a form passed for sure on one attempt is passed
+    within three whichever order the learner has, a form never passed counts nothing,
+    and a form passed half the time is met once or twice of three attempts."""
+    pathway, test = FORMS[0]
+    third = next(learner for learner in HELD_OUT if learner.name == "by-position")
+    for item, chances in zip(test.items, item_mark_chances(third.answer, pathway, test),
+                             strict=True):  # fmt: skip
+        if item.kind in ("single", "scenario"):
+            assert chances.get(Fraction(1), 0.0) == pytest.approx(1 / len(item.options))
+    assert pass_within_attempts({"a": 1.0, "b": 0.0}, ["a", "b"], 3) == 1.0
+    assert pass_within_attempts({"a": 0.0, "b": 0.0}, ["a", "b"], 3) == 0.0
+    assert pass_within_attempts({"a": 0.5, "b": 0.0}, ["a", "b"], 3) == pytest.approx(
+        (0.5 + 0.75) / 2
+    )
 
 
 # -- The export --------------------------------------------------------------------------
