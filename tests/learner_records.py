@@ -36,7 +36,7 @@ COLLEAGUE_EMAIL = "tobias.underhay@example.org"
 COMMENT = "A good start: try naming what the father did, not what the mother failed to do."
 FIRST_DRAFT = "Dad has been controlling at home and we are worried about the effect on Ella."
 SECOND_DRAFT = (
-    "Mr Smith's pattern of coercive control has harmed the children; mum has worked hard "
+    "Liam's pattern of coercive control has harmed the children; Sara has worked hard "
     "to keep them safe and we will work with her."
 )
 REFLECTION = "Seeing the pattern of control, not single incidents, changed how I write."

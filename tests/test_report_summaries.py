@@ -25,6 +25,7 @@ from courseapp.cohorts.models import Cohort
 from courseapp.content.models import Enrolment, ModuleProgress
 from courseapp.content.services import enrol, record_completion
 from courseapp.demo.answers import item_answer
+from courseapp.demo.rewordings import own_versions
 from courseapp.extensions import db
 from courseapp.privacy import erasure, retention
 from courseapp.reports import (
@@ -47,11 +48,8 @@ from tests.report_definitions import LearnerItems, dashboard_from_learners, rati
 from tests.report_definitions import item_analysis as defined_items
 
 # Versions the coach finds constructive (they do an exercise), and blaming ones.
-DONE_TEXTS = (
-    "Are you and the children safe at home tonight?",
-    "What has he done that worries you?",
-)
-TEXTS = (*DONE_TEXTS, "Why did you let him back in?", "You need to protect the children better.")
+# Beside two of each exercise's own constructive versions (demo.rewordings).
+BLAMING = ("Why did you let him back in?", "You need to protect the children better.")
 
 
 def core():
@@ -77,7 +75,7 @@ def finish(user: User, exercises, rng: random.Random, valid_for_days: int | None
     for module in core().modules:
         record_completion(user, module)
     for exercise in exercises[: core().definition.required_rewordings]:
-        rewording.submit(user, exercise, rng.choice(DONE_TEXTS))
+        rewording.submit(user, exercise, rng.choice(own_versions(exercise)[:2]))
     db.session.commit()
     if grants.used_up(user, core()):
         return
@@ -126,7 +124,8 @@ def build(make_org, make_user, rng: random.Random):
         db.session.commit()
         for exercise in rng.sample(exercises, rng.randint(0, 3)):
             for _ in range(rng.randint(1, 2)):
-                rewording.submit(user, exercise, rng.choice(TEXTS))
+                texts = (*own_versions(exercise)[:2], *BLAMING)
+                rewording.submit(user, exercise, rng.choice(texts))
                 db.session.commit()
         if rng.random() < 0.7:
             for _ in range(rng.randint(1, grants.base_attempts())):

@@ -55,9 +55,13 @@ def _names(rows: list[dict]) -> set[str]:
 OWN_SENTENCE = " I will keep a note of this and come back to it with you."
 
 
+def own_versions(exercise: Exercise) -> tuple[str, ...]:
+    """Constructive rewordings of the exercise that are not copies of its examples."""
+    return tuple(answer + OWN_SENTENCE for answer in exercise.model_answers)
+
+
 def own_version(exercise: Exercise) -> str:
-    """A constructive rewording of the exercise that is not a copy of its example."""
-    return exercise.model_answers[0] + OWN_SENTENCE
+    return own_versions(exercise)[0]
 
 
 def pools(exercises: list[Exercise], path: Path = LABELLED) -> dict[str, Pool]:
@@ -75,7 +79,7 @@ def pools(exercises: list[Exercise], path: Path = LABELLED) -> dict[str, Pool]:
         statement = exercise.destructive.strip()
         lowered = statement[0].lower() + statement[1:]
         near = [t.format(statement=statement, lowered=lowered) for t in NEAR_MISSES]
-        own = [answer + OWN_SENTENCE for answer in exercise.model_answers]
+        own = own_versions(exercise)
         texts = dict.fromkeys([*written, *own, *near])
         verdicts = {text: feedback(exercise, text).verdict for text in texts}
         good = tuple(t for t, v in verdicts.items() if v == CONSTRUCTIVE)

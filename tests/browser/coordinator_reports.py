@@ -145,7 +145,8 @@ def read_dashboard(page: Page, seeded: Seeded) -> None:
     expect(summary_value(page, "Learners who tried an exercise")).to_have_text("3")
     expect(summary_value(page, "Exercises tried")).to_have_text("5")
     # Carys's last version is constructive; Bilal's only one is an ultimatum; Amira sent
-    # three model answers, as the app judges them.
+    # three example answers in her own way (demo.rewordings.own_version), as the app
+    # judges them.
     good = 1 + seeded.amira_verdicts.count("constructive")
     expect(summary_value(page, "Final versions rated constructive")).to_have_text(
         f"{round(100 * good / 5, 1)}% ({good} of 5)"

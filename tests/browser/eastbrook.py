@@ -17,6 +17,7 @@ import sqlalchemy as sa
 from courseapp.accounts.models import JobRole, Role
 from courseapp.catalogue import course
 from courseapp.demo.fictional import ORGANISATIONS as DEMO_ORGANISATIONS
+from courseapp.demo.rewordings import own_version
 from courseapp.demo.services import seed as seed_demo
 from courseapp.extensions import db
 from courseapp.organisations.models import Sector
@@ -136,5 +137,5 @@ def seed(live_server: LiveServer) -> Seeded:
             [module.title for module in course().pathways["core"].modules],
             course().rewording.exercises[EXERCISE_ID].title,
             [item.id for item in form_b.items],
-            [feedback(e, e.model_answers[0]).verdict for e in amira],
+            [feedback(e, own_version(e)).verdict for e in amira],
         )

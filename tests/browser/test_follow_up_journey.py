@@ -18,11 +18,11 @@ from courseapp.assessment.models import FollowUp
 from courseapp.catalogue import course
 from courseapp.catalogue.items import TAG_LABELS
 from courseapp.extensions import db
-from courseapp.jobs import queue
 from courseapp.organisations.models import Sector
 from tests.browser.answers import answer_questions
 from tests.browser.conftest import LiveServer, check_page, enrol_learner, heading, sign_in
 from tests.browser.html_check import HtmlPages
+from tests.conftest import sweep
 from tests.mailbox import mail_to
 from tests.test_follow_up import DAY_90, pass_the_course
 
@@ -53,9 +53,9 @@ def test_a_learner_is_invited_and_takes_the_follow_up_test(
     seed(live_server)
     app = live_server.app
     with app.app_context(), mail_to(app) as smtp:
-        queue.run("daily_sweep", {"on": (DAY_90 - timedelta(days=1)).isoformat()}, None)
+        sweep(DAY_90 - timedelta(days=1))
         assert smtp.mailbox.messages == []
-        queue.run("daily_sweep", {"on": DAY_90.isoformat()}, None)
+        sweep(DAY_90)
         [invitation] = smtp.mailbox.to(EMAIL)
         drawn = db.session.scalar(sa.select(FollowUp.item_ids))
         test = follow_up.test_from("core", drawn)
