@@ -258,16 +258,20 @@ def email_change_for_token(token: str) -> tuple[User, str] | None:
     return user, new_email
 
 
-def address_holder_notice(holder: User, organisation: Organisation, tried: str) -> str:
-    """The email to someone whose address a coordinator elsewhere tried to use (`tried`:
-    what they tried to do with it), sent instead of telling the coordinator that the
-    address has an account."""
+def tell_address_holder(holder: User, organisation: Organisation, subject: str, tried: str):
+    """Email someone whose address a coordinator elsewhere tried to use (`tried`: what
+    they tried to do with it), instead of telling the coordinator that the address has
+    an account. Not an administrator: they have no organisation to move from."""
+    if holder.role is Role.ADMIN:
+        return
     service = current_app.config["SERVICE_NAME"]
-    return (
+    send_email(
+        holder.email,
+        f"{subject} {service}",
         f"Hello {holder.name},\n\nA training coordinator at {organisation.name} tried "
         f"to {tried} on {service}. You already have an account with another organisation, "
         f"so nothing has been changed. If you are moving to {organisation.name}, ask its "
-        "training coordinator to help.\n"
+        "training coordinator to help.\n",
     )
 
 

@@ -7,13 +7,12 @@ from __future__ import annotations
 from dataclasses import dataclass
 
 import sqlalchemy as sa
-from flask import current_app
 
 from courseapp.accounts.models import User
 from courseapp.accounts.services import (
-    address_holder_notice,
     issue_password_link,
     make_password_link,
+    tell_address_holder,
 )
 from courseapp.audit.services import record
 from courseapp.clock import utcnow
@@ -22,7 +21,6 @@ from courseapp.cohorts.models import Cohort, EnrolmentImport
 from courseapp.extensions import db
 from courseapp.jobs import queue
 from courseapp.jobs.models import Job
-from courseapp.mail import mail_configured, send_email
 from courseapp.reports.statistics import csv_bytes
 
 LINKS_HEADER = ("name", "email", "team", "password link")
@@ -106,12 +104,9 @@ class PasswordLink:
 def tell_learners_elsewhere(users: list[User], cohort: Cohort) -> None:
     """Email each person whose address was in the file but who has an account with
     another organisation, if mail is set up: they are told, the coordinator is not."""
-    if not mail_configured():
-        return
-    subject = f"Someone tried to enrol you on {current_app.config['SERVICE_NAME']}"
     for user in users:
-        tried = "enrol this email address in a group of learners"
-        send_email(user.email, subject, address_holder_notice(user, cohort.organisation, tried))
+        tell_address_holder(user, cohort.organisation, "Someone tried to enrol you on",
+                            "enrol this email address in a group of learners")  # fmt: skip
 
 
 def send_password_links(users: list[User]) -> list[PasswordLink]:

@@ -314,9 +314,7 @@ def recheck(upload: EnrolmentImport) -> bool:
 class Outcome:
     created: list[User]
     summary: Summary
-    # New rows whose address has an account in another organisation (an administrator
-    # belongs to none, so is not among them).
-    elsewhere: list[User]
+    elsewhere: list[User]  # new rows whose address has an account held elsewhere
 
 
 CHANGED_WHILE_IMPORTING = (
@@ -367,8 +365,7 @@ def _confirm(
             on_progress(number)
     db.session.flush()
     record(actor, "csv-import", f"cohort {cohort.id}")
-    held = [user for user in elsewhere.values() if user.role != Role.ADMIN]
-    return Outcome(created, summary(upload), held)
+    return Outcome(created, summary(upload), list(elsewhere.values()))
 
 
 def _note_created(upload: EnrolmentImport, created: list[User]) -> None:

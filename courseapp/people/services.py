@@ -7,13 +7,12 @@ from __future__ import annotations
 from dataclasses import dataclass
 
 import sqlalchemy as sa
-from flask import current_app
 
 from courseapp.accounts import services as accounts
 from courseapp.accounts.models import JobRole, Role, User
 from courseapp.audit.services import record
 from courseapp.extensions import db
-from courseapp.mail import mail_configured, send_email
+from courseapp.mail import mail_configured
 from courseapp.organisations.models import Organisation, Team, coordinator_organisations
 
 
@@ -98,14 +97,10 @@ def request_email_change(actor: User, person: User, new_email: str) -> None:
         accounts.send_email_change_link(person, new_email)
         record(actor, "email-change-sent", f"user {person.id}")
         return
-    if holder.role is not Role.ADMIN:  # an administrator has no organisation to move from
-        subject = f"Someone tried to use your email address on {current_app.config['SERVICE_NAME']}"
-        tried = "give this email address to another account"
-        send_email(
-            holder.email,
-            subject,
-            accounts.address_holder_notice(holder, person.organisation, tried),
-        )
+    accounts.tell_address_holder(
+        holder, person.organisation, "Someone tried to use your email address on",
+        "give this email address to another account",
+    )  # fmt: skip
     record(actor, "email-change-refused: address in use elsewhere", f"user {person.id}")
 
 
