@@ -5,14 +5,17 @@ from __future__ import annotations
 
 import io
 import os
+import signal
 import subprocess
 import sys
+import time
 import zipfile
 from datetime import date, timedelta
 
 import pytest
 import redis
 import sqlalchemy as sa
+from rq import Worker as RQWorker
 from rq.registry import FailedJobRegistry, ScheduledJobRegistry
 
 from courseapp.accounts.models import Role
@@ -58,7 +61,8 @@ def setup(redis_url, tmp_path):
     smtp.controller.stop()
 
 
-def _workers(app, url: str, redis_url: str, smtp: SMTPServer, count: int = 1, **settings) -> None:
+def _worker(url: str, redis_url: str, smtp: SMTPServer, *options: str, **settings):
+    """A `flask worker` process that does not schedule the daily sweep."""
     env = (
         os.environ
         | settings
@@ -73,8 +77,13 @@ def _workers(app, url: str, redis_url: str, smtp: SMTPServer, count: int = 1, **
             "BASE_URL": "http://localhost",
         }
     )
-    flask = [sys.executable, "-m", "flask", "--app", "courseapp", "worker", "--burst", "--no-sweep"]
-    procs = [subprocess.Popen(flask, env=env) for _ in range(count)]
+    flask = [sys.executable, "-m", "flask", "--app", "courseapp", "worker", "--no-sweep"]
+    return subprocess.Popen([*flask, *options], env=env)
+
+
+def _workers(app, url: str, redis_url: str, smtp: SMTPServer, count: int = 1, **settings) -> None:
+    """`count` workers that stop when the queue is empty."""
+    procs = [_worker(url, redis_url, smtp, "--burst", **settings) for _ in range(count)]
     for proc in procs:
         assert proc.wait(timeout=120) == 0
 
@@ -223,3 +232,19 @@ def test_a_large_import_is_confirmed_by_a_worker(setup, make_org, make_user):
     assert db.session.scalar(sa.select(Job.state)) is JobState.FINISHED
     assert db.session.scalar(sa.select(sa.func.count()).select_from(Enrolment)) == 3
     assert "Enrolled 3 learners in Spring" in client.get(job_page).get_data(as_text=True)
+
+
+def test_a_worker_told_to_stop_stops_within_seconds(setup):
+    """As a deploy tells it to: RQ's own listener kept a stopping worker up to a minute."""
+    app, smtp, url, redis_url = setup
+    proc = _worker(url, redis_url, smtp)
+    connection = queue.rq_queue(app).connection
+    try:
+        for _ in range(600):
+            if RQWorker.all(connection=connection):
+                break
+            time.sleep(0.1)
+        proc.send_signal(signal.SIGTERM)
+        assert proc.wait(timeout=15) == 0
+    finally:
+        proc.kill()
