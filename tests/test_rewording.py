@@ -37,6 +37,13 @@ HELD_OUT_3 = PROJECT_ROOT / "tests" / "data" / "rewording_heldout_3.jsonl"
 LABELLED_4 = PROJECT_ROOT / "tests" / "data" / "rewording_labelled_4.jsonl"
 LABELLED_5 = PROJECT_ROOT / "tests" / "data" / "rewording_labelled_5.jsonl"
 HELD_OUT_4 = PROJECT_ROOT / "tests" / "data" / "rewording_heldout_4.jsonl"
+# Three more authors, each writing 6 rewordings for every exercise as practitioners of
+# different kinds: the seventh's and eighth's 132 were measured as they came (78.8% and
+# 73.5%) and then used to tune the rules; the ninth's 132 (HELD_OUT_5) were written
+# after that tuning began and never used to tune them.
+LABELLED_6 = PROJECT_ROOT / "tests" / "data" / "rewording_labelled_6.jsonl"
+LABELLED_7 = PROJECT_ROOT / "tests" / "data" / "rewording_labelled_7.jsonl"
+HELD_OUT_5 = PROJECT_ROOT / "tests" / "data" / "rewording_heldout_5.jsonl"
 PROMPT = "Why did you let him in?"
 
 
@@ -205,6 +212,18 @@ def test_third_held_out_set_accuracy_holds():
          "support.", "needs_work"),
         ("Could you ask him to bring the car back so the children get to school?",
          "needs_work"),
+        ("There's been a lot of conflict over money in the marriage. What support would "
+         "help you both with that?", "needs_work"),
+        ("What support do you need to cut down your drinking? We'll need to see that "
+         "before we can be confident the children are safe with you.", "needs_work"),
+        ("Have you and he tried talking about how things are affecting the children?",
+         "needs_work"),
+        ("Maybe you could take the children round to your mum's until he has calmed "
+         "down.", "needs_work"),
+        ("I don't think we can close yet. He is still sending her dozens of messages a "
+         "day and has turned up at the school twice.", "constructive"),
+        ("She's hit a few children this week and she's been hiding under the table when "
+         "it gets loud. How has she been at home?", "constructive"),
     ],
 )  # fmt: skip
 def test_new_rules_read_both_ways(text, expected):
@@ -236,12 +255,38 @@ def test_fourth_held_out_set_accuracy_holds():
     constructive recognised 90.0%: this set's authors read the example answers, and
     three of their versions are near copies of one). On text from an author who has not
     seen the rules, about one blaming version in seven is still praised: a coordinator's
-    review is part of the design."""
+    review is part of the design. 75.5% after tuning on the seventh and eighth sets (83
+    of 110; blame caught 63.3%, 8 praised)."""
     result = evaluate(RULES, read_examples(HELD_OUT_4), COURSE.rewording.exercises)
     assert result.total == 110
-    assert result.correct >= 82 and result.count("needs_work", "needs_work") >= 37
-    assert result.count(label="needs_work", verdict="constructive") <= 9
+    assert result.correct >= 83 and result.count("needs_work", "needs_work") >= 38
+    assert result.count(label="needs_work", verdict="constructive") <= 8
     assert result.count(label="constructive", verdict="constructive") >= 45
+
+
+@pytest.mark.parametrize(("path", "as_it_came"), [(LABELLED_6, 0.788), (LABELLED_7, 0.735)])
+def test_seventh_and_eighth_labelled_sets_accuracy_holds(path, as_it_came):
+    """Reached when the rules were tuned on them (78.8% and 73.5% as they came, with 11
+    blaming versions praised in each): abuse as "conflict", "arguing" or "stress in the
+    relationship", "we need to see you" and other tests she must pass, her drinking as
+    the thing to fix, asking her to talk him round or to sort things out with him,
+    contact as his right, hindsight about when she told. No blame praised."""
+    result = evaluate(RULES, read_examples(path), COURSE.rewording.exercises)
+    assert result.total == 132
+    assert result.accuracy >= 0.98 > as_it_came and result.blame_caught >= 0.98
+    assert result.count(label="needs_work", verdict="constructive") == 0
+
+
+def test_fifth_held_out_set_accuracy_holds():
+    """Never used to tune the rules. As the rules were: 78.0% (103 of 132), blame caught
+    68.2% (45 of 66), 9 blaming versions praised, constructive recognised 87.9%; after
+    tuning on the seventh and eighth sets 84.1% (111 of 132), blame caught 75.8% (50),
+    still 9 praised, constructive recognised 92.4% (61 of 66)."""
+    result = evaluate(RULES, read_examples(HELD_OUT_5), COURSE.rewording.exercises)
+    assert result.total == 132
+    assert result.correct >= 111 and result.count("needs_work", "needs_work") >= 50
+    assert result.count(label="needs_work", verdict="constructive") <= 9
+    assert result.count(label="constructive", verdict="constructive") >= 61
 
 
 def test_every_exercise_model_answer_is_constructive_and_every_statement_is_not():

@@ -20,6 +20,13 @@ ACTS = (WHY, OPEN, CLOSED, INSTRUCTION, CONDITION, STATEMENT)
 
 # Contractions are expanded so that "it's up to you" reads as "it is up to you" and a
 # negation is always its own word. Order matters: the irregular ones first.
+# Past participles after which "'s" is "has" ("she's hit a child", "Isla's had a tricky
+# week"), not "is" or a possessive.
+HAS_DONE = (
+    r"(?:been|got|had|hit|done|gone|told|said|seen|made|taken|come|started|stopped|tried|"
+    r"shown|kept|left|asked|spoken|called|rung|pushed|thrown|broken|smashed|shouted|"
+    r"threatened|hurt|hidden|missed|sent|turned|moved|managed)"
+)
 CONTRACTIONS = (
     (r"\bwon't\b", "will not"),
     (r"\bcan't\b", "cannot"),
@@ -36,7 +43,7 @@ CONTRACTIONS = (
     (r"\b([a-z]+)'ve\b", r"\1 have"),
     (r"\b([a-z]+)'ll\b", r"\1 will"),
     (r"\b(i|you|he|she|we|they|it|that|there|who)'d\b", r"\1 would"),
-    (r"\b(he|she|it|that|there|what|who|where|how)'s (been|got)\b", r"\1 has \2"),
+    (rf"\b(he|she|it|that|there|what|who|where|how)'s ({HAS_DONE})\b", r"\1 has \2"),
     (r"\b(he|she|it|that|there|what|who|where|how|here)'s\b", r"\1 is"),
 )
 # "how come" asks why.
@@ -89,6 +96,7 @@ def replace_names(text: str, people: dict[str, str]) -> str:
             continue
         subject, possessive = words
         low = re.escape(name.lower())
+        text = re.sub(rf"\b{low}'s (?={HAS_DONE}\b)", f"{subject} has ", text)
         text = re.sub(rf"\b{low}'s\b", possessive, text)
         text = re.sub(rf"\b{low}\b", subject, text)
     return text
