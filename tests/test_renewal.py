@@ -323,9 +323,7 @@ def refresher_app(tmp_path, smtp) -> Iterator[Flask]:
     pathways.write_text(text)
     module = tmp_path / "content/modules/three-principles.md"
     module.write_text(
-        module.read_text().replace(
-            "pathways: [core, briefing]", "pathways: [core, briefing, core-refresher]", 1
-        )
+        module.read_text().replace("pathways: [core]", "pathways: [core, core-refresher]", 1)
     )
     app = build_app(postgres_url(), tmp_path, CONTENT_DIR=tmp_path / "content", **smtp.settings())
     with app_with_schema(app), app.app_context():
