@@ -150,3 +150,54 @@ def test_twenty_threads_writing_through_the_app(tmp_path, make_org):
         emails = set(db.session.scalars(sa.select(User.email)))
         db.engine.dispose()
     assert emails == {f"learner{n}@example.org" for n in range(writers)}
+
+
+@pytest.fixture
+def app_at_0021(any_db_url, tmp_path):
+    app = build_app(any_db_url, tmp_path)
+    with app.app_context():
+        upgrade(revision="0021")
+        yield app
+        db.session.remove()
+        db.engine.dispose()
+
+
+def test_a_briefing_learner_keeps_credit_for_the_opening_modules_it_replaced(app_at_0021):
+    """Migration 0022: the briefing's own opening modules count as completed for a
+    briefing learner who had completed the core modules they replace; nobody else's."""
+    done = "2026-05-01 10:00:00"
+    rows = {
+        "users": [
+            {"id": n, "name": f"P{n}", "email": f"p{n}@example.org", "role": "learner",
+             "session_token": f"t{n}", "active": True, "created_at": done}
+            for n in (1, 2, 3)
+        ],
+        "enrolments": [
+            {"id": 1, "user_id": 1, "pathway_id": "briefing", "enrolled_at": done},
+            {"id": 2, "user_id": 2, "pathway_id": "core", "enrolled_at": done},
+            {"id": 3, "user_id": 3, "pathway_id": "briefing", "enrolled_at": done},
+        ],
+        "module_progress": [
+            (1, "welcome", done), (1, "three-principles", None), (2, "welcome", done),
+            (3, "welcome", done), (3, "briefing-welcome", None),
+        ],
+    }  # fmt: skip
+    rows["module_progress"] = [
+        {"user_id": user, "module_id": module, "last_part": None, "started_at": done,
+         "updated_at": done, "check_passed_at": completed, "completed_at": completed}
+        for user, module, completed in rows["module_progress"]
+    ]  # fmt: skip
+    # Straight through the engine: the schema is the old one.
+    with db.engine.begin() as connection:
+        for table, values in rows.items():
+            columns = [sa.column(name) for name in values[0]]
+            connection.execute(sa.insert(sa.table(table, *columns)), values)
+    upgrade()
+    progress = db.session.execute(
+        sa.text("SELECT user_id, module_id, completed_at IS NOT NULL FROM module_progress "
+                "WHERE module_id LIKE 'briefing-%' ORDER BY user_id, module_id")
+    ).all()  # fmt: skip
+    assert [tuple(row) for row in progress] == [
+        (1, "briefing-welcome", True),
+        (3, "briefing-welcome", False),
+    ]
