@@ -16,6 +16,7 @@ import pytest
 import sqlalchemy as sa
 from flask import Flask, has_app_context
 from flask.testing import FlaskClient
+from flask_migrate import upgrade
 from werkzeug.datastructures import MultiDict
 
 os.environ["COURSEAPP_ENV"] = "testing"
@@ -131,6 +132,18 @@ def app_with_schema(app: Flask) -> Iterator[Flask]:
         db.create_all()
     yield app
     with app.app_context():
+        db.session.remove()
+        db.engine.dispose()
+
+
+@contextmanager
+def app_at_revision(database_url: str, tmp_path: Path, revision: str) -> Iterator[Flask]:
+    """The app on a schema migrated only up to `revision`, for testing a later
+    migration's treatment of the data already there."""
+    app = build_app(database_url, tmp_path)
+    with app.app_context():
+        upgrade(revision=revision)
+        yield app
         db.session.remove()
         db.engine.dispose()
 

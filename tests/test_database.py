@@ -14,7 +14,7 @@ from sqlalchemy.exc import IntegrityError
 from courseapp.accounts.models import Role, User
 from courseapp.extensions import db
 from courseapp.organisations.models import Organisation, Sector, Team
-from tests.conftest import build_app, sqlite_url
+from tests.conftest import app_at_revision, build_app, sqlite_url
 
 
 def test_email_is_unique_whatever_its_case(any_db_app, make_user):
@@ -154,12 +154,8 @@ def test_twenty_threads_writing_through_the_app(tmp_path, make_org):
 
 @pytest.fixture
 def app_at_0021(any_db_url, tmp_path):
-    app = build_app(any_db_url, tmp_path)
-    with app.app_context():
-        upgrade(revision="0021")
+    with app_at_revision(any_db_url, tmp_path, "0021") as app:
         yield app
-        db.session.remove()
-        db.engine.dispose()
 
 
 def test_a_briefing_learner_keeps_credit_for_the_opening_modules_it_replaced(app_at_0021):

@@ -14,7 +14,7 @@ from flask_migrate import upgrade
 from courseapp.accounts.models import Role, User, normalise_email
 from courseapp.cohorts.models import Cohort, EnrolmentImport
 from courseapp.extensions import db
-from tests.conftest import PASSWORD, build_app, login, upload_csv
+from tests.conftest import PASSWORD, login, upload_csv
 
 ZOE_NFC = unicodedata.normalize("NFC", "zoë@example.org")
 ZOE_NFD = unicodedata.normalize("NFD", "zoë@example.org")
@@ -116,12 +116,8 @@ def test_erasure_scrubs_a_csv_row_with_accented_capitals(any_db_app, make_org, m
 
 @pytest.fixture
 def app_at_0006(any_db_url, tmp_path):
-    app = build_app(any_db_url, tmp_path)
-    with app.app_context():
-        upgrade(revision="0006")
+    with app_at_revision(any_db_url, tmp_path, "0006") as app:
         yield app
-        db.session.remove()
-        db.engine.dispose()
 
 
 def test_the_migration_normalises_stored_addresses(app_at_0006):
