@@ -14,7 +14,7 @@ from flask_migrate import upgrade
 from courseapp.accounts.models import Role, User, normalise_email
 from courseapp.cohorts.models import Cohort, EnrolmentImport
 from courseapp.extensions import db
-from tests.conftest import PASSWORD, login, upload_csv
+from tests.conftest import PASSWORD, app_at_revision, login, upload_csv
 
 ZOE_NFC = unicodedata.normalize("NFC", "zoë@example.org")
 ZOE_NFD = unicodedata.normalize("NFD", "zoë@example.org")
