@@ -140,6 +140,11 @@ def test_knowledge_check_gives_feedback_and_completes_the_module(client, make_le
     assert progress_rows(user)["welcome"].completed_at is None  # a wrong answer
     again = client.post("/modules/welcome/check", data=answers_for(check)).get_data(as_text=True)
     assert f"You answered {len(check.questions)} of {len(check.questions)} questions" in again
+    # The banner is HTML, not its tags shown as text, and links the parts not yet read.
+    assert '<p class="govuk-notification-banner__heading">You answered' in again
+    assert "&lt;p" not in again
+    first = course().modules["welcome"].parts[0]
+    assert f'<a class="govuk-link" href="/modules/welcome/{first.slug}">' in again
     assert progress_rows(user)["welcome"].completed_at is None  # no part opened yet
     for part in course().modules["welcome"].parts:
         client.get(f"/modules/welcome/{part.slug}")
