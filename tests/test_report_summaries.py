@@ -42,7 +42,7 @@ from courseapp.reports.choices import picked
 from courseapp.reports.data import Filters, chosen_attempts, learner_ids
 from courseapp.reports.models import AreaScore, LearnerSummary, Summary
 from courseapp.rewording import services as rewording
-from courseapp.rewording.engine import CONSTRUCTIVE
+from courseapp.rewording.engine import CONSTRUCTIVE, UNCERTAIN
 from courseapp.rewording.models import Response
 from tests.report_definitions import LearnerItems, dashboard_from_learners, rating_summary
 from tests.report_definitions import item_analysis as defined_items
@@ -50,6 +50,8 @@ from tests.report_definitions import item_analysis as defined_items
 # Versions the coach finds constructive (they do an exercise), and blaming ones.
 # Beside two of each exercise's own constructive versions (demo.rewordings).
 BLAMING = ("Why did you let him back in?", "You need to protect the children better.")
+# Fits any case, so the coach leaves it to a coordinator (uncertain).
+ANY_CASE = "What happened, and what would help you and the children now?"
 
 
 def core():
@@ -124,7 +126,7 @@ def build(make_org, make_user, rng: random.Random):
         db.session.commit()
         for exercise in rng.sample(exercises, rng.randint(0, 3)):
             for _ in range(rng.randint(1, 2)):
-                texts = (*own_versions(exercise)[:2], *BLAMING)
+                texts = (*own_versions(exercise)[:2], *BLAMING, ANY_CASE)
                 rewording.submit(user, exercise, rng.choice(texts))
                 db.session.commit()
         if rng.random() < 0.7:
@@ -144,6 +146,7 @@ def build(make_org, make_user, rng: random.Random):
             verdict = rng.choice([CONSTRUCTIVE, "blaming"])
             reviewer = coordinators[response.user.organisation_id]
             rewording.add_note(response, reviewer, None, "Checked with the team", verdict)
+    rewording.submit(learners[0], exercises[0], ANY_CASE)  # still waiting for a coordinator
     db.session.commit()
     return orgs, learners, coordinators
 
@@ -265,10 +268,12 @@ def check_definitions(filters: Filters) -> None:
     assert board.exercises_attempted == len({r.exercise_id for r in responses})
     assert board.final_total == len(latest)
     assert board.final_constructive == sum(r.final_verdict == CONSTRUCTIVE for r in latest.values())
-    assert board.coordinator_verdicts == sum(r.coordinator_verdict is not None for r in responses)
-    assert board.overturned == sum(
-        r.coordinator_verdict not in (None, r.verdict) for r in responses
-    )
+    assert board.waiting == sum(r.final_verdict == UNCERTAIN for r in latest.values())
+    judged = [r for r in responses if r.coordinator_verdict is not None]
+    assert board.coordinator_verdicts == sum(r.verdict != UNCERTAIN for r in judged)
+    overturned = [r for r in judged if r.verdict not in (UNCERTAIN, r.coordinator_verdict)]
+    assert board.overturned == len(overturned)
+    assert board.settled == sum(r.verdict == UNCERTAIN for r in judged)
     flags = Counter(flag for r in responses for flag in r.flags)
     assert dict(board.top_flags) == {f: flags[f] for f, _ in board.top_flags}
     assert sorted(flags.values(), reverse=True)[:5] == [n for _, n in board.top_flags]
@@ -350,6 +355,8 @@ def test_summaries_equal_a_rebuild_and_the_figures_defined_from_raw_data(
         (Summary, True),
         (AttemptGrant, True),
         (Response, Response.coordinator_verdict.is_not(None)),
+        (Response, (Response.verdict == UNCERTAIN) & Response.coordinator_verdict.is_not(None)),
+        (Response, (Response.verdict == UNCERTAIN) & Response.coordinator_verdict.is_(None)),
         (TestAttempt, TestAttempt.number > 1),
     ):  # retakes
         assert db.session.scalar(sa.select(sa.func.count()).select_from(model).where(where)) > 0

@@ -4,6 +4,7 @@ at the top of the queue; the coordinator's verdict, scoped to their organisation
 from __future__ import annotations
 
 import dataclasses
+import re
 
 import pytest
 import sqlalchemy as sa
@@ -160,7 +161,11 @@ def test_a_coordinator_sets_the_verdict_and_the_learner_and_reports_see_it(any_d
 
     dashboard = coordinator.get("/reports/rewording").get_data(as_text=True)
     assert "Coordinators overturned the coach" in dashboard
-    assert "1 of 1 versions given a coordinator" in dashboard
+    # The coach had left this version to a coordinator: settled, not overturned.
+    assert "No coordinator has given a verdict on a version the coach judged" in dashboard
+    assert re.search(
+        r"Versions the coach left to a coordinator, settled\s*</dt>\s*<dd[^>]*>\s*1\s*<", dashboard
+    )
 
 
 def test_leaving_the_verdict_as_it_is_changes_nothing(app, orgs):

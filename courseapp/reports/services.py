@@ -84,16 +84,26 @@ class Rewording:
     final_constructive: int
     final_total: int
     top_flags: list[tuple[str, int]]
-    # Versions a coordinator gave a verdict, and how many of those differ from the coach's.
+    # Versions the coach decided that a coordinator gave a verdict, and how many of those
+    # differ from the coach's; versions the coach left to a coordinator that one settled.
     coordinator_verdicts: int = 0
     overturned: int = 0
+    settled: int = 0
+    # Final versions the coach left to a coordinator that none has settled yet: rated
+    # neither way.
+    waiting: int = 0
+
+    @property
+    def final_rated(self) -> int:
+        return self.final_total - self.waiting
 
 
 def rewording(found: summaries.Totals) -> Rewording:
     """The learners' rewordings: who tried which exercises, how many final versions (the
     latest of each learner's for each exercise) are constructive (a coordinator's verdict
-    counts where there is one), the commonest flags, and how often coordinators
-    overturned the coach."""
+    counts where there is one; one still waiting for a coordinator is not rated), the
+    commonest flags, how often coordinators overturned a verdict the coach gave and how
+    many versions the coach left to them they settled."""
     final_total, constructive, _, _ = found.get("rewording", subject="final")
     reviewed, overturned, _, _ = found.get("rewording", subject="reviewed")
     flags = sorted(((key[3], value[0]) for key, value in found.of("flag")),
@@ -101,6 +111,8 @@ def rewording(found: summaries.Totals) -> Rewording:
     return Rewording(
         found.get("rewording", subject="learners")[0], sum(1 for _ in found.of("exercise")),
         round(constructive), final_total, flags[:5], reviewed, round(overturned),
+        found.get("rewording", subject="settled")[0],
+        found.get("rewording", subject="waiting")[0],
     )  # fmt: skip
 
 

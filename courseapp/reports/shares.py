@@ -37,7 +37,7 @@ from courseapp.reports.choices import picked
 from courseapp.reports.data import among
 from courseapp.reports.statistics import normalised_gain
 from courseapp.reports.status import Progress, status
-from courseapp.rewording.engine import CONSTRUCTIVE
+from courseapp.rewording.engine import CONSTRUCTIVE, UNCERTAIN
 from courseapp.rewording.models import Response
 
 Key = tuple[str, str, str, str, str]  # kind, form, phase, subject, detail
@@ -257,12 +257,16 @@ def _rewording_figures(figures: Figures, responses: list[tuple]) -> None:
             latest[exercise] = response
         for flag in flags or ():
             add(figures, ("flag", "", "", flag, ""))
-        if overruled is not None:
+        if overruled is not None and verdict == UNCERTAIN:  # left to a coordinator
+            add(figures, ("rewording", "", "", "settled", ""))
+        elif overruled is not None:  # the coach decided; did the coordinator differ?
             add(figures, ("rewording", "", "", "reviewed", ""), 1, float(overruled != verdict))
     for exercise, (_e, _v, verdict, overruled, _f) in latest.items():
         add(figures, ("exercise", "", "", exercise, ""))
-        final = _final(verdict, overruled) == CONSTRUCTIVE
-        add(figures, ("rewording", "", "", "final", ""), 1, float(final))
+        final = _final(verdict, overruled)
+        add(figures, ("rewording", "", "", "final", ""), 1, float(final == CONSTRUCTIVE))
+        if final == UNCERTAIN:
+            add(figures, ("rewording", "", "", "waiting", ""))
 
 
 def load(session: Session, user_ids: list[int]) -> tuple[dict, list, dict[int, Own]]:
