@@ -348,7 +348,7 @@ REPORT_PAGES = {
     "/reports/": ["Who has started and finished", "Completed the course", "Overdue",
                   "Passed the post-test", "Average gain", "Organisations compared", "<svg"],
     "/reports/learners": ["Progress by learner"],
-    "/reports/gain": ["Did they learn?", "n = 3", "By area of the model", "Hake", "<svg"],
+    "/reports/gain": ["Did they learn?", "n = 3", "Mean pre-test score", "Hake"],
     "/reports/questions": ["Question statistics", "How many got it right",
                            "Gain by form order", "scores and reliability",
                            "Does it separate stronger from weaker learners"],
@@ -369,6 +369,19 @@ def test_report_pages_show_their_sections_and_the_sub_navigation(client, cohort_
         for other in REPORT_PAGES:
             assert f'href="{other}"' in nav, (url, other)
         assert 'name="team"' in page  # the filters, on every page
+
+
+def test_the_gain_page_shows_no_figure_about_fewer_than_five_learners(
+    client, cohort_of_five, make_user
+):
+    """As the page says: with 3 learners paired, no mean, median, share, normalised gain
+    or area figure (a coordinator with a cohort of one could read her scores off it)."""
+    login(client, make_user(role=Role.ADMIN))
+    page = " ".join(client.get("/reports/gain").get_data(as_text=True).split())
+    values = re.findall(r'<dd class="govuk-summary-list__value">(.*?)</dd>', page)
+    assert len(values) == 9
+    assert all("fewer than 5" in value and "%" not in value for value in values), values
+    assert "By area of the model" not in page and "<svg" not in page
 
 
 @pytest.mark.parametrize(
