@@ -11,11 +11,12 @@ import pytest
 import sqlalchemy as sa
 from werkzeug.datastructures import MultiDict
 
-from courseapp.accounts.models import User
+from courseapp.accounts.models import Role, User
 from courseapp.assessment import attempts, journey
 from courseapp.assessment.models import Certificate, Phase, TestAttempt
+from courseapp.cohorts.members import member_statuses
 from courseapp.cohorts.models import Cohort
-from courseapp.cohorts.services import enrol_in_cohort
+from courseapp.cohorts.services import create_cohort, enrol_in_cohort
 from courseapp.content import services as content
 from courseapp.content.completion import module_complete
 from courseapp.content.forms import field_name as check_field
@@ -24,6 +25,9 @@ from courseapp.extensions import db
 from courseapp.privacy.export import _attempts
 from courseapp.reports import data as report_data
 from courseapp.reports import services as reports
+from courseapp.rewording import services as rewording
+from courseapp.rewording.engine import NEEDS_WORK
+from courseapp.rewording.models import Response
 from tests.conftest import complete_the_work, login, right_answers
 
 
@@ -310,6 +314,25 @@ def test_reports_and_the_learners_page_agree_on_completion(app, make_org, make_u
     attempts.submit(post, 70)
     assert journey.award_certificate(passed, pathway, post) is not None
     stages.append(passed)
+    # Certified, then a coordinator finds one of the rewordings needs work after all: the
+    # certificate stands and so does completion (an outside probe found the reports and
+    # the cohort page disagreeing here).
+    overturned = learner(6)
+    attempts.submit(attempts.start_or_resume(overturned, pathway, Phase.PRE), 70)
+    complete_the_work(overturned, pathway)
+    post = attempts.start_or_resume(overturned, pathway, Phase.POST)
+    test = attempts.test_of(post)
+    form = right_answers(test, list(test.items))
+    attempts.save_answers(post, attempts.parse_page(list(test.items), form))
+    attempts.submit(post, 70)
+    assert journey.award_certificate(overturned, pathway, post) is not None
+    reviewer = make_user(role=Role.COORDINATOR, organisation=org, covers=(org,))
+    response = db.session.scalar(sa.select(Response).where(Response.user_id == overturned.id))
+    rewording.add_note(response, reviewer, None, "This still blames her.", NEEDS_WORK)
+    stages.append(overturned)
+    cohort = create_cohort(org, "Spring", "core")
+    for user in stages:
+        enrol_in_cohort(user, cohort, pathway)
     db.session.commit()
 
     loaded = report_data.load(report_data.Filters(pathway_id="core", organisation_ids=None))
@@ -334,8 +357,11 @@ def test_reports_and_the_learners_page_agree_on_completion(app, make_org, make_u
             )  # fmt: skip
             assert (progress is not None and progress.completed) == rule
     assert statuses == ["not started", "in progress", "in progress", "in progress",
-                        "in progress", "completed"]  # fmt: skip
+                        "in progress", "completed", "completed"]  # fmt: skip
     board = reports.dashboard(loaded.filters, pathway)
     # The dashboard counts what was kept when each learner's data changed: the same rule.
     assert (board.completion.not_started, board.completion.in_progress) == (1, 4)
-    assert board.completion.completed == 1
+    assert board.completion.completed == 2
+    # The cohort page too.
+    members = member_statuses(cohort, stages, [m.id for m in pathway.modules])
+    assert [members[user.id].label.lower() for user in stages] == statuses

@@ -124,7 +124,7 @@ def post_test_passed(user: User, pathway: Pathway) -> bool:
 def completion(user: User, pathway: Pathway, progress: PathwayProgress) -> PathwayCompletion:
     return PathwayCompletion(
         pathway, progress.completed, rewordings_done(user, pathway),
-        post_test_passed(user, pathway),
+        post_test_passed(user, pathway), certificate_for(user, pathway) is not None,
     )  # fmt: skip
 
 

@@ -11,7 +11,7 @@ import sqlalchemy as sa
 
 from courseapp.accounts.models import User
 from courseapp.assessment import grants
-from courseapp.assessment.models import Certificate
+from courseapp.assessment.models import Certificate, Phase, Renewal, TestAttempt
 from courseapp.audit.services import record
 from courseapp.clock import utcnow
 from courseapp.cohorts.models import Cohort
@@ -105,42 +105,59 @@ class MemberStatus:
 def member_statuses(
     cohort: Cohort, users: list[User], module_ids: list[str]
 ) -> dict[int, MemberStatus]:
-    """How each of these members is getting on, in three queries: as the reports count
+    """How each of these members is getting on, in four queries: as the reports count
     them (reports.status), with deactivated and overdue shown too."""
     ids = [user.id for user in users]
     if not ids:
         return {}
-    completed = dict(
-        db.session.execute(
-            sa.select(ModuleProgress.user_id, sa.func.count(ModuleProgress.id))
-            .where(
-                ModuleProgress.user_id.in_(ids),
-                ModuleProgress.module_id.in_(module_ids),
-                ModuleProgress.completed_at.is_not(None),
-            )
-            .group_by(ModuleProgress.user_id)
-        ).all()
-    )
-    certified = set(
+    completed, started = {}, set()
+    for user_id, modules_completed in db.session.execute(
+        sa.select(
+            ModuleProgress.user_id,
+            sa.func.count(sa.case((ModuleProgress.completed_at.is_not(None), 1))),
+        )
+        .where(ModuleProgress.user_id.in_(ids), ModuleProgress.module_id.in_(module_ids))
+        .group_by(ModuleProgress.user_id)
+    ):
+        completed[user_id] = modules_completed
+        started.add(user_id)
+    started.update(
         db.session.scalars(
-            sa.select(Certificate.user_id).where(
-                Certificate.user_id.in_(ids), Certificate.pathway_id == cohort.pathway_id
+            sa.select(TestAttempt.user_id).where(
+                TestAttempt.user_id.in_(ids),
+                TestAttempt.pathway_id == cohort.pathway_id,
+                TestAttempt.phase == Phase.PRE,
+                TestAttempt.submitted_at.is_not(None),
             )
         )
     )
+    # Every learner with a certificate on the pathway has completed it once (so is not
+    # overdue); those whose latest is not being renewed have completed it now.
+    certified, renewing = set(), set()
+    for user_id, renewal in db.session.execute(
+        sa.select(Certificate.user_id, Renewal.id)
+        .outerjoin(Renewal, Renewal.certificate_id == Certificate.id)
+        .where(Certificate.user_id.in_(ids), Certificate.pathway_id == cohort.pathway_id)
+        .order_by(Certificate.issued_at, Certificate.id)
+    ):
+        certified.add(user_id)
+        if renewal is None:  # a later certificate than any being renewed
+            renewing.discard(user_id)
+        else:
+            renewing.add(user_id)
     used_up = grants.used_up_among(ids, cohort.pathway_id)
     statuses = {}
     for user in users:
         done = completed.get(user.id, 0)
         if not user.active:
             status = ("Deactivated", "govuk-tag--grey")
-        elif user.id in certified:
+        elif user.id in certified and user.id not in renewing:
             status = ("Completed", "govuk-tag--green")
         elif user.id in used_up:
             status = ("Attempts used up", "govuk-tag--orange")
-        elif is_overdue(cohort.due_date, completed=False):
+        elif is_overdue(cohort.due_date, completed=user.id in certified):
             status = ("Overdue", "govuk-tag--red")
-        elif done:
+        elif user.id in started:  # a module begun or the pre-test taken (reports.status)
             status = ("In progress", "govuk-tag--light-blue")
         else:
             status = ("Not started", "govuk-tag--grey")

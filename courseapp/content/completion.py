@@ -6,7 +6,9 @@ learner's pages, the certificate and the coordinator's reports all use it.
 - A pathway is complete when every module is complete, at least the pathway's
   required number of rewording exercises are done (a version sent that the coach or
   a coordinator found constructive), and the post-test is passed.
-  The post-test opens once the first two are done.
+  The post-test opens once the first two are done. Once a certificate is issued for
+  the round, the round stays complete: a coordinator's later verdict on a rewording,
+  or a module added to the pathway, does not undo it (a renewal round starts afresh).
 
 content.services keeps ModuleProgress.completed_at up to date with module_complete
 whenever a part is opened or a check is answered, so reports can count completed
@@ -31,6 +33,7 @@ class PathwayCompletion:
     modules_completed: int
     rewordings: int  # rewording exercises of the pathway done (Response.counts_as_done)
     post_test_passed: bool
+    certified: bool = False  # holds a certificate issued in the current round
 
     @property
     def rewordings_required(self) -> int:
@@ -48,4 +51,4 @@ class PathwayCompletion:
     @property
     def complete(self) -> bool:
         has_tests = bool(self.pathway.definition.test_forms)
-        return self.work_done and (self.post_test_passed or not has_tests)
+        return self.certified or (self.work_done and (self.post_test_passed or not has_tests))

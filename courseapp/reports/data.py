@@ -15,6 +15,7 @@ from courseapp.assessment.models import (
     AttemptGrant,
     Certificate,
     Phase,
+    Renewal,
     TestAttempt,
 )
 from courseapp.catalogue import course
@@ -82,6 +83,7 @@ class Learner:
     pre: Attempt | None = None
     post: Attempt | None = None
     certified_at: datetime | None = None
+    certified: bool = False  # the latest certificate is not being renewed (status.Progress)
     timezone: str | None = None  # the organisation's, in which its days are counted
     cohort: str = ""
     cohort_due_on: date | None = None  # the cohort's due date (else its end): overdue after it
@@ -280,12 +282,15 @@ def load(filters: Filters) -> ReportData:
             learners[user_id].extra_attempts = extra
             learners[user_id].saw(latest)
 
-    for user_id, issued_at, code in db.session.execute(
-        sa.select(Certificate.user_id, Certificate.issued_at, Certificate.code)
+    for user_id, issued_at, code, renewing in db.session.execute(
+        sa.select(Certificate.user_id, Certificate.issued_at, Certificate.code,
+                  Renewal.id.is_not(None))
+        .outerjoin(Renewal, Renewal.certificate_id == Certificate.id)
         .where(Certificate.user_id.in_(ids), Certificate.pathway_id == filters.pathway_id)
         .order_by(Certificate.issued_at, Certificate.id)  # a renewed one after the first
-    ):
+    ):  # fmt: skip
         if user_id in learners:
             learners[user_id].certified_at = issued_at
             learners[user_id].certificate_code = code
+            learners[user_id].certified = not renewing
     return ReportData(filters, learners)

@@ -30,7 +30,14 @@ import sqlalchemy as sa
 from sqlalchemy.orm import Session
 
 from courseapp.accounts.models import Role, User
-from courseapp.assessment.models import Answer, AttemptGrant, Certificate, Phase, TestAttempt
+from courseapp.assessment.models import (
+    Answer,
+    AttemptGrant,
+    Certificate,
+    Phase,
+    Renewal,
+    TestAttempt,
+)
 from courseapp.catalogue import course
 from courseapp.content.models import Enrolment, ModuleProgress
 from courseapp.reports.choices import picked
@@ -82,8 +89,8 @@ class Own:
     completed: set[str] = field(default_factory=set)
     responses: list[tuple] = field(default_factory=list)
     grants: dict[str, int] = field(default_factory=dict)  # extra attempts, by pathway
-    # (pathway, issued at, id, valid until) of each certificate
-    certificates: list[tuple[str, datetime, int, date | None]] = field(default_factory=list)
+    # (pathway, issued at, id, valid until, being renewed) of each certificate
+    certificates: list[tuple[str, datetime, int, date | None, bool]] = field(default_factory=list)
 
 
 def chosen(sat: Iterable[Sat], forms: list[str], form_order: int) -> dict[Phase, Sat]:
@@ -199,6 +206,7 @@ def _progress_figures(figures: Figures, pathway, own: Own, picks: dict[Phase, Sa
     modules = {module.id for module in pathway.modules}
     exercises = {e.id for e in course().rewording.exercises.values() if pathway.id in e.pathways}
     posts = [a for a in own.sat if a.pathway_id == pathway.id and a.phase is Phase.POST]
+    certified = _latest(own.certificates, {pathway.id})
     progress = Progress(
         modules_started=len(own.started & modules),
         modules_completed=len(own.completed & modules),
@@ -207,12 +215,12 @@ def _progress_figures(figures: Figures, pathway, own: Own, picks: dict[Phase, Sa
         post_attempts=len(posts),
         extra_attempts=own.grants.get(pathway.id, 0),
         pre=picks.get(Phase.PRE),
+        certified=certified is not None and not certified[4],
     )
     state = status(progress, pathway)
     add(figures, ("status", "", "", state, ""))
     if progress.post_test_passed:
         add(figures, ("passed", "", "", "", ""))
-    certified = _latest(own.certificates, {pathway.id})
     if state == "completed" or certified:
         # Completed once, so a cohort's due date is met for good, even while the learner
         # renews a lapsed certificate (cohorts.members.is_overdue).
@@ -326,7 +334,8 @@ def load(session: Session, user_ids: list[int]) -> tuple[dict, list, dict[int, O
         own[user_id].grants[pathway_id] = count
     for user_id, *fields in session.execute(
         sa.select(Certificate.user_id, Certificate.pathway_id, Certificate.issued_at,
-                  Certificate.id, Certificate.valid_until)
+                  Certificate.id, Certificate.valid_until, Renewal.id.is_not(None))
+        .outerjoin(Renewal, Renewal.certificate_id == Certificate.id)
         .where(among(Certificate.user_id, ids))
     ):  # fmt: skip
         own[user_id].certificates.append(tuple(fields))

@@ -26,14 +26,16 @@ class Progress:
     post_attempts: int
     extra_attempts: int  # post-test attempts a coordinator granted
     pre: object | None  # the pre-test attempt the reports use, if any
+    certified: bool = False  # a certificate on the pathway that is not being renewed
 
 
 def completion_of(learner: Learner | Progress, pathway: Pathway) -> PathwayCompletion:
     """The learner's completion under the one rule (content.completion), from the
     counts of their rows."""
     return PathwayCompletion(
-        pathway, learner.modules_completed, learner.rewordings, learner.post_test_passed
-    )
+        pathway, learner.modules_completed, learner.rewordings, learner.post_test_passed,
+        learner.certified,
+    )  # fmt: skip
 
 
 def load(filters: Filters, pathway: Pathway) -> ReportData:
