@@ -304,28 +304,24 @@ def test_reports_and_the_learners_page_agree_on_completion(app, make_org, make_u
     complete_the_work(failed, pathway)
     attempts.submit(attempts.start_or_resume(failed, pathway, Phase.POST), 70)
     stages.append(failed)
-    passed = learner(5)
-    attempts.submit(attempts.start_or_resume(passed, pathway, Phase.PRE), 70)
-    complete_the_work(passed, pathway)
-    post = attempts.start_or_resume(passed, pathway, Phase.POST)
-    test = attempts.test_of(post)
-    form = right_answers(test, list(test.items))
-    attempts.save_answers(post, attempts.parse_page(list(test.items), form))
-    attempts.submit(post, 70)
-    assert journey.award_certificate(passed, pathway, post) is not None
-    stages.append(passed)
+
+    def certified(n):
+        user = learner(n)
+        attempts.submit(attempts.start_or_resume(user, pathway, Phase.PRE), 70)
+        complete_the_work(user, pathway)
+        post = attempts.start_or_resume(user, pathway, Phase.POST)
+        test = attempts.test_of(post)
+        form = right_answers(test, list(test.items))
+        attempts.save_answers(post, attempts.parse_page(list(test.items), form))
+        attempts.submit(post, 70)
+        assert journey.award_certificate(user, pathway, post) is not None
+        return user
+
+    stages.append(certified(5))
     # Certified, then a coordinator finds one of the rewordings needs work after all: the
     # certificate stands and so does completion (an outside probe found the reports and
     # the cohort page disagreeing here).
-    overturned = learner(6)
-    attempts.submit(attempts.start_or_resume(overturned, pathway, Phase.PRE), 70)
-    complete_the_work(overturned, pathway)
-    post = attempts.start_or_resume(overturned, pathway, Phase.POST)
-    test = attempts.test_of(post)
-    form = right_answers(test, list(test.items))
-    attempts.save_answers(post, attempts.parse_page(list(test.items), form))
-    attempts.submit(post, 70)
-    assert journey.award_certificate(overturned, pathway, post) is not None
+    overturned = certified(6)
     reviewer = make_user(role=Role.COORDINATOR, organisation=org, covers=(org,))
     response = db.session.scalar(sa.select(Response).where(Response.user_id == overturned.id))
     rewording.add_note(response, reviewer, None, "This still blames her.", NEEDS_WORK)
