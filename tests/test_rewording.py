@@ -44,6 +44,9 @@ HELD_OUT_4 = PROJECT_ROOT / "tests" / "data" / "rewording_heldout_4.jsonl"
 LABELLED_6 = PROJECT_ROOT / "tests" / "data" / "rewording_labelled_6.jsonl"
 LABELLED_7 = PROJECT_ROOT / "tests" / "data" / "rewording_labelled_7.jsonl"
 HELD_OUT_5 = PROJECT_ROOT / "tests" / "data" / "rewording_heldout_5.jsonl"
+# A tenth author's 110, written once that tuning was over, measured on the rules before
+# and after it and never used to tune them.
+HELD_OUT_6 = PROJECT_ROOT / "tests" / "data" / "rewording_heldout_6.jsonl"
 PROMPT = "Why did you let him in?"
 
 
@@ -287,6 +290,18 @@ def test_fifth_held_out_set_accuracy_holds():
     assert result.correct >= 111 and result.count("needs_work", "needs_work") >= 50
     assert result.count(label="needs_work", verdict="constructive") <= 9
     assert result.count(label="constructive", verdict="constructive") >= 61
+
+
+def test_sixth_held_out_set_accuracy_holds():
+    """Never used to tune the rules. On the rules before the seventh and eighth sets
+    tuned them: 77.3% (85 of 110), blame caught 65.5% (36 of 55), 8 blaming versions
+    praised; after: 80.0% (88 of 110), blame caught 69.1% (38), still 8 praised,
+    constructive recognised 90.9% (50 of 55)."""
+    result = evaluate(RULES, read_examples(HELD_OUT_6), COURSE.rewording.exercises)
+    assert result.total == 110
+    assert result.correct >= 88 and result.count("needs_work", "needs_work") >= 38
+    assert result.count(label="needs_work", verdict="constructive") <= 8
+    assert result.count(label="constructive", verdict="constructive") >= 50
 
 
 def test_every_exercise_model_answer_is_constructive_and_every_statement_is_not():
