@@ -121,10 +121,15 @@ def post_test_passed(user: User, pathway: Pathway) -> bool:
     return db.session.scalar(_PASSED_SINCE, values | {"since": since})
 
 
-def completion(user: User, pathway: Pathway, progress: PathwayProgress) -> PathwayCompletion:
+def completion(
+    user: User, pathway: Pathway, progress: PathwayProgress, certificate: bool = True
+) -> PathwayCompletion:
+    """The learner's completion (content.completion). Whether the work before the
+    post-test is done needs no certificate: `certificate=False` does not look for one."""
+    certified = certificate and certificate_for(user, pathway) is not None
     return PathwayCompletion(
         pathway, progress.completed, rewordings_done(user, pathway),
-        post_test_passed(user, pathway), certificate_for(user, pathway) is not None,
+        post_test_passed(user, pathway), certified,
     )  # fmt: skip
 
 
@@ -169,7 +174,7 @@ def post_test_locked_reason(user: User, pathway: Pathway) -> str | None:
     if not pre_test_done(user, pathway):
         return PRE_TEST_FIRST
     progress = content.pathway_progress(user, pathway)
-    return _work_locked_reason(completion(user, pathway, progress))
+    return _work_locked_reason(completion(user, pathway, progress, certificate=False))
 
 
 def certificate_for(user: User, pathway: Pathway) -> Certificate | None:

@@ -89,16 +89,13 @@ def read_dashboard(page: Page, seeded: Seeded) -> None:
         f"Left out: {no_post} with a pre-test but no post-test yet, 0 with a post-test but "
         "no pre-test."
     )).to_be_visible()  # fmt: skip
-    mean_pre = sum(seeded.percent(p.pre) for p in paired) / len(paired)
-    mean_post = sum(seeded.percent(reported_post(p)) for p in paired) / len(paired)
-    expect(summary_value(page, "Mean pre-test score")).to_have_text(f"{round(mean_pre, 1)}%")
-    expect(summary_value(page, "Mean post-test score")).to_have_text(f"{round(mean_post, 1)}%")
-    by_area = body_rows(table(page, "By area of the model"))
-    expect(by_area).to_have_count(seeded.areas)
-    expect(by_area.locator("td:nth-child(2)")).to_have_text([str(len(paired))] * seeded.areas)
-    expect(page.locator("svg[role='img'] > title")).to_have_text(
-        [f"Mean score by area of the model, before and after (n = {len(paired)})"]
-    )
+    # Two learners paired: too few to show any figure about them (the unit tests check
+    # the figures themselves, and the demonstration's pages show them in a browser).
+    assert len(paired) < 5
+    for figure in ("Mean pre-test score", "Mean post-test score", "Mean gain"):
+        expect(summary_value(page, figure)).to_contain_text("fewer than 5")
+    expect(page.get_by_role("table", name="By area of the model")).to_have_count(0)
+    expect(page.locator("svg[role='img']")).to_have_count(0)
     check_page(page, "reports-gain")
 
     # Form A's questions (every pre-test) and form B's (every first post-test), in pages,
@@ -149,7 +146,7 @@ def read_dashboard(page: Page, seeded: Seeded) -> None:
     # judges them.
     good = 1 + seeded.amira_verdicts.count("constructive")
     expect(summary_value(page, "Final versions rated constructive")).to_have_text(
-        f"{round(100 * good / 5, 1)}% ({good} of 5)"
+        f"{round(100 * good / 5, 1)}% ({good} of 5 rated)"
     )
     for text in ELSEWHERE:
         expect(page.get_by_role("main")).not_to_contain_text(text)
@@ -178,8 +175,7 @@ def read_dashboard(page: Page, seeded: Seeded) -> None:
     expect(page.get_by_text(
         f"Only learners with both a pre-test and a post-test count: n = {len(paired)}."
     )).to_be_visible()  # fmt: skip
-    mean_pre = sum(seeded.percent(p.pre) for p in paired) / len(paired)
-    expect(summary_value(page, "Mean pre-test score")).to_have_text(f"{round(mean_pre, 1)}%")
+    expect(summary_value(page, "Mean pre-test score")).to_have_text("fewer than 5")
     expect(page.get_by_label("Team", exact=True).locator("option:checked")).to_have_text(
         f"{TEAM_A} ({ORGANISATION})"
     )

@@ -18,7 +18,13 @@ from courseapp.demo.services import seed as seed_demo
 from courseapp.extensions import db
 from courseapp.organisations.models import Sector
 from courseapp.organisations.services import create_organisation
-from tests.browser.conftest import REFLOW_WIDTH, LiveServer, heading, horizontal_overflow
+from tests.browser.conftest import (
+    REFLOW_WIDTH,
+    LiveServer,
+    check_page,
+    heading,
+    horizontal_overflow,
+)
 from tests.browser.staff import Progress, add_learner, add_staff
 from tests.browser.test_people_and_cohorts import sign_in_as
 
@@ -123,6 +129,11 @@ def test_report_pages_fit_4000px_with_the_demonstration(page: Page, live_server:
     print("Report page heights at 1,100px wide, details of figures opened:", heights)
     too_tall = {path: height for path, height in heights.items() if height > MAX_HEIGHT}
     assert not too_tall, f"taller than {MAX_HEIGHT}px at {REPORT_WIDTH}px wide: {too_tall}"
+    # The gain page with enough learners for every figure: its area table and chart.
+    page.goto(f"{live_server.url}/reports/gain")
+    expect(page.get_by_role("table", name="By area of the model")).to_be_visible()
+    expect(page.locator("svg[role='img']")).to_have_count(1)
+    check_page(page, "reports-gain-demonstration")
     # The overview's headline figures start on the first screen.
     page.goto(f"{live_server.url}/reports/")
     expect(heading(page, "Overview")).to_be_visible()
