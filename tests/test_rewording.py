@@ -280,28 +280,27 @@ def test_seventh_and_eighth_labelled_sets_accuracy_holds(path, as_it_came):
     assert result.count(label="needs_work", verdict="constructive") == 0
 
 
-def test_fifth_held_out_set_accuracy_holds():
-    """Never used to tune the rules. As the rules were: 78.0% (103 of 132), blame caught
-    68.2% (45 of 66), 9 blaming versions praised, constructive recognised 87.9%; after
-    tuning on the seventh and eighth sets 84.1% (111 of 132), blame caught 75.8% (50),
-    still 9 praised, constructive recognised 92.4% (61 of 66)."""
-    result = evaluate(RULES, read_examples(HELD_OUT_5), COURSE.rewording.exercises)
-    assert result.total == 132
-    assert result.correct >= 111 and result.count("needs_work", "needs_work") >= 50
-    assert result.count(label="needs_work", verdict="constructive") <= 9
-    assert result.count(label="constructive", verdict="constructive") >= 61
-
-
-def test_sixth_held_out_set_accuracy_holds():
-    """Never used to tune the rules. On the rules before the seventh and eighth sets
-    tuned them: 77.3% (85 of 110), blame caught 65.5% (36 of 55), 8 blaming versions
-    praised; after: 80.0% (88 of 110), blame caught 69.1% (38), still 8 praised,
-    constructive recognised 90.9% (50 of 55)."""
-    result = evaluate(RULES, read_examples(HELD_OUT_6), COURSE.rewording.exercises)
-    assert result.total == 110
-    assert result.correct >= 88 and result.count("needs_work", "needs_work") >= 38
-    assert result.count(label="needs_work", verdict="constructive") <= 8
-    assert result.count(label="constructive", verdict="constructive") >= 50
+# Never used to tune the rules: (set, examples, right, blame caught, blaming versions
+# praised at most, constructive recognised).
+# The fifth: as the rules were, 78.0% (103 of 132), blame caught 68.2% (45 of 66), 9
+# blaming versions praised, constructive recognised 87.9%; after tuning on the seventh
+# and eighth sets 84.1% (111 of 132), blame caught 75.8% (50), still 9 praised,
+# constructive recognised 92.4% (61 of 66).
+# The sixth: on the rules before the seventh and eighth sets tuned them, 77.3% (85 of
+# 110), blame caught 65.5% (36 of 55), 8 blaming versions praised; after, 80.0% (88 of
+# 110), blame caught 69.1% (38), still 8 praised, constructive recognised 90.9% (50 of
+# 55).
+@pytest.mark.parametrize(
+    ("path", "total", "correct", "caught", "praised", "recognised"),
+    [(HELD_OUT_5, 132, 111, 50, 9, 61), (HELD_OUT_6, 110, 88, 38, 8, 50)],
+    ids=["fifth", "sixth"],
+)
+def test_later_held_out_sets_accuracy_holds(path, total, correct, caught, praised, recognised):
+    result = evaluate(RULES, read_examples(path), COURSE.rewording.exercises)
+    assert result.total == total
+    assert result.correct >= correct and result.count("needs_work", "needs_work") >= caught
+    assert result.count(label="needs_work", verdict="constructive") <= praised
+    assert result.count(label="constructive", verdict="constructive") >= recognised
 
 
 def test_every_exercise_model_answer_is_constructive_and_every_statement_is_not():

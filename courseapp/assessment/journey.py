@@ -122,11 +122,13 @@ def post_test_passed(user: User, pathway: Pathway) -> bool:
 
 
 def completion(
-    user: User, pathway: Pathway, progress: PathwayProgress, certificate: bool = True
+    user: User, pathway: Pathway, progress: PathwayProgress, certified: bool | None = None
 ) -> PathwayCompletion:
-    """The learner's completion (content.completion). Whether the work before the
-    post-test is done needs no certificate: `certificate=False` does not look for one."""
-    certified = certificate and certificate_for(user, pathway) is not None
+    """The learner's completion (content.completion). `certified`: whether they hold
+    this round's certificate, if the caller knows (looked up if None; whether the work
+    before the post-test is done does not need it)."""
+    if certified is None:
+        certified = certificate_for(user, pathway) is not None
     return PathwayCompletion(
         pathway, progress.completed, rewordings_done(user, pathway),
         post_test_passed(user, pathway), certified,
@@ -164,17 +166,18 @@ def _step(
 def journey(user: User, pathway: Pathway) -> Journey:
     locked = modules_locked_reason(user, pathway)
     progress = content.pathway_progress(user, pathway, locked_reason=locked)
-    done = completion(user, pathway, progress)
+    certificate = certificate_for(user, pathway)
+    done = completion(user, pathway, progress, certificate is not None)
     pre = _step(user, pathway, Phase.PRE, None)
     post = _step(user, pathway, Phase.POST, _work_locked_reason(done), done.post_test_passed)
-    return Journey(pathway, progress, done, pre, post, certificate_for(user, pathway))
+    return Journey(pathway, progress, done, pre, post, certificate)
 
 
 def post_test_locked_reason(user: User, pathway: Pathway) -> str | None:
     if not pre_test_done(user, pathway):
         return PRE_TEST_FIRST
     progress = content.pathway_progress(user, pathway)
-    return _work_locked_reason(completion(user, pathway, progress, certificate=False))
+    return _work_locked_reason(completion(user, pathway, progress, certified=False))
 
 
 def certificate_for(user: User, pathway: Pathway) -> Certificate | None:
@@ -191,9 +194,9 @@ def award_certificate(user: User, pathway: Pathway, attempt: TestAttempt) -> Cer
     """A certificate once the pathway is complete (content.completion): the post-test
     passed, every module complete and the rewordings submitted (once only)."""
     progress = content.pathway_progress(user, pathway)
-    if not attempt.passed or not completion(user, pathway, progress).complete:
-        return None
     existing = certificate_for(user, pathway)
+    if not attempt.passed or not completion(user, pathway, progress, existing is not None).complete:
+        return None
     if existing is not None:
         return existing
     earlier = renewal.latest_certificate(user, pathway.id)

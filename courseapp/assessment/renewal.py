@@ -35,6 +35,9 @@ from courseapp.database import read_once
 from courseapp.extensions import db
 
 DUE_DAYS = 60  # a certificate is "due for renewal" this many days before it lapses
+# A certificate whose renewal round has begun: its holder no longer counts as having
+# completed the pathway until the round is done (content.completion).
+BEING_RENEWED = sa.exists().where(Renewal.certificate_id == Certificate.id)
 
 
 class Currency(enum.StrEnum):

@@ -11,7 +11,8 @@ import sqlalchemy as sa
 
 from courseapp.accounts.models import User
 from courseapp.assessment import grants
-from courseapp.assessment.models import Certificate, Phase, Renewal, TestAttempt
+from courseapp.assessment.models import Certificate, Phase, TestAttempt
+from courseapp.assessment.renewal import BEING_RENEWED
 from courseapp.audit.services import record
 from courseapp.clock import utcnow
 from courseapp.cohorts.models import Cohort
@@ -131,31 +132,27 @@ def member_statuses(
             )
         )
     )
-    # Every learner with a certificate on the pathway has completed it once (so is not
-    # overdue); those whose latest is not being renewed have completed it now.
-    certified, renewing = set(), set()
-    for user_id, renewal in db.session.execute(
-        sa.select(Certificate.user_id, Renewal.id)
-        .outerjoin(Renewal, Renewal.certificate_id == Certificate.id)
-        .where(Certificate.user_id.in_(ids), Certificate.pathway_id == cohort.pathway_id)
-        .order_by(Certificate.issued_at, Certificate.id)
-    ):
-        certified.add(user_id)
-        if renewal is None:  # a later certificate than any being renewed
-            renewing.discard(user_id)
-        else:
-            renewing.add(user_id)
+    # Whether each certified learner's latest certificate is being renewed. Every one of
+    # them has completed the pathway once (so is not overdue); those whose latest is not
+    # being renewed have completed it now.
+    renewing = dict(
+        db.session.execute(
+            sa.select(Certificate.user_id, BEING_RENEWED)
+            .where(Certificate.user_id.in_(ids), Certificate.pathway_id == cohort.pathway_id)
+            .order_by(Certificate.issued_at, Certificate.id)  # the latest last, and kept
+        ).all()
+    )
     used_up = grants.used_up_among(ids, cohort.pathway_id)
     statuses = {}
     for user in users:
         done = completed.get(user.id, 0)
         if not user.active:
             status = ("Deactivated", "govuk-tag--grey")
-        elif user.id in certified and user.id not in renewing:
+        elif user.id in renewing and not renewing[user.id]:
             status = ("Completed", "govuk-tag--green")
         elif user.id in used_up:
             status = ("Attempts used up", "govuk-tag--orange")
-        elif is_overdue(cohort.due_date, completed=user.id in certified):
+        elif is_overdue(cohort.due_date, completed=user.id in renewing):
             status = ("Overdue", "govuk-tag--red")
         elif user.id in started:  # a module begun or the pre-test taken (reports.status)
             status = ("In progress", "govuk-tag--light-blue")

@@ -15,9 +15,9 @@ from courseapp.assessment.models import (
     AttemptGrant,
     Certificate,
     Phase,
-    Renewal,
     TestAttempt,
 )
+from courseapp.assessment.renewal import BEING_RENEWED
 from courseapp.catalogue import course
 from courseapp.cohorts.models import Cohort
 from courseapp.content.models import Enrolment, ModuleProgress
@@ -283,9 +283,7 @@ def load(filters: Filters) -> ReportData:
             learners[user_id].saw(latest)
 
     for user_id, issued_at, code, renewing in db.session.execute(
-        sa.select(Certificate.user_id, Certificate.issued_at, Certificate.code,
-                  Renewal.id.is_not(None))
-        .outerjoin(Renewal, Renewal.certificate_id == Certificate.id)
+        sa.select(Certificate.user_id, Certificate.issued_at, Certificate.code, BEING_RENEWED)
         .where(Certificate.user_id.in_(ids), Certificate.pathway_id == filters.pathway_id)
         .order_by(Certificate.issued_at, Certificate.id)  # a renewed one after the first
     ):  # fmt: skip

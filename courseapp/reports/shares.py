@@ -30,14 +30,8 @@ import sqlalchemy as sa
 from sqlalchemy.orm import Session
 
 from courseapp.accounts.models import Role, User
-from courseapp.assessment.models import (
-    Answer,
-    AttemptGrant,
-    Certificate,
-    Phase,
-    Renewal,
-    TestAttempt,
-)
+from courseapp.assessment.models import Answer, AttemptGrant, Certificate, Phase, TestAttempt
+from courseapp.assessment.renewal import BEING_RENEWED
 from courseapp.catalogue import course
 from courseapp.content.models import Enrolment, ModuleProgress
 from courseapp.reports.choices import picked
@@ -334,8 +328,7 @@ def load(session: Session, user_ids: list[int]) -> tuple[dict, list, dict[int, O
         own[user_id].grants[pathway_id] = count
     for user_id, *fields in session.execute(
         sa.select(Certificate.user_id, Certificate.pathway_id, Certificate.issued_at,
-                  Certificate.id, Certificate.valid_until, Renewal.id.is_not(None))
-        .outerjoin(Renewal, Renewal.certificate_id == Certificate.id)
+                  Certificate.id, Certificate.valid_until, BEING_RENEWED)
         .where(among(Certificate.user_id, ids))
     ):  # fmt: skip
         own[user_id].certificates.append(tuple(fields))
