@@ -199,9 +199,9 @@ def add_organisation(
             sa.select(User.id).where(User.organisation_id == org.id))).order_by(TestAttempt.id)
     ))  # fmt: skip
     answer_count = _insert_answers(attempt_ids, planned, now)
-    bulk_insert(Certificate, ("user_id", "pathway_id", "code", "issued_at"),
-                ((row[0], pathway.id, secrets.token_hex(6), now + timedelta(days=30))
-                 for row in attempts if row[10]))  # fmt: skip
+    bulk_insert(Certificate, ("user_id", "pathway_id", "code", "issued_at", "minutes"),
+                ((row[0], pathway.id, secrets.token_hex(6), now + timedelta(days=30),
+                  pathway.minutes) for row in attempts if row[10]))  # fmt: skip
     db.session.flush()
     return SyntheticOrganisation(org.id, coordinator.email, len(ids), answer_count)
 

@@ -94,7 +94,9 @@ def full_record(org: Organisation, coordinator: User, elsewhere: tuple) -> Recor
     take_test(learner, Phase.PRE)
     post = take_test(learner, Phase.POST)
     take_test(colleague, Phase.PRE)
-    certificate = Certificate(user_id=learner.id, pathway_id="core", attempt_id=post.id)
+    certificate = Certificate(
+        user_id=learner.id, pathway_id="core", attempt_id=post.id, minutes=240
+    )
     db.session.add(certificate)
     exercise = next(e for e in rewording.exercises().values() if "core" in e.pathways)
     first = rewording.submit(learner, exercise, FIRST_DRAFT)

@@ -473,6 +473,7 @@ def test_certificate_page_pdf_and_public_verification(client, app, make_learner)
     certificate = db.session.scalar(sa.select(Certificate))
     page = client.get("/pathways/core/certificate").get_data(as_text=True)
     assert "Robin Example" in page and certificate.code in page
+    assert certificate.minutes == pathway().minutes  # the length it was issued for
     assert f"{pathway().cpd_hours:g}" in page
     pdf = client.get("/pathways/core/certificate.pdf")
     assert (

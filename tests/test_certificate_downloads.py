@@ -63,7 +63,7 @@ def cohort_world(make_org, make_user):
         enrol_in_cohort(learner, cohort, course().pathways["core"])
     outsider = make_user(organisation=org, name="Eve Out")  # not in the cohort
     for learner in [*learners[:3], outsider]:
-        db.session.add(Certificate(user_id=learner.id, pathway_id="core"))
+        db.session.add(Certificate(user_id=learner.id, pathway_id="core", minutes=240))
     db.session.commit()
     return {
         "cohort": cohort,
@@ -188,7 +188,7 @@ def test_a_report_filter_spanning_organisations_asks_for_one(db_app, cohort_worl
     other = cohort_world["other_coordinator"].organisation
     elsewhere = make_user(organisation=other)
     db.session.add(Enrolment(user_id=elsewhere.id, pathway_id="core"))
-    db.session.add(Certificate(user_id=elsewhere.id, pathway_id="core"))
+    db.session.add(Certificate(user_id=elsewhere.id, pathway_id="core", minutes=240))
     both = make_user(role=Role.COORDINATOR, organisation=org, covers=(org, other))
     client = db_app.test_client()
     login(client, both)

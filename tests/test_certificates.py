@@ -32,7 +32,7 @@ def image(kind: str = "PNG", size: tuple[int, int] = (300, 100)) -> bytes:
 @pytest.fixture
 def certificate(make_org, make_user) -> Certificate:
     learner = make_user(organisation=make_org(name="Eastbrook Council"), name="Ann Bell")
-    awarded = Certificate(user_id=learner.id, pathway_id="core")
+    awarded = Certificate(user_id=learner.id, pathway_id="core", minutes=240)
     db.session.add(awarded)
     db.session.commit()
     return awarded

@@ -39,7 +39,7 @@ def world(make_org, make_user):
     core = course().pathways["core"]
     for learner in learners:
         enrol_in_cohort(learner, spring, core)
-    db.session.add(Certificate(user_id=learners[0].id, pathway_id="core"))
+    db.session.add(Certificate(user_id=learners[0].id, pathway_id="core", minutes=240))
     db.session.commit()
     return {
         "x": x, "spring": spring, "summer": summer, "briefing": briefing, "learners": learners,
@@ -79,7 +79,7 @@ def test_overdue_learners_uses_the_due_date_or_else_the_end_date(any_db_app, mak
     for person in (late, done, gone):
         enrol_in_cohort(person, ended, core)
     enrol_in_cohort(fine, later, core)
-    db.session.add(Certificate(user_id=done.id, pathway_id="core"))
+    db.session.add(Certificate(user_id=done.id, pathway_id="core", minutes=240))
     gone.active = False
     db.session.commit()
     assert members.overdue_learners("core") == {late.id}

@@ -195,12 +195,15 @@ def test_a_learner_sees_only_their_own_record(client, world):
 
 @pytest.fixture
 def finished(world):
-    """The learner has finished the course: every module, the tests and a certificate."""
+    """The learner has finished the course: every module, the tests and a certificate,
+    issued when the course took 600 minutes (its hours stay those, whatever the course
+    takes now)."""
     pathway = course().pathways["core"]
     for module in pathway.modules:
         record_completion(world.learner, module)
     post = take_test(world.learner, Phase.POST)
-    certificate = Certificate(user_id=world.learner.id, pathway_id="core", attempt_id=post.id)
+    certificate = Certificate(user_id=world.learner.id, pathway_id="core", attempt_id=post.id,
+                              minutes=600)  # fmt: skip
     db.session.add(certificate)
     db.session.commit()
     return SimpleNamespace(pathway=pathway, certificate=certificate)
@@ -217,12 +220,12 @@ def test_the_record_lists_modules_and_the_course_with_dates_hours_and_tests(
     pathway = finished.pathway
     assert [e.activity_id for e in record.entries] == [m.id for m in pathway.modules] + ["core"]
     whole = record.entries[-1]
-    assert (whole.minutes, whole.hours) == (pathway.minutes, pathway.cpd_hours)
+    assert (whole.minutes, whole.hours) == (600, 10.0) != (pathway.minutes, pathway.cpd_hours)
     assert any(line.startswith("Post-test taken") and "passed" in line for line in whole.details)
     assert f"Certificate {finished.certificate.code}" in whole.details[-1]
     assert (record.reflections, record.with_peer_reflection) == (2, 1)
     page = client.get("/cpd/").get_data(as_text=True)
-    assert f"{pathway.minutes} minutes ({pathway.cpd_hours:g} CPD hours)" in page
+    assert "600 minutes (10 CPD hours)" in page
     assert f"{world.module.minutes} minutes" in page
     assert "at least two CPD entries a year" in page
     assert 'href="/cpd/record.pdf"' in page and 'href="/cpd/record.csv"' in page
@@ -249,7 +252,7 @@ def test_the_csv_has_one_row_per_activity_in_the_shape_of_a_cpd_entry(client, wo
     assert first["date completed"]
     last = dict(zip(header, rows[-1], strict=True))
     assert last["type"] == "Whole course"
-    assert last["time (hours)"] == f"{finished.pathway.cpd_hours}"
+    assert (last["time (minutes)"], last["time (hours)"]) == ("600", "10.0")
     assert finished.certificate.code in last["tests and certificate"]
     assert last["what I learnt"] == ""
 

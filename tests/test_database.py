@@ -12,6 +12,7 @@ from flask_migrate import downgrade, upgrade
 from sqlalchemy.exc import IntegrityError
 
 from courseapp.accounts.models import Role, User
+from courseapp.assessment.models import Certificate
 from courseapp.extensions import db
 from courseapp.organisations.models import Organisation, Sector, Team
 from tests.conftest import app_at_revision, build_app, sqlite_url
@@ -197,3 +198,36 @@ def test_a_briefing_learner_keeps_credit_for_the_opening_modules_it_replaced(app
         (1, "briefing-welcome", True),
         (3, "briefing-welcome", False),
     ]
+
+
+@pytest.fixture
+def app_at_0022(any_db_url, tmp_path):
+    with app_at_revision(any_db_url, tmp_path, "0022") as app:
+        yield app
+
+
+def test_certificates_issued_before_keep_the_course_length_they_were_issued_for(app_at_0022):
+    """Migration 0023: every certificate gets the minutes its pathway came to until the
+    core course was shortened, so its CPD hours stay what they were (5 and 1.5)."""
+    done = "2026-05-01 10:00:00"
+    with db.engine.begin() as connection:
+        connection.execute(
+            sa.insert(sa.table("users", *map(sa.column, ("id", "name", "email", "role",
+                                                        "session_token", "active",
+                                                        "created_at")))),
+            [{"id": n, "name": f"P{n}", "email": f"p{n}@example.org", "role": "learner",
+              "session_token": f"t{n}", "active": True, "created_at": done} for n in (1, 2)],
+        )  # fmt: skip
+        connection.execute(
+            sa.insert(sa.table("certificates", *map(sa.column, ("id", "user_id", "pathway_id",
+                                                               "code", "issued_at")))),
+            [{"id": 1, "user_id": 1, "pathway_id": "core", "code": "AAAA-BBBB-CCCC",
+              "issued_at": done},
+             {"id": 2, "user_id": 2, "pathway_id": "briefing", "code": "DDDD-EEEE-FFFF",
+              "issued_at": done}],
+        )  # fmt: skip
+    upgrade()
+    kept = {
+        c.pathway_id: (c.minutes, c.cpd_hours) for c in db.session.scalars(sa.select(Certificate))
+    }
+    assert kept == {"core": (287, 5.0), "briefing": (75, 1.5)}

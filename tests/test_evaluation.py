@@ -38,7 +38,7 @@ def finished(make_user):
             enrol_in_cohort(user, cohort, pathway)
         else:
             enrol(user, pathway)
-        db.session.add(Certificate(user_id=user.id, pathway_id="core"))
+        db.session.add(Certificate(user_id=user.id, pathway_id="core", minutes=240))
         db.session.commit()
         return user
 

@@ -109,7 +109,7 @@ def test_a_learner_with_a_certificate_gets_no_reminder(mail_app, smtp, make_org,
     from courseapp.assessment.models import Certificate
 
     _org, learner = _cohort_learner(make_org, make_user)
-    db.session.add(Certificate(user_id=learner.id, pathway_id="core"))
+    db.session.add(Certificate(user_id=learner.id, pathway_id="core", minutes=240))
     db.session.commit()
     sweep(DUE)
     assert smtp.mailbox.messages == []

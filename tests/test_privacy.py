@@ -80,6 +80,7 @@ def test_a_learner_downloads_everything_held_about_them(client, record):
 
     [certificate] = data["certificates"]
     assert certificate["code"] == record.certificate.code and certificate["pathway"] == "core"
+    assert certificate["cpd_hours"] == record.certificate.cpd_hours
     assert certificate["issued"]
 
     [reflection] = data["cpd_reflections"]

@@ -347,7 +347,7 @@ def test_a_refresher_pathway_is_enrolled_on_lapse(refresher_app, smtp, make_org,
     # Once the refresher is done, its certificate makes the learner current again.
     clock.advance(timedelta(days=3))
     db.session.add(Certificate(user_id=learner.id, pathway_id="core-refresher",
-                               valid_until=date(2029, 3, 14)))  # fmt: skip
+                               valid_until=date(2029, 3, 14), minutes=60))  # fmt: skip
     db.session.commit()
     home = client.get("/").get_data(as_text=True)
     assert "You renewed it with Core refresher" in home and "Expired:" not in home

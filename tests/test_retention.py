@@ -59,7 +59,7 @@ def history(any_db_app, make_org, make_user):
     old_post = _attempt(learner.id, Phase.POST, 1, OLD, answers=3)
     new_post = _attempt(learner.id, Phase.POST, 2, RECENT, answers=3)
     db.session.add(Certificate(user_id=learner.id, pathway_id="core", issued_at=OLD,
-                               attempt_id=old_post.id))  # fmt: skip
+                               attempt_id=old_post.id, minutes=240))  # fmt: skip
     _response(learner.id, 1, OLD, notes=2)
     _response(learner.id, 2, RECENT, notes=1)
     cohort = Cohort(organisation=org, name="Old cohort", pathway_id="core")

@@ -71,7 +71,7 @@ def test_a_certificate_issued_at_half_past_midnight_bst_shows_that_day(
     client, make_learner, frozen_clock
 ):
     learner = make_learner(modules=True)
-    db.session.add(Certificate(user_id=learner.id, pathway_id="core"))
+    db.session.add(Certificate(user_id=learner.id, pathway_id="core", minutes=240))
     clock.set(HALF_PAST_MIDNIGHT_BST)
     db.session.commit()
     certificate = db.session.scalar(sa.select(Certificate))

@@ -178,7 +178,7 @@ def test_two_workers_lapse_each_certificate_once(setup, make_org, make_user):
     for learner in learners:
         enrol(learner, course().pathways["core"])
         db.session.add(Certificate(user_id=learner.id, pathway_id="core",
-                                   valid_until=date(2026, 1, 31)))  # fmt: skip
+                                   valid_until=date(2026, 1, 31), minutes=240))  # fmt: skip
     db.session.commit()
     for _ in range(4):
         queue.enqueue_now("daily_sweep", on="2026-02-02")
@@ -196,7 +196,7 @@ def test_a_cohorts_certificates_are_built_by_a_worker(setup, make_org, make_user
     learners = [make_user(organisation=org) for _ in range(2)]
     for learner in learners:
         enrol_in_cohort(learner, cohort, course().pathways["core"])
-        db.session.add(Certificate(user_id=learner.id, pathway_id="core"))
+        db.session.add(Certificate(user_id=learner.id, pathway_id="core", minutes=240))
     coordinator = make_user(role=Role.COORDINATOR, organisation=org, covers=(org,))
     client = app.test_client()
     login(client, coordinator)

@@ -204,7 +204,7 @@ def award_certificate(user: User, pathway: Pathway, attempt: TestAttempt) -> Cer
     certificate = Certificate(
         user_id=user.id, pathway_id=pathway.id, attempt_id=attempt.id, issued_at=now,
         valid_until=renewal.valid_until_for(pathway, now),
-        renewal_of_id=earlier.id if earlier else None,
+        renewal_of_id=earlier.id if earlier else None, minutes=pathway.minutes,
     )  # fmt: skip
     db.session.add(certificate)
     db.session.flush()

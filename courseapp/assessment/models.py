@@ -10,6 +10,7 @@ from sqlalchemy.orm import Mapped, column_property, mapped_column, relationship
 from sqlalchemy.sql.functions import FunctionElement
 
 from courseapp.accounts.models import User
+from courseapp.catalogue import timing
 from courseapp.clock import utcnow
 from courseapp.extensions import db
 from courseapp.organisations.models import readable_code
@@ -152,8 +153,15 @@ class Certificate(db.Model):
     renewal_of_id: Mapped[int | None] = mapped_column(
         sa.ForeignKey("certificates.id", ondelete="SET NULL"), unique=True
     )
+    # The pathway's length when it was issued (catalogue.timing), kept so that its CPD
+    # hours stay what the learner did if the course is later made shorter or longer.
+    minutes: Mapped[int]
 
     user: Mapped[User] = relationship()
+
+    @property
+    def cpd_hours(self) -> float:
+        return timing.cpd_hours(self.minutes)
 
 
 class AttemptGrant(db.Model):

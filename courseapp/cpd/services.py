@@ -234,7 +234,8 @@ def cpd_record(user: User) -> CpdRecord:
             day = local_time(certificate.issued_at, user.organisation)
             details.append(f"Certificate {certificate.code}, issued {day}")
         completed = certificate.issued_at if certificate else max(done, default=None)
+        length = certificate or pathway  # a certificate keeps the length it was issued for
         entries.append(Entry(Activity.PATHWAY, pathway.id, pathway.title, pathway, completed,
-                             pathway.minutes, pathway.cpd_hours, tuple(details),
+                             length.minutes, length.cpd_hours, tuple(details),
                              reflection))  # fmt: skip
     return CpdRecord(user, tuple(entries), utcnow())

@@ -253,6 +253,7 @@ def _certificates(person: User, course: Course) -> list[dict[str, Any]]:
             "pathway_title": _title(course.pathways, certificate.pathway_id),
             "issued": _when(certificate.issued_at),
             "valid_until": certificate.valid_until.isoformat() if certificate.valid_until else None,
+            "cpd_hours": certificate.cpd_hours,
             "renewal_started": _when(renewal_started),
         }
         for certificate, renewal_started in rows

@@ -18,7 +18,7 @@ from courseapp.assessment.models import (
     TestAttempt,
 )
 from courseapp.assessment.renewal import BEING_RENEWED
-from courseapp.catalogue import course
+from courseapp.catalogue import course, timing
 from courseapp.cohorts.models import Cohort
 from courseapp.content.models import Enrolment, ModuleProgress
 from courseapp.extensions import db
@@ -88,6 +88,7 @@ class Learner:
     cohort: str = ""
     cohort_due_on: date | None = None  # the cohort's due date (else its end): overdue after it
     certificate_code: str | None = None
+    certificate_hours: float | None = None  # the CPD hours it was issued for
     last_activity: datetime | None = None  # sign-in, module progress, test or rewording
 
     def saw(self, moment: datetime | None) -> None:
@@ -282,13 +283,15 @@ def load(filters: Filters) -> ReportData:
             learners[user_id].extra_attempts = extra
             learners[user_id].saw(latest)
 
-    for user_id, issued_at, code, renewing in db.session.execute(
-        sa.select(Certificate.user_id, Certificate.issued_at, Certificate.code, BEING_RENEWED)
+    for user_id, issued_at, code, minutes, renewing in db.session.execute(
+        sa.select(Certificate.user_id, Certificate.issued_at, Certificate.code,
+                  Certificate.minutes, BEING_RENEWED)
         .where(Certificate.user_id.in_(ids), Certificate.pathway_id == filters.pathway_id)
         .order_by(Certificate.issued_at, Certificate.id)  # a renewed one after the first
     ):  # fmt: skip
         if user_id in learners:
             learners[user_id].certified_at = issued_at
             learners[user_id].certificate_code = code
+            learners[user_id].certificate_hours = timing.cpd_hours(minutes)
             learners[user_id].certified = not renewing
     return ReportData(filters, learners)

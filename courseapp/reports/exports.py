@@ -60,7 +60,7 @@ def learners_csv(data: ReportData, pathway: Pathway) -> bytes:
              person.pre.test_id if person.pre else None, percent(row.pre),
              person.post.test_id if person.post else None, percent(row.post),
              percent(row.gain), person.cohort, person.certificate_code,
-             pathway.cpd_hours if person.certificate_code else None,
+             person.certificate_hours,
              _minute(person.last_activity, person.timezone), person.post_attempts]
             + [percent(row.pre_tags.get(t)) for t in tags]
             + [percent(row.post_tags.get(t)) for t in tags]
@@ -99,7 +99,7 @@ def responses_csv(data: ReportData, pathway: Pathway) -> bytes:
     rows = []
     for person in data.learners.values():
         learner = [person.name, person.email, person.organisation, person.team, person.cohort,
-                   person.certificate_code, pathway.cpd_hours if person.certificate_code else None,
+                   person.certificate_code, person.certificate_hours,
                    _minute(person.last_activity, person.timezone),
                    person.post_attempts]  # fmt: skip
         for phase, attempt in (("pre-test", person.pre), ("post-test", person.post)):

@@ -39,7 +39,7 @@ def seed(live_server: LiveServer) -> dict:
             email = name.split()[0].lower() + "@eastbrook.example.org"
             learner = add_learner(org, name, email)
             enrol_in_cohort(learner, cohort, course().pathways["core"])
-            db.session.add(Certificate(user_id=learner.id, pathway_id="core"))
+            db.session.add(Certificate(user_id=learner.id, pathway_id="core", minutes=240))
         running = Job(kind="certificates-zip", organisation_id=org.id,
                       state=JobState.RUNNING, done=120, total=240)  # fmt: skip
         failed = Job(kind="enrol-learners", organisation_id=org.id, state=JobState.FAILED,

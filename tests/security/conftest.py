@@ -42,7 +42,7 @@ def world(app, make_org, make_user) -> World:
         attempts.submit(pre, pathway.definition.pass_mark)
     post = attempts.start_or_resume(learner, pathway, Phase.POST)
     response = rewording.submit(learner, rewording.exercises()["let-him-in"], "Are you safe?")
-    certificate = Certificate(user_id=learner.id, pathway_id="core")
+    certificate = Certificate(user_id=learner.id, pathway_id="core", minutes=240)
     db.session.add(certificate)
     csv_file = io.BytesIO(
         f"name,email,team,job_role\nNew Person,new@example.org,Duty,{JobRole.TEACHER}\n".encode()

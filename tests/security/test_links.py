@@ -98,7 +98,7 @@ def test_csv_import_emails_ignore_the_host_header(site, client, make_org, make_u
 
 def test_certificate_verification_links_ignore_the_host_header(site, client, make_learner):
     learner = make_learner(modules=True)
-    certificate = Certificate(user_id=learner.id, pathway_id="core")
+    certificate = Certificate(user_id=learner.id, pathway_id="core", minutes=240)
     db.session.add(certificate)
     db.session.commit()
     login(client, learner)
