@@ -105,6 +105,20 @@ def test_progress_records_the_last_part_and_resumes_there(client, make_learner):
     assert str(escape(module.parts[2].title)) in home
 
 
+def test_a_part_since_merged_away_resumes_at_the_module_overview(client, make_learner):
+    """Progress keeps the part's slug; when a later version of the module merges or
+    renames that part, "Continue where you left off" opens the module, not a 404."""
+    user = make_learner()
+    login(client, user)
+    client.get(f"/modules/three-principles/{course().modules['three-principles'].parts[1].slug}")
+    db.session.execute(sa.update(ModuleProgress).values(last_part="a-part-no-longer-there"))
+    db.session.commit()
+    for page in ("/", "/pathways/core"):
+        text = client.get(page).get_data(as_text=True)
+        assert 'href="/modules/three-principles"' in text and "no-longer-there" not in text
+    assert client.get("/modules/three-principles").status_code == 200
+
+
 def test_reading_the_same_page_again_writes_nothing(client, make_learner, count_queries):
     """Progress is written when the learner moves, not on every page view: a reload, or
     coming back to where they last were, leaves the row as it is."""

@@ -298,7 +298,9 @@ def _resume(tasks: list[Task], progress: dict[str, ModuleProgress]):
     if in_progress:
         latest = max(in_progress, key=lambda row: row.updated_at)
         module = next(t.module for t in tasks if t.module.id == latest.module_id)
-        return module, latest.last_part
+        part = latest.last_part
+        # A part since merged or renamed (its heading changed): the module's overview.
+        return module, part if part is None or module.part(part) else None
     upcoming = next((t.module for t in tasks if t.status is Status.NOT_STARTED), None)
     return (upcoming, None) if upcoming else None
 
