@@ -155,7 +155,9 @@ def test_a_practice_box_must_say_it_is_general_practice(copy, seeds):  # noqa: F
 
 @pytest.mark.parametrize("reviewed", ["2999-01-01", "last spring"])
 def test_the_review_date_is_validated(copy, seeds, reviewed):  # noqa: F811
-    edit(copy / "content/modules/evidence.md", "reviewed: 2026-12-05", f"reviewed: {reviewed}")
+    path = copy / "content/modules/evidence.md"
+    current = next(line for line in path.read_text().splitlines() if line.startswith("reviewed: "))
+    edit(path, current, f"reviewed: {reviewed}")
     result = check(copy, seeds)
     assert result.exit_code != 0
     assert "evidence.md" in result.output and "reviewed" in result.output
