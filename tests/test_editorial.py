@@ -126,6 +126,16 @@ def test_an_unlisted_name_and_a_name_listed_twice_fail(copy, seeds):  # noqa: F8
     assert "'Leah' is listed twice: a name must be one person" in result.output
 
 
+def test_a_listed_person_who_appears_nowhere_fails(copy, seeds):  # noqa: F811
+    """When an example is cut, its people go from the cast too."""
+    cast = copy / "content/cast.yaml"
+    unused = "people:\n  - name: Rowena\n    role: a case cut long ago\n    where: everywhere\n"
+    cast.write_text(cast.read_text().replace("people:\n", unused, 1))
+    result = check(copy, seeds)
+    assert result.exit_code != 0
+    assert "cast.yaml:10: 'Rowena' appears nowhere in the course: remove the entry" in result.output
+
+
 def test_a_module_describing_violence_needs_a_content_note(copy, seeds):  # noqa: F811
     module = copy / "content/modules/harm-to-children.md"
     text = module.read_text()

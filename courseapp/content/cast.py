@@ -2,7 +2,8 @@
 
 `content/cast.yaml` lists each person once: their name, their one role and where the
 name may appear (`everywhere` for the running families, or the files of the one
-exercise or example they belong to). It also lists the capitalised words that are not
+exercise or example they belong to); a person who no longer appears anywhere is
+reported, so that the list stays the course's cast. It also lists the capitalised words that are not
 fictional people (places, organisations, the authors of cited studies).
 
 How a name is found: a capitalised word that somewhere in the course text stands in
@@ -92,6 +93,7 @@ def check_cast(cast_path: Path, files: list[Path], project: Path) -> list[Proble
     texts = {path: path.read_text(encoding="utf-8") for path in files if path.exists()}
     lower = {word for text in texts.values() for word in LOWER.findall(text)}
     mid = {word for text in texts.values() for word in MID_SENTENCE.findall(text)}
+    used: set[str] = set()
     for path, text in texts.items():
         where = _relative(path, project)
         reported: set[str] = set()
@@ -100,6 +102,8 @@ def check_cast(cast_path: Path, files: list[Path], project: Path) -> list[Proble
                 if name in reported:
                     continue
                 person = people.get(name)
+                if person is not None:
+                    used.add(name)
                 if person is None:
                     if name.lower() in lower or name not in mid or name in not_people:
                         continue
@@ -117,6 +121,11 @@ def check_cast(cast_path: Path, files: list[Path], project: Path) -> list[Proble
                     continue
                 reported.add(name)
                 problems.append(Problem(path, number, message))
+    for index, person in enumerate(cast.people):
+        if person.name not in used:
+            line = doc.line_of(("people", index, "name"))
+            message = f"{person.name!r} appears nowhere in the course: remove the entry"
+            problems.append(Problem(cast_path, line, message))
     return problems
 
 
