@@ -209,13 +209,22 @@ def test_check_page_counts_unanswered_and_a_post_test_with_gaps_needs_confirming
     assert attempt.submitted
 
 
-def test_pre_test_with_gaps_needs_no_confirmation(client, make_learner):
+def test_a_pre_test_with_gaps_needs_confirming_and_asks_for_a_best_guess(client, make_learner):
+    """A blank pre-test scores 0 where guessing scores about a third, so that the gain
+    the reports show would be larger than what was learnt: the learner is asked to give
+    a best guess, and to confirm before leaving questions out."""
     login(client, make_learner(pre_test=False))
     client.post("/pathways/core/tests/pre")
     attempt = db.session.scalar(sa.select(TestAttempt))
     page = client.get(f"/attempts/{attempt.id}/check").get_data(as_text=True)
-    assert 'name="confirm_unanswered"' not in page
-    assert client.post(f"/attempts/{attempt.id}/submit").status_code == 303
+    assert (
+        'name="confirm_unanswered"' in page and "choose the answer that seems most likely" in page
+    )
+    assert client.post(f"/attempts/{attempt.id}/submit").status_code == 200
+    db.session.refresh(attempt)
+    assert not attempt.submitted
+    confirmed = client.post(f"/attempts/{attempt.id}/submit", data={"confirm_unanswered": "y"})
+    assert confirmed.status_code == 303
 
 
 # -- Completion -----------------------------------------------------------------------

@@ -121,6 +121,9 @@ def start_or_resume(
     open_attempt = next((a for a in counted if not a.submitted), None)
     if open_attempt is not None:
         return open_attempt
+    if phase is Phase.POST and any(a.passed for a in counted):  # its feedback shows the
+        # answers: a retake would show the other form's too
+        raise AttemptError("You have passed this test")
     allowed = attempts_allowed(phase, user, pathway)
     if len(counted) >= allowed:
         raise AttemptError(
@@ -283,13 +286,11 @@ def unanswered(attempt: TestAttempt) -> int:
     return sum(entry.id not in answers for page in pages(attempt) for entry in page)
 
 
-CONFIRMED_PHASES = (Phase.POST, Phase.FOLLOW_UP)
-
-
 def needs_confirmation(attempt: TestAttempt) -> bool:
-    """A post-test or follow-up test (each scored, and not taken again) with questions
-    unanswered is submitted only once the learner says so."""
-    return attempt.phase in CONFIRMED_PHASES and unanswered(attempt) > 0
+    """A test with questions unanswered is submitted only once the learner says so: each
+    is taken once, or scored; and a pre-test left blank, where a guess would have
+    scored about a third, would make the learner's gain look larger than it is."""
+    return unanswered(attempt) > 0
 
 
 def submit(attempt: TestAttempt, pass_mark: int) -> bool:

@@ -138,7 +138,7 @@ def _check_page(attempt: TestAttempt, form: SubmitTestForm):
         pathway=pathway_or_404(attempt.pathway_id),
         rows=rows,
         unanswered=unanswered,
-        confirm=attempt.phase in service.CONFIRMED_PHASES and unanswered > 0,
+        confirm=unanswered > 0,
         form=form,
         is_rating=service.is_rating,
     )
@@ -180,11 +180,9 @@ def results(attempt_id: int):
     if attempt.phase is Phase.FOLLOW_UP:
         context |= _follow_up_results(attempt, pathway)
     if attempt.phase is Phase.POST:
-        pre, _best = service.reporting_attempts(current_user, pathway)
         post_tags = service.tag_scores(attempt)
         shown = service.shows_answers(attempt)
         context |= {
-            "pre_tags": service.tag_scores(pre) if pre else {},
             "post_tags": post_tags,
             "tag_labels": TAG_LABELS,
             "review": service.review(attempt) if shown else None,

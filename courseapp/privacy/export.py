@@ -16,12 +16,12 @@ import sqlalchemy as sa
 from sqlalchemy.orm import joinedload
 
 from courseapp.accounts.models import User
+from courseapp.assessment.attempts import shows_answers
 from courseapp.assessment.models import (
     Answer,
     AttemptGrant,
     Certificate,
     FollowUp,
-    Phase,
     Renewal,
     TestAttempt,
 )
@@ -171,9 +171,9 @@ def _attempts(person: User, course: Course) -> list[dict[str, Any]]:
         ),
         "attempt_id",
     )
-    # Item by item marks would tell a learner which answers were right on a form they may
-    # be given again, so they are left out until the pathway's post-test is passed.
-    passed = {a.pathway_id for a in attempts if a.phase is Phase.POST and a.passed}
+    # Item by item marks would tell which answers were right on a form that is taken
+    # again (by this learner in a retake, or by a colleague): they are given only where
+    # the results page shows the answers too (assessment.attempts.shows_answers).
     return [
         {
             "pathway": attempt.pathway_id,
@@ -189,7 +189,7 @@ def _attempts(person: User, course: Course) -> list[dict[str, Any]]:
                     "item": answer.item_id,
                     "question": _question(course, answer.item_id),
                     "response": answer.response,
-                    "mark": answer.score if attempt.pathway_id in passed else None,
+                    "mark": answer.score if shows_answers(attempt) else None,
                     "saved": _when(answer.saved_at),
                 }
                 for answer in answers.get(attempt.id, [])

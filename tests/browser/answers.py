@@ -179,20 +179,21 @@ def expect_checked(page: Page, check: KnowledgeCheck, *, right: int) -> None:
 
 
 def check_results(page: Page, test: bank.Test) -> None:
-    """The post-test results of a learner who got everything wrong in the pre-test and
-    everything right now: the score, area by area, and feedback on every question."""
+    """The post-test results of a learner who got everything right: the score, area by
+    area (the post-test's only: the pre-test's scores are never shown), and feedback on
+    every question."""
     tags = list(dict.fromkeys(item.tag for item in test.items))
     expect(heading(page, "Your post-test results")).to_be_visible()
     expect(heading(page, "You passed", level=2)).to_be_visible()
     expect(page.locator(".govuk-panel")).to_contain_text("Your score: 100%")
     table = page.get_by_role("table", name="Score by area of the model")
-    expect(table.get_by_role("columnheader")).to_have_text(["Area", "Pre-test", "Post-test"])
+    expect(table.get_by_role("columnheader")).to_have_text(["Area", "Score"])
     expect(table.locator("tbody tr")).to_have_count(len(tags))
     for tag in tags:
         row = table.get_by_role("row").filter(
             has=page.get_by_role("rowheader", name=TAG_LABELS[tag], exact=True)
         )
-        expect(row.get_by_role("cell")).to_have_text(["0%", "100%"])
+        expect(row.get_by_role("cell")).to_have_text(["100%"])
 
     expect(heading(page, "Feedback on each question", level=2)).to_be_visible()
     reviews = page.locator(".app-review")
