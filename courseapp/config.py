@@ -126,6 +126,10 @@ class Config:
     # production so that login throttling sees each person's address and links use https.
     TRUSTED_PROXIES = int(os.environ.get("TRUSTED_PROXIES", 0))
     POST_TEST_ATTEMPTS = int(os.environ.get("POST_TEST_ATTEMPTS", 3))
+    # A module's knowledge check counts (and so the module can be complete) only once the
+    # module has been open this share of its reading time (content.timing), so that a
+    # module clicked through in seconds is not counted as done. 0 turns it off.
+    MODULE_MINIMUM_READING_SHARE = float(os.environ.get("MODULE_MINIMUM_READING_SHARE", 1 / 3))
     TEST_PAGE_SIZE = int(os.environ.get("TEST_PAGE_SIZE", 5))
     SQLITE_BUSY_TIMEOUT_MS = int(os.environ.get("SQLITE_BUSY_TIMEOUT_MS", 30000))
     # Test attempts, rewordings and CSV uploads older than this are removed by `flask purge`.
@@ -168,6 +172,7 @@ class TestConfig(Config):
     TESTING = True
     REDIS_URL = None  # tests that use Redis say so (TEST_REDIS_URL)
     RATELIMIT_ENABLED = False
+    MODULE_MINIMUM_READING_SHARE = 0.0  # tests of the rule turn it on
     ARGON2_TIME_COST = 1
     ARGON2_MEMORY_COST = 8
     ARGON2_PARALLELISM = 1

@@ -2,11 +2,16 @@
 
 from __future__ import annotations
 
+import math
+from datetime import UTC, datetime, timedelta
+
+import pytest
 import sqlalchemy as sa
 from markupsafe import escape
 
 from courseapp.accounts.models import Role, User
-from courseapp.catalogue import course
+from courseapp.catalogue import course, timing
+from courseapp.clock import clock
 from courseapp.content.models import Enrolment, ModuleProgress
 from courseapp.extensions import db
 from tests.conftest import login
@@ -165,6 +170,41 @@ def test_knowledge_check_gives_feedback_and_completes_the_module(client, make_le
     assert progress_rows(user)["welcome"].completed_at is not None
     overview = client.get("/pathways/core").get_data(as_text=True)
     assert "Completed" in overview
+
+
+@pytest.fixture
+def fixed_clock():
+    clock.set(datetime(2026, 12, 7, 9, 0, tzinfo=UTC))
+    yield clock
+    clock.reset()
+
+
+def test_a_module_clicked_through_in_seconds_is_not_complete(
+    app, client, make_learner, fixed_clock
+):
+    """Every part opened and every answer right within a minute of opening the module
+    does not complete it: the check counts once the module has been open a third of its
+    reading time, and the learner is told how much longer that is."""
+    app.config["MODULE_MINIMUM_READING_SHARE"] = 1 / 3
+    user = make_learner()
+    login(client, user)
+    module = course().modules["welcome"]
+    for part in module.parts:
+        client.get(f"/modules/welcome/{part.slug}")
+    fixed_clock.advance(timedelta(seconds=50))
+    check = course().checks["kc-welcome"]
+    early = client.post("/modules/welcome/check", data=answers_for(check)).get_data(as_text=True)
+    needed = module.words / timing.WORDS_PER_MINUTE / 3  # minutes
+    assert needed > 2
+    left = math.ceil(needed - 50 / 60)
+    assert f"check your answers again in about {left} minutes" in early
+    assert "This module is now complete" not in early
+    row = progress_rows(user)["welcome"]
+    assert row.check_passed_at is None and row.completed_at is None
+    fixed_clock.advance(timedelta(minutes=needed))
+    later = client.post("/modules/welcome/check", data=answers_for(check)).get_data(as_text=True)
+    assert "This module is now complete" in later
+    assert progress_rows(user)["welcome"].completed_at is not None
 
 
 def test_unanswered_question_keeps_answers_and_does_not_complete(client, make_learner):

@@ -1,5 +1,6 @@
 from __future__ import annotations
 
+import math
 from collections.abc import Callable
 from functools import wraps
 
@@ -138,13 +139,13 @@ def part(module: Module, pathway: Pathway, part_slug: str):
 def knowledge_check(module: Module, pathway: Pathway):
     check = catalogue.course().checks[module.meta.knowledge_check]
     form = KnowledgeCheckForm()
-    answers, unanswered, results = form.kept_answers(check), [], None
+    answers, unanswered, results, reading_left = form.kept_answers(check), [], None, None
     if form.validate_on_submit():
         answers, unanswered = form.answers(check)
         if not unanswered:
             marked = services.mark_check(check, answers)
             results = {r.question_id: r for r in marked}
-            services.record_check(current_user, module, marked)
+            reading_left = services.record_check(current_user, module, marked)
     progress = services.progress_by_module(current_user).get(module.id)
     unread = [p for p in module.parts if p.slug not in services.visited_parts(current_user, module)]
     return render_template(
@@ -155,6 +156,7 @@ def knowledge_check(module: Module, pathway: Pathway):
         answers=answers,
         unanswered=unanswered,
         results=results,
+        reading_minutes_left=math.ceil(reading_left.total_seconds() / 60) if reading_left else 0,
         complete=progress is not None and progress.completed,
         unread=unread,
         field_name=field_name,

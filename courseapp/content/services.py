@@ -4,13 +4,14 @@ from __future__ import annotations
 
 import enum
 from dataclasses import dataclass
+from datetime import timedelta
 
 import sqlalchemy as sa
-from flask import g, has_request_context
+from flask import current_app, g, has_request_context
 from sqlalchemy.dialects import postgresql, sqlite
 
 from courseapp.accounts.models import User
-from courseapp.catalogue import course
+from courseapp.catalogue import course, timing
 from courseapp.catalogue.course import Module, Pathway
 from courseapp.catalogue.schema import KnowledgeCheck
 from courseapp.clock import utcnow
@@ -185,19 +186,41 @@ def record_reading(user: User, module: Module, part: str | None) -> bool:
     return True
 
 
-def record_check(user: User, module: Module, results: list[QuestionResult]) -> None:
+def reading_time_left(user: User, module: Module) -> timedelta:
+    """How much longer the module must be open before its check can count: the
+    MODULE_MINIMUM_READING_SHARE of its reading time, from when it was first opened."""
+    share = current_app.config["MODULE_MINIMUM_READING_SHARE"]
+    needed = timedelta(minutes=module.words / timing.WORDS_PER_MINUTE * share)
+    if not needed:
+        return needed
+    opened = db.session.scalar(
+        sa.select(ModuleProgress.started_at).where(
+            ModuleProgress.user_id == user.id, ModuleProgress.module_id == module.id
+        )
+    )
+    return needed if opened is None else max(timedelta(0), opened + needed - utcnow())
+
+
+def record_check(
+    user: User, module: Module, results: list[QuestionResult], timed: bool = True
+) -> timedelta:
     """A try at the module's knowledge check: when every question is right, the check
-    is passed (once passed it stays passed), which may complete the module."""
+    is passed (once passed it stays passed), which may complete the module; unless the
+    module has not been open long enough (`timed`; reading_time_left), whose time left
+    is returned."""
     now = utcnow()
     values = {"user_id": user.id, "module_id": module.id, "started_at": now, "updated_at": now}
     changes: dict = {"updated_at": now}
     passed = bool(results) and all(result.correct for result in results)
+    left = reading_time_left(user, module) if passed and timed else timedelta(0)
+    passed = passed and not left
     if passed:
         values["check_passed_at"] = now
         changes["check_passed_at"] = sa.func.coalesce(ModuleProgress.check_passed_at, now)
     _upsert(values, changes)
     if passed:
         _complete_if_done(user, module, visited_parts(user, module), True)
+    return left
 
 
 def record_completion(user: User, module: Module) -> None:
@@ -215,7 +238,7 @@ def record_completion(user: User, module: Module) -> None:
         )
     check = course().checks[module.meta.knowledge_check]
     right = {q.id: sorted(q.correct_ids) for q in check.questions}
-    record_check(user, module, mark_check(check, right))
+    record_check(user, module, mark_check(check, right), timed=False)
 
 
 def _complete_if_done(
