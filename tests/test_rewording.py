@@ -47,6 +47,13 @@ HELD_OUT_5 = PROJECT_ROOT / "tests" / "data" / "rewording_heldout_5.jsonl"
 # A tenth author's 110, written once that tuning was over, measured on the rules before
 # and after it and never used to tune them.
 HELD_OUT_6 = PROJECT_ROOT / "tests" / "data" / "rewording_heldout_6.jsonl"
+# Texts that game the coach (word salad, keyword lists, generic templates with the
+# case's names, copies of a hint, the case or an example answer, another language) and
+# genuine versions in the voices of different practitioners, for most exercises: the
+# first set tuned the checks for them, the second was written at the same time and
+# never used to tune them.
+GAMING_LABELLED = PROJECT_ROOT / "tests" / "data" / "rewording_gaming_labelled.jsonl"
+GAMING_HELD_OUT = PROJECT_ROOT / "tests" / "data" / "rewording_gaming_heldout.jsonl"
 PROMPT = "Why did you let him in?"
 
 
@@ -188,12 +195,14 @@ def test_third_held_out_set_accuracy_holds():
     after tuning on the third (36 of 49; blame caught 64.5%, 8 blaming versions left to
     a coordinator as uncertain, and 3 praised: one more praised, and three more caught,
     than after the first tuning); 77.6% after tuning on the fourth and fifth sets (38 of
-    49; blame caught 71.0%, 2 praised). Its weakness is why only a version found constructive
-    counts towards a pathway, and why a coordinator can overturn the coach."""
+    49; blame caught 71.0%, 2 praised); 81.6% once texts had to be written out and copies
+    were read in order (40 of 49; blame caught 77.4%, 1 praised). Its weakness is why only
+    a version found constructive counts towards a pathway, and why a coordinator can
+    overturn the coach."""
     result = evaluate(RULES, read_examples(HELD_OUT_3), COURSE.rewording.exercises)
     assert result.total == 49
-    assert result.correct >= 38 and result.count("needs_work", "needs_work") >= 22
-    assert result.count(label="needs_work", verdict="constructive") <= 2
+    assert result.correct >= 40 and result.count("needs_work", "needs_work") >= 24
+    assert result.count(label="needs_work", verdict="constructive") <= 1
 
 
 @pytest.mark.parametrize(
@@ -259,24 +268,33 @@ def test_fourth_held_out_set_accuracy_holds():
     three of their versions are near copies of one). On text from an author who has not
     seen the rules, about one blaming version in seven is still praised: a coordinator's
     review is part of the design. 75.5% after tuning on the seventh and eighth sets (83
-    of 110; blame caught 63.3%, 8 praised)."""
+    of 110; blame caught 63.3%, 8 praised). 71.8% (79 of 110) once a copy is read in order
+    (a light paraphrase of an example answer is a copy) and a case's names alone do not
+    make a text about the case: three more of this set's versions are copies of an example
+    and one more goes to a coordinator (constructive recognised 82.0%, 41 of 50); blame
+    caught and praised unchanged."""
     result = evaluate(RULES, read_examples(HELD_OUT_4), COURSE.rewording.exercises)
     assert result.total == 110
-    assert result.correct >= 83 and result.count("needs_work", "needs_work") >= 38
+    assert result.correct >= 79 and result.count("needs_work", "needs_work") >= 38
     assert result.count(label="needs_work", verdict="constructive") <= 8
-    assert result.count(label="constructive", verdict="constructive") >= 45
+    assert result.count(label="constructive", verdict="constructive") >= 41
 
 
-@pytest.mark.parametrize(("path", "as_it_came"), [(LABELLED_6, 0.788), (LABELLED_7, 0.735)])
-def test_seventh_and_eighth_labelled_sets_accuracy_holds(path, as_it_came):
+@pytest.mark.parametrize(
+    ("path", "as_it_came", "correct"), [(LABELLED_6, 0.788, 130), (LABELLED_7, 0.735, 129)]
+)
+def test_seventh_and_eighth_labelled_sets_accuracy_holds(path, as_it_came, correct):
     """Reached when the rules were tuned on them (78.8% and 73.5% as they came, with 11
     blaming versions praised in each): abuse as "conflict", "arguing" or "stress in the
     relationship", "we need to see you" and other tests she must pass, her drinking as
     the thing to fix, asking her to talk him round or to sort things out with him,
-    contact as his right, hindsight about when she told. No blame praised."""
+    contact as his right, hindsight about when she told. No blame praised. 130 of 132 in
+    each; the eighth 129 once a case's names alone no longer made a text about the case
+    (one version, generic but for a name, goes to a coordinator)."""
     result = evaluate(RULES, read_examples(path), COURSE.rewording.exercises)
     assert result.total == 132
-    assert result.accuracy >= 0.98 > as_it_came and result.blame_caught >= 0.98
+    assert result.correct >= correct and result.accuracy > as_it_came
+    assert result.blame_caught >= 0.98
     assert result.count(label="needs_work", verdict="constructive") == 0
 
 
@@ -299,6 +317,22 @@ def test_later_held_out_sets_accuracy_holds(path, total, correct, caught, praise
     result = evaluate(RULES, read_examples(path), COURSE.rewording.exercises)
     assert result.total == total
     assert result.correct >= correct and result.count("needs_work", "needs_work") >= caught
+    assert result.count(label="needs_work", verdict="constructive") <= praised
+    assert result.count(label="constructive", verdict="constructive") >= recognised
+
+
+@pytest.mark.parametrize(
+    ("path", "praised", "recognised"),
+    [(GAMING_LABELLED, 2, 34), (GAMING_HELD_OUT, 5, 35)],
+    ids=["labelled", "held-out"],
+)
+def test_texts_that_game_the_coach_are_rarely_praised(path, praised, recognised):
+    """36 texts that game the coach and 36 genuine versions in each set. As the rules
+    were, 19 and 24 of the gaming texts were found constructive (genuine versions
+    recognised: 34 and 35); once texts had to be written out, names alone stopped
+    making a text about the case and copies were read in order, 2 and 5 (34 and 35)."""
+    result = evaluate(RULES, read_examples(path), COURSE.rewording.exercises)
+    assert result.total == 72
     assert result.count(label="needs_work", verdict="constructive") <= praised
     assert result.count(label="constructive", verdict="constructive") >= recognised
 
@@ -343,6 +377,148 @@ def test_the_case_its_hints_or_an_example_answer_pasted_back_is_a_copy():
         for copied in (exercise.case, *exercise.model_answers, " ".join(exercise.hints)):
             result = assess_exercise(RULES, exercise, copied)
             assert [f.rule.id for f in result.flags] == ["copies"], exercise.id
+
+
+def _people(exercise):
+    """The case's people, survivor first and the perpetrator next where there is one."""
+    order = {"survivor": 0, "perpetrator": 1, "child": 2, "other": 3}
+    return sorted(exercise.people, key=lambda name: order[exercise.people[name]])
+
+
+# Word salad and keyword stuffing with the case's names: each found constructive on
+# every exercise before texts had to be written out.
+NONSENSE = (
+    "{0}, {1}, banana what how tell me purple elephant keeps safe.",
+    "{0}. {1}. Tell me. What. How. Safe. Strengths. Together. Responsible. Support.",
+)
+# A generic template with the names put in: names are not something of the case.
+TEMPLATES = (
+    "{0}, what happened with {1}, and what would help you and the children now?",
+    "Thank you for telling me, {0}. How can we work together to keep you and the "
+    "children safe from {1}?",
+    "{1}'s behaviour is {1}'s responsibility, not yours, {0}. What would help you feel safer?",
+)
+
+
+@pytest.mark.parametrize("template", NONSENSE)
+def test_word_salad_or_keywords_with_the_names_need_work_on_every_exercise(template):
+    for exercise in COURSE.rewording.exercises.values():
+        text = template.format(*_people(exercise))
+        result = assess_exercise(RULES, exercise, text)
+        assert result.verdict == "needs_work", (exercise.id, text, result.as_json())
+        assert [f.rule.id for f in result.flags] == ["not-written-out"], exercise.id
+
+
+@pytest.mark.parametrize("template", TEMPLATES)
+def test_a_generic_template_with_the_names_put_in_is_never_found_constructive(template):
+    """Names alone are not something of the case: it goes to a coordinator."""
+    for exercise in COURSE.rewording.exercises.values():
+        text = template.format(*_people(exercise))
+        result = assess_exercise(RULES, exercise, text)
+        assert result.verdict == "uncertain", (exercise.id, text, result.as_json())
+        assert [f.rule.id for f in result.flags] == ["not-this-case"], exercise.id
+
+
+@pytest.mark.parametrize(
+    "text",
+    [
+        "asdf qwerty zxcv Liam Sara tell me what happened",
+        "Sara, ¿qué pasó cuando Liam vino al piso anoche? ¿Cómo están los niños?",
+        "Sara, Liam: flat, door, last night, kids, safe, help, talk.",
+        "Sara, Liam: what how when who safe plan together help.",
+    ],
+)
+def test_nonsense_other_languages_and_keyword_runs_are_not_written_out(text):
+    result = assess_exercise(RULES, COURSE.rewording.exercises["let-him-in"], text)
+    assert result.verdict == "needs_work", result.as_json()
+    assert [f.rule.id for f in result.flags] == ["not-written-out"]
+
+
+@pytest.mark.parametrize(
+    "text",
+    [
+        "What happened once Liam arrived last night?",
+        "Liam: pushed Sara, broke her phone, blocked the door; pattern of coercive control.",
+        "Marc smashed phone, pushed Gemma into wall. Ava, Theo awake upstairs. Gemma took "
+        "children to sister's.",
+        "Thanks. Really. What did Liam do when he came in, and how are the kids today?",
+    ],
+)
+def test_short_questions_and_terse_notes_are_written_out(text):
+    exercise = "domestic-incident-report" if "Gemma" in text else "let-him-in"
+    result = assess_exercise(RULES, COURSE.rewording.exercises[exercise], text)
+    assert "not-written-out" not in result.as_json()["flags"], result.as_json()
+
+
+def test_a_hint_or_one_of_its_sentences_copied_is_a_copy():
+    """With a word or a name added, or one sentence of it alone: the hints speak to the
+    learner, so nobody would say one to her."""
+    for exercise in COURSE.rewording.exercises.values():
+        name = _people(exercise)[0]
+        for hint in exercise.hints:
+            copies = [hint.rstrip(".?") + f", {name}.", hint + " Please."]
+            copies += [s.strip() for s in hint.split(". ") if len(s.split()) >= 5]
+            for copied in copies:
+                result = assess_exercise(RULES, exercise, copied)
+                assert [f.rule.id for f in result.flags] == ["copies"], (exercise.id, copied)
+
+
+def test_the_cases_own_sentence_turned_into_a_question_is_a_copy():
+    for exercise in COURSE.rewording.exercises.values():
+        name = _people(exercise)[0]
+        sentences = [s.strip(" .") for s in exercise.case.split(". ")[1:]]
+        for sentence in (s for s in sentences if len(s.split()) >= 6):
+            lowered = sentence[0].lower() + sentence[1:]
+            for question in (f"{sentence}?", f"{name}, {lowered}?"):
+                result = assess_exercise(RULES, exercise, question)
+                assert [f.rule.id for f in result.flags] == ["copies"], (exercise.id, question)
+
+
+@pytest.mark.parametrize(
+    ("exercise", "text"),
+    [
+        ("his-drinking", "Tell me about a recent day when Paul was sober. How did he treat "
+         "you and the children on that day?"),
+        ("her-drinking", "What does Kevin say or do when you try to cut down or get help? I "
+         "would like us to work on this together."),
+        ("too-many-police-reports", "You have asked for help each time Ryan has threatened "
+         "you, and that has kept the kids safer. What would make it easier to carry on doing "
+         "that?"),
+        ("separated-so-close-the-case", "The boys can be hurt by Scott's behaviour without "
+         "seeing it. What do we know about how it's affecting them now, and what has Leanne "
+         "done to protect them?"),
+        ("collection-at-the-gate", "What would make drop-off and pick-up feel safer for you "
+         "and Lily? We will look at our procedures and any court orders with our "
+         "safeguarding lead and tell you what we can do."),
+        ("why-not-ended-relationship", "What do you think Jon would do if you and the kids "
+         "moved out? What has he said or done when it came up before?"),
+        ("contact-after-separation", "Separating does not always stop abuse. What has Dean "
+         "been doing since you split, and how is it affecting you and Josh?"),
+    ],
+)  # fmt: skip
+def test_a_light_paraphrase_of_an_example_answer_is_a_copy(exercise, text):
+    """A few words swapped, the same run of words: at most about one in seven changed."""
+    result = assess_exercise(RULES, COURSE.rewording.exercises[exercise], text)
+    assert [f.rule.id for f in result.flags] == ["copies"], result.as_json()
+
+
+@pytest.mark.parametrize(
+    ("exercise", "text"),
+    [
+        ("let-him-in", "What happened when Liam came round last night? How are you and the "
+         "children feeling today?"),
+        ("threat-of-removal", "We want to help keep the children safe with you, Aisha. What "
+         "has Tariq said about coming back, and what do you think he will do?"),
+        ("your-responsibility-to-keep-them-safe", "Darren chose to punch the door while Jack "
+         "slept next door. What have you been doing to keep Jack feeling safe since?"),
+        ("domestic-incident-report", "Marc smashed Gemma's phone and pushed her into a wall "
+         "while Ava and Theo were upstairs. Gemma took the children to her sister's that "
+         "night."),
+    ],
+)  # fmt: skip
+def test_a_version_sharing_phrases_with_an_example_answer_is_not_a_copy(exercise, text):
+    result = assess_exercise(RULES, COURSE.rewording.exercises[exercise], text)
+    assert result.verdict == "constructive", result.as_json()
 
 
 @pytest.mark.parametrize(
@@ -478,6 +654,74 @@ def test_write_get_feedback_revise_and_rate(client, make_learner):
     assert kept[-1].self_rating is SelfRating.AS_GOOD
     practice = client.get("/practice").get_data(as_text=True)
     assert "Constructive" in practice
+
+
+LET_HIM_IN_ANSWER = (
+    "What was going on last night that made having Liam inside feel like the safer option?"
+)
+ANSWERS_LATER = "The model answers appear here once you have written a version in your own words"
+
+
+@pytest.mark.parametrize(
+    "text",
+    [
+        "asdf qwerty zxcv",
+        "Sara, Liam, banana what how tell me purple elephant keeps safe.",
+        "Sara. Liam. Tell me. What. How. Safe. Strengths. Together. Responsible. Support.",
+        "Sara, what happened with Liam, and what would help you and the children now?",
+        "Tell me what happened when Liam came to the door. How were you and the children "
+        "afterwards?",
+        "Why did you let him in?",
+    ],
+)
+def test_model_answers_wait_for_a_version_of_the_learners_own(client, make_learner, text):
+    """Junk, keywords, a template, a copy or the statement again: the answers stay
+    hidden (they could be read and paraphrased), and the page says when they appear.
+    Nor can a version be rated against answers not yet shown."""
+    user = make_learner()
+    login(client, user)
+    client.post("/practice/let-him-in", data={"text": text})
+    page = client.get("/practice/let-him-in").get_data(as_text=True)
+    assert LET_HIM_IN_ANSWER not in page and ANSWERS_LATER in page
+    assert "How does your latest version compare" not in page
+    client.post("/practice/let-him-in/rating", data={"rating": "as-good"})
+    assert responses(user)[-1].self_rating is None
+
+
+def test_model_answers_appear_for_a_learner_struggling_with_honest_versions(client, make_learner):
+    """Two honest versions that need work: the answers are there to learn from."""
+    user = make_learner()
+    login(client, user)
+    client.post("/practice/let-him-in", data={"text": "asdf qwerty zxcv"})
+    for text in (
+        "Why did you let Liam in when you know what he is like?",
+        "You need to keep Liam away from the flat for the children's sake.",
+    ):
+        client.post("/practice/let-him-in", data={"text": text})
+    assert [r.verdict for r in responses(user)] == ["needs_work"] * 3
+    page = client.get("/practice/let-him-in").get_data(as_text=True)
+    assert LET_HIM_IN_ANSWER in page and ANSWERS_LATER not in page
+
+
+def test_model_answers_appear_after_a_constructive_version(client, make_learner):
+    login(client, make_learner())
+    text = "What happened when Liam came round last night? How are you and the kids today?"
+    client.post("/practice/let-him-in", data={"text": text})
+    assert LET_HIM_IN_ANSWER in client.get("/practice/let-him-in").get_data(as_text=True)
+
+
+def test_model_answers_appear_once_a_coordinator_has_judged_a_version(client, make_learner):
+    """One the coach could not judge counts once a coordinator has."""
+    user = make_learner()
+    login(client, user)
+    text = "Sara, what happened with Liam, and what would help you and the children now?"
+    client.post("/practice/let-him-in", data={"text": text})
+    waiting = responses(user)[-1]
+    assert waiting.verdict == "uncertain"
+    assert LET_HIM_IN_ANSWER not in client.get("/practice/let-him-in").get_data(as_text=True)
+    waiting.coordinator_verdict = "needs_work"
+    db.session.commit()
+    assert LET_HIM_IN_ANSWER in client.get("/practice/let-him-in").get_data(as_text=True)
 
 
 def test_real_looking_personal_details_are_not_saved_until_confirmed(client, make_learner):

@@ -3,6 +3,7 @@ ContentError lists every problem found (file, line, what is wrong)."""
 
 from __future__ import annotations
 
+import dataclasses
 import re
 from pathlib import Path
 
@@ -20,7 +21,8 @@ from courseapp.catalogue.markdown import (
     to_html,
 )
 from courseapp.catalogue.problems import ContentError, Problem
-from courseapp.catalogue.rewording import load_rewording
+from courseapp.catalogue.rewording import Rewording, load_rewording
+from courseapp.catalogue.rules import vocabulary
 from courseapp.catalogue.schema import GlossaryTerm, KnowledgeCheck, ModuleMeta, PathwayDef
 from courseapp.catalogue.yamlfile import YamlDocument, load_list, load_yaml, parse_yaml, unique
 
@@ -220,6 +222,7 @@ class _Loader:
             return None
 
         modules: dict[str, Module] = {}
+        course_text: list[str] = []
         for module_id, (intro, sections) in split.items():
             meta, _, doc = sources[module_id]
             path = doc.path
@@ -237,6 +240,8 @@ class _Loader:
                 )
             for number, message in problems:
                 self.problem(path, number, message)
+            course_text += [line.text for line in intro]
+            course_text += [section.title + " " + section.markdown for section in sections]
             words = sum(len(WORD.findall(line.text)) for line in intro) + sum(
                 len(WORD.findall(section.title + " " + section.markdown)) for section in sections
             )
@@ -260,7 +265,32 @@ class _Loader:
             raise ContentError(self.problems)
         glossary_html = {term_id: to_html(term.definition) for term_id, term in glossary.items()}
         return Course(
-            pathways, modules, checks, glossary, glossary_html, support, self.bank, self.rewording
+            pathways,
+            modules,
+            checks,
+            glossary,
+            glossary_html,
+            support,
+            self.bank,
+            self._with_vocabulary(self.rewording, course_text, glossary),
+        )
+
+    @staticmethod
+    def _with_vocabulary(
+        rewording: Rewording, course_text: list[str], glossary: dict[str, GlossaryTerm]
+    ) -> Rewording:
+        """The coach's rules, knowing every word the course uses: its modules, glossary and
+        rewording exercises (a text made mostly of other words is not about the course)."""
+        if rewording.rules is None:
+            return rewording
+        exercises = [
+            " ".join((e.title, e.case, e.destructive, *e.model_answers, *e.hints, *e.people))
+            for e in rewording.exercises.values()
+        ]
+        terms = [f"{term.term} {term.definition}" for term in glossary.values()]
+        words = rewording.rules.vocabulary | vocabulary((*course_text, *terms, *exercises))
+        return dataclasses.replace(
+            rewording, rules=dataclasses.replace(rewording.rules, vocabulary=words)
         )
 
     def _link_pathways(self, pathway_defs: dict, modules: dict[str, Module]) -> dict[str, Pathway]:

@@ -15,7 +15,15 @@ from courseapp.catalogue.rules import Rules, compile_rules, rules_version
 from courseapp.catalogue.yamlfile import load_list, load_yaml, unique
 
 RULES_FILE = "feedback-rules.yaml"
-BUILTIN_FLAGS = {"too-short", "off-topic", "repeats-prompt", "list-of-terms"}
+BUILTIN_FLAGS = {
+    "too-short",
+    "off-topic",
+    "repeats-prompt",
+    "list-of-terms",
+    "not-written-out",
+    "copies",
+    "not-this-case",
+}
 
 
 @dataclass(frozen=True)

@@ -13,7 +13,7 @@ from typing import Protocol
 from courseapp.catalogue.exercises import RuleDef, RulesFile
 
 # Raise when the reading code changes in a way that can change a verdict.
-ENGINE_VERSION = "6"
+ENGINE_VERSION = "7"
 ROLES = ("survivor", "perpetrator", "child", "both", "worker", "other")
 
 
@@ -82,6 +82,10 @@ class Rules:
     function_words: frozenset[str] = frozenset()
     model_terms: frozenset[str] = frozenset()
     generic_words: frozenset[str] = frozenset()
+    # Every word the course uses (its modules, glossary and exercises, and this file's
+    # word lists), lower case: a text whose words are mostly not among them is not
+    # about the course's subject at all (set by the catalogue once the modules load).
+    vocabulary: frozenset[str] = frozenset()
     # What a stored verdict was judged with: the engine version and a hash of the
     # rules file and the exercises' people (set by the catalogue).
     version: str = ENGINE_VERSION
@@ -106,6 +110,14 @@ def expand(pattern: str, lexicons: dict[str, list[str]]) -> str:
     return re.sub(r"\{([a-z_]+)\}", words, pattern)
 
 
+VOCABULARY_WORD = re.compile(r"[a-z]+")
+
+
+def vocabulary(texts) -> frozenset[str]:
+    """The lower-case words of the texts (letters only)."""
+    return frozenset(word for text in texts for word in VOCABULARY_WORD.findall(text.lower()))
+
+
 def rules_version(source: bytes) -> str:
     return f"{ENGINE_VERSION}-{hashlib.sha256(source).hexdigest()[:12]}"
 
@@ -124,6 +136,13 @@ def compile_rules(definition: RulesFile) -> Rules:
 
     negation_words = definition.lexicons.get("negation", [])
     negation = re.compile(r"(?:" + "|".join(re.escape(w) for w in negation_words) + r")")
+    word_lists = (
+        *definition.lexicons.values(),
+        definition.topic_words,
+        definition.function_words,
+        definition.model_terms,
+        definition.generic_words,
+    )
     return Rules(
         tuple(compiled(r) for r in definition.flags),
         tuple(compiled(r) for r in definition.strengths),
@@ -133,4 +152,5 @@ def compile_rules(definition: RulesFile) -> Rules:
         frozenset(definition.function_words),
         frozenset(definition.model_terms),
         frozenset(definition.generic_words),
+        vocabulary(word for group in word_lists for word in group),
     )

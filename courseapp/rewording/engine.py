@@ -8,18 +8,22 @@ actor, and a rule may ask for them (`acts`, `not_acts`, `actors`). A negation
 cancels a negatable match only when it governs the matched words: it comes in the
 few words just before them (or before the pattern's `core` group).
 
-Verdict: any strong flag makes it needs_work, and no strength is praised then; a
-weak flag alone, a text with no strong strength but something to go on, or a
-text the reader finds nothing in at all, is `uncertain` and goes to a coordinator;
-otherwise a strong strength makes it constructive, if the text names something of
-its own case (else it could be pasted into any exercise: `uncertain` too). A copy of
-the case or of an example answer needs work however it reads.
+Verdict: any strong flag makes it needs_work, and no strength is praised then; so
+does a text that is not written out as anyone would say it (word salad, keywords,
+one-word sentences, another language); a weak flag alone, a text with no strong
+strength but something to go on, or a text the reader finds nothing in at all, is
+`uncertain` and goes to a coordinator; otherwise a strong strength makes it
+constructive, if the text names something of its own case beyond its people's names
+(else it could be pasted into any exercise: `uncertain` too). A copy of the case, a
+hint or an example answer needs work however it reads.
 """
 
 from __future__ import annotations
 
 import re
 from dataclasses import dataclass, field
+from difflib import SequenceMatcher
+from functools import lru_cache
 
 from courseapp.catalogue.exercises import Exercise, RuleDef
 from courseapp.catalogue.rules import Rule, Rules
@@ -32,6 +36,20 @@ from courseapp.rewording.reading import (
 
 CONSTRUCTIVE, NEEDS_WORK, UNCERTAIN = "constructive", "needs_work", "uncertain"
 VERDICTS = (CONSTRUCTIVE, NEEDS_WORK, UNCERTAIN)
+# Flags that say a text is not a version of the learner's own, judged on what it says:
+# too short, the statement again, a list of words, a copy, about no case in particular,
+# or about something else.
+NOT_OWN_VERSION = frozenset(
+    [
+        "too-short",
+        "repeats-prompt",
+        "list-of-terms",
+        "not-written-out",
+        "copies",
+        "not-this-case",
+        "off-topic",
+    ]
+)
 MIN_WORDS = 5
 # Words that may stand between a negation and the words it governs ("not really
 # your fault").
@@ -235,6 +253,22 @@ def list_of_terms(rules: Rules, raw: str) -> bool:
 # repeats some of them, not most); one that is an example answer with hardly a word
 # changed is a copy of it.
 CASE_SHARE, ANSWER_SHARE = 0.85, 0.9
+# A text is also a copy when, read in order, it is one of the examples, the case or
+# one of their sentences with at most about one word in seven changed, left out or
+# added (COPY_SHARE both ways): a hint with a name added, the case's sentence turned
+# into a question, an example answer with a few words swapped. Who is named does not
+# count (the case's people and the pronouns are one word to this comparison: "you" is
+# "Sara", "he" is "Liam"), nor does the form of a word ("punch", "punched").
+# Genuine versions share phrases with the examples ("what happened when he came
+# round"); they do not keep one's whole run of words.
+# A sentence of a source counts only if it is longer than a common phrase ("Thank you
+# for telling me.").
+COPY_SHARE, MIN_COPY_WORDS, MIN_COPY_SENTENCE = 0.85, 4, 6
+CAPITALISED = re.compile(r"\b[A-Z][A-Za-z]*")
+PRONOUNS = frozenset(
+    ["i", "me", "my", "we", "us", "our", "you", "your", "yours", "she", "her", "hers",
+     "he", "him", "his", "they", "them", "their"]
+)  # fmt: skip
 
 
 def _stem(word: str) -> str:
@@ -248,20 +282,169 @@ def _stem(word: str) -> str:
 
 def case_words(rules: Rules, case: str, prompt: str, answers: tuple[str, ...],
                people: dict[str, str]) -> frozenset[str]:  # fmt: skip
-    """What this case speaks of that a rewording of it could name (as stems): its people
-    and the words of the case, the statement and the example answers, less the words a
-    rewording of any case may use (function words, the model's terms, generic_words)."""
-    common = {_stem(w) for w in rules.function_words | rules.model_terms | rules.generic_words}
+    """What this case speaks of that a rewording of it could name (as stems): the words
+    of the case, the statement and the example answers, less the words a rewording of
+    any case may use (function words, the model's terms, generic_words) and less the
+    people's names: a name can be put into any text."""
+    common = _common(rules)
+    names = {_stem(name.lower()) for name in people}
     found = {_stem(w) for w in words(normalise(" ".join((case, prompt, *answers))))}
-    return frozenset((found | {_stem(name.lower()) for name in people}) - common)
+    return frozenset(found - common - names)
 
 
-def _copies(raw: str, case: str, answers: tuple[str, ...]) -> bool:
-    """The case pasted back, or an example answer with hardly a word changed."""
-    return (bool(case) and overlap(normalise(case), raw) >= CASE_SHARE) or any(
+def _common(rules: Rules) -> frozenset[str]:
+    return _stems(rules.function_words | rules.model_terms | rules.generic_words)
+
+
+@lru_cache(maxsize=8)
+def _stems(found: frozenset[str]) -> frozenset[str]:
+    return frozenset(map(_stem, found))
+
+
+def about_this_case(rules: Rules, text: str, case: str, prompt: str,
+                    answers: tuple[str, ...], people: dict[str, str]) -> bool:  # fmt: skip
+    """The text names something of its own case (what happened, where, what she has
+    done), or it names the case's people and says something of its own about them.
+    Names with nothing but generic words ("Sara, what happened with Liam, and what would
+    help now?") could be pasted into any exercise with its names put in."""
+    found = {_stem(w) for w in words(normalise(text))}
+    if found & case_words(rules, case, prompt, answers, people):
+        return True
+    names = {_stem(name.lower()) for name in people}
+    # Its own words: not the names, and not another name (written with a capital).
+    capitalised = {_stem(word.lower()) for word in CAPITALISED.findall(text)}
+    return bool(found & names) and bool(found - names - capitalised - _common(rules))
+
+
+def _copy_words(text: str, names: frozenset[str]) -> list[str]:
+    """The text's words as a copy is compared: stems, with every person one word."""
+    found = []
+    for word in words(expand_contractions(text)):
+        base = word.split("'")[0]
+        found.append("@" if base in names or base in PRONOUNS else _stem(word))
+    return found
+
+
+def _close(text: list[str], source: list[str]) -> bool:
+    """Read in order, the text is the source with at most about one word in seven
+    changed: each holds COPY_SHARE of the other's words."""
+    matcher = SequenceMatcher(None, text, source, autojunk=False)
+    kept = sum(block.size for block in matcher.get_matching_blocks())
+    return kept >= COPY_SHARE * len(text) and kept >= COPY_SHARE * len(source)
+
+
+def _sentences(text: str) -> list[str]:
+    return [s for s in SENTENCE.findall(text) if words(s)]
+
+
+def _copies(raw: str, case: str, answers: tuple[str, ...], hints: tuple[str, ...],
+            people: dict[str, str]) -> bool:  # fmt: skip
+    """The case pasted back, or an example answer or the hints with hardly a word
+    changed; or the text is, in order, one of them or one of their sentences with hardly
+    a word changed, or is made of such sentences. Any sentence of a hint counts (the
+    hints speak to the learner: nobody would say one to her); a sentence of the case or
+    of an answer counts if it is longer than a common phrase."""
+    hints = tuple(map(normalise, hints))
+    answers = (*map(normalise, answers), *hints, " ".join(hints))
+    case = normalise(case)
+    if (case and overlap(case, raw) >= CASE_SHARE) or any(
         overlap(raw, answer) >= ANSWER_SHARE and overlap(answer, raw) >= ANSWER_SHARE
-        for answer in map(normalise, answers)
+        for answer in answers
+    ):
+        return True
+    names = frozenset(name.lower() for name in people)
+    sources = [source for source in (case, *answers) if source]
+    hint_sentences = [sentence for hint in hints for sentence in _sentences(hint)]
+    other_sentences = [sentence for source in sources for sentence in _sentences(source)]
+
+    def compared(texts: list[str], at_least: int) -> list[list[str]]:
+        return [unit for unit in (_copy_words(t, names) for t in texts) if len(unit) >= at_least]
+
+    units = compared([*sources, *hint_sentences], MIN_COPY_WORDS) + compared(
+        other_sentences, MIN_COPY_SENTENCE
     )
+    text = _copy_words(raw, names)
+    if any(_close(text, unit) for unit in units):
+        return True
+    parts = [_copy_words(sentence, names) for sentence in _sentences(raw)]
+    copied = sum(len(part) for part in parts if any(_close(part, unit) for unit in units))
+    return len(parts) > 1 and copied >= COPY_SHARE * len(text)
+
+
+# Written out: a text is not something anyone would say to her or record when most of
+# it is one- or two-word "sentences" (at least FRAGMENTS of them); when fewer than
+# BINDING_SHARE of its words (names aside) bind words into sentences (the function
+# words, less the question words a list is made of, and verbs in the past); or when at
+# least UNKNOWN_SHARE of its content words (and MIN_UNKNOWN of them) are words the course
+# never uses (another language, nonsense). Keywords, names and question words strung
+# together ("Sara, Liam, what how tell me safe") have hardly a word that binds them.
+FRAGMENTS, BINDING_SHARE, UNKNOWN_SHARE, MIN_UNKNOWN = 3, 0.1, 0.5, 3
+QUESTION_WORDS = frozenset(["what", "how", "why", "when", "where", "who", "which"])
+LIST_WORDS = frozenset(["what", "how", "why", "tell", "me"])
+
+
+def _unknown_share(rules: Rules, text: str, found: list[str]) -> tuple[int, int]:
+    """How many of the content words the course never uses, of how many. A word the
+    learner writes with a capital (a name, a place, a programme) and a number are not
+    counted."""
+    known = _stems(rules.vocabulary)
+    words_known = rules.function_words | rules.vocabulary
+    capitalised = {word.lower() for word in CAPITALISED.findall(text)}
+    content = [
+        word
+        for word in found
+        if word not in rules.function_words
+        and word not in capitalised
+        and not any(c.isdigit() for c in word)
+    ]
+    unknown = [
+        word
+        for word in content
+        if _stem(word) not in known
+        # "hes", "thats": a contraction typed without its apostrophe
+        and not (word.endswith("s") and word[:-1] in words_known)
+    ]
+    return len(unknown), len(content)
+
+
+def _binds(rules: Rules, word: str) -> bool:
+    """A word that makes a sentence of the words around it: a function word (not one a
+    list of question words is made of), or a verb in the past ("happened", "pushed")."""
+    return (word in rules.function_words and word not in LIST_WORDS) or (
+        len(word) > 4 and word.endswith("ed") and word not in rules.model_terms
+    )
+
+
+def not_written_out(rules: Rules, text: str, raw: str, people: dict[str, str]) -> bool:
+    """Word salad and lists of keywords: not a question or statement written out as
+    anyone would say it or record it, however many of the right words it holds."""
+    # (Words in brackets count: expand_contractions drops them, for "Mia (4)".)
+    expanded = expand_contractions(re.sub(r"[()]", " ", raw))
+    found = [word.split("'")[0] for word in words(expanded)]
+    names = {name.lower() for name in people}
+    sentences = [words(sentence) for sentence in _sentences(expanded)]
+    fragments = [sentence for sentence in sentences if len(sentence) <= 2]
+    if len(fragments) >= FRAGMENTS and 2 * sum(map(len, fragments)) >= len(found):
+        return True
+    # Question words strung together ("what how when") bind nothing either.
+    run = {
+        i
+        for i, word in enumerate(found)
+        if word in QUESTION_WORDS
+        and QUESTION_WORDS & set(found[max(i - 1, 0) : i] + found[i + 1 : i + 2])
+    }
+    own = [word for word in found if word not in names]
+    binding = [
+        word
+        for i, word in enumerate(found)
+        if word not in names and i not in run and _binds(rules, word)
+    ]
+    if len(own) >= MIN_WORDS and len(binding) < BINDING_SHARE * len(own):
+        return True
+    if not rules.vocabulary:
+        return False
+    unknown, content = _unknown_share(rules, text, own)
+    return unknown >= MIN_UNKNOWN and unknown >= UNKNOWN_SHARE * content
 
 
 def read(rules: Rules, text: str, people: dict[str, str]) -> list[tuple[str, list[Clause]]]:
@@ -278,10 +461,16 @@ def read(rules: Rules, text: str, people: dict[str, str]) -> list[tuple[str, lis
 
 def assess_exercise(rules: Rules, exercise: Exercise, text: str) -> Assessment:
     """A rewording of this exercise, judged as the learner's page judges it: its hints,
-    shown beside the box, count as example answers (a copy of them is not a rewording)."""
-    hints = tuple(exercise.hints)
-    examples = (*exercise.model_answers, *hints, " ".join(hints))
-    return assess(rules, text, exercise.destructive, examples, exercise.people, exercise.case)
+    shown beside the box, are examples too (a copy of them is not a rewording)."""
+    return assess(
+        rules,
+        text,
+        exercise.destructive,
+        tuple(exercise.model_answers),
+        exercise.people,
+        exercise.case,
+        tuple(exercise.hints),
+    )
 
 
 def assess(
@@ -291,11 +480,14 @@ def assess(
     model_answers: tuple[str, ...] = (),
     people: dict[str, str] | None = None,
     case: str = "",
+    hints: tuple[str, ...] = (),
 ) -> Assessment:
-    """With a `case`, a text must also name something of it to be found constructive,
-    and must not copy it or an example answer."""
+    """With a `case`, a text must also name something of it (or of the example answers
+    or `hints`) to be found constructive, and must not copy it, an example answer or a
+    hint."""
     raw = normalise(text)
     prompt = normalise(prompt)
+    people = people or {}
     builtin = {r.id: r for r in rules.flags if r.definition.builtin}
     if len(words(raw)) < MIN_WORDS:
         return Assessment(NEEDS_WORK, (Finding(builtin["too-short"].definition, raw),))
@@ -305,34 +497,36 @@ def assess(
         return Assessment(NEEDS_WORK, (Finding(builtin["repeats-prompt"].definition, raw),))
     if list_of_terms(rules, raw):
         return Assessment(NEEDS_WORK, (Finding(builtin["list-of-terms"].definition, raw),))
-    if _copies(raw, case, model_answers):
+    if _copies(raw, case, model_answers, hints, people):
         return Assessment(NEEDS_WORK, (Finding(builtin["copies"].definition, raw),))
-    sentences = read(rules, set_aside_quotes(raw, prompt), people or {})
+    sentences = read(rules, set_aside_quotes(raw, prompt), people)
     reading = tuple(clause for _, clauses in sentences for clause in clauses)
     flags = []
     for rule in rules.flags:
         if not rule.definition.builtin:
             evidence = _find(rule, sentences, rules.negation)
             if evidence is not None:
-                flags.append(Finding(rule.definition, _as_written(text, evidence, people or {})))
+                flags.append(Finding(rule.definition, _as_written(text, evidence, people)))
     strengths = []
     for rule in rules.strengths:
         evidence = _find(rule, sentences, rules.negation)
         if evidence is not None:
-            strengths.append(Finding(rule.definition, _as_written(text, evidence, people or {})))
+            strengths.append(Finding(rule.definition, _as_written(text, evidence, people)))
     if any(f.rule.weight == "strong" for f in flags):
         # A text with any blame or pressure gets no praise for the same words.
         return Assessment(NEEDS_WORK, tuple(flags), (), reading)
+    if not_written_out(rules, text, raw, people):
+        # Word salad or keywords: the strengths found are words, not something said.
+        return Assessment(NEEDS_WORK, (Finding(builtin["not-written-out"].definition, raw),))
     if flags:
         return Assessment(UNCERTAIN, tuple(flags), (), reading)
     if any(s.rule.weight == "strong" for s in strengths):
-        if case and not {_stem(w) for w in words(raw)} & case_words(
-            rules, case, prompt, model_answers, people or {}
-        ):
+        examples = (*model_answers, *hints)
+        if case and not about_this_case(rules, text, case, prompt, examples, people):
             not_this_case = Finding(builtin["not-this-case"].definition, raw)
             return Assessment(UNCERTAIN, (not_this_case,), (), reading)
         return Assessment(CONSTRUCTIVE, (), tuple(strengths), reading)
-    reference = " ".join((prompt, *map(normalise, model_answers)))
+    reference = " ".join((prompt, *map(normalise, (*model_answers, *hints))))
     if not strengths and not set(words(raw)) & rules.topic_words and overlap(raw, reference) < 0.2:
         return Assessment(NEEDS_WORK, (Finding(builtin["off-topic"].definition, raw),))
     return Assessment(UNCERTAIN, (), tuple(strengths), reading)

@@ -41,6 +41,7 @@ def _exercise_page(exercise, form, privacy=(), rating_form=None):
         versions=versions,
         latest=latest,
         feedback=services.stored_feedback(latest) if latest else None,
+        shows_model_answers=services.shows_model_answers(versions),
         rating_form=rating_form
         or SelfRatingForm(formdata=None, rating=latest.self_rating if latest else None),
         tag_labels=TAG_LABELS,
@@ -73,7 +74,8 @@ def rate(exercise_id: str):
     exercise = services.exercise_or_404(exercise_id)
     versions = services.history(current_user, exercise)
     form = SelfRatingForm()
-    if not versions:
+    # The rating compares a version with the model answers: only once they are shown.
+    if not services.shows_model_answers(versions):
         return redirect(url_for(".exercise", exercise_id=exercise.id), 303)
     if not form.validate_on_submit():
         return _exercise_page(exercise, RewordingForm(formdata=None), rating_form=form)

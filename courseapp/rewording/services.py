@@ -20,7 +20,15 @@ from courseapp.content.services import enrolled_pathways
 from courseapp.database import lock_for_writing
 from courseapp.extensions import db
 from courseapp.organisations.models import on_local_days
-from courseapp.rewording.engine import UNCERTAIN, Assessment, Finding, assess_exercise
+from courseapp.rewording.engine import (
+    CONSTRUCTIVE,
+    NEEDS_WORK,
+    NOT_OWN_VERSION,
+    UNCERTAIN,
+    Assessment,
+    Finding,
+    assess_exercise,
+)
 from courseapp.rewording.models import Response, ReviewMark, ReviewNote, SelfRating
 
 
@@ -112,6 +120,24 @@ def history(user: User, exercise: Exercise) -> list[Response]:
             .order_by(Response.version)
         ).unique()
     )
+
+
+def own_version(response: Response) -> bool:
+    """A version of the learner's own, judged on what it says: the coach found it
+    constructive or needing work, and not because it was a copy, a list of words or
+    names, too short, the statement again, off the subject or about no case in
+    particular. A version the coach could not judge counts once a coordinator has."""
+    if response.coordinator_verdict is not None:
+        return response.coordinator_verdict in (CONSTRUCTIVE, NEEDS_WORK)
+    return response.verdict in (CONSTRUCTIVE, NEEDS_WORK) and not (
+        set(response.flags or ()) & NOT_OWN_VERSION
+    )
+
+
+def shows_model_answers(versions: list[Response]) -> bool:
+    """The model answers appear once the learner has written a version of their own:
+    shown sooner, they could be read after any text at all and paraphrased."""
+    return any(own_version(response) for response in versions)
 
 
 def latest_by_exercise(user: User) -> dict[str, Response]:
