@@ -180,13 +180,14 @@ def test_out_of_attempts_any_database(any_db_app, make_org, make_user, make_lear
     fail_post_tests(other, 1)
     coordinator = make_user(role=Role.COORDINATOR, organisation=org, covers=(org,))
     waiting = grants.out_of_attempts(coordinator)
-    assert [(w.learner.id, w.pathway.id) for w in waiting] == [(learner.id, "core")]
+    assert [(w.learner.id, w.pathway.id) for w in waiting.first] == [(learner.id, "core")]
+    assert waiting.total == 1
     loaded = report_data.load(report_data.Filters("core", frozenset({org.id})))
     assert reports.status(loaded.learners[learner.id], core()) == "attempts used up"
     assert reports.status(loaded.learners[other.id], core()) == "in progress"
     grants.grant(coordinator, learner, core(), "Agreed")
     db.session.commit()
-    assert grants.out_of_attempts(coordinator) == []
+    assert grants.out_of_attempts(coordinator) == grants.Waiting([], 0)
     loaded = report_data.load(report_data.Filters("core", frozenset({org.id})))
     assert loaded.learners[learner.id].extra_attempts == 1
     assert reports.status(loaded.learners[learner.id], core()) == "in progress"
@@ -223,3 +224,20 @@ def test_the_cohort_page_shows_attempts_used_up_as_the_reports_do(client, failed
     page = client.get(f"/cohorts/{cohort.id}").get_data(as_text=True)
     assert "Attempts used up" in page and "In progress" not in page
     assert "Attempts used up" in client.get("/reports/learners").get_data(as_text=True)
+
+
+def test_the_notice_names_the_first_few_and_links_the_rest(app, client, make_org, make_user,
+                                                           make_learner):  # fmt: skip
+    """However many have used their attempts, the reports page names five and sends the
+    coordinator to the learners list, filtered to them, for the rest."""
+    app.config["POST_TEST_ATTEMPTS"] = 1
+    org = make_org()
+    for n in range(7):
+        fail_post_tests(make_learner(modules=True, organisation=org, name=f"Learner {n}"), 1)
+    login(client, make_user(role=Role.COORDINATOR, organisation=org, covers=(org,)))
+    page = client.get("/reports/").get_data(as_text=True)
+    assert "7 learners have used every post-test attempt without passing" in page
+    assert [f"Learner {n}" in page for n in range(7)] == [True] * 5 + [False] * 2
+    assert 'href="/reports/learners?status=attempts+used+up">See all 7 in the learners list' in page
+    listed = client.get("/reports/learners?status=attempts+used+up").get_data(as_text=True)
+    assert all(f"Learner {n}" in listed for n in range(7))

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import itertools
 import re
 import shutil
 from pathlib import Path
@@ -238,6 +239,9 @@ def test_every_module_is_well_formed(module_id):
     assert all(option.feedback for q in check.questions for option in q.options)
     no_case = {"welcome", "briefing-welcome", "evidence"}  # no case example to give
     assert "Fictional case" in module.path.read_text() or module_id in no_case
+    for part in module.parts:  # shown under the part's title, an h2: no level skipped
+        levels = [2, *(int(n) for n in re.findall(r"<h([1-6])\b", part.html))]
+        assert all(b <= a + 1 for a, b in itertools.pairwise(levels)), (part.slug, levels)
 
 
 def test_pathways_are_complete():

@@ -133,6 +133,7 @@ def test_after_a_purge_new_work_never_reuses_a_number(any_db_app, history):
 
     any_db_app.test_cli_runner().invoke(args=["purge"])
     learner = db.session.get(User, history["learner_id"])
+    db.session.get(TestAttempt, history["new_post_id"]).passed = False  # so a retake is open
     attempt = attempts.start_or_resume(learner, course().pathways["core"], Phase.POST)
     response = rewording.submit(learner, rewording.exercises()["let-him-in"], "Are you safe?")
     db.session.commit()

@@ -34,7 +34,7 @@ def test_the_module_overview_links_the_summary_and_shows_the_review_date(client,
     login(client, make_learner())
     html = client.get("/modules/why-change").get_data(as_text=True)
     assert 'href="/modules/why-change/summary"' in html
-    assert 'Last reviewed: <time datetime="2026-12-05">5 December 2026</time>' in html
+    assert 'Last reviewed: <time datetime="2026-12-07">7 December 2026</time>' in html
 
 
 def test_summaries_need_signing_in_and_an_existing_module(client, make_learner):

@@ -121,15 +121,24 @@ class OutOfAttempts:
     pathway: Pathway
 
 
-def out_of_attempts(viewer: User, limit: int = 50) -> list[OutOfAttempts]:
+@dataclass(frozen=True)
+class Waiting:
+    first: list[OutOfAttempts]  # by name, at most the `limit` asked for
+    total: int
+
+
+def out_of_attempts(viewer: User, limit: int = 5) -> Waiting:
     """Learners in the viewer's organisations who have used every post-test attempt
-    without passing, by name: the coordinators' notice."""
-    query = _used_up_query().order_by(User.name, User.id).limit(limit)
+    without passing: the first few by name and how many in all (the coordinators'
+    notice, which sends them to the learners list for the rest)."""
+    query = _used_up_query()
     scope = viewer.scope_organisation_ids()
     if scope is not None:
         query = query.where(User.organisation_id.in_(scope))
+    total = db.session.scalar(sa.select(sa.func.count()).select_from(query.subquery()))
     pathways = course().pathways
-    return [OutOfAttempts(user, pathways[pid]) for user, pid in db.session.execute(query)]
+    first = db.session.execute(query.order_by(User.name, User.id).limit(limit)) if total else []
+    return Waiting([OutOfAttempts(user, pathways[pid]) for user, pid in first], total)
 
 
 def grant(coordinator: User, learner: User, pathway: Pathway, reason: str) -> AttemptGrant:
