@@ -451,6 +451,10 @@ def test_failing_offers_a_retake_and_no_certificate(client, make_learner):
     page = client.get(response.headers["Location"]).get_data(as_text=True)
     assert "Your score: <strong>0%</strong>" in page and "Take the post-test again" in page
     assert db.session.scalar(sa.select(sa.func.count()).select_from(Certificate)) == 0
+    attempt.score = 0.697  # just under the pass mark: never shown as the pass mark itself
+    db.session.commit()
+    page = client.get(response.headers["Location"]).get_data(as_text=True)
+    assert "Your score: <strong>69%</strong>. The pass mark is 70%." in page
 
 
 def test_a_failed_post_test_shows_each_area_against_the_pass_mark_not_its_score(

@@ -207,6 +207,33 @@ def test_a_module_clicked_through_in_seconds_is_not_complete(
     assert progress_rows(user)["welcome"].completed_at is not None
 
 
+def test_modules_opened_all_at_once_do_not_read_side_by_side(
+    app, client, make_learner, fixed_clock
+):
+    """A module's reading time runs from when it was opened or, if later, from when the
+    learner last passed another module's check: eleven modules opened together and
+    left for a few minutes are not all done at once."""
+    app.config["MODULE_MINIMUM_READING_SHARE"] = 1 / 3
+    user = make_learner()
+    login(client, user)
+    welcome, principles = course().modules["welcome"], course().modules["three-principles"]
+    for module in (welcome, principles):
+        for part in module.parts:
+            client.get(f"/modules/{module.id}/{part.slug}")
+    needed = [m.words / timing.WORDS_PER_MINUTE / 3 for m in (welcome, principles)]
+    fixed_clock.advance(timedelta(minutes=max(needed) + 1))  # both have been open long enough
+    for module in (welcome, principles):
+        check = course().checks[module.meta.knowledge_check]
+        client.post(f"/modules/{module.id}/check", data=answers_for(check))
+    rows = progress_rows(user)
+    assert rows["welcome"].completed_at is not None
+    assert rows["three-principles"].completed_at is None  # its time starts at welcome's pass
+    fixed_clock.advance(timedelta(minutes=needed[1]))
+    check = course().checks[principles.meta.knowledge_check]
+    client.post("/modules/three-principles/check", data=answers_for(check))
+    assert progress_rows(user)["three-principles"].completed_at is not None
+
+
 def test_unanswered_question_keeps_answers_and_does_not_complete(client, make_learner):
     user = make_learner()
     login(client, user)

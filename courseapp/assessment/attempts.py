@@ -3,6 +3,7 @@ submitting exactly once, and marking."""
 
 from __future__ import annotations
 
+import math
 import random
 import secrets
 from collections import defaultdict
@@ -362,6 +363,14 @@ def tag_scores(attempt: TestAttempt) -> dict[str, TagScore]:
     for item in test.items:
         by_tag[item.tag].append(marks.get(item.id) or 0.0)
     return {tag: TagScore(tag, sum(v) / len(v), len(v)) for tag, v in by_tag.items()}
+
+
+def shown_percent(attempt: TestAttempt) -> int | None:
+    """The score the learner is shown, in whole per cent rounded down (69.7% is not
+    shown as the pass mark of 70%); none for a pre-test, whose score is never shown."""
+    if attempt.phase is Phase.PRE or attempt.score is None:
+        return None
+    return math.floor(attempt.score * 100 + 1e-9)
 
 
 def shows_answers(attempt: TestAttempt) -> bool:

@@ -39,6 +39,7 @@ bp.add_app_template_global(grants.out_of_attempts)
 bp.add_app_template_global(grants.used_up, "post_attempts_used_up")
 bp.add_app_template_global(follow_up.open_invitations, "open_follow_ups")
 bp.add_app_template_global(draw_question)
+bp.add_app_template_global(service.shown_percent)
 
 
 def _phase(value: str) -> Phase:

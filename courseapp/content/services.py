@@ -14,7 +14,7 @@ from courseapp.accounts.models import User
 from courseapp.catalogue import course, timing
 from courseapp.catalogue.course import Module, Pathway
 from courseapp.catalogue.schema import KnowledgeCheck
-from courseapp.clock import utcnow
+from courseapp.clock import as_utc, utcnow
 from courseapp.content.completion import module_complete
 from courseapp.content.models import Enrolment, FormOrderCounter, ModuleProgress, PartVisit
 from courseapp.database import lock_for_writing, may_write, upsert
@@ -188,17 +188,24 @@ def record_reading(user: User, module: Module, part: str | None) -> bool:
 
 def reading_time_left(user: User, module: Module) -> timedelta:
     """How much longer the module must be open before its check can count: the
-    MODULE_MINIMUM_READING_SHARE of its reading time, from when it was first opened."""
+    MODULE_MINIMUM_READING_SHARE of its reading time, from when it was first opened or,
+    if later, when the learner last passed another module's check (so that modules
+    opened all at once do not run their reading times side by side)."""
     share = current_app.config["MODULE_MINIMUM_READING_SHARE"]
     needed = timedelta(minutes=module.words / timing.WORDS_PER_MINUTE * share)
     if not needed:
         return needed
-    opened = db.session.scalar(
-        sa.select(ModuleProgress.started_at).where(
-            ModuleProgress.user_id == user.id, ModuleProgress.module_id == module.id
-        )
-    )
-    return needed if opened is None else max(timedelta(0), opened + needed - utcnow())
+    mine = ModuleProgress.module_id == module.id
+    opened, last_passed = db.session.execute(
+        sa.select(
+            sa.func.max(sa.case((mine, ModuleProgress.started_at))),
+            sa.func.max(sa.case((~mine, ModuleProgress.check_passed_at))),
+        ).where(ModuleProgress.user_id == user.id)
+    ).one()
+    if opened is None:
+        return needed
+    since = max(as_utc(opened), as_utc(last_passed)) if last_passed else as_utc(opened)
+    return max(timedelta(0), since + needed - utcnow())
 
 
 def record_check(

@@ -16,7 +16,7 @@ import sqlalchemy as sa
 from sqlalchemy.orm import joinedload
 
 from courseapp.accounts.models import User
-from courseapp.assessment.attempts import shows_answers
+from courseapp.assessment.attempts import shown_percent, shows_answers
 from courseapp.assessment.models import (
     Answer,
     AttemptGrant,
@@ -182,7 +182,9 @@ def _attempts(person: User, course: Course) -> list[dict[str, Any]]:
             "attempt_number": attempt.number,
             "started": _when(attempt.started_at),
             "submitted": _when(attempt.submitted_at),
-            "score": attempt.score,
+            # As the results page shows it: none for a pre-test, whole per cent otherwise
+            # (exact scores, attempt after attempt, would tell which answers were right).
+            "score_percent": shown_percent(attempt),
             "passed": attempt.passed,
             "answers": [
                 {
