@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import json
+import re
 import shutil
 
 import pytest
@@ -915,3 +916,22 @@ def test_orders_demands_and_playing_it_down_are_flagged(text, flag):
 )
 def test_a_worker_explaining_or_planning_with_him_in_view_is_not_flagged(text):
     assert assess(RULES, text, PROMPT).as_json()["flags"] == []
+
+
+def test_another_exercises_model_answer_with_this_cases_names_is_a_copy():
+    """Its names swapped for this case's, role for role: found constructive on most
+    exercises until every exercise's model answers were compared, as the learner's page
+    and the evaluation compare them."""
+    exercises = COURSE.rewording.exercises
+    praised = []
+    for exercise in exercises.values():
+        for other in exercises.values():
+            if other.id == exercise.id or not other.model_answers:
+                continue
+            text = other.model_answers[0]
+            for theirs, ours in zip(_people(other), _people(exercise), strict=False):
+                text = re.sub(rf"\b{theirs}\b", ours, text)
+            result = assess_exercise(RULES, exercise, text, exercises.values())
+            if result.verdict == "constructive":
+                praised.append((exercise.id, other.id))
+    assert praised == []

@@ -38,7 +38,8 @@ def assess_line(line: str) -> dict:
         exercise = course().rewording.exercises.get(str(request["exercise"]))
         if exercise is None:
             return {"error": f"unknown exercise {request['exercise']!r}"}
-        return assess_exercise(rules, exercise, text).as_json()
+        others = course().rewording.exercises.values()
+        return assess_exercise(rules, exercise, text, others).as_json()
     if not isinstance(prompt, str):
         return {"error": "'prompt' must be a string"}
     people = request.get("people", {})

@@ -21,6 +21,7 @@ hint or an example answer needs work however it reads.
 from __future__ import annotations
 
 import re
+from collections.abc import Iterable
 from dataclasses import dataclass, field
 from difflib import SequenceMatcher
 from functools import lru_cache
@@ -471,10 +472,13 @@ def read(rules: Rules, text: str, people: dict[str, str]) -> list[tuple[str, lis
     return read_sentences
 
 
-def assess_exercise(rules: Rules, exercise: Exercise, text: str) -> Assessment:
+def assess_exercise(
+    rules: Rules, exercise: Exercise, text: str, others: Iterable[Exercise] = ()
+) -> Assessment:
     """A rewording of this exercise, judged as the learner's page judges it: its hints,
-    shown beside the box, are examples too (a copy of them is not a rewording)."""
-    return assess(
+    shown beside the box, are examples too (a copy of them is not a rewording); nor is
+    one of the `others` exercises' model answers with this case's names put in."""
+    found = assess(
         rules,
         text,
         exercise.destructive,
@@ -483,6 +487,15 @@ def assess_exercise(rules: Rules, exercise: Exercise, text: str) -> Assessment:
         exercise.case,
         tuple(exercise.hints),
     )
+    if found.verdict != CONSTRUCTIVE:
+        return found
+    raw = normalise(text)
+    for other in others:
+        names = exercise.people | other.people  # either case's names, as one word
+        if other.id != exercise.id and _copies(raw, "", tuple(other.model_answers), (), names):
+            copies = next(r for r in rules.flags if r.id == "copies")
+            return Assessment(NEEDS_WORK, (Finding(copies.definition, raw),))
+    return found
 
 
 def assess(

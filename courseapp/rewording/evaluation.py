@@ -103,7 +103,7 @@ def evaluate(rules: Rules, examples: list[dict], exercises: dict | None = None) 
     for row in examples:
         exercise = (exercises or {}).get(row.get("exercise"))
         if exercise is not None and not ({"people", "prompt"} & row.keys()):
-            assessment = assess_exercise(rules, exercise, row["text"])
+            assessment = assess_exercise(rules, exercise, row["text"], exercises.values())
         else:
             answers = tuple(exercise.model_answers) if exercise else ()
             people = row.get("people") or (exercise.people if exercise else {})
