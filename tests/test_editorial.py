@@ -114,12 +114,16 @@ def test_a_name_used_for_a_second_person_fails(copy, seeds):  # noqa: F811
     assert "makes a second person" in result.output
 
 
+def _list_first(project, person: str) -> None:
+    """Put a person (YAML lines) at the head of the copied project's cast."""
+    cast = project / "content/cast.yaml"
+    cast.write_text(cast.read_text().replace("people:\n", f"people:\n{person}", 1))
+
+
 def test_an_unlisted_name_and_a_name_listed_twice_fail(copy, seeds):  # noqa: F811
     edit(copy / "content/modules/harm-to-children.md", "## Multiple pathways to harm\n",
          "## Multiple pathways to harm\n\nHer neighbour, Bartholomew, heard it all.\n")  # fmt: skip
-    cast = copy / "content/cast.yaml"
-    twice = "people:\n  - name: Leah\n    role: a teacher\n    where: everywhere\n"
-    cast.write_text(cast.read_text().replace("people:\n", twice, 1))
+    _list_first(copy, "  - name: Leah\n    role: a teacher\n    where: everywhere\n")
     result = check(copy, seeds)
     assert result.exit_code != 0
     assert "'Bartholomew' looks like a name but is not in cast.yaml" in result.output
@@ -128,9 +132,7 @@ def test_an_unlisted_name_and_a_name_listed_twice_fail(copy, seeds):  # noqa: F8
 
 def test_a_listed_person_who_appears_nowhere_fails(copy, seeds):  # noqa: F811
     """When an example is cut, its people go from the cast too."""
-    cast = copy / "content/cast.yaml"
-    unused = "people:\n  - name: Rowena\n    role: a case cut long ago\n    where: everywhere\n"
-    cast.write_text(cast.read_text().replace("people:\n", unused, 1))
+    _list_first(copy, "  - name: Rowena\n    role: a case cut long ago\n    where: everywhere\n")
     result = check(copy, seeds)
     assert result.exit_code != 0
     assert "cast.yaml:10: 'Rowena' appears nowhere in the course: remove the entry" in result.output

@@ -386,6 +386,13 @@ def _people(exercise):
     return sorted(exercise.people, key=lambda name: order[exercise.people[name]])
 
 
+def _on_every_exercise(template: str):
+    """The template with each exercise's people put in, and how it is judged there."""
+    for exercise in COURSE.rewording.exercises.values():
+        text = template.format(*_people(exercise))
+        yield exercise, text, assess_exercise(RULES, exercise, text)
+
+
 # Word salad and keyword stuffing with the case's names: each found constructive on
 # every exercise before texts had to be written out.
 NONSENSE = (
@@ -403,9 +410,7 @@ TEMPLATES = (
 
 @pytest.mark.parametrize("template", NONSENSE)
 def test_word_salad_or_keywords_with_the_names_need_work_on_every_exercise(template):
-    for exercise in COURSE.rewording.exercises.values():
-        text = template.format(*_people(exercise))
-        result = assess_exercise(RULES, exercise, text)
+    for exercise, text, result in _on_every_exercise(template):
         assert result.verdict == "needs_work", (exercise.id, text, result.as_json())
         assert [f.rule.id for f in result.flags] == ["not-written-out"], exercise.id
 
@@ -420,18 +425,14 @@ ODD_QUESTIONS = (
 
 @pytest.mark.parametrize("template", ODD_QUESTIONS)
 def test_nonsense_in_a_good_question_goes_to_a_coordinator_on_every_exercise(template):
-    for exercise in COURSE.rewording.exercises.values():
-        text = template.format(*_people(exercise))
-        result = assess_exercise(RULES, exercise, text)
+    for exercise, text, result in _on_every_exercise(template):
         assert result.verdict != "constructive", (exercise.id, text, result.as_json())
 
 
 @pytest.mark.parametrize("template", TEMPLATES)
 def test_a_generic_template_with_the_names_put_in_is_never_found_constructive(template):
     """Names alone are not something of the case: it goes to a coordinator."""
-    for exercise in COURSE.rewording.exercises.values():
-        text = template.format(*_people(exercise))
-        result = assess_exercise(RULES, exercise, text)
+    for exercise, text, result in _on_every_exercise(template):
         assert result.verdict == "uncertain", (exercise.id, text, result.as_json())
         assert [f.rule.id for f in result.flags] == ["not-this-case"], exercise.id
 

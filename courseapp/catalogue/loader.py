@@ -240,11 +240,11 @@ class _Loader:
                 )
             for number, message in problems:
                 self.problem(path, number, message)
-            course_text += [line.text for line in intro]
-            course_text += [section.title + " " + section.markdown for section in sections]
-            words = sum(len(WORD.findall(line.text)) for line in intro) + sum(
-                len(WORD.findall(section.title + " " + section.markdown)) for section in sections
-            )
+            texts = [line.text for line in intro] + [
+                section.title + " " + section.markdown for section in sections
+            ]
+            course_text += texts
+            words = sum(len(WORD.findall(text)) for text in texts)
             intro_html = to_html("\n".join(line.text for line in intro), meta.title)
             check = checks.get(meta.knowledge_check)
             minutes = timing.module_minutes(words, len(check.questions) if check else 0)

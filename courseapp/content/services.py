@@ -14,7 +14,7 @@ from courseapp.accounts.models import User
 from courseapp.catalogue import course, timing
 from courseapp.catalogue.course import Module, Pathway
 from courseapp.catalogue.schema import KnowledgeCheck
-from courseapp.clock import as_utc, utcnow
+from courseapp.clock import utcnow
 from courseapp.content.completion import module_complete
 from courseapp.content.models import Enrolment, FormOrderCounter, ModuleProgress, PartVisit
 from courseapp.database import lock_for_writing, may_write, upsert
@@ -204,7 +204,7 @@ def reading_time_left(user: User, module: Module) -> timedelta:
     ).one()
     if opened is None:
         return needed
-    since = max(as_utc(opened), as_utc(last_passed)) if last_passed else as_utc(opened)
+    since = max(opened, last_passed) if last_passed else opened
     return max(timedelta(0), since + needed - utcnow())
 
 

@@ -417,12 +417,20 @@ def _binds(rules: Rules, word: str) -> bool:
     )
 
 
+def _expanded(raw: str) -> str:
+    # (Words in brackets count: expand_contractions drops them, for "Mia (4)".)
+    return expand_contractions(re.sub(r"[()]", " ", raw))
+
+
+def _found(expanded: str) -> list[str]:
+    return [word.split("'")[0] for word in words(expanded)]
+
+
 def not_written_out(rules: Rules, text: str, raw: str, people: dict[str, str]) -> bool:
     """Word salad and lists of keywords: not a question or statement written out as
     anyone would say it or record it, however many of the right words it holds."""
-    # (Words in brackets count: expand_contractions drops them, for "Mia (4)".)
-    expanded = expand_contractions(re.sub(r"[()]", " ", raw))
-    found = [word.split("'")[0] for word in words(expanded)]
+    expanded = _expanded(raw)
+    found = _found(expanded)
     names = {name.lower() for name in people}
     sentences = [words(sentence) for sentence in _sentences(expanded)]
     fragments = [sentence for sentence in sentences if len(sentence) <= 2]
@@ -455,7 +463,7 @@ def odd_words(rules: Rules, text: str, raw: str, people: dict[str, str]) -> bool
     if not rules.vocabulary:
         return False
     names = {name.lower() for name in people}
-    own = [w.split("'")[0] for w in words(expand_contractions(raw)) if w not in names]
+    own = [word for word in _found(_expanded(raw)) if word not in names]
     unknown, content = _unknown_share(rules, text, own)
     return unknown >= ODD_UNKNOWN and 3 * unknown >= content
 
@@ -478,7 +486,10 @@ def assess_exercise(
     """A rewording of this exercise, judged as the learner's page judges it: its hints,
     shown beside the box, are examples too (a copy of them is not a rewording); nor is
     one of the `others` exercises' model answers with this case's names put in."""
-    found = assess(
+    elsewhere = tuple(
+        (tuple(other.model_answers), other.people) for other in others if other.id != exercise.id
+    )
+    return assess(
         rules,
         text,
         exercise.destructive,
@@ -486,16 +497,8 @@ def assess_exercise(
         exercise.people,
         exercise.case,
         tuple(exercise.hints),
+        elsewhere,
     )
-    if found.verdict != CONSTRUCTIVE:
-        return found
-    raw = normalise(text)
-    for other in others:
-        names = exercise.people | other.people  # either case's names, as one word
-        if other.id != exercise.id and _copies(raw, "", tuple(other.model_answers), (), names):
-            copies = next(r for r in rules.flags if r.id == "copies")
-            return Assessment(NEEDS_WORK, (Finding(copies.definition, raw),))
-    return found
 
 
 def assess(
@@ -506,10 +509,12 @@ def assess(
     people: dict[str, str] | None = None,
     case: str = "",
     hints: tuple[str, ...] = (),
+    elsewhere: tuple[tuple[tuple[str, ...], dict[str, str]], ...] = (),
 ) -> Assessment:
     """With a `case`, a text must also name something of it (or of the example answers
     or `hints`) to be found constructive, and must not copy it, an example answer or a
-    hint."""
+    hint, nor another exercise's example answers (`elsewhere`: each with its people,
+    whose names count as this case's)."""
     raw = normalise(text)
     prompt = normalise(prompt)
     people = people or {}
@@ -522,7 +527,9 @@ def assess(
         return Assessment(NEEDS_WORK, (Finding(builtin["repeats-prompt"].definition, raw),))
     if list_of_terms(rules, raw):
         return Assessment(NEEDS_WORK, (Finding(builtin["list-of-terms"].definition, raw),))
-    if _copies(raw, case, model_answers, hints, people):
+    if _copies(raw, case, model_answers, hints, people) or any(
+        _copies(raw, "", answers, (), people | theirs) for answers, theirs in elsewhere
+    ):
         return Assessment(NEEDS_WORK, (Finding(builtin["copies"].definition, raw),))
     sentences = read(rules, set_aside_quotes(raw, prompt), people)
     reading = tuple(clause for _, clauses in sentences for clause in clauses)
