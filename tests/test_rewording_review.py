@@ -94,6 +94,67 @@ def test_rejudge_command_reports_what_changed(app, runner, make_learner, monkeyp
     assert "Judged again: 0 stored versions" in again.output
 
 
+# -- A learner's own version of another exercise, with the names changed --------------
+
+TEMPLATE = (
+    "{0}, thank you for talking with me today. I can see how much you have done to look "
+    "after the children while {1} has been behaving like this. Can you tell me more about "
+    "what {1} did, how it affected you and the children, and what has helped you keep "
+    "them safe?"
+)
+OTHER = "your-responsibility-to-keep-them-safe"  # Kirsty and Darren; let-him-in: Sara, Liam
+
+
+def test_a_version_reused_for_another_exercise_with_the_names_changed_needs_work(
+    any_db_app, make_learner
+):
+    """Found constructive once; the same text with the other case's names, sent for
+    another exercise, is not written for that case and does not count."""
+    client = any_db_app.test_client()
+    learner = make_learner()
+    login(client, learner)
+    send(client, TEMPLATE.format("Sara", "Liam"))
+    page = send(client, TEMPLATE.format("Kirsty", "Darren").replace("today", "this morning"), OTHER)
+    first, second = stored(learner)
+    assert first.verdict == "constructive"
+    assert (second.verdict, second.flags) == ("needs_work", ["reuses-own"])
+    assert "Much the same as your version for another exercise" in page
+    assert services.own_elsewhere(learner.id, services.exercise_or_404("let-him-in")) == []
+    # Written for this case, it counts.
+    send(client, "Kirsty, what happened when Darren shouted at Jack about his homework?", OTHER)
+    assert stored(learner)[-1].verdict == "constructive"
+
+
+def test_a_reused_version_that_did_not_count_is_judged_on_what_it_says(any_db_app, make_learner):
+    """Only a version that did its exercise is compared: reusing one that needed work
+    gains nothing, and it is judged as any other text."""
+    client = any_db_app.test_client()
+    learner = make_learner()
+    login(client, learner)
+    send(client, "Why did you let Liam in when you knew what he would do to you?")
+    send(client, "Why did you let Darren in when you knew what he would do to you?", OTHER)
+    first, second = stored(learner)
+    assert first.verdict == second.verdict == "needs_work"
+    assert "reuses-own" not in second.flags
+
+
+def test_rejudging_keeps_the_first_use_of_a_text_and_not_the_reuse(
+    any_db_app, make_learner, monkeypatch
+):
+    """Judged again in the order they were kept, as they were judged when sent."""
+    client = any_db_app.test_client()
+    learner = make_learner()
+    login(client, learner)
+    send(client, TEMPLATE.format("Sara", "Liam"))
+    send(client, TEMPLATE.format("Kirsty", "Darren"), OTHER)
+    change_rules(monkeypatch, without="why-question")
+    services.rejudge()
+    db.session.commit()
+    first, second = stored(learner)
+    assert first.verdict == "constructive"
+    assert (second.verdict, second.flags) == ("needs_work", ["reuses-own"])
+
+
 # -- Uncertain responses and the coordinator's verdict ---------------------------------
 
 

@@ -23,6 +23,7 @@ BUILTIN_FLAGS = {
     "not-written-out",
     "copies",
     "not-this-case",
+    "reuses-own",
 }
 
 

@@ -49,6 +49,7 @@ NOT_OWN_VERSION = frozenset(
         "copies",
         "not-this-case",
         "off-topic",
+        "reuses-own",
     ]
 )
 MIN_WORDS = 5
@@ -334,6 +335,14 @@ def _close(text: list[str], source: list[str]) -> bool:
     return kept >= COPY_SHARE * len(text) and kept >= COPY_SHARE * len(source)
 
 
+def _reused(raw: str, written: str, people: dict[str, str]) -> bool:
+    """The text is, whole and in order, the other text with hardly a word changed (every
+    person one word). Unlike a copy, no sentence of it counts alone: a learner may well
+    say "thank you for telling me" in more than one exercise."""
+    names = frozenset(name.lower() for name in people)
+    return _close(_copy_words(raw, names), _copy_words(normalise(written), names))
+
+
 def _sentences(text: str) -> list[str]:
     return [s for s in SENTENCE.findall(text) if words(s)]
 
@@ -481,13 +490,21 @@ def read(rules: Rules, text: str, people: dict[str, str]) -> list[tuple[str, lis
 
 
 def assess_exercise(
-    rules: Rules, exercise: Exercise, text: str, others: Iterable[Exercise] = ()
+    rules: Rules,
+    exercise: Exercise,
+    text: str,
+    others: Iterable[Exercise] = (),
+    own: Iterable[tuple[Exercise, str]] = (),
 ) -> Assessment:
     """A rewording of this exercise, judged as the learner's page judges it: its hints,
     shown beside the box, are examples too (a copy of them is not a rewording); nor is
-    one of the `others` exercises' model answers with this case's names put in."""
+    one of the `others` exercises' model answers with this case's names put in, nor
+    one of the learner's `own` versions of another exercise (that exercise, its text)."""
     elsewhere = tuple(
         (tuple(other.model_answers), other.people) for other in others if other.id != exercise.id
+    )
+    own_elsewhere = tuple(
+        (written, other.people) for other, written in own if other.id != exercise.id
     )
     return assess(
         rules,
@@ -498,6 +515,7 @@ def assess_exercise(
         exercise.case,
         tuple(exercise.hints),
         elsewhere,
+        own_elsewhere,
     )
 
 
@@ -510,11 +528,15 @@ def assess(
     case: str = "",
     hints: tuple[str, ...] = (),
     elsewhere: tuple[tuple[tuple[str, ...], dict[str, str]], ...] = (),
+    own_elsewhere: tuple[tuple[str, dict[str, str]], ...] = (),
 ) -> Assessment:
     """With a `case`, a text must also name something of it (or of the example answers
     or `hints`) to be found constructive, and must not copy it, an example answer or a
     hint, nor another exercise's example answers (`elsewhere`: each with its people,
-    whose names count as this case's)."""
+    whose names count as this case's). Nor may it be, with hardly a word changed, one
+    of the learner's own versions of another exercise (`own_elsewhere`, each with its
+    people): a text that fits any case with the names changed was not written for this
+    one."""
     raw = normalise(text)
     prompt = normalise(prompt)
     people = people or {}
@@ -531,6 +553,8 @@ def assess(
         _copies(raw, "", answers, (), people | theirs) for answers, theirs in elsewhere
     ):
         return Assessment(NEEDS_WORK, (Finding(builtin["copies"].definition, raw),))
+    if any(_reused(raw, written, people | theirs) for written, theirs in own_elsewhere):
+        return Assessment(NEEDS_WORK, (Finding(builtin["reuses-own"].definition, raw),))
     sentences = read(rules, set_aside_quotes(raw, prompt), people)
     reading = tuple(clause for _, clauses in sentences for clause in clauses)
     flags = []

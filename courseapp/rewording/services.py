@@ -3,6 +3,7 @@ self-rating, and the coordinators' review queue. Services flush; the request com
 
 from __future__ import annotations
 
+from collections.abc import Iterable
 from dataclasses import dataclass
 from datetime import date
 
@@ -52,9 +53,25 @@ def exercises_for_module(module_id: str) -> list[Exercise]:
     return [e for e in exercises().values() if module_id in e.modules]
 
 
-def feedback(exercise: Exercise, text: str) -> Assessment:
+def feedback(exercise: Exercise, text: str, own: Iterable[tuple[Exercise, str]] = ()) -> Assessment:
+    """`own`: the learner's versions of other exercises that did them (own_elsewhere)."""
     found = course().rewording
-    return assess_exercise(found.rules, exercise, text, found.exercises.values())
+    return assess_exercise(found.rules, exercise, text, found.exercises.values(), own)
+
+
+def own_elsewhere(
+    user_id: int, exercise: Exercise, before: int | None = None
+) -> list[tuple[Exercise, str]]:
+    """The learner's versions of other exercises that did them (Response.counts_as_done),
+    kept before the version with id `before` if given, with their exercises: a text
+    with the names changed is not a new one (engine.assess)."""
+    query = sa.select(Response.exercise_id, Response.text).where(
+        Response.user_id == user_id, Response.exercise_id != exercise.id, Response.counts_as_done
+    )
+    if before is not None:
+        query = query.where(Response.id < before)
+    found = exercises()
+    return [(found[other], text) for other, text in db.session.execute(query) if other in found]
 
 
 def store(response: Response, result: Assessment) -> None:
@@ -152,6 +169,9 @@ def submit(user: User, exercise: Exercise, text: str) -> Response:
     """Keep a new version with its feedback. Sending the same text again (a double
     click, a second tab) returns the version already kept."""
     text = text.strip()
+    # One of the learner's versions at a time, so that two sent at once (two tabs) are
+    # each judged against the other's (own_elsewhere). SQLite has one writer anyway.
+    db.session.execute(sa.select(User.id).where(User.id == user.id).with_for_update())
     versions = history(user, exercise)
     if versions and versions[-1].text == text:
         return versions[-1]
@@ -162,7 +182,7 @@ def submit(user: User, exercise: Exercise, text: str) -> Response:
         version=versions[-1].version + 1 if versions else 1,
         text=text,
     )
-    store(response, feedback(exercise, text))
+    store(response, feedback(exercise, text, own_elsewhere(user.id, exercise)))
     try:
         with db.session.begin_nested():
             db.session.add(response)
@@ -364,7 +384,8 @@ def rejudge(dry_run: bool = False) -> tuple[int, list[Change]]:
         if exercise is None:
             continue
         before, flags_before = response.verdict, tuple(response.flags)
-        result = feedback(exercise, response.text)
+        own = own_elsewhere(response.user_id, exercise, before=response.id)
+        result = feedback(exercise, response.text, own)
         after = result.as_json()
         if (before, list(flags_before)) != (after["verdict"], after["flags"]) or set(
             response.strengths
