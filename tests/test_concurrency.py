@@ -31,12 +31,17 @@ from tests.conftest import PASSWORD
 LEARNERS = 50
 
 
-def answers_for(entries, rng: random.Random, right: bool) -> tuple[MultiDict, dict]:
+def answers_for(
+    entries, rng: random.Random, right: bool, gaps: bool = True
+) -> tuple[MultiDict, dict]:
     """Form data for a page and the response each entry should then have stored.
-    Right answers fill in everything; otherwise choices are random and some are blank."""
+    Right answers fill in everything; otherwise choices are random and some are blank
+    (only self-ratings without `gaps`: a pre-test is submitted with every question
+    answered)."""
     form, expected = MultiDict(), {}
     for entry in entries:
-        if not right and rng.random() < 0.15:
+        may_skip = gaps or isinstance(entry, SelfRating)
+        if not right and may_skip and rng.random() < 0.15:
             continue  # left blank
         name = field_name(entry.id)
         if isinstance(entry, SelfRating):
@@ -59,7 +64,7 @@ def answers_for(entries, rng: random.Random, right: bool) -> tuple[MultiDict, di
             placed = {
                 s.id: s.answer if right else rng.choice(categories)
                 for s in entry.statements
-                if right or rng.random() < 0.8
+                if right or not gaps or rng.random() < 0.8
             }
             for statement_id, category in placed.items():
                 form.add(field_name(entry.id, statement_id), category)
@@ -119,12 +124,13 @@ def take_test(app, learner: Learner, barrier: threading.Barrier) -> None:
         db.session.remove()
     for number, entries in enumerate(pages, start=1):
         url = f"/attempts/{learner.attempt_id}/pages/{number}"
-        final, expected = answers_for(entries, learner.rng, learner.right)
+        gaps = learner.phase is not Phase.PRE
+        final, expected = answers_for(entries, learner.rng, learner.right, gaps)
         learner.expected |= expected
         autosave = {"headers": {"X-Autosave": "1"}}
         how = learner.rng.random()
         if how < 0.25:  # an autosaved draft, changed or cleared before moving on
-            draft = answers_for(entries, learner.rng, False)[0]
+            draft = answers_for(entries, learner.rng, False, gaps)[0]
             _post(client, learner, "autosave", url, data=draft, **autosave)
             _post(client, learner, "page", url, data=final)
         elif how < 0.45:  # autosaved, and never posted again
@@ -137,7 +143,8 @@ def take_test(app, learner: Learner, barrier: threading.Barrier) -> None:
         else:
             _post(client, learner, "page", url, data=final)
     submit = f"/attempts/{learner.attempt_id}/submit"
-    # Some answers are blank: a post-test then needs the box ticked to confirm.
+    # Some answers are blank (self-ratings only, on a pre-test): the box is ticked to
+    # confirm.
     sure = {"data": {"confirm_unanswered": "y"}}
     if learner.double_click:
         at_once(

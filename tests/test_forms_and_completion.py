@@ -209,22 +209,47 @@ def test_check_page_counts_unanswered_and_a_post_test_with_gaps_needs_confirming
     assert attempt.submitted
 
 
-def test_a_pre_test_with_gaps_needs_confirming_and_asks_for_a_best_guess(client, make_learner):
+def test_a_pre_test_is_submitted_only_with_every_question_answered(client, make_learner):
     """A blank pre-test scores 0 where guessing scores about a third, so that the gain
-    the reports show would be larger than what was learnt: the learner is asked to give
-    a best guess, and to confirm before leaving questions out."""
+    the reports show would be larger than what was learnt, even confirmed: the learner is
+    asked for a best guess on every question, told which are left and taken to the first.
+    Self-ratings, which are not scored, may still be left out once confirmed."""
     login(client, make_learner(pre_test=False))
     client.post("/pathways/core/tests/pre")
     attempt = db.session.scalar(sa.select(TestAttempt))
+    pages = attempts.pages(attempt)
     page = client.get(f"/attempts/{attempt.id}/check").get_data(as_text=True)
-    assert (
-        'name="confirm_unanswered"' in page and "choose the answer that seems most likely" in page
-    )
-    assert client.post(f"/attempts/{attempt.id}/submit").status_code == 200
+    assert "Answer every question before you submit the pre-test" in page
+    assert "choose the answer that seems most likely" in page
+    assert 'name="confirm_unanswered"' not in page and "Submit pre-test" not in page
+    refused = client.post(f"/attempts/{attempt.id}/submit", data={"confirm_unanswered": "y"})
+    assert refused.status_code == 200
     db.session.refresh(attempt)
     assert not attempt.submitted
+
+    questions = [e for page_entries in pages for e in page_entries if not attempts.is_rating(e)]
+    for number, entries in enumerate(pages, start=1):
+        answered = [e for e in entries if e is not questions[-1] and not attempts.is_rating(e)]
+        if answered:
+            url = f"/attempts/{attempt.id}/pages/{number}"
+            client.post(url, data=right_answers(None, answered))
+    page = client.get(f"/attempts/{attempt.id}/check").get_data(as_text=True)
+    assert f"Question {len(questions)} is not answered yet" in page
+    last_page = next(n for n, entries in enumerate(pages, 1) if questions[-1] in entries)
+    assert f'href="/attempts/{attempt.id}/pages/{last_page}"' in page
+    assert f"Answer question {len(questions)}" in page
+
+    client.post(
+        f"/attempts/{attempt.id}/pages/{last_page}",
+        data=right_answers(None, [e for e in pages[last_page - 1] if not attempts.is_rating(e)]),
+    )
+    page = client.get(f"/attempts/{attempt.id}/check").get_data(as_text=True)
+    assert 'name="confirm_unanswered"' in page  # the self-ratings are still blank
+    assert client.post(f"/attempts/{attempt.id}/submit").status_code == 200
     confirmed = client.post(f"/attempts/{attempt.id}/submit", data={"confirm_unanswered": "y"})
     assert confirmed.status_code == 303
+    db.session.refresh(attempt)
+    assert attempt.submitted and attempt.score == 1
 
 
 # -- Completion -----------------------------------------------------------------------

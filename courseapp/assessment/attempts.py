@@ -289,9 +289,21 @@ def unanswered(attempt: TestAttempt) -> int:
 
 def needs_confirmation(attempt: TestAttempt) -> bool:
     """A test with questions unanswered is submitted only once the learner says so: each
-    is taken once, or scored; and a pre-test left blank, where a guess would have
-    scored about a third, would make the learner's gain look larger than it is."""
+    is taken once, or scored."""
     return unanswered(attempt) > 0
+
+
+def questions_to_answer(attempt: TestAttempt) -> list[int]:
+    """The numbers, as the pages show them, of the scored questions a pre-test must have
+    answered before it is submitted: all of them. A pre-test left blank scores nothing
+    where a guess would score about a third, so the learner's gain would look larger
+    than it is; a guess shows where they start from. Self-ratings may be left blank (they
+    are not scored), and a post-test may be submitted with questions unanswered."""
+    if attempt.phase is not Phase.PRE:
+        return []
+    answers = saved_answers(attempt)
+    questions = [e for page in pages(attempt) for e in page if not is_rating(e)]
+    return [n for n, entry in enumerate(questions, start=1) if entry.id not in answers]
 
 
 def submit(attempt: TestAttempt, pass_mark: int) -> bool:

@@ -133,12 +133,18 @@ def _check_page(attempt: TestAttempt, form: SubmitTestForm):
         for entry in page
     ]
     unanswered = sum(not answered for _, _, answered in rows)
+    to_answer = service.questions_to_answer(attempt)
+    first_to_answer = next(
+        (n for n, entry, answered in rows if not answered and not service.is_rating(entry)), None
+    )
     return render_template(
         "assessment/check.html",
         attempt=attempt,
         pathway=pathway_or_404(attempt.pathway_id),
         rows=rows,
         unanswered=unanswered,
+        to_answer=to_answer,
+        first_to_answer=first_to_answer,
         confirm=unanswered > 0,
         form=form,
         is_rating=service.is_rating,
@@ -160,6 +166,8 @@ def submit(attempt_id: int):
     attempt = _own_attempt(attempt_id)
     form = SubmitTestForm()
     if form.validate_on_submit():
+        if not attempt.submitted and service.questions_to_answer(attempt):
+            return _check_page(attempt, form)  # which says what is left to answer
         unconfirmed = not attempt.submitted and not form.confirm_unanswered.data
         if unconfirmed and service.needs_confirmation(attempt):
             form.confirm_unanswered.errors = [UNANSWERED_ERROR]
