@@ -218,8 +218,10 @@ def test_a_pre_test_is_submitted_only_with_every_question_answered(client, make_
     client.post("/pathways/core/tests/pre")
     attempt = db.session.scalar(sa.select(TestAttempt))
     pages = attempts.pages(attempt)
+    questions = [e for page_entries in pages for e in page_entries if not attempts.is_rating(e)]
     page = client.get(f"/attempts/{attempt.id}/check").get_data(as_text=True)
     assert "Answer every question before you submit the pre-test" in page
+    assert f"{len(questions)} questions are not answered yet" in page
     assert "choose the answer that seems most likely" in page
     assert 'name="confirm_unanswered"' not in page and "Submit pre-test" not in page
     refused = client.post(f"/attempts/{attempt.id}/submit", data={"confirm_unanswered": "y"})
@@ -227,7 +229,6 @@ def test_a_pre_test_is_submitted_only_with_every_question_answered(client, make_
     db.session.refresh(attempt)
     assert not attempt.submitted
 
-    questions = [e for page_entries in pages for e in page_entries if not attempts.is_rating(e)]
     for number, entries in enumerate(pages, start=1):
         answered = [e for e in entries if e is not questions[-1] and not attempts.is_rating(e)]
         if answered:

@@ -120,6 +120,13 @@ def test_learner_takes_the_whole_course(
     expect(autosave_status(page)).to_have_text(SAVED)
     check_page(page, "test-ratings")
     page.get_by_role("button", name="Save and continue").click()
+    # Straight to the check page with every question unanswered: it says a pre-test
+    # needs them all, offers no way to submit, and takes the learner to the first.
+    page.goto(page.url.rsplit("/pages/", 1)[0] + "/check")
+    expect(page.get_by_text("Answer every question before you submit the pre-test")).to_be_visible()
+    expect(page.get_by_role("button", name="Submit pre-test")).to_have_count(0)
+    check_page(page, "test-check-unanswered")
+    page.get_by_role("button", name="Answer question 1").click()
     answer_questions(page, test, "Pre-test", right=False, scan=True)
 
     entries = len(test.ratings) + len(test.items)
