@@ -102,19 +102,27 @@ TEMPLATE = (
     "what {1} did, how it affected you and the children, and what has helped you keep "
     "them safe?"
 )
+# The same with about one word in four changed.
+VARIANT = (
+    "{0}, thanks for speaking with me this week. I can see how much you have done to "
+    "protect the children while {1} has acted like this. Could you tell me more about "
+    "what {1} did, how it affected you and the kids, and what has helped you keep them "
+    "safe?"
+)
 OTHER = "your-responsibility-to-keep-them-safe"  # Kirsty and Darren; let-him-in: Sara, Liam
 
 
 def test_a_version_reused_for_another_exercise_with_the_names_changed_needs_work(
     any_db_app, make_learner
 ):
-    """Found constructive once; the same text with the other case's names, sent for
-    another exercise, is not written for that case and does not count."""
+    """Found constructive once; the same text with the other case's names and a few
+    words changed, sent for another exercise, is not written for that case and does not
+    count."""
     client = any_db_app.test_client()
     learner = make_learner()
     login(client, learner)
     send(client, TEMPLATE.format("Sara", "Liam"))
-    page = send(client, TEMPLATE.format("Kirsty", "Darren").replace("today", "this morning"), OTHER)
+    page = send(client, VARIANT.format("Kirsty", "Darren"), OTHER)
     first, second = stored(learner)
     assert first.verdict == "constructive"
     assert (second.verdict, second.flags) == ("needs_work", ["reuses-own"])

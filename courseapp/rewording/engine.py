@@ -266,6 +266,11 @@ CASE_SHARE, ANSWER_SHARE = 0.85, 0.9
 # A sentence of a source counts only if it is longer than a common phrase ("Thank you
 # for telling me.").
 COPY_SHARE, MIN_COPY_WORDS, MIN_COPY_SENTENCE = 0.85, 4, 6
+# A learner's own version of another exercise (`reuses-own`): looser than a copy, as a
+# template is reused with some words changed. Of the constructive versions in the tuning
+# sets, each compared with every constructive version of another exercise in its set (as
+# one learner's), the closest pair holds 0.55 of each other's words.
+REUSE_SHARE = 0.7
 CAPITALISED = re.compile(r"\b[A-Z][A-Za-z]*")
 PRONOUNS = frozenset(
     ["i", "me", "my", "we", "us", "our", "you", "your", "yours", "she", "her", "hers",
@@ -327,20 +332,21 @@ def _copy_words(text: str, names: frozenset[str]) -> list[str]:
     return found
 
 
-def _close(text: list[str], source: list[str]) -> bool:
+def _close(text: list[str], source: list[str], share: float = COPY_SHARE) -> bool:
     """Read in order, the text is the source with at most about one word in seven
-    changed: each holds COPY_SHARE of the other's words."""
+    changed: each holds `share` of the other's words."""
     matcher = SequenceMatcher(None, text, source, autojunk=False)
     kept = sum(block.size for block in matcher.get_matching_blocks())
-    return kept >= COPY_SHARE * len(text) and kept >= COPY_SHARE * len(source)
+    return kept >= share * len(text) and kept >= share * len(source)
 
 
 def _reused(raw: str, written: str, people: dict[str, str]) -> bool:
-    """The text is, whole and in order, the other text with hardly a word changed (every
-    person one word). Unlike a copy, no sentence of it counts alone: a learner may well
-    say "thank you for telling me" in more than one exercise."""
+    """The text is, whole and in order, the other text with at most about three words in
+    ten changed (REUSE_SHARE; every person one word). Unlike a copy, no sentence of it
+    counts alone: a learner may well say "thank you for telling me" in more than one
+    exercise."""
     names = frozenset(name.lower() for name in people)
-    return _close(_copy_words(raw, names), _copy_words(normalise(written), names))
+    return _close(_copy_words(raw, names), _copy_words(normalise(written), names), REUSE_SHARE)
 
 
 def _sentences(text: str) -> list[str]:
