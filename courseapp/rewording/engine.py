@@ -539,8 +539,8 @@ def assess(
     """With a `case`, a text must also name something of it (or of the example answers
     or `hints`) to be found constructive, and must not copy it, an example answer or a
     hint, nor another exercise's example answers (`elsewhere`: each with its people,
-    whose names count as this case's). Nor may it be, with hardly a word changed, one
-    of the learner's own versions of another exercise (`own_elsewhere`, each with its
+    whose names count as this case's). Nor may it be, with a few words changed, one of
+    the learner's own versions of another exercise (`own_elsewhere`, each with its
     people): a text that fits any case with the names changed was not written for this
     one."""
     raw = normalise(text)
