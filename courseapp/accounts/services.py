@@ -22,12 +22,14 @@ from courseapp.database import unique_or
 from courseapp.extensions import db
 from courseapp.forms import preserve_form_stash
 from courseapp.links import external_url
-from courseapp.mail import mail_configured, send_email
+from courseapp.mail import address_stamp, mail_configured, send_email
+from courseapp.organisations.domains import in_domains
 from courseapp.organisations.models import Organisation, Team, normalise_join_code
 
 RESET_SALT = "courseapp.password-reset"
 FIRST_ADMIN_SALT = "courseapp.first-admin"
 EMAIL_CHANGE_SALT = "courseapp.email-change"
+ADDRESS_CONFIRM_SALT = "courseapp.address-confirm"
 
 
 class AccountError(Exception):
@@ -111,9 +113,32 @@ def register_learner(org: Organisation, details: Registration) -> User:
         job_role=details.job_role,
         organisation_id=org.id,
         team_id=team.id if team else None,
+        # Without a password, the organisation's provider vouched for the address.
+        email_confirmed_at=None if details.password else utcnow(),
     )
     with unique_or(clash):
         db.session.add(user)
+    return user
+
+
+def outside_join_domains(org: Organisation, email: str) -> str | None:
+    """Why this address cannot join the organisation with a join code (its own or a
+    cohort's), or None: it must be in one of the organisation's domains, if it set any."""
+    domains = org.join_email_domains
+    if not domains or in_domains(normalise_email(email), domains):
+        return None
+    names = " or ".join(domains)
+    return f"Enter your work email address at {org.name}. It must end in {names}"
+
+
+def join(target: JoinTarget, details: Registration) -> User:
+    """Create the account of someone joining with a join code and a password, and send
+    a link to their address: they confirm it before they take a test."""
+    refused = outside_join_domains(target.organisation, details.email)
+    if refused:
+        raise AccountError(refused)
+    user = register_learner(target.organisation, details)
+    send_confirmation_link(user)
     return user
 
 
@@ -149,6 +174,12 @@ def end_session(user: User) -> None:
 def set_password(user: User, password: str) -> None:
     user.password_hash = hash_password(password)
     user.rotate_session_token()
+
+
+def set_password_from_link(user: User, password: str) -> None:
+    """A link emailed to the address was used: that confirms the address too."""
+    set_password(user, password)
+    user.confirm_email()
 
 
 def change_password(user: User, current: str, new: str) -> None:
@@ -287,6 +318,50 @@ def send_email_change_link(user: User, new_email: str) -> None:
     )
 
 
+def confirm_email_change(user: User, new_email: str) -> None:
+    """The new address followed its link: it is the person's, and confirmed."""
+    change_email(user, new_email)
+    user.confirm_email()
+
+
+def make_confirmation_link(user: User) -> str:
+    """A link that confirms the account's address. It stops working if the address
+    changes; followed again, it changes nothing."""
+    token = _serializer(ADDRESS_CONFIRM_SALT).dumps({"u": user.id, "a": address_stamp(user.email)})
+    return external_url("accounts.confirm_address", token=token)
+
+
+def user_for_confirmation_token(token: str) -> User | None:
+    try:
+        data = _serializer(ADDRESS_CONFIRM_SALT).loads(
+            token, max_age=current_app.config["PASSWORD_RESET_MAX_AGE"]
+        )
+        user = db.session.get(User, int(data["u"]))
+    except (BadSignature, KeyError, TypeError, ValueError):
+        return None
+    if user is None or not user.active or data.get("a") != address_stamp(user.email):
+        return None
+    return user
+
+
+def send_confirmation_link(user: User) -> bool:
+    """Email the account's address a link to confirm it; False if no email can be sent
+    (then the person's training coordinator confirms it, see people.services)."""
+    if not mail_configured():
+        return False
+    days = current_app.config["PASSWORD_RESET_MAX_AGE"] // 86400
+    send_email(
+        user.email,
+        "Confirm your email address for " + current_app.config["SERVICE_NAME"],
+        f"Hello {user.name},\n\nYou have created an account with this email address. "
+        f"Use this link to confirm that it is yours:\n\n{make_confirmation_link(user)}\n\n"
+        "You can read the course before you confirm it, but you need to confirm it "
+        f"before you take a test. The link works for {days} days.\n\n"
+        "If you did not create an account, you can ignore this email.\n",
+    )
+    return True
+
+
 def change_email(user: User, new_email: str) -> None:
     """Change the address someone signs in with, signing them out everywhere."""
     if email_taken(new_email, other_than=user):
@@ -330,6 +405,8 @@ def create_admin(name: str, email: str, password: str) -> User:
         password_hash=hash_password(password),
         role=Role.ADMIN,
         job_role=JobRole.TRAINING,
+        # Made from the first-administrator link, which only whoever runs the site has.
+        email_confirmed_at=utcnow(),
     )
     with unique_or(clash):
         db.session.add(user)
