@@ -205,17 +205,22 @@ def make_password_link(user: User) -> str:
     return external_url("accounts.set_password_from_link", token=token)
 
 
-def user_for_password_token(token: str) -> User | None:
+def _link_claim(salt: str, token: str) -> tuple[User, dict] | None:
+    """The active account an emailed link of this kind names, and what else the link
+    says, if the link is genuine and no older than PASSWORD_RESET_MAX_AGE."""
     try:
-        data = _serializer(RESET_SALT).loads(
-            token, max_age=current_app.config["PASSWORD_RESET_MAX_AGE"]
-        )
+        data = _serializer(salt).loads(token, max_age=current_app.config["PASSWORD_RESET_MAX_AGE"])
         user = db.session.get(User, int(data["u"]))
     except (BadSignature, KeyError, TypeError, ValueError):
         return None
-    if user is None or not user.active or data.get("f") != _password_fingerprint(user):
+    return (user, data) if user is not None and user.active else None
+
+
+def user_for_password_token(token: str) -> User | None:
+    claim = _link_claim(RESET_SALT, token)
+    if claim is None or claim[1].get("f") != _password_fingerprint(claim[0]):
         return None
-    return user
+    return claim[0]
 
 
 def issue_password_link(user: User) -> str | None:
@@ -276,17 +281,10 @@ def make_email_change_link(user: User, new_email: str) -> str:
 
 def email_change_for_token(token: str) -> tuple[User, str] | None:
     """The account and its new address that a confirmation link is for, if still valid."""
-    try:
-        data = _serializer(EMAIL_CHANGE_SALT).loads(
-            token, max_age=current_app.config["PASSWORD_RESET_MAX_AGE"]
-        )
-        user = db.session.get(User, int(data["u"]))
-        new_email = str(data["to"])
-    except (BadSignature, KeyError, TypeError, ValueError):
+    claim = _link_claim(EMAIL_CHANGE_SALT, token)
+    if claim is None or "to" not in claim[1] or claim[0].email != claim[1].get("from"):
         return None
-    if user is None or not user.active or user.email != data.get("from"):
-        return None
-    return user, new_email
+    return claim[0], str(claim[1]["to"])
 
 
 def tell_address_holder(holder: User, organisation: Organisation, subject: str, tried: str):
@@ -332,16 +330,10 @@ def make_confirmation_link(user: User) -> str:
 
 
 def user_for_confirmation_token(token: str) -> User | None:
-    try:
-        data = _serializer(ADDRESS_CONFIRM_SALT).loads(
-            token, max_age=current_app.config["PASSWORD_RESET_MAX_AGE"]
-        )
-        user = db.session.get(User, int(data["u"]))
-    except (BadSignature, KeyError, TypeError, ValueError):
+    claim = _link_claim(ADDRESS_CONFIRM_SALT, token)
+    if claim is None or claim[1].get("a") != address_stamp(claim[0].email):
         return None
-    if user is None or not user.active or data.get("a") != address_stamp(user.email):
-        return None
-    return user
+    return claim[0]
 
 
 def send_confirmation_link(user: User) -> bool:
@@ -349,14 +341,14 @@ def send_confirmation_link(user: User) -> bool:
     (then the person's training coordinator confirms it, see people.services)."""
     if not mail_configured():
         return False
-    days = current_app.config["PASSWORD_RESET_MAX_AGE"] // 86400
     send_email(
         user.email,
         "Confirm your email address for " + current_app.config["SERVICE_NAME"],
         f"Hello {user.name},\n\nYou have created an account with this email address. "
         f"Use this link to confirm that it is yours:\n\n{make_confirmation_link(user)}\n\n"
         "You can read the course before you confirm it, but you need to confirm it "
-        f"before you take a test. The link works for {days} days.\n\n"
+        "before you take a test. If the link has stopped working, open the test's page "
+        "to send a new one.\n\n"
         "If you did not create an account, you can ignore this email.\n",
     )
     return True
