@@ -31,6 +31,7 @@ from courseapp.accounts.models import JobRole, Role, User
 from courseapp.accounts.passwords import hash_password
 from courseapp.assessment import attempts
 from courseapp.assessment.models import Phase
+from courseapp.clock import utcnow
 from courseapp.content import services as content
 from courseapp.extensions import db
 from courseapp.organisations.models import Organisation, Sector
@@ -151,7 +152,8 @@ def prepare(app: Flask) -> tuple[str, list[str]]:
         org = Organisation(name="Page Weight Council", sector=Sector.LOCAL_AUTHORITY)
         learner = User(name="Page Weight Learner", email="page.weight@example.org",
                        password_hash=hash_password(PASSWORD), role=Role.LEARNER,
-                       job_role=JobRole.SOCIAL_WORKER, organisation=org)  # fmt: skip
+                       job_role=JobRole.SOCIAL_WORKER, organisation=org,
+                       email_confirmed_at=utcnow())  # fmt: skip
         db.session.add_all([org, learner])
         db.session.flush()
         pathway = content.course().pathways["core"]

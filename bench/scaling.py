@@ -30,6 +30,7 @@ from bench.web import TOKEN, new_secret_key
 from courseapp.accounts.models import JobRole, Role, User
 from courseapp.assessment import attempts
 from courseapp.assessment.models import Phase
+from courseapp.clock import utcnow
 from courseapp.content import services as content
 from courseapp.demo.answers import Profiles, answer_test
 from courseapp.extensions import db
@@ -78,7 +79,8 @@ class Submissions:
             learner = User(name=f"New Learner {self.count}", role=Role.LEARNER,
                            email=f"new{self.count}.{organisation_id}@example.org",
                            job_role=JobRole.SOCIAL_WORKER, organisation=org,
-                           team=org.teams[self.count % len(org.teams)])  # fmt: skip
+                           team=org.teams[self.count % len(org.teams)],
+                           email_confirmed_at=utcnow())  # fmt: skip
             db.session.add(learner)
             db.session.flush()
             content.enrol(learner, pathway)

@@ -16,6 +16,7 @@ from courseapp.accounts.models import JobRole, Role, User
 from courseapp.accounts.passwords import hash_password
 from courseapp.assessment import attempts
 from courseapp.assessment.models import Phase
+from courseapp.clock import utcnow
 from courseapp.content import services as content
 from courseapp.extensions import db
 from courseapp.organisations.models import Organisation
@@ -101,7 +102,8 @@ def add_people(app: Flask) -> People:
         org = db.session.scalars(sa.select(Organisation).order_by(Organisation.id)).first()
         learner = User(name="Bench Learner", email="bench.learner@example.org",
                        password_hash=hash_password(PASSWORD), role=Role.LEARNER,
-                       job_role=JobRole.SOCIAL_WORKER, organisation=org)  # fmt: skip
+                       job_role=JobRole.SOCIAL_WORKER, organisation=org,
+                       email_confirmed_at=utcnow())  # fmt: skip
         coordinator = User(name="Bench Coordinator", email="bench.coordinator@example.org",
                            password_hash=hash_password(PASSWORD), role=Role.COORDINATOR,
                            job_role=JobRole.TRAINING, organisation=org)  # fmt: skip

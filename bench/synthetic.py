@@ -156,9 +156,10 @@ def add_organisation(
     bulk_insert(
         User,
         ("name", "email", "role", "job_role", "organisation_id", "team_id", "session_token",
-         "active", "created_at"),
+         "active", "created_at", "email_confirmed_at"),
         ((f"Learner {n}", f"learner{n}@{seed}.example.org", Role.LEARNER, JobRole.SOCIAL_WORKER,
-          org.id, teams[n % 5], secrets.token_urlsafe(32), True, now) for n in range(learners)),
+          org.id, teams[n % 5], secrets.token_urlsafe(32), True, now, now)
+         for n in range(learners)),
     )  # fmt: skip
     ids = list(db.session.scalars(
         sa.select(User.id).where(User.organisation_id == org.id, User.role == Role.LEARNER)

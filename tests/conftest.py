@@ -24,6 +24,7 @@ os.environ["COURSEAPP_ENV"] = "testing"
 from courseapp import create_app
 from courseapp.accounts.models import JobRole, Role, User
 from courseapp.accounts.passwords import hash_password
+from courseapp.clock import utcnow
 from courseapp.extensions import db
 from courseapp.organisations.models import Organisation, Sector, Team
 
@@ -221,6 +222,9 @@ def make_user() -> Callable[..., User]:
         **fields,
     ) -> User:
         n = next(counter)
+        # Confirmed, as most people are by the time they matter to a test; pass
+        # email_confirmed_at=None for someone who has not confirmed their address.
+        fields.setdefault("email_confirmed_at", utcnow())
         user = User(
             name=fields.pop("name", f"Person {n}"),
             email=fields.pop("email", f"person{n}@example.org"),

@@ -10,7 +10,7 @@ from dataclasses import dataclass
 import sqlalchemy as sa
 
 from courseapp.accounts.models import User
-from courseapp.accounts.passwords import hash_password
+from courseapp.accounts.services import set_password_from_link
 from courseapp.assessment import attempts
 from courseapp.assessment.models import Certificate, Phase, TestAttempt
 from courseapp.audit.services import record
@@ -83,7 +83,7 @@ def full_record(org: Organisation, coordinator: User, elsewhere: tuple) -> Recor
     learner = db.session.scalar(sa.select(User).where(User.email == EMAIL))
     colleague = db.session.scalar(sa.select(User).where(User.email == COLLEAGUE_EMAIL))
     for person in (learner, colleague):  # as if they had used their set-password links
-        person.password_hash = hash_password(PASSWORD)
+        set_password_from_link(person, PASSWORD)
     other_org, other_coordinator = elsewhere
     other_cohort = create_cohort(other_org, "Autumn cohort", "core")
     refused = _upload(other_cohort, other_coordinator, f"{NAME},{EMAIL},Social worker\n")

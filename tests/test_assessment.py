@@ -367,10 +367,12 @@ def test_concurrent_submissions_record_one_result(tmp_path, make_learner):
     try:
         from courseapp.accounts.models import Role, User
         from courseapp.accounts.passwords import hash_password
+        from courseapp.clock import utcnow
         from courseapp.content.services import enrol
 
         user = User(name="Sam", email="sam@example.org", role=Role.LEARNER,
-                    password_hash=hash_password("correct horse battery staple"))  # fmt: skip
+                    password_hash=hash_password("correct horse battery staple"),
+                    email_confirmed_at=utcnow())  # fmt: skip
         database.session.add(user)
         database.session.flush()
         enrol(user, pathway())

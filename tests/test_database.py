@@ -231,3 +231,38 @@ def test_certificates_issued_before_keep_the_course_length_they_were_issued_for(
         c.pathway_id: (c.minutes, c.cpd_hours) for c in db.session.scalars(sa.select(Certificate))
     }
     assert kept == {"core": (287, 5.0), "briefing": (75, 1.5)}
+
+
+@pytest.fixture
+def app_at_0023(any_db_url, tmp_path):
+    with app_at_revision(any_db_url, tmp_path, "0023") as app:
+        yield app
+
+
+def test_everyone_with_an_account_counts_as_confirmed(app_at_0023):
+    """Migration 0024: people who had accounts before addresses were confirmed count
+    as confirmed from when their account was made, and no organisation limits joining
+    to its email domains until it chooses to."""
+    made = "2026-05-01 10:00:00"
+    with db.engine.begin() as connection:
+        connection.execute(
+            sa.insert(sa.table("organisations", *map(sa.column, ("id", "name", "sector",
+                                                                "join_code", "join_enabled",
+                                                                "slug", "created_at")))),
+            [{"id": 1, "name": "Old Council", "sector": "LOCAL_AUTHORITY", "join_code": "ABCD2345",
+              "join_enabled": True, "slug": "old-council", "created_at": made}],
+        )  # fmt: skip
+        connection.execute(
+            sa.insert(sa.table("users", *map(sa.column, ("id", "name", "email", "role",
+                                                        "session_token", "active",
+                                                        "created_at")))),
+            [{"id": n, "name": f"P{n}", "email": f"p{n}@example.org", "role": "LEARNER",
+              "session_token": f"t{n}", "active": True, "created_at": made} for n in (101, 102)],
+        )  # fmt: skip
+    upgrade()
+    users = list(db.session.scalars(sa.select(User).order_by(User.id)))
+    assert [u.email_confirmed_at.isoformat() for u in users] == ["2026-05-01T10:00:00+00:00"] * 2
+    assert db.session.get(Organisation, 1).join_email_domains == []
+    db.session.add(User(name="New", email="new@example.org", role=Role.LEARNER))
+    db.session.commit()
+    assert db.session.scalar(sa.select(User).where(User.name == "New")).email_confirmed_at is None

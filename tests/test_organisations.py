@@ -40,16 +40,17 @@ def _routes(world):
         ("POST", f"/organisations/{x.id}/join-code/switch"),
         ("POST", f"/organisations/{x.id}/members/{learner_x.id}/password-link"),
         ("GET", f"/organisations/{x.id}/coordinators/new"),
+        ("GET", f"/organisations/{x.id}/joining"),
     ]
 
 
 EXPECTED = {
     # who: statuses for the routes above, in order
-    "anonymous": [302] * 8,
-    "learner_x": [403] * 8,
-    "coordinator_y": [200, 403, 404, 404, 404, 404, 404, 403],
-    "coordinator_x": [200, 403, 200, 400, 303, 303, 200, 403],
-    "admin": [200, 200, 200, 400, 303, 303, 200, 200],
+    "anonymous": [302] * 9,
+    "learner_x": [403] * 9,
+    "coordinator_y": [200, 403, 404, 404, 404, 404, 404, 403, 404],
+    "coordinator_x": [200, 403, 200, 400, 303, 303, 200, 403, 200],
+    "admin": [200, 200, 200, 400, 303, 303, 200, 200, 200],
 }
 
 

@@ -44,7 +44,7 @@ def test_a_learner_downloads_everything_held_about_them(client, record):
     assert profile["name"] == records.NAME and profile["email"] == records.EMAIL
     assert profile["organisation"] == "Northshire Council"
     assert profile["job_role"] == "Social worker" and profile["account_type"] == "Learner"
-    assert profile["created"] and profile["last_sign_in"]
+    assert profile["created"] and profile["last_sign_in"] and profile["email_confirmed"]
     assert [(e["pathway"], e["cohort"]) for e in data["enrolments"]] == [("core", "Spring cohort")]
     assert data["enrolments"][0]["enrolled"]
     progress = data["module_progress"]

@@ -16,6 +16,7 @@ from courseapp.accounts.models import Role, User
 from courseapp.accounts.passwords import hash_password
 from courseapp.assessment.models import Phase
 from courseapp.catalogue import course
+from courseapp.clock import utcnow
 from courseapp.content.services import enrol
 from courseapp.extensions import db
 from courseapp.organisations.models import Organisation, Sector
@@ -53,7 +54,8 @@ def _figures(client, org_id: int) -> str:
 def _learner(app, org_id: int, n: int) -> int:
     with app.app_context():
         user = User(name=f"Learner {n}", email=f"learner{n}@example.org", role=Role.LEARNER,
-                    organisation_id=org_id, password_hash=None)  # fmt: skip
+                    organisation_id=org_id, password_hash=None,
+                    email_confirmed_at=utcnow())  # fmt: skip
         db.session.add(user)
         db.session.flush()
         enrol(user, course().pathways["core"])

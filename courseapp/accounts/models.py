@@ -68,6 +68,10 @@ class User(UserMixin, db.Model):
     # When they turned off reminder emails (an unsubscribe link); set-password and
     # reset emails are always sent.
     reminders_off_at: Mapped[datetime | None]
+    # When the person showed that the address is theirs (a link sent to it, or an
+    # organisation's sign-in vouching for it). Tests cannot be taken before, so that a
+    # certificate stands for someone with a real address (see accounts.confirmation).
+    email_confirmed_at: Mapped[datetime | None]
 
     organisation: Mapped[Organisation | None] = relationship()
     team: Mapped[Team | None] = relationship()
@@ -85,6 +89,15 @@ class User(UserMixin, db.Model):
     @property
     def is_active(self) -> bool:
         return self.active
+
+    @property
+    def email_confirmed(self) -> bool:
+        return self.email_confirmed_at is not None
+
+    def confirm_email(self) -> None:
+        """Mark the address as shown to be theirs; a second time changes nothing."""
+        if self.email_confirmed_at is None:
+            self.email_confirmed_at = utcnow()
 
     def rotate_session_token(self) -> None:
         self.session_token = new_session_token()

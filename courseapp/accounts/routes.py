@@ -105,13 +105,17 @@ def register(code: str):
             team_id=None if form.team.data in ("", NO_TEAM) else int(form.team.data),
         )
         try:
-            user = services.register_learner(org, details)
+            user = services.join(target, details)
         except services.AccountError as error:
             form.email.errors.append(str(error))
         else:
             enrol_new_learner(user, target.cohort)
             services.start_session(user)
-            flash(f"Your account has been created. Welcome, {user.name}.", "success")
+            flash(
+                f"Your account has been created. Welcome, {user.name}. "
+                f"Confirm your email address, {user.email}, before you take a test.",
+                "success",
+            )
             return _home()
     return render_template(
         "accounts/register.html", form=form, organisation=org, cohort=target.cohort
@@ -204,7 +208,7 @@ def set_password_from_link(token: str):
     form = SetPasswordForm()
     form.known_personal = (user.name, user.email)
     if form.validate_on_submit():
-        services.set_password(user, form.password.data)
+        services.set_password_from_link(user, form.password.data)
         flash(
             "Your password has been set. Sign in with your email address and new password.",
             "success",
@@ -248,7 +252,7 @@ def confirm_email(token: str):
     form = ConfirmForm()
     if form.validate_on_submit():
         try:
-            services.change_email(user, new_email)
+            services.confirm_email_change(user, new_email)
         except services.AccountError as error:
             flash(str(error), "important")
             return render_template("accounts/link_invalid.html"), 409
@@ -256,6 +260,38 @@ def confirm_email(token: str):
         flash(f"Your email address is now {new_email}. Use it to sign in.", "success")
         return redirect(url_for(".login"), 303)
     return render_template("accounts/confirm_email.html", form=form, new_email=new_email)
+
+
+@bp.route("/account/confirm/<token>", methods=["GET", "POST"])
+def confirm_address(token: str):
+    """The link sent to a new account's address: its page confirms the address with a
+    button (a GET writes nothing), and says so once it is, however often it is opened."""
+    user = services.user_for_confirmation_token(token)
+    if user is None:
+        return render_template("accounts/link_invalid.html", confirmation=True), 404
+    form = ConfirmForm()
+    if form.validate_on_submit():
+        user.confirm_email()
+        return redirect(request.path, 303)
+    if user.email_confirmed:
+        return render_template("accounts/address_confirmed.html", user=user)
+    return render_template("accounts/confirm_address.html", form=form, user=user)
+
+
+def _account_key() -> str:
+    return f"user:{current_user.id}"
+
+
+@bp.post("/account/confirm")
+@login_required
+@limit_posts("RESET_LIMIT_PER_ADDRESS", "confirm-address")
+@limit_posts("RESET_LIMIT_PER_ACCOUNT", "confirm-account", key_func=_account_key)
+def send_confirmation():
+    user = current_user._get_current_object()
+    sending = ConfirmForm().validate_on_submit() and not user.email_confirmed
+    if sending and services.send_confirmation_link(user):
+        flash(f"We have sent a new link to {user.email}.", "success")
+    return redirect(safe_next_url(request.args.get("next")) or url_for(".account"), 303)
 
 
 @bp.route("/setup/<token>", methods=["GET", "POST"])

@@ -22,12 +22,14 @@ from courseapp.database import unique_or
 from courseapp.extensions import db
 from courseapp.forms import preserve_form_stash
 from courseapp.links import external_url
-from courseapp.mail import mail_configured, send_email
+from courseapp.mail import address_stamp, mail_configured, send_email
+from courseapp.organisations.domains import in_domains
 from courseapp.organisations.models import Organisation, Team, normalise_join_code
 
 RESET_SALT = "courseapp.password-reset"
 FIRST_ADMIN_SALT = "courseapp.first-admin"
 EMAIL_CHANGE_SALT = "courseapp.email-change"
+ADDRESS_CONFIRM_SALT = "courseapp.address-confirm"
 
 
 class AccountError(Exception):
@@ -111,9 +113,32 @@ def register_learner(org: Organisation, details: Registration) -> User:
         job_role=details.job_role,
         organisation_id=org.id,
         team_id=team.id if team else None,
+        # Without a password, the organisation's provider vouched for the address.
+        email_confirmed_at=None if details.password else utcnow(),
     )
     with unique_or(clash):
         db.session.add(user)
+    return user
+
+
+def outside_join_domains(org: Organisation, email: str) -> str | None:
+    """Why this address cannot join the organisation with a join code (its own or a
+    cohort's), or None: it must be in one of the organisation's domains, if it set any."""
+    domains = org.join_email_domains
+    if not domains or in_domains(normalise_email(email), domains):
+        return None
+    names = " or ".join(domains)
+    return f"Enter your work email address at {org.name}. It must end in {names}"
+
+
+def join(target: JoinTarget, details: Registration) -> User:
+    """Create the account of someone joining with a join code and a password, and send
+    a link to their address: they confirm it before they take a test."""
+    refused = outside_join_domains(target.organisation, details.email)
+    if refused:
+        raise AccountError(refused)
+    user = register_learner(target.organisation, details)
+    send_confirmation_link(user)
     return user
 
 
@@ -151,6 +176,12 @@ def set_password(user: User, password: str) -> None:
     user.rotate_session_token()
 
 
+def set_password_from_link(user: User, password: str) -> None:
+    """A link emailed to the address was used: that confirms the address too."""
+    set_password(user, password)
+    user.confirm_email()
+
+
 def change_password(user: User, current: str, new: str) -> None:
     if not verify_password(user.password_hash, current):
         raise AccountError("Your current password is not correct")
@@ -174,17 +205,22 @@ def make_password_link(user: User) -> str:
     return external_url("accounts.set_password_from_link", token=token)
 
 
-def user_for_password_token(token: str) -> User | None:
+def _link_claim(salt: str, token: str) -> tuple[User, dict] | None:
+    """The active account an emailed link of this kind names, and what else the link
+    says, if the link is genuine and no older than PASSWORD_RESET_MAX_AGE."""
     try:
-        data = _serializer(RESET_SALT).loads(
-            token, max_age=current_app.config["PASSWORD_RESET_MAX_AGE"]
-        )
+        data = _serializer(salt).loads(token, max_age=current_app.config["PASSWORD_RESET_MAX_AGE"])
         user = db.session.get(User, int(data["u"]))
     except (BadSignature, KeyError, TypeError, ValueError):
         return None
-    if user is None or not user.active or data.get("f") != _password_fingerprint(user):
+    return (user, data) if user is not None and user.active else None
+
+
+def user_for_password_token(token: str) -> User | None:
+    claim = _link_claim(RESET_SALT, token)
+    if claim is None or claim[1].get("f") != _password_fingerprint(claim[0]):
         return None
-    return user
+    return claim[0]
 
 
 def issue_password_link(user: User) -> str | None:
@@ -245,17 +281,10 @@ def make_email_change_link(user: User, new_email: str) -> str:
 
 def email_change_for_token(token: str) -> tuple[User, str] | None:
     """The account and its new address that a confirmation link is for, if still valid."""
-    try:
-        data = _serializer(EMAIL_CHANGE_SALT).loads(
-            token, max_age=current_app.config["PASSWORD_RESET_MAX_AGE"]
-        )
-        user = db.session.get(User, int(data["u"]))
-        new_email = str(data["to"])
-    except (BadSignature, KeyError, TypeError, ValueError):
+    claim = _link_claim(EMAIL_CHANGE_SALT, token)
+    if claim is None or "to" not in claim[1] or claim[0].email != claim[1].get("from"):
         return None
-    if user is None or not user.active or user.email != data.get("from"):
-        return None
-    return user, new_email
+    return claim[0], str(claim[1]["to"])
 
 
 def tell_address_holder(holder: User, organisation: Organisation, subject: str, tried: str):
@@ -285,6 +314,44 @@ def send_email_change_link(user: User, new_email: str) -> None:
         "Until you do, you sign in with your old address. If you did not expect this "
         "email you can ignore it.\n",
     )
+
+
+def confirm_email_change(user: User, new_email: str) -> None:
+    """The new address followed its link: it is the person's, and confirmed."""
+    change_email(user, new_email)
+    user.confirm_email()
+
+
+def make_confirmation_link(user: User) -> str:
+    """A link that confirms the account's address. It stops working if the address
+    changes; followed again, it changes nothing."""
+    token = _serializer(ADDRESS_CONFIRM_SALT).dumps({"u": user.id, "a": address_stamp(user.email)})
+    return external_url("accounts.confirm_address", token=token)
+
+
+def user_for_confirmation_token(token: str) -> User | None:
+    claim = _link_claim(ADDRESS_CONFIRM_SALT, token)
+    if claim is None or claim[1].get("a") != address_stamp(claim[0].email):
+        return None
+    return claim[0]
+
+
+def send_confirmation_link(user: User) -> bool:
+    """Email the account's address a link to confirm it; False if no email can be sent
+    (then the person's training coordinator confirms it, see people.services)."""
+    if not mail_configured():
+        return False
+    send_email(
+        user.email,
+        "Confirm your email address for " + current_app.config["SERVICE_NAME"],
+        f"Hello {user.name},\n\nYou have created an account with this email address. "
+        f"Use this link to confirm that it is yours:\n\n{make_confirmation_link(user)}\n\n"
+        "You can read the course before you confirm it, but you need to confirm it "
+        "before you take a test. If the link has stopped working, open the test's page "
+        "to send a new one.\n\n"
+        "If you did not create an account, you can ignore this email.\n",
+    )
+    return True
 
 
 def change_email(user: User, new_email: str) -> None:
@@ -330,6 +397,8 @@ def create_admin(name: str, email: str, password: str) -> User:
         password_hash=hash_password(password),
         role=Role.ADMIN,
         job_role=JobRole.TRAINING,
+        # Made from the first-administrator link, which only whoever runs the site has.
+        email_confirmed_at=utcnow(),
     )
     with unique_or(clash):
         db.session.add(user)

@@ -31,6 +31,7 @@ from courseapp.extensions import db
 
 Entry = ItemBase | SelfRating
 RATING_VALUES = {str(n) for n in range(1, 6)}
+CONFIRM_EMAIL_FIRST = "Confirm your email address before you take a test"
 
 
 class AttemptError(Exception):
@@ -114,9 +115,13 @@ def start_or_resume(
     user: User, pathway: Pathway, phase: Phase, taken: list[TestAttempt] | None = None
 ) -> TestAttempt:
     """The learner's open attempt, or a new one. Two clicks or two tabs get the same one.
-    `taken` is all their attempts at the phase, if already read."""
+    `taken` is all their attempts at the phase, if already read. Every way into a test
+    comes here, so this is where a learner whose address is not confirmed is stopped:
+    scores from accounts with made-up addresses would tell a test's answers away."""
     if not has_tests(pathway):
         raise AttemptError("This pathway has no such test")
+    if not user.email_confirmed:
+        raise AttemptError(CONFIRM_EMAIL_FIRST)
     existing = attempts(user, pathway, phase) if taken is None else taken
     counted = round_attempts(user, pathway, phase, existing)
     open_attempt = next((a for a in counted if not a.submitted), None)

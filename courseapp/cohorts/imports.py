@@ -403,7 +403,8 @@ def _claim(upload: EnrolmentImport) -> None:
 
 
 def _new_learner(cohort: Cohort, row: dict[str, Any]) -> User:
-    """An account with no password: the learner sets one from a link."""
+    """An account with no password: the learner sets one from a link, which confirms
+    the address too (see accounts.services.set_password_from_link)."""
     return User(
         name=row["name"],
         email=normalise_email(row["email"]),

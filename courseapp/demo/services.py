@@ -264,6 +264,8 @@ def seed(learners: int = 300, seed: int = 1, force: bool = False) -> Summary:
                 organisation_id=plan.place.organisation.id,
                 team_id=plan.team.id,
                 created_at=plan.enrolled_at - timedelta(minutes=rng.randint(2, 90)),
+                # Made-up people who take tests in the demo, as confirmed learners do.
+                email_confirmed_at=plan.enrolled_at,
             )
             for plan in batch
         ]

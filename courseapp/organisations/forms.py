@@ -1,13 +1,20 @@
 from __future__ import annotations
 
 from flask_wtf.file import FileField, FileRequired
-from govuk_frontend_wtf.wtforms_widgets import GovFileInput, GovSelect, GovSubmitInput, GovTextInput
+from govuk_frontend_wtf.wtforms_widgets import (
+    GovFileInput,
+    GovSelect,
+    GovSubmitInput,
+    GovTextArea,
+    GovTextInput,
+)
 from wtforms import SelectField, StringField, SubmitField
 from wtforms.validators import InputRequired, Length, ValidationError
 
 from courseapp.accounts.forms import email_field, name_field
 from courseapp.clock import DEFAULT_ZONE, is_zone
 from courseapp.forms import Form, entered, options, strip
+from courseapp.organisations.domains import DomainError, parse_domains
 from courseapp.organisations.models import Sector
 
 
@@ -65,3 +72,21 @@ class LogoForm(Form):
         validators=[FileRequired(message="Select a PNG or JPEG image")],
     )
     submit = SubmitField("Upload logo", widget=GovSubmitInput())
+
+
+class JoinDomainsForm(Form):
+    domains = StringField(
+        "Email domains (optional)",
+        widget=GovTextArea(),
+        description="One on each line, like council.gov.uk. Addresses in a domain's "
+        "subdomains can join too. Leave it empty to let anyone with a join code join.",
+        filters=[strip],
+        validators=[Length(max=5000, message="Enter 5,000 characters or fewer")],
+    )
+    submit = SubmitField("Save", widget=GovSubmitInput())
+
+    def validate_domains(self, field: StringField) -> None:
+        try:
+            self.domain_names = parse_domains(field.data or "")
+        except DomainError as error:
+            raise ValidationError(str(error)) from None

@@ -86,6 +86,11 @@ class Organisation(db.Model):
     # An optional logo for certificates, checked on upload (see organisations.logos).
     logo: Mapped[bytes | None] = mapped_column(sa.LargeBinary, deferred=True)
     logo_type: Mapped[str | None] = mapped_column(sa.String(20))
+    # The email domains people joining with a join code (the organisation's or a
+    # cohort's) must have an address in, subdomains included; empty: any address.
+    join_email_domains: Mapped[list[str]] = mapped_column(
+        sa.JSON, default=list, server_default="[]"
+    )
 
     teams: Mapped[list[Team]] = relationship(
         back_populates="organisation", order_by="Team.name", cascade="all, delete-orphan"

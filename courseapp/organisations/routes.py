@@ -14,7 +14,13 @@ from courseapp.accounts.models import User
 from courseapp.accounts.services import AccountError, issue_password_link
 from courseapp.cohorts import services as cohort_services
 from courseapp.organisations import logos, services
-from courseapp.organisations.forms import CoordinatorForm, LogoForm, OrganisationForm, TeamForm
+from courseapp.organisations.forms import (
+    CoordinatorForm,
+    JoinDomainsForm,
+    LogoForm,
+    OrganisationForm,
+    TeamForm,
+)
 from courseapp.organisations.models import Organisation, Sector
 from courseapp.people import listing
 from courseapp.people import services as people_services
@@ -108,6 +114,22 @@ def add_team(org_id: int):
             flash(f"Team {team.name} added.", "success")
             return _back(org)
     return _detail(org, team_form=form, status=400)
+
+
+@bp.route("/<int:org_id>/joining", methods=["GET", "POST"])
+@coordinator_required
+def joining(org_id: int):
+    org = get_in_scope_or_404(Organisation, org_id)
+    form = JoinDomainsForm(data={"domains": "\n".join(org.join_email_domains)})
+    if form.validate_on_submit():
+        services.set_join_domains(current_user, org, form.domain_names)
+        if org.join_email_domains:
+            domains = ", ".join(org.join_email_domains)
+            flash(f"Only people with an address in {domains} can now join {org.name}.", "success")
+        else:
+            flash(f"Anyone with a join code can now join {org.name}.", "success")
+        return _back(org)
+    return render_template("organisations/joining.html", form=form, organisation=org)
 
 
 @bp.post("/<int:org_id>/members/<int:user_id>/password-link")

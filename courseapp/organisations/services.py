@@ -8,6 +8,7 @@ from sqlalchemy.orm import selectinload
 
 from courseapp.accounts.models import JobRole, Role, User, normalise_email
 from courseapp.accounts.services import AccountError, find_user_by_email
+from courseapp.audit.services import record
 from courseapp.clock import DEFAULT_ZONE
 from courseapp.cohorts.join_codes import unused_join_code
 from courseapp.database import unique_or
@@ -94,7 +95,7 @@ def appoint_coordinator(org: Organisation, name: str, email: str) -> tuple[User,
         raise AccountError("That person is an administrator and already covers every organisation")
     # Pressed twice, or two administrators at once: the second is told it is done.
     with unique_or(AccountError(f"{name.strip()} has just been made a coordinator of {org.name}")):
-        if user is None:
+        if user is None:  # confirmed when they set their password from the link
             user = User(
                 name=name.strip(),
                 email=normalise_email(email),
@@ -108,3 +109,12 @@ def appoint_coordinator(org: Organisation, name: str, email: str) -> tuple[User,
         if org not in user.covered_organisations:
             user.covered_organisations.append(org)
     return user, created
+
+
+def set_join_domains(actor: User, org: Organisation, domains: list[str]) -> None:
+    """Limit joining with the organisation's join codes (its own and its cohorts') to
+    addresses in these domains; none: anyone with a code can join."""
+    if domains != org.join_email_domains:
+        org.join_email_domains = domains
+        record(actor, "edit-join-domains", f"organisation {org.id}")
+        db.session.flush()

@@ -84,6 +84,16 @@ def confirm_email(org_id: int, user_id: int):
     return _back(org)
 
 
+@bp.post("/<int:user_id>/confirm-address")
+@coordinator_required
+def confirm_address(org_id: int, user_id: int):
+    org, person = _person_or_404(org_id, user_id)
+    if ConfirmForm().validate_on_submit() and not person.email_confirmed:
+        services.confirm_address(current_user, person)
+        flash(f"{person.name}'s email address is confirmed: they can take tests.", "success")
+    return _back(org)
+
+
 @bp.post("/<int:user_id>/deactivate")
 @coordinator_required
 def deactivate(org_id: int, user_id: int):

@@ -114,6 +114,15 @@ def confirm_new_email(actor: User, person: User, new_email: str) -> None:
     record(actor, "edit-person: email", f"user {person.id}")
 
 
+def confirm_address(actor: User, person: User) -> None:
+    """Confirm the person's address for them, once the coordinator has checked it is
+    theirs (when the link did not reach them, or the service cannot send email)."""
+    if not person.email_confirmed:
+        person.confirm_email()
+        record(actor, "confirm-address", f"user {person.id}")
+        db.session.flush()
+
+
 def deactivate(actor: User, person: User) -> None:
     """The person can no longer sign in, and is signed out everywhere; their records stay."""
     person.active = False

@@ -84,6 +84,7 @@ def _profile(person: User) -> dict[str, Any]:
         "job_role": person.job_role.value if person.job_role else None,
         "account_type": person.role.label,
         "created": _when(person.created_at),
+        "email_confirmed": _when(person.email_confirmed_at),
         "last_sign_in": _when(person.last_login_at),
     }
 

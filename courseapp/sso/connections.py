@@ -3,7 +3,6 @@ covers an email address or an organisation. Services flush; the request commits.
 
 from __future__ import annotations
 
-import re
 from dataclasses import dataclass
 from urllib.parse import urlsplit
 
@@ -14,12 +13,13 @@ from courseapp.accounts.models import User
 from courseapp.audit.services import record
 from courseapp.database import unique_or
 from courseapp.extensions import db
+from courseapp.organisations import domains
+from courseapp.organisations.domains import email_domain
 from courseapp.organisations.models import Organisation
 from courseapp.sso import encryption
 from courseapp.sso.models import Connection, Domain
 from courseapp.sso.provider import ProviderUnavailable, discovery_url, fetch_metadata
 
-DOMAIN_PATTERN = re.compile(r"^(?=.{1,253}$)([a-z0-9]([a-z0-9-]{0,61}[a-z0-9])?\.)+[a-z]{2,63}$")
 LOOPBACK_HOSTS = {"127.0.0.1", "localhost", "::1"}
 
 
@@ -45,17 +45,12 @@ class Settings:
 
 
 def parse_domains(text: str) -> list[str]:
-    """Domains typed one a line or separated by commas or spaces, as people paste them
-    (a leading @ is dropped). Raises SettingsError for one that is not a domain."""
-    names: list[str] = []
-    for word in re.split(r"[\s,;]+", text.lower()):
-        name = word.strip().lstrip("@").rstrip(".")
-        if not name:
-            continue
-        if not DOMAIN_PATTERN.match(name):
-            raise SettingsError("domains", f"{name} is not an email domain, like council.gov.uk")
-        if name not in names:
-            names.append(name)
+    """The domains typed (see organisations.domains.parse_domains); at least one.
+    Raises SettingsError for one that is not a domain."""
+    try:
+        names = domains.parse_domains(text)
+    except domains.DomainError as error:
+        raise SettingsError("domains", str(error)) from None
     if not names:
         raise SettingsError("domains", "Enter at least one email domain")
     return names
@@ -75,10 +70,6 @@ def check_issuer_url(issuer: str) -> str:
 
 def connection_for(org: Organisation) -> Connection | None:
     return db.session.scalar(sa.select(Connection).where(Connection.organisation_id == org.id))
-
-
-def email_domain(email: str) -> str:
-    return email.rsplit("@", 1)[-1].strip().lower()
 
 
 def connection_for_email(email: str) -> Connection | None:

@@ -27,8 +27,8 @@ from courseapp.clock import utcnow
 from courseapp.cohorts.services import enrol_new_learner
 from courseapp.database import unique_or
 from courseapp.extensions import db
+from courseapp.organisations.domains import email_domain
 from courseapp.sso import encryption, provider
-from courseapp.sso.connections import email_domain
 from courseapp.sso.models import Connection, Identity
 
 PENDING_KEY = "sso_pending"
@@ -297,6 +297,7 @@ def link_account(pending: Pending, password: str) -> User | None:
         return None
     _refuse_inactive(user)
     _add_identity(user, pending)
+    user.confirm_email()  # the provider vouched for this address
     record(user, "sso.linked", f"user {user.id}")
     return user
 

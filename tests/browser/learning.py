@@ -15,6 +15,7 @@ from playwright.sync_api import BrowserContext, Locator, Page, expect
 
 from courseapp import catalogue
 from courseapp.accounts.models import JobRole, User
+from courseapp.accounts.services import make_confirmation_link
 from courseapp.catalogue import bank
 from courseapp.catalogue.course import Module, Pathway
 from courseapp.catalogue.exercises import Exercise
@@ -181,6 +182,30 @@ def register(page: Page, live_server: LiveServer, learner: Learner) -> None:
     page.get_by_role("button", name="Create account").click()
     expect(heading(page, "Your training")).to_be_visible()
     expect(page.get_by_text(f"Welcome, {learner.name}.")).to_be_visible()
+    confirm_address(page, live_server, learner.email)
+    page.goto(f"{live_server.url}/")
+    expect(heading(page, "Your training")).to_be_visible()
+
+
+def confirmation_link(live_server: LiveServer, email: str) -> str:
+    """The link emailed to a new learner to confirm their address (the live server
+    sends no email), on the live server."""
+    with live_server.app.test_request_context():
+        user = db.session.scalar(sa.select(User).where(User.email == email))
+        link = make_confirmation_link(user)
+    return live_server.url + link.removeprefix(live_server.app.config["BASE_URL"])
+
+
+def confirm_address(page: Page, live_server: LiveServer, email: str, scan: bool = False) -> None:
+    """Follow the link and press its button, as a new learner does from their email."""
+    page.goto(confirmation_link(live_server, email))
+    expect(heading(page, "Confirm your email address")).to_be_visible()
+    if scan:
+        check_page(page, "confirm-address")
+    page.get_by_role("button", name="Confirm my email address").click()
+    expect(heading(page, "Your email address is confirmed")).to_be_visible()
+    if scan:
+        check_page(page, "address-confirmed")
 
 
 def read_module(page: Page, module: Module, check: KnowledgeCheck, *, scan: bool) -> None:

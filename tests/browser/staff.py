@@ -18,6 +18,7 @@ from courseapp.accounts.models import JobRole, Role, User
 from courseapp.accounts.passwords import hash_password
 from courseapp.assessment import attempts, journey
 from courseapp.assessment.models import Phase, TestAttempt
+from courseapp.clock import utcnow
 from courseapp.content import services as content
 from courseapp.demo.answers import as_form, item_answer
 from courseapp.demo.rewordings import own_version
@@ -74,7 +75,7 @@ def read_download(download: Download) -> tuple[bytes, list[str], list[list[str]]
 def add_staff(name: str, email: str, password: str, role: Role, *orgs: Organisation) -> User:
     """A coordinator covering `orgs` (the first is their own), or an administrator."""
     person = User(name=name, email=email, password_hash=hash_password(password), role=role,
-                  organisation=orgs[0] if orgs else None)  # fmt: skip
+                  organisation=orgs[0] if orgs else None, email_confirmed_at=utcnow())  # fmt: skip
     person.covered_organisations = list(orgs)
     db.session.add(person)
     db.session.flush()
@@ -133,7 +134,7 @@ def add_learner(
     """A learner on the core pathway who has got as far as `progress` says."""
     progress = progress or Progress()
     learner = User(name=name, email=email, role=Role.LEARNER, job_role=job_role,
-                   organisation=org, team=team,
+                   organisation=org, team=team, email_confirmed_at=utcnow(),
                    password_hash=hash_password(password) if password else None)  # fmt: skip
     db.session.add(learner)
     db.session.flush()

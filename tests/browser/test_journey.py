@@ -15,6 +15,7 @@ from tests.browser.conftest import (
     check_page,
     heading,
 )
+from tests.browser.learning import confirm_address
 
 JOIN_CODE = "ABCD2345"
 ORGANISATION = "Northshire County Council"
@@ -84,6 +85,24 @@ def test_learner_registers_signs_out_and_in_and_exits(page: Page, live_server: L
         page.get_by_role("link", name="See all steps in Safe & Together core e-learning")
     ).to_be_visible()
     check_page(page, "your-training")
+
+    # The tests wait until the email address is confirmed, with the emailed link.
+    page.get_by_role("button", name="Start with the pre-test").click()
+    expect(heading(page, "Pre-test")).to_be_visible()
+    expect(heading(page, "Confirm your email address first", level=2)).to_be_visible()
+    expect(page.get_by_text("ask your training coordinator to confirm")).to_be_visible()
+    expect(page.get_by_role("button", name="Start the pre-test")).to_have_count(0)
+    check_page(page, "confirm-email-first")
+    live_server.app.config["MAIL_SERVER"] = "mail.example.org"  # the page as it is with email
+    page.reload()
+    expect(page.get_by_role("button", name="Send the link again")).to_be_visible()
+    check_page(page, "confirm-email-first-with-email")
+    live_server.app.config["MAIL_SERVER"] = None
+    confirm_address(page, live_server, EMAIL, scan=True)
+    page.get_by_role("link", name="Go to your course").click()
+    page.get_by_role("button", name="Start with the pre-test").click()
+    expect(page.get_by_role("button", name="Start the pre-test")).to_be_visible()
+    page.goto(f"{live_server.url}/")
 
     # Your account, then sign out from the header.
     page.get_by_role("link", name="Your account").click()

@@ -22,6 +22,7 @@ from tests.browser.learning import (
     VERDICTS,
     check_pdf,
     check_verification,
+    confirmation_link,
     nav_link,
     next_link,
     seed,
@@ -61,6 +62,12 @@ def test_learner_takes_the_core_course_with_the_keyboard_alone(
     activate(page, page.get_by_role("button", name="Create account"))
     expect(heading(page, "Your training")).to_be_visible()
     expect(page.get_by_text(f"Welcome, {LEARNER.name}.")).to_be_visible()
+    # The link emailed to confirm the address, its button pressed from the keyboard.
+    page.goto(confirmation_link(live_server, LEARNER.email))
+    activate(page, page.get_by_role("button", name="Confirm my email address"))
+    expect(heading(page, "Your email address is confirmed")).to_be_visible()
+    activate(page, page.get_by_role("link", name="Go to your course"))
+    expect(heading(page, "Your training")).to_be_visible()
 
     # 3. The content note in the first module, then the pre-test from the overview.
     activate(page, page.get_by_role("main").get_by_role("link", name=first.title, exact=True))

@@ -79,6 +79,7 @@ def test_every_page_type_is_valid_html(page: Page, live_server: LiveServer, html
     for path, name in [
         ("/organisations/", "organisations"), (f"/organisations/{org_id}", "organisation"),
         (f"/organisations/{org_id}/people/{learner_id}", "person-edit"),
+        (f"/organisations/{org_id}/joining", "joining"),
         (f"/organisations/{org_id}/cohorts/new", "cohort-create"),
         (f"/cohorts/{cohort}", "cohort"), (f"/cohorts/{cohort}/edit", "cohort-edit"),
         (f"/cohorts/{cohort}/members/{seeded['late']}", "cohort-member"),

@@ -166,6 +166,9 @@ ACCESS: dict[tuple[str, str], Access] = {
     # An email change link works for whoever holds it, once.
     ("accounts.confirm_email", "GET"): Access(everyone(200), lambda w: {"token": w.email_token}),
     ("accounts.confirm_email", "POST"): Access(everyone(404), lambda _w: {"token": "spent"}),
+    # A new account's address confirmation link: anyone who holds it (a forged one here).
+    ("accounts.confirm_address", "GET"): Access(everyone(404), lambda _w: {"token": "forged"}),
+    ("accounts.confirm_address", "POST"): Access(everyone(404), lambda _w: {"token": "forged"}),
     ("accounts.first_admin", "GET"): Access(everyone(404), lambda _w: {"token": "spent"}),
     ("accounts.first_admin", "POST"): Access(everyone(404), lambda _w: {"token": "spent"}),
     # Single sign-on: starting it (an organisation with no provider is not found), the
@@ -182,6 +185,7 @@ ACCESS: dict[tuple[str, str], Access] = {
     # Anyone signed in: their own account, and the course (staff preview it).
     ("accounts.logout", "POST"): Access(signed_in(303)),
     ("accounts.account", "GET"): Access(signed_in(200)),
+    ("accounts.send_confirmation", "POST"): Access(signed_in(303)),
     ("accounts.change_name", "GET"): Access(signed_in(200)),
     ("accounts.change_name", "POST"): Access(signed_in(200)),
     ("accounts.change_password", "GET"): Access(signed_in(200)),
@@ -251,6 +255,8 @@ ACCESS: dict[tuple[str, str], Access] = {
         organisation_x(200), lambda w: {"kind": "answers", "organisation": w.org_x}
     ),
     ("organisations.detail", "GET"): Access(organisation_x(200), _org),
+    ("organisations.joining", "GET"): Access(organisation_x(200), _org),
+    ("organisations.joining", "POST"): Access(organisation_x(303), _org),
     ("organisations.add_team", "POST"): Access(organisation_x(400), _org),
     ("organisations.password_link", "POST"): Access(organisation_x(200), _member),
     ("procedures.edit", "GET"): Access(organisation_x(200), _org),
@@ -274,6 +280,7 @@ ACCESS: dict[tuple[str, str], Access] = {
     ("people.confirm_email", "POST"): Access(
         organisation_x(303), _member, data={"email": "new.address@example.org"}
     ),
+    ("people.confirm_address", "POST"): Access(organisation_x(303), _member),
     ("people.deactivate", "POST"): Access(organisation_x(303), _member),
     ("people.reactivate", "POST"): Access(organisation_x(303), _member),
     ("cohorts.edit", "GET"): Access(organisation_x(200), _cohort),
