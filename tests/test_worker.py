@@ -240,8 +240,10 @@ def test_a_worker_told_to_stop_stops_within_seconds(setup):
     proc = _worker(url, redis_url, smtp)
     connection = queue.rq_queue(app).connection
     try:
+        # Idle, waiting for a job: RQ makes the worker known before it handles signals,
+        # and a SIGTERM between the two ends it as the default handler does.
         for _ in range(600):
-            if RQWorker.all(connection=connection):
+            if [w.get_state() for w in RQWorker.all(connection=connection)] == ["idle"]:
                 break
             time.sleep(0.1)
         proc.send_signal(signal.SIGTERM)
