@@ -253,6 +253,37 @@ def test_a_pre_test_is_submitted_only_with_every_question_answered(client, make_
     assert attempt.submitted and attempt.score == 1
 
 
+def test_a_sorting_question_partly_answered_is_not_answered_on_a_pre_test(client, make_learner):
+    """One statement placed and the rest left: the check page says partly answered, and
+    the pre-test is not submitted until every statement is placed."""
+    from courseapp.catalogue.kinds import field_name
+
+    login(client, make_learner(pre_test=False))
+    client.post("/pathways/core/tests/pre")
+    attempt = db.session.scalar(sa.select(TestAttempt))
+    pages = attempts.pages(attempt)
+    for number, entries in enumerate(pages, start=1):
+        questions = [e for e in entries if not attempts.is_rating(e)]
+        if questions:
+            client.post(
+                f"/attempts/{attempt.id}/pages/{number}", data=right_answers(None, questions)
+            )
+    number, sorting = next(
+        (n, e) for n, entries in enumerate(pages, 1) for e in entries
+        if getattr(e, "kind", "") == "classification"
+    )  # fmt: skip
+    data = right_answers(None, [e for e in pages[number - 1] if e is not sorting])
+    first = sorting.statements[0]
+    data.add(field_name(sorting.id, first.id), first.answer)
+    client.post(f"/attempts/{attempt.id}/pages/{number}", data=data)
+    page = client.get(f"/attempts/{attempt.id}/check").get_data(as_text=True)
+    assert "Partly answered" in page and "is not answered yet" in page
+    refused = client.post(f"/attempts/{attempt.id}/submit", data={"confirm_unanswered": "y"})
+    assert refused.status_code == 200
+    db.session.refresh(attempt)
+    assert not attempt.submitted
+
+
 # -- Completion -----------------------------------------------------------------------
 
 

@@ -300,7 +300,8 @@ def needs_confirmation(attempt: TestAttempt) -> bool:
 
 def questions_to_answer(attempt: TestAttempt) -> list[int]:
     """The numbers, as the pages show them, of the scored questions a pre-test must have
-    answered before it is submitted: all of them. A pre-test left blank scores nothing
+    answered before it is submitted: all of them, whole (every statement of a sorting
+    question placed). A pre-test left blank scores nothing
     where a guess would score about a third, so the learner's gain would look larger
     than it is; a guess shows where they start from. Self-ratings may be left blank (they
     are not scored), and a post-test may be submitted with questions unanswered."""
@@ -308,7 +309,20 @@ def questions_to_answer(attempt: TestAttempt) -> list[int]:
         return []
     answers = saved_answers(attempt)
     questions = [e for page in pages(attempt) for e in page if not is_rating(e)]
-    return [n for n, entry in enumerate(questions, start=1) if entry.id not in answers]
+    return [
+        n
+        for n, entry in enumerate(questions, start=1)
+        if not kind_of(entry).complete(entry, answers.get(entry.id))
+    ]
+
+
+def answer_status(entry: Entry, answers: dict[str, object]) -> str:
+    """How far a question or self-rating is answered, as the check page shows it."""
+    if entry.id not in answers:
+        return "Not answered"
+    if is_rating(entry) or kind_of(entry).complete(entry, answers[entry.id]):
+        return "Answered"
+    return "Partly answered"
 
 
 def submit(attempt: TestAttempt, pass_mark: int) -> bool:

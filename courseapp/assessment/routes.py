@@ -128,14 +128,14 @@ def page(attempt_id: int, number: int):
 def _check_page(attempt: TestAttempt, form: SubmitTestForm):
     answers = service.saved_answers(attempt)
     rows = [
-        (number, entry, entry.id in answers)
+        (number, entry, service.answer_status(entry, answers))
         for number, page in enumerate(service.pages(attempt), start=1)
         for entry in page
     ]
-    unanswered = sum(not answered for _, _, answered in rows)
+    unanswered = sum(status == "Not answered" for _, _, status in rows)
     to_answer = service.questions_to_answer(attempt)
     first_to_answer = next(
-        (n for n, entry, answered in rows if not answered and not service.is_rating(entry)), None
+        (n for n, e, status in rows if status != "Answered" and not service.is_rating(e)), None
     )
     return render_template(
         "assessment/check.html",

@@ -65,6 +65,10 @@ class Kind:
     def score(self, item: Any, answer: Any) -> float:
         raise NotImplementedError
 
+    def complete(self, item: Any, answer: Any) -> bool:
+        """Whether a saved answer answers the whole question (a choice made)."""
+        return answer is not None
+
     def inputs(self, item: Any, order: list[str], answer: Any) -> dict:
         raise NotImplementedError
 
@@ -217,6 +221,10 @@ class Classification(Kind):
             if value:
                 answer[statement.id] = value
         return answer or None
+
+    def complete(self, item: ClassificationItem, answer: dict[str, str] | None) -> bool:
+        """Every statement placed: one placed and the rest left is partly answered."""
+        return answer is not None and all(s.id in answer for s in item.statements)
 
     def score(self, item: ClassificationItem, answer: dict[str, str]) -> float:
         right = sum(answer.get(s.id) == s.answer for s in item.statements)

@@ -97,10 +97,11 @@ def item_answer(item: ItemBase, p: float, rng: random.Random) -> object:
 def answer_test(
     test: Test, profiles: Profiles, phase: Phase, ability: float, rng: random.Random
 ) -> dict[str, object]:
-    """Raw answers to every item (some left blank) and every self-rating."""
+    """Raw answers to every item (some left blank, except on a pre-test, which is
+    submitted only with every question answered) and every self-rating."""
     answers: dict[str, object] = {}
     for item in test.items:
-        if rng.random() < SKIP_CHANCE:
+        if rng.random() < SKIP_CHANCE and phase is not Phase.PRE:
             continue
         pre_shift, post_shift = TAG_SHIFT.get(item.tag, (0.0, 0.0))
         logit = (
