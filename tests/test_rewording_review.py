@@ -133,6 +133,43 @@ def test_a_version_reused_for_another_exercise_with_the_names_changed_needs_work
     assert stored(learner)[-1].verdict == "constructive"
 
 
+SENTENCES = (
+    "Thank you for telling me, {0}.",
+    "It sounds like {1}'s behaviour has put you and the children in a really difficult position.",
+    "Can you tell me what happened when {1} came round, and what you were weighing up?",
+    "You know {1} better than anyone: what did you do to keep the children safe, and what "
+    "would help you now?",
+)
+OTHERS = (
+    "I am glad you felt able to talk to me about this, {0}.",
+    "What {1} has been doing to you and the children is not your fault.",
+    "Could you walk me through what {1} has said and done to you over the past few weeks?",
+    "What has helped you and the children to feel safer so far, and what support would "
+    "you like from us?",
+)
+
+
+def test_a_version_made_of_earlier_sentences_in_another_order_needs_work(any_db_app, make_learner):
+    """As an outside check did: one template's sentences reversed for the second
+    exercise, and two templates' sentences mixed for the third."""
+    client = any_db_app.test_client()
+    learner = make_learner()
+    login(client, learner)
+    send(client, " ".join(s.format("Sara", "Liam") for s in SENTENCES))
+    send(client, " ".join(s.format("Aisha", "Tariq") for s in reversed(SENTENCES)),
+         "threat-of-removal")  # fmt: skip
+    send(client, " ".join(s.format("Donna", "Paul") for s in OTHERS), "his-drinking")
+    mixed = (OTHERS[0], SENTENCES[2], OTHERS[3], SENTENCES[1], OTHERS[2])
+    send(client, " ".join(s.format("Kirsty", "Darren") for s in mixed), OTHER)
+    verdicts = [(r.exercise_id, r.verdict, r.flags) for r in stored(learner)]
+    assert verdicts == [
+        ("let-him-in", "constructive", []),
+        ("threat-of-removal", "needs_work", ["reuses-own"]),
+        ("his-drinking", "constructive", []),
+        (OTHER, "needs_work", ["reuses-own"]),
+    ]
+
+
 def test_a_reused_version_that_did_not_count_is_judged_on_what_it_says(any_db_app, make_learner):
     """Only a version that did its exercise is compared: reusing one that needed work
     gains nothing, and it is judged as any other text."""

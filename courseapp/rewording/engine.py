@@ -269,7 +269,8 @@ COPY_SHARE, MIN_COPY_WORDS, MIN_COPY_SENTENCE = 0.85, 4, 6
 # A learner's own version of another exercise (`reuses-own`): looser than a copy, as a
 # template is reused with some words changed. Of the constructive versions in the tuning
 # sets, each compared with every constructive version of another exercise in its set (as
-# one learner's), the closest pair holds 0.55 of each other's words.
+# one learner's), the closest pair holds 0.55 of each other's words, and none is made
+# of the others' sentences (at least a half of its words, as near as 0.7, needed for one).
 REUSE_SHARE = 0.7
 CAPITALISED = re.compile(r"\b[A-Z][A-Za-z]*")
 PRONOUNS = frozenset(
@@ -340,13 +341,29 @@ def _close(text: list[str], source: list[str], share: float = COPY_SHARE) -> boo
     return kept >= share * len(text) and kept >= share * len(source)
 
 
-def _reused(raw: str, written: str, people: dict[str, str]) -> bool:
-    """The text is, whole and in order, the other text with at most about three words in
-    ten changed (REUSE_SHARE; every person one word). Unlike a copy, no sentence of it
-    counts alone: a learner may well say "thank you for telling me" in more than one
-    exercise."""
-    names = frozenset(name.lower() for name in people)
-    return _close(_copy_words(raw, names), _copy_words(normalise(written), names), REUSE_SHARE)
+def _reuses_own(raw: str, own: tuple[tuple[str, dict[str, str]], ...],
+                people: dict[str, str]) -> bool:  # fmt: skip
+    """The text is, read in order, one of the learner's `own` earlier texts with at most
+    about three words in ten changed (REUSE_SHARE; every person one word); or most of
+    it (REUSE_SHARE of its words) is sentences of their earlier texts, each so changed, in
+    any order (a template's sentences shuffled, or two templates mixed). A sentence
+    counts only if it is longer than a common phrase: a learner may well say "thank you
+    for telling me" in every exercise."""
+    everyone = {**people, **{name: role for _, theirs in own for name, role in theirs.items()}}
+    names = frozenset(name.lower() for name in everyone)
+    text = _copy_words(raw, names)
+    earlier = [normalise(written) for written, _ in own]
+    if any(_close(text, _copy_words(other, names), REUSE_SHARE) for other in earlier):
+        return True
+    pool = [_copy_words(sentence, names) for other in earlier for sentence in _sentences(other)]
+    pool = [unit for unit in pool if len(unit) >= MIN_COPY_SENTENCE]
+    parts = [_copy_words(sentence, names) for sentence in _sentences(raw)]
+    reused = sum(
+        len(part)
+        for part in parts
+        if len(part) >= MIN_COPY_SENTENCE and any(_close(part, unit, REUSE_SHARE) for unit in pool)
+    )
+    return bool(pool) and reused >= REUSE_SHARE * len(text)
 
 
 def _sentences(text: str) -> list[str]:
@@ -539,10 +556,10 @@ def assess(
     """With a `case`, a text must also name something of it (or of the example answers
     or `hints`) to be found constructive, and must not copy it, an example answer or a
     hint, nor another exercise's example answers (`elsewhere`: each with its people,
-    whose names count as this case's). Nor may it be, with a few words changed, one of
-    the learner's own versions of another exercise (`own_elsewhere`, each with its
-    people): a text that fits any case with the names changed was not written for this
-    one."""
+    whose names count as this case's). Nor may it be, with a few words changed or its
+    sentences in another order, the learner's own versions of other exercises
+    (`own_elsewhere`, each with its people): a text that fits any case with the names
+    changed was not written for this one."""
     raw = normalise(text)
     prompt = normalise(prompt)
     people = people or {}
@@ -559,7 +576,7 @@ def assess(
         _copies(raw, "", answers, (), people | theirs) for answers, theirs in elsewhere
     ):
         return Assessment(NEEDS_WORK, (Finding(builtin["copies"].definition, raw),))
-    if any(_reused(raw, written, people | theirs) for written, theirs in own_elsewhere):
+    if own_elsewhere and _reuses_own(raw, own_elsewhere, people):
         return Assessment(NEEDS_WORK, (Finding(builtin["reuses-own"].definition, raw),))
     sentences = read(rules, set_aside_quotes(raw, prompt), people)
     reading = tuple(clause for _, clauses in sentences for clause in clauses)
