@@ -269,8 +269,8 @@ COPY_SHARE, MIN_COPY_WORDS, MIN_COPY_SENTENCE = 0.85, 4, 6
 # A learner's own version of another exercise (`reuses-own`): looser than a copy, as a
 # template is reused with some words changed. Of the constructive versions in the tuning
 # sets, each compared with every constructive version of another exercise in its set (as
-# one learner's), the closest pair holds 0.55 of each other's words, and none is made
-# of the others' sentences (at least a half of its words, as near as 0.7, needed for one).
+# one learner's), the closest pair holds 0.55 of each other's words, and none has even
+# half its words in sentences as near as 0.7 to the others'.
 REUSE_SHARE = 0.7
 CAPITALISED = re.compile(r"\b[A-Z][A-Za-z]*")
 PRONOUNS = frozenset(
