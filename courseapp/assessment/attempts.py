@@ -298,16 +298,19 @@ def needs_confirmation(attempt: TestAttempt) -> bool:
     return unanswered(attempt) > 0
 
 
-def questions_to_answer(attempt: TestAttempt) -> list[int]:
+def questions_to_answer(
+    attempt: TestAttempt, answers: dict[str, object] | None = None
+) -> list[int]:
     """The numbers, as the pages show them, of the scored questions a pre-test must have
     answered before it is submitted: all of them, whole (every statement of a sorting
-    question placed). A pre-test left blank scores nothing
-    where a guess would score about a third, so the learner's gain would look larger
-    than it is; a guess shows where they start from. Self-ratings may be left blank (they
-    are not scored), and a post-test may be submitted with questions unanswered."""
+    question placed). A pre-test left blank scores nothing where a guess would score
+    about a third, so the learner's gain would look larger than it is; a guess shows
+    where they start from. Self-ratings may be left blank (they are not scored), and a
+    post-test may be submitted with questions unanswered. `answers`: its saved answers,
+    if already read."""
     if attempt.phase is not Phase.PRE:
         return []
-    answers = saved_answers(attempt)
+    answers = saved_answers(attempt) if answers is None else answers
     questions = [e for page in pages(attempt) for e in page if not is_rating(e)]
     return [
         n

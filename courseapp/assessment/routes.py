@@ -133,7 +133,7 @@ def _check_page(attempt: TestAttempt, form: SubmitTestForm):
         for entry in page
     ]
     unanswered = sum(status == "Not answered" for _, _, status in rows)
-    to_answer = service.questions_to_answer(attempt)
+    to_answer = service.questions_to_answer(attempt, answers)
     first_to_answer = next(
         (n for n, e, status in rows if status != "Answered" and not service.is_rating(e)), None
     )

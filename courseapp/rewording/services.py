@@ -3,6 +3,7 @@ self-rating, and the coordinators' review queue. Services flush; the request com
 
 from __future__ import annotations
 
+from collections import defaultdict
 from collections.abc import Iterable
 from dataclasses import dataclass
 from datetime import date
@@ -59,17 +60,12 @@ def feedback(exercise: Exercise, text: str, own: Iterable[tuple[Exercise, str]] 
     return assess_exercise(found.rules, exercise, text, found.exercises.values(), own)
 
 
-def own_elsewhere(
-    user_id: int, exercise: Exercise, before: int | None = None
-) -> list[tuple[Exercise, str]]:
+def own_elsewhere(user_id: int, exercise: Exercise) -> list[tuple[Exercise, str]]:
     """The learner's versions of other exercises that did them (Response.counts_as_done),
-    kept before the version with id `before` if given, with their exercises: a text
-    with the names changed is not a new one (engine.assess)."""
+    with their exercises: a text with the names changed is not a new one (engine.assess)."""
     query = sa.select(Response.exercise_id, Response.text).where(
         Response.user_id == user_id, Response.exercise_id != exercise.id, Response.counts_as_done
     )
-    if before is not None:
-        query = query.where(Response.id < before)
     found = exercises()
     return [(found[other], text) for other, text in db.session.execute(query) if other in found]
 
@@ -373,38 +369,59 @@ class Change:
 
 def rejudge(dry_run: bool = False) -> tuple[int, list[Change]]:
     """Judge again every stored version judged with other rules than today's. Returns
-    how many were judged again and what changed. A coordinator's verdict stands."""
+    how many were judged again and what changed. A coordinator's verdict stands. The
+    versions are read in the order they were kept, so that each is judged, as when it
+    was sent, against the learner's versions kept before it that did their exercises
+    (own_elsewhere), with those judged again counting as they are now judged, also in a
+    dry run."""
     current = course().rewording.rules.version
-    stale = db.session.scalars(
-        sa.select(Response).where(Response.rules_version != current).order_by(Response.id)
+    found = exercises()
+    learners = sa.select(Response.user_id).where(Response.rules_version != current)
+    versions = db.session.scalars(
+        sa.select(Response).where(Response.user_id.in_(learners)).order_by(Response.id)
     ).all()
-    changes = []
-    for response in stale:
-        exercise = exercises().get(response.exercise_id)
+    done: defaultdict[int, list[tuple[Exercise, str]]] = defaultdict(list)
+    judged, changes = 0, []
+    for response in versions:
+        stale = response.rules_version != current
+        judged += stale
+        exercise = found.get(response.exercise_id)
         if exercise is None:
             continue
-        before, flags_before = response.verdict, tuple(response.flags)
-        own = own_elsewhere(response.user_id, exercise, before=response.id)
-        result = feedback(exercise, response.text, own)
-        after = result.as_json()
-        if (before, list(flags_before)) != (after["verdict"], after["flags"]) or set(
-            response.strengths
-        ) != set(after["strengths"]):
-            changes.append(
-                Change(
-                    response.id,
-                    response.exercise_id,
-                    response.version,
-                    before,
-                    after["verdict"],
-                    flags_before,
-                    tuple(after["flags"]),
-                )
-            )
-        if not dry_run:
-            store(response, result)
+        verdict = response.verdict
+        if stale:
+            result, change = _judge_again(response, exercise, done[response.user_id])
+            if change:
+                changes.append(change)
+            if not dry_run:
+                store(response, result)
+            verdict = result.verdict
+        if (response.coordinator_verdict or verdict) == CONSTRUCTIVE:
+            done[response.user_id].append((exercise, response.text))
     db.session.flush()
-    return len(stale), changes
+    return judged, changes
+
+
+def _judge_again(
+    response: Response, exercise: Exercise, own: list[tuple[Exercise, str]]
+) -> tuple[Assessment, Change | None]:
+    """One stored version judged again (rejudge), and what changed, if anything."""
+    result = feedback(exercise, response.text, own)
+    after = result.as_json()
+    if (response.verdict, list(response.flags)) == (after["verdict"], after["flags"]) and set(
+        response.strengths
+    ) == set(after["strengths"]):
+        return result, None
+    change = Change(
+        response.id,
+        response.exercise_id,
+        response.version,
+        response.verdict,
+        after["verdict"],
+        tuple(response.flags),
+        tuple(after["flags"]),
+    )
+    return result, change
 
 
 def current_mark(response: Response) -> ReviewMark | None:
