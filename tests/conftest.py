@@ -329,7 +329,7 @@ def complete_the_work(user, pathway) -> None:
         record_completion(user, module)
     ours = [e for e in course().rewording.exercises.values() if pathway.id in e.pathways]
     for exercise in ours[: pathway.definition.required_rewordings]:
-        rewording.submit(user, exercise, own_version(exercise))
+        rewording.submit(user, exercise, own_version(exercise, user.id))
     db.session.flush()
 
 

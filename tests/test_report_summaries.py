@@ -82,7 +82,7 @@ def finish(user: User, exercises, rng: random.Random, valid_for_days: int | None
     for module in core().modules:
         record_completion(user, module)
     for exercise in exercises[: core().definition.required_rewordings]:
-        rewording.submit(user, exercise, rng.choice(own_versions(exercise)[:2]))
+        rewording.submit(user, exercise, rng.choice(own_versions(exercise, user.id)[:2]))
     db.session.commit()
     if grants.used_up(user, core()):
         return
@@ -134,7 +134,7 @@ def build(make_org, make_user, rng: random.Random):
         db.session.commit()
         for exercise in rng.sample(exercises, rng.randint(0, 3)):
             for _ in range(rng.randint(1, 2)):
-                texts = (*own_versions(exercise)[:2], *BLAMING, ANY_CASE)
+                texts = (*own_versions(exercise, user.id)[:2], *BLAMING, ANY_CASE)
                 rewording.submit(user, exercise, rng.choice(texts))
                 db.session.commit()
         if rng.random() < 0.7:

@@ -13,7 +13,7 @@ from courseapp.accounts.models import Role
 from courseapp.audit.models import AuditEvent
 from courseapp.extensions import db
 from courseapp.forms import TAMPERED_MESSAGE
-from courseapp.rewording import cli, services
+from courseapp.rewording import cli, engine, services
 from courseapp.rewording.models import Response
 from tests.conftest import login
 
@@ -183,6 +183,48 @@ def test_a_reused_version_that_did_not_count_is_judged_on_what_it_says(any_db_ap
     assert "reuses-own" not in second.flags
 
 
+def test_a_text_the_coach_cannot_judge_goes_to_a_coordinator_once_not_for_every_exercise(
+    any_db_app, make_learner
+):
+    """As an outside check did: a text naming nobody and nothing of the case, sent to
+    every exercise, waited for a coordinator each time. Its first use waits; sent to
+    another exercise, it is a reuse of a version still waiting."""
+    client = any_db_app.test_client()
+    learner = make_learner()
+    login(client, learner)
+    nameless = (
+        "Thank you for telling me. None of this is your fault. Can you tell me what he has "
+        "been doing, and what you have done to protect the children? What would help you most?"
+    )
+    send(client, nameless)
+    send(client, nameless, OTHER)
+    first, second = stored(learner)
+    assert (first.verdict, first.flags) == ("uncertain", ["not-this-case"])
+    assert (second.verdict, second.flags) == ("needs_work", ["reuses-own"])
+
+
+def test_words_of_the_case_pasted_around_a_reused_version_do_not_hide_it(
+    any_db_app, make_learner, monkeypatch
+):
+    """As an outside check did: words of the case put around a template, before and
+    after it, so that the template was under seven words in ten of the text."""
+    client = any_db_app.test_client()
+    learner = make_learner()
+    login(client, learner)
+    send(client, TEMPLATE.format("Sara", "Liam"))
+    other = services.exercise_or_404(OTHER)
+    case = other.case.split()
+    text = " ".join((*case[2:14], TEMPLATE.format("Kirsty", "Darren"), *case[18:30]))
+    with monkeypatch.context() as without_the_rule:  # without it, the text is praised
+        without_the_rule.setattr(engine, "CASE_RUN", 10_000)
+        earlier = services.own_elsewhere(learner.id, other)
+        assert services.feedback(other, text, earlier).verdict == "constructive"
+    send(client, text, OTHER)
+    first, second = stored(learner)
+    assert first.verdict == "constructive"
+    assert (second.verdict, second.flags) == ("needs_work", ["reuses-own"])
+
+
 def test_rejudging_keeps_the_first_use_of_a_text_and_not_the_reuse(
     any_db_app, make_learner, monkeypatch
 ):
@@ -198,6 +240,57 @@ def test_rejudging_keeps_the_first_use_of_a_text_and_not_the_reuse(
     first, second = stored(learner)
     assert first.verdict == "constructive"
     assert (second.verdict, second.flags) == ("needs_work", ["reuses-own"])
+
+
+# -- Another learner's words -----------------------------------------------------------
+
+CRIB = (
+    "Sara, thank you for telling me about last night. Liam coming round while the children "
+    "were there sounds frightening. What did he say and do, and what did you do to keep the "
+    "children safe?"
+)
+
+
+def test_a_version_word_for_word_another_learners_needs_work(any_db_app, make_learner):
+    """As an outside check did: one crib sheet passed round did the exercises for every
+    learner. The first to send a text keeps it; another learner's copy, whatever its
+    case, spacing and punctuation, needs work. A short text two people may well both
+    write is judged on what it says."""
+    first_client, second_client = any_db_app.test_client(), any_db_app.test_client()
+    first, second = make_learner(name="First"), make_learner(name="Second")
+    login(first_client, first)
+    login(second_client, second)
+    send(first_client, CRIB)
+    page = send(second_client, "  " + CRIB.upper().replace(",", "").replace("?", " ?"))
+    assert stored(first)[0].verdict == "constructive"
+    assert (stored(second)[0].verdict, stored(second)[0].flags) == ("needs_work", ["shared-text"])
+    assert "Word for word what someone else sent" in page and "First" not in page
+    # The learner's own words do it; and a short text is not anyone's.
+    short = "Sara, what happened when Liam came round last night?"
+    send(first_client, short)
+    send(second_client, short)
+    assert stored(second)[-1].verdict == stored(first)[-1].verdict == "constructive"
+
+
+def test_rejudging_finds_a_copy_kept_before_fingerprints_were(any_db_app, make_learner):
+    """Versions kept without a fingerprint get one when judged again, and the later of two
+    learners' word-for-word versions needs work."""
+    clients = [any_db_app.test_client() for _ in range(2)]
+    people = [make_learner(name="First"), make_learner(name="Second")]
+    for client, person in zip(clients, people, strict=True):
+        login(client, person)
+        send(client, CRIB)
+    db.session.execute(
+        sa.update(Response).values(fingerprint=None, verdict="constructive", flags=[],
+                                   rules_version="older")
+    )  # fmt: skip
+    db.session.commit()
+    judged, changes = services.rejudge()
+    db.session.commit()
+    assert judged == 2 and [c.flags_after for c in changes] == [("shared-text",)]
+    first, second = stored(people[0])[0], stored(people[1])[0]
+    assert first.fingerprint == second.fingerprint is not None
+    assert (first.verdict, second.verdict) == ("constructive", "needs_work")
 
 
 # -- Uncertain responses and the coordinator's verdict ---------------------------------

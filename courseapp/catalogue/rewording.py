@@ -24,6 +24,7 @@ BUILTIN_FLAGS = {
     "copies",
     "not-this-case",
     "reuses-own",
+    "shared-text",
 }
 
 

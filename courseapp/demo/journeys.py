@@ -19,7 +19,7 @@ from courseapp.catalogue.course import Module, Pathway
 from courseapp.content import services as content
 from courseapp.content.models import ModuleProgress
 from courseapp.demo.answers import Profiles, answer_test, as_form, score
-from courseapp.demo.rewordings import pools
+from courseapp.demo.rewordings import CLOSINGS, Sent, pools
 from courseapp.extensions import db
 from courseapp.rewording import services as rewording
 from courseapp.rewording.engine import CONSTRUCTIVE
@@ -77,6 +77,7 @@ class Journeys:
         }
         self.exercises = list(self.course.rewording.exercises.values())
         self.pools = pools(self.exercises)
+        self.sent = Sent()
         self.answer_times: list[dict] = []
         self.progress_times: list[dict] = []
 
@@ -256,12 +257,13 @@ class Journeys:
             good_first = rng.random() < min(0.8, max(0.2, 0.4 + 0.2 * ability))
             text = rng.choice(pool.constructive if good_first or not pool.needs_work
                               else pool.needs_work)  # fmt: skip
-            response = rewording.submit(user, exercise, text)
+            response = rewording.submit(user, exercise, self.own_text(exercise, text))
             response.created_at = at
             self.counts["rewording responses"] += 1
             # Revised now and then; always, when the post-test needs the exercise done.
             if response.verdict != CONSTRUCTIVE and (rng.random() < 0.6 or required):
-                response = rewording.submit(user, exercise, rng.choice(pool.constructive))
+                text = self.own_text(exercise, rng.choice(pool.constructive))
+                response = rewording.submit(user, exercise, text)
                 at = min(at + self.minutes(3, 25), before)
                 response.created_at = at
                 self.counts["rewording responses"] += 1
@@ -278,6 +280,9 @@ class Journeys:
                 note = rewording.add_note(response, reviewer, mark, NOTES[mark])
                 note.created_at = min(at + self.days(2), self.now)
                 self.counts["review notes"] += 1
+
+    def own_text(self, exercise, text: str) -> str:
+        return self.sent.own(exercise, text, self.rng.randrange(len(CLOSINGS)))
 
     def move_timestamps(self) -> None:
         """Give this batch's answers and module progress the times of their steps."""

@@ -12,7 +12,7 @@ from pathlib import Path
 
 from courseapp.catalogue.exercises import Exercise
 from courseapp.config import PROJECT_ROOT
-from courseapp.rewording.engine import CONSTRUCTIVE
+from courseapp.rewording.engine import CONSTRUCTIVE, fingerprint
 from courseapp.rewording.services import feedback
 
 LABELLED = PROJECT_ROOT / "tests" / "data" / "rewording_labelled.jsonl"
@@ -50,18 +50,34 @@ def _names(rows: list[dict]) -> set[str]:
     return {word for word in CAPITALISED.findall(text) if word.lower() not in lowered} - {"I"}
 
 
+# What a demonstration or test learner adds to a text another has already sent, so that no
+# two send the same words (the coach would find the later one another learner's).
+CLOSINGS = tuple(
+    closing.format(day=day, time=time)
+    for closing in (
+        " I will ring you on {day} at {time} to see how things are.",
+        " Can we meet again on {day} at {time} to go through this together?",
+        " I will write down what you have told me and check it with you on {day} at {time}.",
+    )
+    for day in ("Monday", "Tuesday", "Wednesday", "Thursday", "Friday")
+    for time in ("9am", "10am", "11am", "noon", "1pm", "2pm", "3pm", "4pm")
+)
+
 # Said after an example answer, it makes the text the writer's own rather than a copy
 # (the coach does not count a copy): for demonstration learners, and tests.
 OWN_SENTENCE = " I will keep a note of this and come back to it with you."
 
 
-def own_versions(exercise: Exercise) -> tuple[str, ...]:
-    """Constructive rewordings of the exercise that are not copies of its examples."""
-    return tuple(answer + OWN_SENTENCE for answer in exercise.model_answers)
+def own_versions(exercise: Exercise, learner: int = 0) -> tuple[str, ...]:
+    """Constructive rewordings of the exercise that are not copies of its examples; for
+    each `learner` (a number, 0 for none) in other words, as no two people's are word
+    for word the same (the coach would find the later one another learner's)."""
+    closing = CLOSINGS[(learner - 1) % len(CLOSINGS)] if learner else ""
+    return tuple(answer + OWN_SENTENCE + closing for answer in exercise.model_answers)
 
 
-def own_version(exercise: Exercise) -> str:
-    return own_versions(exercise)[0]
+def own_version(exercise: Exercise, learner: int = 0) -> str:
+    return own_versions(exercise, learner)[0]
 
 
 def pools(exercises: list[Exercise], path: Path = LABELLED) -> dict[str, Pool]:
@@ -88,3 +104,24 @@ def pools(exercises: list[Exercise], path: Path = LABELLED) -> dict[str, Pool]:
             tuple(t for t, v in verdicts.items() if v != CONSTRUCTIVE),
         )
     return result
+
+
+class Sent:
+    """The texts demonstration learners have sent for each exercise, as the coach tells
+    one learner's from another's."""
+
+    def __init__(self) -> None:
+        self.marks: dict[str, set[str]] = {}
+
+    def own(self, exercise: Exercise, text: str, first: int) -> str:
+        """The text, or the text with the first closing from `first` on that nobody has
+        sent with it (once every closing has been sent with it, the text may repeat)."""
+        taken = self.marks.setdefault(exercise.id, set())
+        for at in range(len(CLOSINGS) + 1):
+            candidate = text if at == 0 else text + CLOSINGS[(first + at) % len(CLOSINGS)]
+            mark = fingerprint(candidate, exercise.people)
+            if mark is None or mark not in taken:
+                break
+        if mark is not None:
+            taken.add(mark)
+        return candidate

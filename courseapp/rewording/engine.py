@@ -20,6 +20,7 @@ hint or an example answer needs work however it reads.
 
 from __future__ import annotations
 
+import hashlib
 import re
 from collections.abc import Iterable
 from dataclasses import dataclass, field
@@ -50,6 +51,7 @@ NOT_OWN_VERSION = frozenset(
         "not-this-case",
         "off-topic",
         "reuses-own",
+        "shared-text",
     ]
 )
 MIN_WORDS = 5
@@ -272,6 +274,11 @@ COPY_SHARE, MIN_COPY_WORDS, MIN_COPY_SENTENCE = 0.85, 4, 6
 # one learner's), the closest pair holds 0.55 of each other's words, and none has even
 # half its words in sentences as near as 0.7 to the others'.
 REUSE_SHARE = 0.7
+# Words of a case pasted into a version (`reuses-own`): runs of at least CASE_RUN words
+# that stand in the same order somewhere in its case. They are not the learner's own
+# words, so they neither count for nor hide a reused template (an outside check put
+# forty words of each case around one template, and three exercises in ten praised it).
+CASE_RUN = 4
 CAPITALISED = re.compile(r"\b[A-Z][A-Za-z]*")
 PRONOUNS = frozenset(
     ["i", "me", "my", "we", "us", "our", "you", "your", "yours", "she", "her", "hers",
@@ -341,29 +348,71 @@ def _close(text: list[str], source: list[str], share: float = COPY_SHARE) -> boo
     return kept >= share * len(text) and kept >= share * len(source)
 
 
-def _reuses_own(raw: str, own: tuple[tuple[str, dict[str, str]], ...],
-                people: dict[str, str]) -> bool:  # fmt: skip
-    """The text is, read in order, one of the learner's `own` earlier texts with at most
-    about three words in ten changed (REUSE_SHARE; every person one word); or most of
-    it (REUSE_SHARE of its words) is sentences of their earlier texts, each so changed, in
-    any order (a template's sentences shuffled, or two templates mixed). A sentence
-    counts only if it is longer than a common phrase: a learner may well say "thank you
-    for telling me" in every exercise."""
-    everyone = {**people, **{name: role for _, theirs in own for name, role in theirs.items()}}
+def _reuses_own(raw: str, own: tuple[tuple[str, dict[str, str], str], ...],
+                people: dict[str, str], case: str = "") -> bool:  # fmt: skip
+    """The text is, read in order, one of the learner's `own` earlier texts (each with
+    its people and its case) with at most about three words in ten changed
+    (REUSE_SHARE; every person one word); or most of it (REUSE_SHARE of its words) is
+    sentences of their earlier texts, each so changed, in any order (a template's
+    sentences shuffled, or two templates mixed). Words pasted from a text's own case are
+    left out of it first (CASE_RUN). A sentence counts only if it is longer than a
+    common phrase: a learner may well say "thank you for telling me" in every
+    exercise."""
+    everyone = {**people, **{name: role for _, theirs, _ in own for name, role in theirs.items()}}
     names = frozenset(name.lower() for name in everyone)
-    text = _copy_words(raw, names)
-    earlier = [normalise(written) for written, _ in own]
-    if any(_close(text, _copy_words(other, names), REUSE_SHARE) for other in earlier):
+
+    def own_words(written: str, its_case: str) -> list[list[str]]:
+        """The text's sentences as compared, less the runs of words of its case."""
+        sentences = [_copy_words(sentence, names) for sentence in _sentences(written)]
+        return _without_case(sentences, _copy_words(its_case, names))
+
+    parts = own_words(raw, normalise(case))
+    text = [word for part in parts for word in part]
+    earlier = [own_words(normalise(written), normalise(its_case)) for written, _, its_case in own]
+    if text and any(
+        _close(text, [word for part in other for word in part], REUSE_SHARE) for other in earlier
+    ):
         return True
-    pool = [_copy_words(sentence, names) for other in earlier for sentence in _sentences(other)]
-    pool = [unit for unit in pool if len(unit) >= MIN_COPY_SENTENCE]
-    parts = [_copy_words(sentence, names) for sentence in _sentences(raw)]
+    pool = [unit for other in earlier for unit in other if len(unit) >= MIN_COPY_SENTENCE]
     reused = sum(
         len(part)
         for part in parts
         if len(part) >= MIN_COPY_SENTENCE and any(_close(part, unit, REUSE_SHARE) for unit in pool)
     )
-    return bool(pool) and reused >= REUSE_SHARE * len(text)
+    return bool(pool) and bool(text) and reused >= REUSE_SHARE * len(text)
+
+
+# Another learner's words (`shared-text`): a version of at least SHARED_MIN_WORDS words
+# that is, word for word (the forms of words, names, pronouns, case and punctuation
+# aside), a version another learner sent for the same exercise before. Two people
+# writing on their own do not write the same twenty words; a shared crib sheet does.
+SHARED_MIN_WORDS = 20
+
+
+def fingerprint(text: str, people: dict[str, str]) -> str | None:
+    """What two versions of one exercise share when they are word for word the same
+    (as `_copy_words` reads them), or None for a text too short to tell
+    (SHARED_MIN_WORDS)."""
+    found = _copy_words(normalise(text), frozenset(name.lower() for name in people))
+    if len(found) < SHARED_MIN_WORDS:
+        return None
+    return hashlib.sha256(" ".join(found).encode()).hexdigest()[:32]
+
+
+def _without_case(sentences: list[list[str]], case: list[str]) -> list[list[str]]:
+    """Each sentence less its words in runs of CASE_RUN or more that stand, in that
+    order, anywhere in the case (runs may cross from one sentence to the next)."""
+    runs = {tuple(case[at : at + CASE_RUN]) for at in range(len(case) - CASE_RUN + 1)}
+    flat = [word for sentence in sentences for word in sentence]
+    pasted = set()
+    for at in range(len(flat) - CASE_RUN + 1):
+        if tuple(flat[at : at + CASE_RUN]) in runs:
+            pasted.update(range(at, at + CASE_RUN))
+    kept, at = [], 0
+    for sentence in sentences:
+        kept.append([word for place, word in enumerate(sentence, at) if place not in pasted])
+        at += len(sentence)
+    return kept
 
 
 def _sentences(text: str) -> list[str]:
@@ -518,16 +567,18 @@ def assess_exercise(
     text: str,
     others: Iterable[Exercise] = (),
     own: Iterable[tuple[Exercise, str]] = (),
+    shared: bool = False,
 ) -> Assessment:
     """A rewording of this exercise, judged as the learner's page judges it: its hints,
     shown beside the box, are examples too (a copy of them is not a rewording); nor is
     one of the `others` exercises' model answers with this case's names put in, nor
-    one of the learner's `own` versions of another exercise (that exercise, its text)."""
+    one of the learner's `own` versions of another exercise (that exercise, its text),
+    nor (`shared`) another learner's version of this one."""
     elsewhere = tuple(
         (tuple(other.model_answers), other.people) for other in others if other.id != exercise.id
     )
     own_elsewhere = tuple(
-        (written, other.people) for other, written in own if other.id != exercise.id
+        (written, other.people, other.case) for other, written in own if other.id != exercise.id
     )
     return assess(
         rules,
@@ -539,6 +590,7 @@ def assess_exercise(
         tuple(exercise.hints),
         elsewhere,
         own_elsewhere,
+        shared,
     )
 
 
@@ -551,15 +603,17 @@ def assess(
     case: str = "",
     hints: tuple[str, ...] = (),
     elsewhere: tuple[tuple[tuple[str, ...], dict[str, str]], ...] = (),
-    own_elsewhere: tuple[tuple[str, dict[str, str]], ...] = (),
+    own_elsewhere: tuple[tuple[str, dict[str, str], str], ...] = (),
+    shared: bool = False,
 ) -> Assessment:
     """With a `case`, a text must also name something of it (or of the example answers
     or `hints`) to be found constructive, and must not copy it, an example answer or a
     hint, nor another exercise's example answers (`elsewhere`: each with its people,
     whose names count as this case's). Nor may it be, with a few words changed or its
     sentences in another order, the learner's own versions of other exercises
-    (`own_elsewhere`, each with its people): a text that fits any case with the names
-    changed was not written for this one."""
+    (`own_elsewhere`, each with its people and case): a text that fits any case with
+    the names changed was not written for this one. Nor may it be, word for word,
+    another learner's earlier version (`shared`: see fingerprint)."""
     raw = normalise(text)
     prompt = normalise(prompt)
     people = people or {}
@@ -576,8 +630,10 @@ def assess(
         _copies(raw, "", answers, (), people | theirs) for answers, theirs in elsewhere
     ):
         return Assessment(NEEDS_WORK, (Finding(builtin["copies"].definition, raw),))
-    if own_elsewhere and _reuses_own(raw, own_elsewhere, people):
+    if own_elsewhere and _reuses_own(raw, own_elsewhere, people, case):
         return Assessment(NEEDS_WORK, (Finding(builtin["reuses-own"].definition, raw),))
+    if shared:
+        return Assessment(NEEDS_WORK, (Finding(builtin["shared-text"].definition, raw),))
     sentences = read(rules, set_aside_quotes(raw, prompt), people)
     reading = tuple(clause for _, clauses in sentences for clause in clauses)
     flags = []

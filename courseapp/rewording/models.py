@@ -28,13 +28,19 @@ class Response(db.Model):
     """One version of a learner's rewording. Every version is kept."""
 
     __tablename__ = "rewording_responses"
-    __table_args__ = (sa.UniqueConstraint("user_id", "exercise_id", "version"),)
+    __table_args__ = (
+        sa.UniqueConstraint("user_id", "exercise_id", "version"),
+        sa.Index("ix_rewording_responses_fingerprint", "exercise_id", "fingerprint"),
+    )
 
     id: Mapped[int] = mapped_column(primary_key=True)
     user_id: Mapped[int] = mapped_column(sa.ForeignKey("users.id", ondelete="CASCADE"), index=True)
     exercise_id: Mapped[str] = mapped_column(sa.String(80), index=True)
     version: Mapped[int]
     text: Mapped[str] = mapped_column(sa.Text)
+    # The text as another learner's word-for-word copy would share it (engine.fingerprint),
+    # or None when too short to tell; kept when judged (and by rejudge for older versions).
+    fingerprint: Mapped[str | None] = mapped_column(sa.String(32))
     # What the coach found, as the learner saw it: the verdict, the rule ids, each
     # finding's evidence, and the rules version it was judged with (see rejudge).
     verdict: Mapped[str] = mapped_column(sa.String(20))

@@ -30,6 +30,7 @@ from courseapp.rewording.engine import (
     Assessment,
     Finding,
     assess_exercise,
+    fingerprint,
 )
 from courseapp.rewording.models import Response, ReviewMark, ReviewNote, SelfRating
 
@@ -54,20 +55,47 @@ def exercises_for_module(module_id: str) -> list[Exercise]:
     return [e for e in exercises().values() if module_id in e.modules]
 
 
-def feedback(exercise: Exercise, text: str, own: Iterable[tuple[Exercise, str]] = ()) -> Assessment:
-    """`own`: the learner's versions of other exercises that did them (own_elsewhere)."""
+def feedback(
+    exercise: Exercise, text: str, own: Iterable[tuple[Exercise, str]] = (), shared: bool = False
+) -> Assessment:
+    """`own`: the learner's versions of other exercises it is compared with (own_elsewhere);
+    `shared`: another learner sent this text for this exercise before (shared_earlier)."""
     found = course().rewording
-    return assess_exercise(found.rules, exercise, text, found.exercises.values(), own)
+    return assess_exercise(found.rules, exercise, text, found.exercises.values(), own, shared)
+
+
+# The final verdicts of the versions a learner's later versions of other exercises are
+# compared with: those that did their exercise, and those waiting for a coordinator (a
+# text the coach cannot judge, sent to every exercise, would otherwise fill the
+# coordinators' queue with one text).
+COMPARED = (CONSTRUCTIVE, UNCERTAIN)
 
 
 def own_elsewhere(user_id: int, exercise: Exercise) -> list[tuple[Exercise, str]]:
-    """The learner's versions of other exercises that did them (Response.counts_as_done),
-    with their exercises: a text with the names changed is not a new one (engine.assess)."""
+    """The learner's versions of other exercises with a verdict in COMPARED, with their
+    exercises: a text with the names changed is not a new one (engine.assess)."""
     query = sa.select(Response.exercise_id, Response.text).where(
-        Response.user_id == user_id, Response.exercise_id != exercise.id, Response.counts_as_done
+        Response.user_id == user_id,
+        Response.exercise_id != exercise.id,
+        Response.final_verdict.in_(COMPARED),
     )
     found = exercises()
     return [(found[other], text) for other, text in db.session.execute(query) if other in found]
+
+
+def shared_earlier(user_id: int, exercise: Exercise, mark: str | None) -> bool:
+    """Whether another learner has sent a version of this exercise with this fingerprint."""
+    if mark is None:
+        return False
+    return db.session.scalar(
+        sa.select(
+            sa.exists().where(
+                Response.exercise_id == exercise.id,
+                Response.fingerprint == mark,
+                Response.user_id != user_id,
+            )
+        )
+    )
 
 
 def store(response: Response, result: Assessment) -> None:
@@ -177,8 +205,13 @@ def submit(user: User, exercise: Exercise, text: str) -> Response:
         # After the retention purge the earliest versions may be gone: never reuse a number.
         version=versions[-1].version + 1 if versions else 1,
         text=text,
+        fingerprint=fingerprint(text, exercise.people),
     )
-    store(response, feedback(exercise, text, own_elsewhere(user.id, exercise)))
+    own = own_elsewhere(user.id, exercise)
+    store(
+        response,
+        feedback(exercise, text, own, shared_earlier(user.id, exercise, response.fingerprint)),
+    )
     try:
         with db.session.begin_nested():
             db.session.add(response)
@@ -371,16 +404,24 @@ def rejudge(dry_run: bool = False) -> tuple[int, list[Change]]:
     """Judge again every stored version judged with other rules than today's. Returns
     how many were judged again and what changed. A coordinator's verdict stands. The
     versions are read in the order they were kept, so that each is judged, as when it
-    was sent, against the learner's versions kept before it that did their exercises
+    was sent, against the learner's versions kept before it that it is compared with
     (own_elsewhere), with those judged again counting as they are now judged, also in a
-    dry run."""
+    dry run; and against other learners' versions of its exercise kept before it
+    (shared_earlier). Versions kept before fingerprints were get theirs."""
     current = course().rewording.rules.version
     found = exercises()
     learners = sa.select(Response.user_id).where(Response.rules_version != current)
     versions = db.session.scalars(
         sa.select(Response).where(Response.user_id.in_(learners)).order_by(Response.id)
     ).all()
-    done: defaultdict[int, list[tuple[Exercise, str]]] = defaultdict(list)
+    marks = {
+        response.id: response.fingerprint
+        or fingerprint(response.text, found[response.exercise_id].people)
+        for response in versions
+        if response.exercise_id in found
+    }
+    senders = _senders(versions, marks, learners)
+    earlier: defaultdict[int, list[tuple[Exercise, str]]] = defaultdict(list)
     judged, changes = 0, []
     for response in versions:
         stale = response.rules_version != current
@@ -390,23 +431,48 @@ def rejudge(dry_run: bool = False) -> tuple[int, list[Change]]:
             continue
         verdict = response.verdict
         if stale:
-            result, change = _judge_again(response, exercise, done[response.user_id])
+            mark = marks[response.id]
+            shared = any(
+                at < response.id and user_id != response.user_id
+                for at, user_id in senders.get((exercise.id, mark), ())
+            )
+            result, change = _judge_again(response, exercise, earlier[response.user_id], shared)
             if change:
                 changes.append(change)
             if not dry_run:
                 store(response, result)
+                response.fingerprint = mark
             verdict = result.verdict
-        if (response.coordinator_verdict or verdict) == CONSTRUCTIVE:
-            done[response.user_id].append((exercise, response.text))
+        if (response.coordinator_verdict or verdict) in COMPARED:
+            earlier[response.user_id].append((exercise, response.text))
     db.session.flush()
     return judged, changes
 
 
+def _senders(
+    versions: list[Response], marks: dict[int, str | None], judged_again: sa.Select
+) -> dict[tuple[str, str], list[tuple[int, int]]]:
+    """For each exercise and fingerprint, the versions that have it (id, learner), of the
+    learners judged again (their fingerprints as `marks` has them) and of everyone else."""
+    senders: defaultdict[tuple[str, str], list[tuple[int, int]]] = defaultdict(list)
+    for response in versions:
+        if marks.get(response.id) is not None:
+            senders[response.exercise_id, marks[response.id]].append(
+                (response.id, response.user_id)
+            )
+    others = sa.select(
+        Response.id, Response.user_id, Response.exercise_id, Response.fingerprint
+    ).where(Response.fingerprint.is_not(None), Response.user_id.not_in(judged_again))
+    for at, user_id, exercise_id, mark in db.session.execute(others):
+        senders[exercise_id, mark].append((at, user_id))
+    return senders
+
+
 def _judge_again(
-    response: Response, exercise: Exercise, own: list[tuple[Exercise, str]]
+    response: Response, exercise: Exercise, own: list[tuple[Exercise, str]], shared: bool
 ) -> tuple[Assessment, Change | None]:
     """One stored version judged again (rejudge), and what changed, if anything."""
-    result = feedback(exercise, response.text, own)
+    result = feedback(exercise, response.text, own, shared)
     after = result.as_json()
     if (response.verdict, list(response.flags)) == (after["verdict"], after["flags"]) and set(
         response.strengths

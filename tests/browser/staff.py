@@ -154,7 +154,7 @@ def add_learner(
     # Rewordings before the post-test, which waits for the pathway's required number.
     for exercise_id, versions, rating in progress.rewordings:
         exercise = rewording.exercise_or_404(exercise_id)
-        for text in versions or (own_version(exercise),):
+        for text in versions or (own_version(exercise, learner.id),):
             response = rewording.submit(learner, exercise, text)
         if rating is not None:
             rewording.rate(response, rating)
