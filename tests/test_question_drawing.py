@@ -217,8 +217,8 @@ def test_a_submission_waits_for_an_answer_save_under_way(any_db_app, make_learne
 def test_a_test_page_and_an_answer_post_take_few_statements(
     client, make_org, make_learner, count_queries
 ):
-    """Loading a page reads the person, then the attempt with its saved answers in one
-    statement; saving answers reads the person and the attempt (locked), writes the
+    """Loading a page reads the person with the attempt and its saved answers in one
+    statement; saving answers reads the person with the attempt (locked), writes the
     answers and makes no report figure stale until the test is submitted, without
     asking at the commit whether the attempt was submitted meanwhile: the lock says."""
     user = make_learner(modules=True, organisation=make_org())
@@ -232,11 +232,31 @@ def test_a_test_page_and_an_answer_post_take_few_statements(
         assert client.get(path).status_code == 200
     with count_queries() as post:
         assert client.post(path, data=given).status_code == 302
-    assert len(page) == 2, page
-    assert len(post) == 3, post
+    assert len(page) == 1, page
+    assert len(post) == 2, post
     assert versions.current([user.organisation_id]) == version
     client.post(f"/attempts/{attempt.id}/submit", data={"confirm_unanswered": "y"})
     assert versions.current([user.organisation_id]) > version
+
+
+def test_another_learners_attempt_page_is_not_found_and_leaves_them_signed_in(
+    app, client, make_learner
+):
+    """The person and the attempt are read in one statement; where the attempt is not
+    theirs, the person is still signed in and the page is not found, shown or saved."""
+    owner, other = make_learner(modules=True), make_learner(modules=True)
+    login(client, owner)
+    client.post("/pathways/core/tests/post")
+    attempt = _post_test(owner)
+    path = f"/attempts/{attempt.id}/pages/2"
+    intruder = app.test_client()
+    login(intruder, other)
+    assert intruder.get(path).status_code == 404
+    assert (
+        intruder.post(path, data=right_answers(None, attempts.pages(attempt)[1])).status_code == 404
+    )
+    assert intruder.get("/account").status_code == 200  # still signed in
+    assert attempts.saved_answers(attempt) == {}
 
 
 def _share(user) -> list:

@@ -14,6 +14,7 @@ from flask import current_app, session
 from flask_login import LoginManager, login_user, logout_user
 from itsdangerous import BadSignature, URLSafeTimedSerializer
 
+from courseapp.access import signed_in_user
 from courseapp.accounts.models import JobRole, Role, User, normalise_email
 from courseapp.accounts.passwords import hash_password, needs_rehash, verify_password
 from courseapp.clock import utcnow
@@ -42,15 +43,7 @@ def init_login_manager(manager: LoginManager) -> None:
     manager.login_message_category = "important"
     manager.session_protection = "basic"
 
-    @manager.user_loader
-    def load_user(session_token: str) -> User | None:
-        return db.session.scalar(_SIGNED_IN, {"token": session_token})
-
-
-# Built once: every request runs it, and a built statement keeps its cache key.
-_SIGNED_IN = sa.select(User).where(
-    User.session_token == sa.bindparam("token"), User.active.is_(True)
-)
+    manager.user_loader(signed_in_user)
 
 
 def find_user_by_email(email: str) -> User | None:

@@ -16,6 +16,8 @@ data, so it is kept per process; the same arguments always give the same HTML.
 
 from __future__ import annotations
 
+import itertools
+
 from flask import current_app
 from jinja2 import Environment
 from markupsafe import Markup
@@ -42,6 +44,7 @@ class Questions:
     def __init__(self, env: Environment) -> None:
         self.env = env
         self.kept: dict[tuple, object] = {}
+        self.frames = itertools.count()  # numbers the frames kept
 
     def _draw(self, rest: dict, legend: str, choices: list[dict]) -> str:
         macro = self.env.get_template("assessment/_input.html").module.question
@@ -58,11 +61,12 @@ class Questions:
         return empty[:cut], empty[cut:]
 
     def _piece(
-        self, key: tuple, frame: tuple[str, str], rest: dict, legend: str, choice: dict, place: int
+        self, key: int, frame: tuple[str, str], rest: dict, legend: str, choice: dict, place: int
     ) -> str:
-        """A choice's HTML at a place (1 for the first). Drawn with the same choice at
-        every place up to it, its piece is what comes after the pieces before it."""
-        piece_key = (key, len(frame[0]), _frozen(choice), place)  # fits this cut only
+        """A choice's HTML at a place (1 for the first) in the frame numbered `key`. Drawn
+        with the same choice at every place up to it, its piece is what comes after the
+        pieces before it."""
+        piece_key = (key, _frozen(choice), place)
         piece = self.kept.get(piece_key)
         if piece is None:
             before, after = frame
@@ -83,14 +87,16 @@ class Questions:
         name = CHOICES[question["component"]]
         rest = {key: value for key, value in question.items() if key != name}
         choices = question[name]
-        key = (_frozen(rest), legend)
-        frame = self.kept.get(key)
-        if frame is None:
-            frame = self._frame(rest, legend, choices[0])
-            self._keep(key, frame)
+        kept = self.kept.get((_frozen(rest), legend))
+        if kept is None:
+            kept = (next(self.frames), self._frame(rest, legend, choices[0]))
+            self._keep((_frozen(rest), legend), kept)
+        # A frame's pieces are kept under its number: a key of the whole question would
+        # be hashed again for every choice.
+        number, frame = kept
         before, after = frame
         pieces = "".join(
-            self._piece(key, frame, rest, legend, choice, place)
+            self._piece(number, frame, rest, legend, choice, place)
             for place, choice in enumerate(choices, start=1)
         )
         return Markup(before + pieces + after)  # noqa: S704 - the macro's own output

@@ -13,9 +13,11 @@ from flask import (
 from flask_login import current_user
 
 from courseapp.access import (
+    Own,
     coordinator_required,
     get_in_scope_or_404,
     get_own_or_404,
+    loaded_with_user,
     login_required,
 )
 from courseapp.accounts.forms import ConfirmForm
@@ -55,6 +57,15 @@ def _own_attempt(attempt_id: int, *groups: str, lock: bool = False) -> TestAttem
     return get_own_or_404(TestAttempt, attempt_id, "order", *groups, lock=lock)
 
 
+def _page_attempt() -> Own:
+    """The attempt page() loads: to save answers, locked until they are saved, so that no
+    submission comes in between; to show the page, with its saved answers."""
+    attempt_id = request.view_args["attempt_id"]
+    if request.method == "POST":
+        return Own(TestAttempt, attempt_id, ("order",), lock=True)
+    return Own(TestAttempt, attempt_id, ("order", "answers"))
+
+
 @bp.route("/pathways/<pathway_id>/tests/<phase>", methods=["GET", "POST"])
 @login_required
 def start(pathway_id: str, phase: str):
@@ -84,14 +95,13 @@ def start(pathway_id: str, phase: str):
 
 
 @bp.route("/attempts/<int:attempt_id>/pages/<int:number>", methods=["GET", "POST"])
+@loaded_with_user(_page_attempt)
 @login_required
 def page(attempt_id: int, number: int):
+    own = _page_attempt()
+    attempt = get_own_or_404(own.model, own.id, *own.groups, lock=own.lock)
     if request.method == "POST":
-        # Locked until the answers are saved, so that no submission comes in between.
-        attempt = _own_attempt(attempt_id, lock=True)
         service.hold_open(attempt)
-    else:  # a page shown reads its saved answers in the statement that loads the attempt
-        attempt = _own_attempt(attempt_id, "answers")
     if attempt.submitted:
         return redirect(url_for(".results", attempt_id=attempt.id))
     pages = service.pages(attempt)
