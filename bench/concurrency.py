@@ -15,13 +15,12 @@ from dataclasses import dataclass, field
 import sqlalchemy as sa
 
 from bench.figures import Figure, goal_at_most
-from bench.site import PASSWORD, harness_app, migrate
+from bench.site import PASSWORD, confirmed, harness_app, migrate
 from bench.web import Browser, app_environment, gunicorn, new_secret_key
 from courseapp.accounts.models import JobRole, Role, User
 from courseapp.accounts.passwords import hash_password
 from courseapp.assessment import attempts as attempts_service
 from courseapp.assessment.models import Answer, Phase, TestAttempt
-from courseapp.clock import utcnow
 from courseapp.content import services as content
 from courseapp.demo.answers import Profiles, answer_test, as_form
 from courseapp.extensions import db
@@ -50,7 +49,7 @@ def _add_learners(app, count: int, seed: int) -> list[Learner]:
             user = User(name=f"Learner {n}", email=f"learner{n}@concurrency.example.org",
                         password_hash=password_hash, role=Role.LEARNER,
                         job_role=JobRole.SOCIAL_WORKER, organisation=org,
-                        email_confirmed_at=utcnow())  # fmt: skip
+                        **confirmed())  # fmt: skip
             db.session.add(user)
             db.session.flush()
             # Everyone on form A first, so the answers drawn fit the pages they get.

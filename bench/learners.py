@@ -41,7 +41,7 @@ from flask import Flask, session
 from flask_login import login_user
 
 from bench.figures import Figure, goal_at_least, goal_at_most
-from bench.site import harness_app, migrate
+from bench.site import CONFIRMED, harness_app, migrate
 from bench.synthetic import bulk_insert
 from bench.web import TOKEN, app_environment, gunicorn, new_secret_key
 from courseapp.accounts.models import JobRole, Role, User
@@ -230,9 +230,10 @@ def _new_learners(app: Flask, org_id: int, count: int, first: int) -> list[dict[
         pathway = content.course().pathways["core"]
         emails = [f"learner{n}@many.example.org" for n in range(first, first + count)]
         bulk_insert(User, ("name", "email", "role", "job_role", "organisation_id",
-                           "session_token", "active", "created_at", "email_confirmed_at"),
+                           "session_token", "active", "created_at", *CONFIRMED),
                     ((f"Learner {email}", email, Role.LEARNER, JobRole.SOCIAL_WORKER, org_id,
-                      f"many-{email}", True, now, now) for email in emails))  # fmt: skip
+                      f"many-{email}", True, now, *(now for _ in CONFIRMED))
+                     for email in emails))  # fmt: skip
         ids = list(db.session.scalars(sa.select(User.id).where(User.email.in_(emails))))
         bulk_insert(Enrolment, ("user_id", "pathway_id", "enrolled_at", "form_order"),
                     ((i, pathway.id, now, 0) for i in ids))  # fmt: skip

@@ -26,12 +26,11 @@ from urllib.parse import urljoin
 from flask import Flask
 
 from bench.figures import Figure
-from bench.site import PASSWORD, harness_app, sqlite_url
+from bench.site import PASSWORD, confirmed, harness_app, sqlite_url
 from courseapp.accounts.models import JobRole, Role, User
 from courseapp.accounts.passwords import hash_password
 from courseapp.assessment import attempts
 from courseapp.assessment.models import Phase
-from courseapp.clock import utcnow
 from courseapp.content import services as content
 from courseapp.extensions import db
 from courseapp.organisations.models import Organisation, Sector
@@ -153,7 +152,7 @@ def prepare(app: Flask) -> tuple[str, list[str]]:
         learner = User(name="Page Weight Learner", email="page.weight@example.org",
                        password_hash=hash_password(PASSWORD), role=Role.LEARNER,
                        job_role=JobRole.SOCIAL_WORKER, organisation=org,
-                       email_confirmed_at=utcnow())  # fmt: skip
+                       **confirmed())  # fmt: skip
         db.session.add_all([org, learner])
         db.session.flush()
         pathway = content.course().pathways["core"]

@@ -24,13 +24,12 @@ from flask import Flask
 from flask.testing import FlaskClient
 
 from bench.figures import Figure, goal_at_most
-from bench.site import PASSWORD, harness_app, migrate, reset_postgres, sqlite_url
+from bench.site import PASSWORD, confirmed, harness_app, migrate, reset_postgres, sqlite_url
 from bench.synthetic import add_organisation, bulk_loading, rebuild_summaries
 from bench.web import TOKEN, new_secret_key
 from courseapp.accounts.models import JobRole, Role, User
 from courseapp.assessment import attempts
 from courseapp.assessment.models import Phase
-from courseapp.clock import utcnow
 from courseapp.content import services as content
 from courseapp.demo.answers import Profiles, answer_test
 from courseapp.extensions import db
@@ -80,7 +79,7 @@ class Submissions:
                            email=f"new{self.count}.{organisation_id}@example.org",
                            job_role=JobRole.SOCIAL_WORKER, organisation=org,
                            team=org.teams[self.count % len(org.teams)],
-                           email_confirmed_at=utcnow())  # fmt: skip
+                           **confirmed())  # fmt: skip
             db.session.add(learner)
             db.session.flush()
             content.enrol(learner, pathway)

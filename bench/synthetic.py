@@ -25,6 +25,7 @@ from itertools import islice
 
 import sqlalchemy as sa
 
+from bench.site import CONFIRMED
 from courseapp.accounts.models import JobRole, Role, User
 from courseapp.accounts.passwords import hash_password
 from courseapp.assessment.models import Answer, Certificate, Phase, TestAttempt
@@ -156,9 +157,9 @@ def add_organisation(
     bulk_insert(
         User,
         ("name", "email", "role", "job_role", "organisation_id", "team_id", "session_token",
-         "active", "created_at", "email_confirmed_at"),
+         "active", "created_at", *CONFIRMED),
         ((f"Learner {n}", f"learner{n}@{seed}.example.org", Role.LEARNER, JobRole.SOCIAL_WORKER,
-          org.id, teams[n % 5], secrets.token_urlsafe(32), True, now, now)
+          org.id, teams[n % 5], secrets.token_urlsafe(32), True, now, *(now for _ in CONFIRMED))
          for n in range(learners)),
     )  # fmt: skip
     ids = list(db.session.scalars(
