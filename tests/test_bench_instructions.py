@@ -1,5 +1,5 @@
 """The instruction counter runs (in a file of its own, so that it runs beside the
-harness's tests, not after them)."""
+harness's test, not after it)."""
 
 from __future__ import annotations
 
