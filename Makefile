@@ -16,10 +16,11 @@ run: install assets
 
 # pytest exits 5 when it collects no tests; that is reported, not treated as a crash.
 # Test files run in parallel, one worker per core (pytest-xdist), each file on one worker
-# so that a file's shared server or database is set up once.
+# so that a file's shared server or database is set up once. Files are taken in the
+# order tests/conftest.py gives them (the slowest first), not by their number of tests.
 PYTEST_WORKERS ?= auto
 test: install-test assets lint
-	$(BIN)/pytest -n $(PYTEST_WORKERS) --dist loadfile $(PYTEST_ARGS) || { code=$$?; [ $$code -eq 5 ] && echo "no tests collected"; [ $$code -eq 5 ]; }
+	$(BIN)/pytest -n $(PYTEST_WORKERS) --dist loadfile --no-loadscope-reorder $(PYTEST_ARGS) || { code=$$?; [ $$code -eq 5 ] && echo "no tests collected"; [ $$code -eq 5 ]; }
 
 bench: install assets wrk
 	$(BIN)/python -m bench $(BENCH_ARGS)

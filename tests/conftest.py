@@ -33,6 +33,19 @@ PASSWORD = "correct horse battery staple"
 TEST_SECRET = "test-secret-key-not-for-production"
 
 
+def pytest_collection_modifyitems(items: list[pytest.Item]) -> None:
+    """Files with a test marked `slow`, then browser tests, then the rest: with
+    `--dist loadfile --no-loadscope-reorder` (make test) the workers take files in this
+    order, so a minute-long file is not the last one left running on one worker."""
+
+    order = ("slow", "browser")
+    first: dict[Path, int] = {}
+    for item in items:
+        weight = next((at for at, mark in enumerate(order) if item.get_closest_marker(mark)), 2)
+        first[item.path] = min(first.get(item.path, 2), weight)
+    items.sort(key=lambda item: first[item.path])
+
+
 def sqlite_url(tmp_path: Path) -> str:
     return f"sqlite:///{tmp_path / 'test.sqlite3'}"
 

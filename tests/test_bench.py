@@ -24,6 +24,7 @@ def wrk() -> None:
         pytest.skip(message)
 
 
+@pytest.mark.slow
 def test_the_benchmark_harness_runs_on_tiny_sizes(wrk, tmp_path):
     out = tmp_path / "results.json"
     done = subprocess.run(

@@ -14,6 +14,7 @@ from courseapp.config import PROJECT_ROOT
 from tests.conftest import IN_CI
 
 
+@pytest.mark.slow
 def test_the_instruction_counter_runs():
     if shutil.which("valgrind") is None:
         message = "the instruction counter needs valgrind (apt-get install valgrind)"

@@ -97,6 +97,7 @@ def test_staff_share_one_random_password_and_learners_have_none(app):
     ) == len(staff)  # fmt: skip
 
 
+@pytest.mark.slow
 def test_refuses_a_database_with_learners_unless_forced(app):
     runner = app.test_cli_runner()
     assert runner.invoke(args=["seed-demo", "--learners", "5"]).exit_code == 0

@@ -355,6 +355,7 @@ def check(orgs) -> None:
     check_rebuild()
 
 
+@pytest.mark.slow
 def test_summaries_equal_a_rebuild_and_the_figures_defined_from_raw_data(
     any_db_app, make_org, make_user
 ):

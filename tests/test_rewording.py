@@ -938,6 +938,7 @@ def test_another_exercises_model_answer_with_this_cases_names_is_a_copy():
     assert praised == []
 
 
+@pytest.mark.slow
 def test_no_genuine_version_reads_as_a_reuse_of_the_same_authors_version_elsewhere():
     """Each labelled and held-out set taken as one learner's versions: none of the
     constructive versions (768 in 14 sets, each set by authors writing for every

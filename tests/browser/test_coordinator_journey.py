@@ -61,6 +61,7 @@ from tests.browser.staff import (
 )
 
 
+@pytest.mark.slow
 @pytest.mark.browser
 def test_coordinator_enrols_follows_reviews_and_reports(
     page: Page, live_server: LiveServer, tmp_path: Path, new_context

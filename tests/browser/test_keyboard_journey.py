@@ -34,6 +34,7 @@ from tests.browser.learning import (
 LEARNER = CORE
 
 
+@pytest.mark.slow
 @pytest.mark.browser
 def test_learner_takes_the_core_course_with_the_keyboard_alone(
     page: Page, live_server: LiveServer, new_context

@@ -51,6 +51,7 @@ from tests.browser.learning import (
 )
 
 
+@pytest.mark.slow
 @pytest.mark.browser
 @pytest.mark.parametrize("learner", [CORE, BRIEFING], ids=lambda learner: learner.pathway_id)
 def test_learner_takes_the_whole_course(

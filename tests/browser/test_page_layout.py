@@ -113,6 +113,7 @@ def page_height(page: Page, url: str) -> int:
     return page.evaluate("() => document.documentElement.scrollHeight")
 
 
+@pytest.mark.slow
 @pytest.mark.browser
 def test_report_pages_fit_4000px_with_the_demonstration(page: Page, live_server: LiveServer):
     with live_server.app.app_context():

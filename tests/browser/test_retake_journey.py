@@ -51,6 +51,7 @@ def skip_every_page(page: Page) -> None:
         expect(page.get_by_role("main")).to_be_visible()
 
 
+@pytest.mark.slow
 @pytest.mark.browser
 def test_learner_fails_the_post_test_then_passes_the_other_form(
     page: Page, live_server: LiveServer
