@@ -130,7 +130,8 @@ def signed_in_user(token: str) -> User | None:
 
 
 # Built once: every request runs it, and a built statement keeps its cache key.
-_SIGNED_IN = sa.select(User).where(User.session_token == sa.bindparam("token"), User.active)
+_SIGNED_IN_AS = (User.session_token == sa.bindparam("token"), User.active)
+_SIGNED_IN = sa.select(User).where(*_SIGNED_IN_AS)
 
 
 @cache
@@ -139,11 +140,7 @@ def _with_user(model: type, groups: tuple[str, ...], lock: bool) -> sa.Select:
         sa.select(User, model)
         .join(model, model.user_id == User.id)
         .options(*(Load(model).undefer_group(group) for group in groups))
-        .where(
-            User.session_token == sa.bindparam("token"),
-            User.active,
-            model.id == sa.bindparam("id"),
-        )
+        .where(*_SIGNED_IN_AS, model.id == sa.bindparam("id"))
     )
     return statement.with_for_update(read=True, of=model) if lock else statement
 

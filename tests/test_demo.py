@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import itertools
 import re
 
 import pytest
@@ -13,11 +14,14 @@ from courseapp.assessment import renewal
 from courseapp.assessment.models import Certificate, Phase, TestAttempt
 from courseapp.catalogue import course
 from courseapp.content.models import Enrolment, ModuleProgress
+from courseapp.demo import rewordings
 from courseapp.demo.journeys import Stage
 from courseapp.demo.services import stage_list
 from courseapp.extensions import db
 from courseapp.reports import data, services
 from courseapp.reports.status import status
+from courseapp.rewording import engine
+from courseapp.rewording.services import feedback
 
 
 def _count(query) -> int:
@@ -124,3 +128,24 @@ def test_stage_shares_add_up(n):
     if n == 300:
         assert stages.count(Stage.CERTIFIED) == 75
         assert stages.count(Stage.NOT_STARTED) == 45
+
+
+@pytest.mark.slow
+def test_demonstration_and_test_learners_write_apart(app):
+    """Demonstration and test learners send the example answers, each with sentences
+    of their own around them: any two of the first 121 differ in two of the three
+    sentences, so that the coach finds no learner's text another's (word for word or
+    close); and the sentences keep each example answer's verdict (checked for eleven
+    learners who between them say every sentence, on every exercise)."""
+    said = [rewordings.said_by(n) for n in range(1, 122)]
+    assert len(set(said)) == 121
+    assert all(sum(x == y for x, y in zip(a, b, strict=True)) <= 1
+               for a, b in itertools.combinations(said, 2))  # fmt: skip
+    for exercise in course().rewording.exercises.values():
+        plain = [feedback(exercise, text).verdict for text in rewordings.own_versions(exercise)]
+        versions = [rewordings.own_versions(exercise, 12 * k or 121) for k in range(11)]
+        for theirs in versions:
+            assert [feedback(exercise, text).verdict for text in theirs] == plain
+        for first, later in itertools.combinations(versions, 2):
+            for earlier, text in zip(first, later, strict=True):
+                assert engine.shared(text, (earlier,), exercise.people) is None

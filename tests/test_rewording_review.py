@@ -14,7 +14,7 @@ from courseapp.audit.models import AuditEvent
 from courseapp.extensions import db
 from courseapp.forms import TAMPERED_MESSAGE
 from courseapp.rewording import cli, engine, services
-from courseapp.rewording.models import Response
+from courseapp.rewording.models import Mark, Response
 from tests.conftest import login
 
 BLAME = "Why did you let him in when the children were there?"
@@ -272,24 +272,68 @@ def test_a_version_word_for_word_another_learners_needs_work(any_db_app, make_le
     assert stored(second)[-1].verdict == stored(first)[-1].verdict == "constructive"
 
 
-def test_rejudging_finds_a_copy_kept_before_fingerprints_were(any_db_app, make_learner):
-    """Versions kept without a fingerprint get one when judged again, and the later of two
+# The crib sheet with a word or two changed, as an outside check passed it round.
+NEAR_CRIB = (
+    "Sara, thanks for telling me about last night. Liam coming round while the kids "
+    "were there sounds frightening. What did he say and do, and what did you do to keep the "
+    "children safe?"
+)
+
+
+def test_a_version_close_to_another_learners_goes_to_a_coordinator(any_db_app, make_learner):
+    """Another learner's version with a word or two changed is not praised: a
+    coordinator reads it (two people's records of one case's facts can come out so
+    close, so it is not marked as needing work)."""
+    clients = [any_db_app.test_client() for _ in range(3)]
+    people = [make_learner(name=name) for name in ("First", "Second", "Third")]
+    for client, person in zip(clients, people, strict=True):
+        login(client, person)
+    send(clients[0], CRIB)
+    page = send(clients[1], NEAR_CRIB)
+    assert (stored(people[1])[0].verdict, stored(people[1])[0].flags) == (
+        "uncertain",
+        ["close-to-shared"],
+    )
+    assert "Close to what someone else sent" in page and "First" not in page
+    # Its own words, on the same case, are praised as before.
+    send(clients[2], "Sara, I'm glad you told me. " + CRIB.split(". ", 1)[1].replace(
+        "What did he say and do", "Can you tell me what he did when he arrived"))  # fmt: skip
+    assert stored(people[2])[0].verdict == "constructive"
+
+
+def test_close_versions_share_a_mark_and_others_seldom_do():
+    """The index finds a version with two words changed by a mark in common; versions of
+    one exercise by different authors in the labelled sets mostly share none."""
+    people = {"Sara": "survivor", "Liam": "perpetrator"}
+    assert set(engine.marks(CRIB, people)) & set(engine.marks(NEAR_CRIB, people))
+    assert engine.marks("Sara, what happened when Liam came round last night?", people) == []
+    other = "Sara, I believe you. Liam turning up uninvited is his choice and not your fault. "
+    other += "Where were the children, and how are you all feeling today after it?"
+    assert not set(engine.marks(CRIB, people)) & set(engine.marks(other, people))
+
+
+def test_rejudging_finds_a_copy_kept_before_marks_were(any_db_app, make_learner):
+    """Versions kept without marks get them when judged again, and the later of two
     learners' word-for-word versions needs work."""
     clients = [any_db_app.test_client() for _ in range(2)]
     people = [make_learner(name="First"), make_learner(name="Second")]
     for client, person in zip(clients, people, strict=True):
         login(client, person)
         send(client, CRIB)
+    db.session.execute(sa.delete(Mark))
     db.session.execute(
-        sa.update(Response).values(fingerprint=None, verdict="constructive", flags=[],
-                                   rules_version="older")
-    )  # fmt: skip
+        sa.update(Response).values(verdict="constructive", flags=[], rules_version="older")
+    )
     db.session.commit()
+    judged, changes = services.rejudge(dry_run=True)
+    db.session.rollback()
+    assert judged == 2 and [c.flags_after for c in changes] == [("shared-text",)]
+    assert db.session.scalar(sa.select(sa.func.count()).select_from(Mark)) == 0
     judged, changes = services.rejudge()
     db.session.commit()
     assert judged == 2 and [c.flags_after for c in changes] == [("shared-text",)]
     first, second = stored(people[0])[0], stored(people[1])[0]
-    assert first.fingerprint == second.fingerprint is not None
+    assert {m.mark for m in first.marks} == {m.mark for m in second.marks} != set()
     assert (first.verdict, second.verdict) == ("constructive", "needs_work")
 
 

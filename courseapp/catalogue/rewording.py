@@ -25,6 +25,7 @@ BUILTIN_FLAGS = {
     "not-this-case",
     "reuses-own",
     "shared-text",
+    "close-to-shared",
 }
 
 

@@ -19,7 +19,7 @@ from courseapp.catalogue.course import Module, Pathway
 from courseapp.content import services as content
 from courseapp.content.models import ModuleProgress
 from courseapp.demo.answers import Profiles, answer_test, as_form, score
-from courseapp.demo.rewordings import CLOSINGS, Sent, pools
+from courseapp.demo.rewordings import MIDDLES, OPENINGS, Sent, pools
 from courseapp.extensions import db
 from courseapp.rewording import services as rewording
 from courseapp.rewording.engine import CONSTRUCTIVE
@@ -282,7 +282,7 @@ class Journeys:
                 self.counts["review notes"] += 1
 
     def own_text(self, exercise, text: str) -> str:
-        return self.sent.own(exercise, text, self.rng.randrange(len(CLOSINGS)))
+        return self.sent.own(exercise, text, self.rng.randrange(len(OPENINGS) * len(MIDDLES)))
 
     def move_timestamps(self) -> None:
         """Give this batch's answers and module progress the times of their steps."""

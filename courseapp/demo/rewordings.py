@@ -12,7 +12,7 @@ from pathlib import Path
 
 from courseapp.catalogue.exercises import Exercise
 from courseapp.config import PROJECT_ROOT
-from courseapp.rewording.engine import CONSTRUCTIVE, fingerprint
+from courseapp.rewording.engine import CONSTRUCTIVE, marks, shared
 from courseapp.rewording.services import feedback
 
 LABELLED = PROJECT_ROOT / "tests" / "data" / "rewording_labelled.jsonl"
@@ -50,17 +50,49 @@ def _names(rows: list[dict]) -> set[str]:
     return {word for word in CAPITALISED.findall(text) if word.lower() not in lowered} - {"I"}
 
 
-# What a demonstration or test learner adds to a text another has already sent, so that no
-# two send the same words (the coach would find the later one another learner's).
-CLOSINGS = tuple(
-    closing.format(day=day, time=time)
-    for closing in (
-        " I will ring you on {day} at {time} to see how things are.",
-        " Can we meet again on {day} at {time} to go through this together?",
-        " I will write down what you have told me and check it with you on {day} at {time}.",
-    )
-    for day in ("Monday", "Tuesday", "Wednesday", "Thursday", "Friday")
-    for time in ("9am", "10am", "11am", "noon", "1pm", "2pm", "3pm", "4pm")
+# What a demonstration or test learner says around a text another learner has sent, so
+# that no two send the same or nearly the same words (the coach would find the later one
+# another learner's, or send it to a coordinator). Learner n says opening a, middle b
+# and closing (a + b) mod 11, where n is a + 11b: any two of the first 121 differ in
+# at least two of the three.
+OPENINGS = (
+    "I am glad you felt able to talk to me today.",
+    "Take all the time needed; there is no rush at all.",
+    "Before anything else: nobody should face this alone.",
+    "This whole hour is kept free so we can talk properly.",
+    "Thanks for making the journey in this morning.",
+    "It took courage to come here and say all of this.",
+    "We can stop for a break whenever it suits.",
+    "My job here is to work alongside the whole family.",
+    "Nothing said today will be rushed or brushed aside.",
+    "Let's sit somewhere quieter where nobody can overhear us.",
+    "I hope the drive over was easy enough in this weather.",
+)
+MIDDLES = (
+    "What is shared here really matters.",
+    "There is a lot here, and it can wait a moment.",
+    "Small details often help most, so nothing is too minor.",
+    "Each family's situation is different, and plans should fit.",
+    "Staying safe comes first in whatever gets decided.",
+    "Those efforts so far deserve to be recognised properly.",
+    "Other services may be able to help too.",
+    "Writing things down clearly helps everyone involved later.",
+    "Honesty about what happens next is important here.",
+    "Change takes time, and setbacks are normal.",
+    "Questions are welcome at any point along the way.",
+)
+CLOSINGS = (
+    "I will ring on Tuesday afternoon to see how things are.",
+    "Can we meet again next week to go through this together?",
+    "I'll write up today's notes and read them over with you first.",
+    "Shall we plan the next visit for a time that works around school?",
+    "I'll check with the housing officer and come back tomorrow.",
+    "Next time we could bring in someone from the local support service.",
+    "Let me know which days are easiest and I will fit around them.",
+    "I'll send a short letter confirming everything agreed this morning.",
+    "Would a call or a text be safer for keeping in touch?",
+    "Our team meeting on Thursday will look at what more we can offer.",
+    "Before I go, is there anything else on your mind just now?",
 )
 
 # Said after an example answer, it makes the text the writer's own rather than a copy
@@ -70,10 +102,23 @@ OWN_SENTENCE = " I will keep a note of this and come back to it with you."
 
 def own_versions(exercise: Exercise, learner: int = 0) -> tuple[str, ...]:
     """Constructive rewordings of the exercise that are not copies of its examples; for
-    each `learner` (a number, 0 for none) in other words, as no two people's are word
-    for word the same (the coach would find the later one another learner's)."""
-    closing = CLOSINGS[(learner - 1) % len(CLOSINGS)] if learner else ""
-    return tuple(answer + OWN_SENTENCE + closing for answer in exercise.model_answers)
+    each `learner` (a number, 0 for none) in other words, as no two people's are the
+    same or nearly (the coach would find the later one another learner's)."""
+    return tuple(personal(answer + OWN_SENTENCE, learner) for answer in exercise.model_answers)
+
+
+def personal(text: str, learner: int) -> str:
+    """The text as learner number `learner` says it (0: as it is)."""
+    if not learner:
+        return text
+    opening, middle, closing = said_by(learner)
+    return f"{opening} {text} {middle} {closing}"
+
+
+def said_by(learner: int) -> tuple[str, str, str]:
+    """The opening, middle and closing sentence of learner number `learner`."""
+    first, middle = learner % len(OPENINGS), learner // len(OPENINGS) % len(MIDDLES)
+    return OPENINGS[first], MIDDLES[middle], CLOSINGS[(first + middle) % len(CLOSINGS)]
 
 
 def own_version(exercise: Exercise, learner: int = 0) -> str:
@@ -111,17 +156,17 @@ class Sent:
     one learner's from another's."""
 
     def __init__(self) -> None:
-        self.marks: dict[str, set[str]] = {}
+        self.by_mark: dict[tuple[str, int], list[str]] = {}
 
     def own(self, exercise: Exercise, text: str, first: int) -> str:
-        """The text, or the text with the first closing from `first` on that nobody has
-        sent with it (once every closing has been sent with it, the text may repeat)."""
-        taken = self.marks.setdefault(exercise.id, set())
-        for at in range(len(CLOSINGS) + 1):
-            candidate = text if at == 0 else text + CLOSINGS[(first + at) % len(CLOSINGS)]
-            mark = fingerprint(candidate, exercise.people)
-            if mark is None or mark not in taken:
+        """The text said as the first learner number from `first` on says it whose words
+        are neither nor nearly any text sent so far (or, if none is, the last tried)."""
+        for at in range(first, first + len(OPENINGS) * len(MIDDLES)):
+            candidate = personal(text, at + 1)
+            found = marks(candidate, exercise.people)
+            near = {t for mark in found for t in self.by_mark.get((exercise.id, mark), ())}
+            if not near or shared(candidate, tuple(near), exercise.people) is None:
                 break
-        if mark is not None:
-            taken.add(mark)
+        for mark in found:
+            self.by_mark.setdefault((exercise.id, mark), []).append(candidate)
         return candidate

@@ -52,6 +52,7 @@ NOT_OWN_VERSION = frozenset(
         "off-topic",
         "reuses-own",
         "shared-text",
+        "close-to-shared",
     ]
 )
 MIN_WORDS = 5
@@ -382,21 +383,53 @@ def _reuses_own(raw: str, own: tuple[tuple[str, dict[str, str], str], ...],
     return bool(pool) and bool(text) and reused >= REUSE_SHARE * len(text)
 
 
-# Another learner's words (`shared-text`): a version of at least SHARED_MIN_WORDS words
-# that is, word for word (the forms of words, names, pronouns, case and punctuation
-# aside), a version another learner sent for the same exercise before. Two people
-# writing on their own do not write the same twenty words; a shared crib sheet does.
+# Another learner's words. A version of at least SHARED_MIN_WORDS words that is, word
+# for word (the forms of words, names, pronouns, case and punctuation aside), a version
+# another learner sent for the same exercise before needs work (`shared-text`): two
+# people writing on their own do not write the same twenty words; a shared crib sheet
+# does. One that is such a version with a few words changed (COPY_SHARE both ways) goes
+# to a coordinator (`close-to-shared`): a crib sheet with a word or two changed reads
+# so, and so, now and then, do two records of one case's facts written on their own
+# (the labelled sets hold such pairs by different authors).
 SHARED_MIN_WORDS = 20
+# The versions that might be close to a new one are found by an index of their marks:
+# for each of SHARED_MARKS salts, the least hash of the text's runs of SHINGLE words
+# (min-hashing). Texts of which a share s of the runs are alike have one mark in common
+# with chance 1 - (1 - s) ** SHARED_MARKS: for a forty-word text with two words changed
+# (s about 0.75), all but certain.
+SHARED_MARKS, SHINGLE = 8, 3
 
 
-def fingerprint(text: str, people: dict[str, str]) -> str | None:
-    """What two versions of one exercise share when they are word for word the same
-    (as `_copy_words` reads them), or None for a text too short to tell
-    (SHARED_MIN_WORDS)."""
+def marks(text: str, people: dict[str, str]) -> list[int]:
+    """The text's marks as an index keeps them (non-negative 63-bit numbers), or none
+    for a text too short to tell (SHARED_MIN_WORDS)."""
     found = _copy_words(normalise(text), frozenset(name.lower() for name in people))
     if len(found) < SHARED_MIN_WORDS:
+        return []
+    runs = {" ".join(found[at : at + SHINGLE]).encode() for at in range(len(found) - SHINGLE + 1)}
+    return sorted(
+        {
+            min(
+                int.from_bytes(hashlib.blake2b(run, digest_size=8, salt=bytes([salt])).digest())
+                >> 1
+                for run in runs
+            )
+            for salt in range(SHARED_MARKS)
+        }
+    )
+
+
+def shared(text: str, others: tuple[str, ...], people: dict[str, str]) -> str | None:
+    """`shared-text`, `close-to-shared` or None: the text against other learners'
+    earlier versions of its exercise."""
+    names = frozenset(name.lower() for name in people)
+    mine = _copy_words(normalise(text), names)
+    if len(mine) < SHARED_MIN_WORDS:
         return None
-    return hashlib.sha256(" ".join(found).encode()).hexdigest()[:32]
+    theirs = [_copy_words(normalise(other), names) for other in others]
+    if mine in theirs:
+        return "shared-text"
+    return "close-to-shared" if any(_close(mine, other) for other in theirs) else None
 
 
 def _without_case(sentences: list[list[str]], case: list[str]) -> list[list[str]]:
@@ -567,13 +600,14 @@ def assess_exercise(
     text: str,
     others: Iterable[Exercise] = (),
     own: Iterable[tuple[Exercise, str]] = (),
-    shared: bool = False,
+    shared_with: Iterable[str] = (),
 ) -> Assessment:
     """A rewording of this exercise, judged as the learner's page judges it: its hints,
     shown beside the box, are examples too (a copy of them is not a rewording); nor is
     one of the `others` exercises' model answers with this case's names put in, nor
     one of the learner's `own` versions of another exercise (that exercise, its text),
-    nor (`shared`) another learner's version of this one."""
+    nor another learner's earlier version of this one (`shared_with`: those that might
+    be)."""
     elsewhere = tuple(
         (tuple(other.model_answers), other.people) for other in others if other.id != exercise.id
     )
@@ -590,7 +624,7 @@ def assess_exercise(
         tuple(exercise.hints),
         elsewhere,
         own_elsewhere,
-        shared,
+        tuple(shared_with),
     )
 
 
@@ -604,7 +638,7 @@ def assess(
     hints: tuple[str, ...] = (),
     elsewhere: tuple[tuple[tuple[str, ...], dict[str, str]], ...] = (),
     own_elsewhere: tuple[tuple[str, dict[str, str], str], ...] = (),
-    shared: bool = False,
+    shared_with: tuple[str, ...] = (),
 ) -> Assessment:
     """With a `case`, a text must also name something of it (or of the example answers
     or `hints`) to be found constructive, and must not copy it, an example answer or a
@@ -612,8 +646,8 @@ def assess(
     whose names count as this case's). Nor may it be, with a few words changed or its
     sentences in another order, the learner's own versions of other exercises
     (`own_elsewhere`, each with its people and case): a text that fits any case with
-    the names changed was not written for this one. Nor may it be, word for word,
-    another learner's earlier version (`shared`: see fingerprint)."""
+    the names changed was not written for this one. Nor may it be another learner's
+    earlier version (`shared_with`: those that might be, see SHARED_MIN_WORDS)."""
     raw = normalise(text)
     prompt = normalise(prompt)
     people = people or {}
@@ -632,8 +666,9 @@ def assess(
         return Assessment(NEEDS_WORK, (Finding(builtin["copies"].definition, raw),))
     if own_elsewhere and _reuses_own(raw, own_elsewhere, people, case):
         return Assessment(NEEDS_WORK, (Finding(builtin["reuses-own"].definition, raw),))
-    if shared:
-        return Assessment(NEEDS_WORK, (Finding(builtin["shared-text"].definition, raw),))
+    another = shared(raw, shared_with, people) if shared_with else None
+    if another == "shared-text":
+        return Assessment(NEEDS_WORK, (Finding(builtin[another].definition, raw),))
     sentences = read(rules, set_aside_quotes(raw, prompt), people)
     reading = tuple(clause for _, clauses in sentences for clause in clauses)
     flags = []
@@ -664,6 +699,8 @@ def assess(
         if case and not about_this_case(rules, text, case, prompt, examples, people):
             not_this_case = Finding(builtin["not-this-case"].definition, raw)
             return Assessment(UNCERTAIN, (not_this_case,), (), reading)
+        if another:
+            return Assessment(UNCERTAIN, (Finding(builtin[another].definition, raw),))
         return Assessment(CONSTRUCTIVE, (), tuple(strengths), reading)
     reference = " ".join((prompt, *map(normalise, (*model_answers, *hints))))
     if not strengths and not set(words(raw)) & rules.topic_words and overlap(raw, reference) < 0.2:

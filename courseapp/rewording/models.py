@@ -28,19 +28,13 @@ class Response(db.Model):
     """One version of a learner's rewording. Every version is kept."""
 
     __tablename__ = "rewording_responses"
-    __table_args__ = (
-        sa.UniqueConstraint("user_id", "exercise_id", "version"),
-        sa.Index("ix_rewording_responses_fingerprint", "exercise_id", "fingerprint"),
-    )
+    __table_args__ = (sa.UniqueConstraint("user_id", "exercise_id", "version"),)
 
     id: Mapped[int] = mapped_column(primary_key=True)
     user_id: Mapped[int] = mapped_column(sa.ForeignKey("users.id", ondelete="CASCADE"), index=True)
     exercise_id: Mapped[str] = mapped_column(sa.String(80), index=True)
     version: Mapped[int]
     text: Mapped[str] = mapped_column(sa.Text)
-    # The text as another learner's word-for-word copy would share it (engine.fingerprint),
-    # or None when too short to tell; kept when judged (and by rejudge for older versions).
-    fingerprint: Mapped[str | None] = mapped_column(sa.String(32))
     # What the coach found, as the learner saw it: the verdict, the rule ids, each
     # finding's evidence, and the rules version it was judged with (see rejudge).
     verdict: Mapped[str] = mapped_column(sa.String(20))
@@ -59,6 +53,7 @@ class Response(db.Model):
     notes: Mapped[list[ReviewNote]] = relationship(
         back_populates="response", cascade="all, delete-orphan", order_by="ReviewNote.id"
     )
+    marks: Mapped[list[Mark]] = relationship(cascade="all, delete-orphan", passive_deletes=True)
 
     @hybrid_property
     def final_verdict(self) -> str:
@@ -75,6 +70,21 @@ class Response(db.Model):
         found it constructive, or a coordinator did. One the coach could not judge waits
         for a coordinator: most of those need more work (15 of 16 in a held-out set)."""
         return self.final_verdict == CONSTRUCTIVE  # in SQL too: final_verdict is a hybrid
+
+
+class Mark(db.Model):
+    """One of a version's marks (engine.marks), by which other learners' later versions
+    of its exercise find it if they are close to it. Kept when the version is judged (and
+    by rejudge for versions kept before marks were)."""
+
+    __tablename__ = "rewording_marks"
+    __table_args__ = (sa.Index("ix_rewording_marks_exercise_mark", "exercise_id", "mark"),)
+
+    response_id: Mapped[int] = mapped_column(
+        sa.ForeignKey("rewording_responses.id", ondelete="CASCADE"), primary_key=True
+    )
+    mark: Mapped[int] = mapped_column(sa.BigInteger, primary_key=True, autoincrement=False)
+    exercise_id: Mapped[str] = mapped_column(sa.String(80))
 
 
 class ReviewNote(db.Model):

@@ -11,7 +11,7 @@ from datetime import date
 import sqlalchemy as sa
 from flask import abort
 from sqlalchemy.exc import IntegrityError
-from sqlalchemy.orm import joinedload
+from sqlalchemy.orm import joinedload, selectinload
 
 from courseapp.accounts.models import User
 from courseapp.audit.services import record
@@ -30,9 +30,9 @@ from courseapp.rewording.engine import (
     Assessment,
     Finding,
     assess_exercise,
-    fingerprint,
+    marks,
 )
-from courseapp.rewording.models import Response, ReviewMark, ReviewNote, SelfRating
+from courseapp.rewording.models import Mark, Response, ReviewMark, ReviewNote, SelfRating
 
 
 def exercises() -> dict[str, Exercise]:
@@ -56,12 +56,16 @@ def exercises_for_module(module_id: str) -> list[Exercise]:
 
 
 def feedback(
-    exercise: Exercise, text: str, own: Iterable[tuple[Exercise, str]] = (), shared: bool = False
+    exercise: Exercise,
+    text: str,
+    own: Iterable[tuple[Exercise, str]] = (),
+    shared_with: Iterable[str] = (),
 ) -> Assessment:
     """`own`: the learner's versions of other exercises it is compared with (own_elsewhere);
-    `shared`: another learner sent this text for this exercise before (shared_earlier)."""
+    `shared_with`: other learners' earlier versions of this exercise that it might be
+    (shared_with)."""
     found = course().rewording
-    return assess_exercise(found.rules, exercise, text, found.exercises.values(), own, shared)
+    return assess_exercise(found.rules, exercise, text, found.exercises.values(), own, shared_with)
 
 
 # The final verdicts of the versions a learner's later versions of other exercises are
@@ -83,19 +87,37 @@ def own_elsewhere(user_id: int, exercise: Exercise) -> list[tuple[Exercise, str]
     return [(found[other], text) for other, text in db.session.execute(query) if other in found]
 
 
-def shared_earlier(user_id: int, exercise: Exercise, mark: str | None) -> bool:
-    """Whether another learner has sent a version of this exercise with this fingerprint."""
-    if mark is None:
-        return False
-    return db.session.scalar(
-        sa.select(
-            sa.exists().where(
-                Response.exercise_id == exercise.id,
-                Response.fingerprint == mark,
-                Response.user_id != user_id,
-            )
+# How many of other learners' versions a new version is compared with: those with the
+# most marks in common with it.
+SHARED_CANDIDATES = 20
+
+
+def shared_with(
+    user_id: int, exercise: Exercise, found: list[int], before: int | None = None
+) -> list[str]:
+    """Other learners' versions of this exercise (kept before the version numbered
+    `before`, if given) with any of the marks `found`: those it might be, or be close to
+    (engine.marks)."""
+    if not found:
+        return []
+    query = (
+        sa.select(Response.text)
+        .join(Mark, Mark.response_id == Response.id)
+        .where(
+            Mark.exercise_id == exercise.id,
+            Mark.mark.in_(found),
+            Response.user_id != user_id,
+            *([Response.id < before] if before is not None else []),
         )
+        .group_by(Response.id, Response.text)
+        .order_by(sa.func.count().desc(), Response.id)
+        .limit(SHARED_CANDIDATES)
     )
+    return list(db.session.scalars(query))
+
+
+def _marked(exercise: Exercise, text: str) -> list[Mark]:
+    return [Mark(mark=mark, exercise_id=exercise.id) for mark in marks(text, exercise.people)]
 
 
 def store(response: Response, result: Assessment) -> None:
@@ -205,13 +227,10 @@ def submit(user: User, exercise: Exercise, text: str) -> Response:
         # After the retention purge the earliest versions may be gone: never reuse a number.
         version=versions[-1].version + 1 if versions else 1,
         text=text,
-        fingerprint=fingerprint(text, exercise.people),
+        marks=_marked(exercise, text),
     )
-    own = own_elsewhere(user.id, exercise)
-    store(
-        response,
-        feedback(exercise, text, own, shared_earlier(user.id, exercise, response.fingerprint)),
-    )
+    others = shared_with(user.id, exercise, [mark.mark for mark in response.marks])
+    store(response, feedback(exercise, text, own_elsewhere(user.id, exercise), others))
     try:
         with db.session.begin_nested():
             db.session.add(response)
@@ -407,20 +426,17 @@ def rejudge(dry_run: bool = False) -> tuple[int, list[Change]]:
     was sent, against the learner's versions kept before it that it is compared with
     (own_elsewhere), with those judged again counting as they are now judged, also in a
     dry run; and against other learners' versions of its exercise kept before it
-    (shared_earlier). Versions kept before fingerprints were get theirs."""
+    (shared_with). Versions kept before marks were get theirs (a dry run's are not
+    kept: the command rolls back)."""
     current = course().rewording.rules.version
     found = exercises()
     learners = sa.select(Response.user_id).where(Response.rules_version != current)
     versions = db.session.scalars(
-        sa.select(Response).where(Response.user_id.in_(learners)).order_by(Response.id)
+        sa.select(Response)
+        .where(Response.user_id.in_(learners))
+        .order_by(Response.id)
+        .options(selectinload(Response.marks))
     ).all()
-    marks = {
-        response.id: response.fingerprint
-        or fingerprint(response.text, found[response.exercise_id].people)
-        for response in versions
-        if response.exercise_id in found
-    }
-    senders = _senders(versions, marks, learners)
     earlier: defaultdict[int, list[tuple[Exercise, str]]] = defaultdict(list)
     judged, changes = 0, []
     for response in versions:
@@ -431,17 +447,16 @@ def rejudge(dry_run: bool = False) -> tuple[int, list[Change]]:
             continue
         verdict = response.verdict
         if stale:
-            mark = marks[response.id]
-            shared = any(
-                at < response.id and user_id != response.user_id
-                for at, user_id in senders.get((exercise.id, mark), ())
+            if not response.marks:
+                response.marks = _marked(exercise, response.text)
+            others = shared_with(
+                response.user_id, exercise, [mark.mark for mark in response.marks], response.id
             )
-            result, change = _judge_again(response, exercise, earlier[response.user_id], shared)
+            result, change = _judge_again(response, exercise, earlier[response.user_id], others)
             if change:
                 changes.append(change)
             if not dry_run:
                 store(response, result)
-                response.fingerprint = mark
             verdict = result.verdict
         if (response.coordinator_verdict or verdict) in COMPARED:
             earlier[response.user_id].append((exercise, response.text))
@@ -449,30 +464,11 @@ def rejudge(dry_run: bool = False) -> tuple[int, list[Change]]:
     return judged, changes
 
 
-def _senders(
-    versions: list[Response], marks: dict[int, str | None], judged_again: sa.Select
-) -> dict[tuple[str, str], list[tuple[int, int]]]:
-    """For each exercise and fingerprint, the versions that have it (id, learner), of the
-    learners judged again (their fingerprints as `marks` has them) and of everyone else."""
-    senders: defaultdict[tuple[str, str], list[tuple[int, int]]] = defaultdict(list)
-    for response in versions:
-        if marks.get(response.id) is not None:
-            senders[response.exercise_id, marks[response.id]].append(
-                (response.id, response.user_id)
-            )
-    others = sa.select(
-        Response.id, Response.user_id, Response.exercise_id, Response.fingerprint
-    ).where(Response.fingerprint.is_not(None), Response.user_id.not_in(judged_again))
-    for at, user_id, exercise_id, mark in db.session.execute(others):
-        senders[exercise_id, mark].append((at, user_id))
-    return senders
-
-
 def _judge_again(
-    response: Response, exercise: Exercise, own: list[tuple[Exercise, str]], shared: bool
+    response: Response, exercise: Exercise, own: list[tuple[Exercise, str]], others: list[str]
 ) -> tuple[Assessment, Change | None]:
     """One stored version judged again (rejudge), and what changed, if anything."""
-    result = feedback(exercise, response.text, own, shared)
+    result = feedback(exercise, response.text, own, others)
     after = result.as_json()
     if (response.verdict, list(response.flags)) == (after["verdict"], after["flags"]) and set(
         response.strengths
