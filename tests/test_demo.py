@@ -132,20 +132,30 @@ def test_stage_shares_add_up(n):
 
 @pytest.mark.slow
 def test_demonstration_and_test_learners_write_apart(app):
-    """Demonstration and test learners send the example answers, each with sentences
-    of their own around them: any two of the first 121 differ in two of the three
-    sentences, so that the coach finds no learner's text another's (word for word or
-    close); and the sentences keep each example answer's verdict (checked for eleven
-    learners who between them say every sentence, on every exercise)."""
-    said = [rewordings.said_by(n) for n in range(1, 122)]
-    assert len(set(said)) == 121
+    """Demonstration and test learners send the example answers, each with three
+    sentences of their own around them (rewordings.personal): any two speakers differ
+    in two of the three, so that the coach finds no learner's text another's (word for
+    word or close), nor one learner's text for one exercise their own for another; and
+    the sentences keep each example answer's verdict (checked for speakers who between
+    them say every sentence, on every exercise)."""
+    size = len(rewordings.OPENINGS)
+    said = [rewordings.said_by((n, m)) for n in range(size) for m in range(size)]
+    assert len(set(said)) == size * size
     assert all(sum(x == y for x, y in zip(a, b, strict=True)) <= 1
                for a, b in itertools.combinations(said, 2))  # fmt: skip
-    for exercise in course().rewording.exercises.values():
-        plain = [feedback(exercise, text).verdict for text in rewordings.own_versions(exercise)]
-        versions = [rewordings.own_versions(exercise, 12 * k or 121) for k in range(11)]
+    exercises = course().rewording.exercises.values()
+    for exercise in exercises:
+        plain = rewordings.own_versions(exercise)
+        verdicts = [feedback(exercise, text).verdict for text in plain]
+        versions = [[rewordings.personal(text, (k, k)) for text in plain] for k in range(size)]
         for theirs in versions:
-            assert [feedback(exercise, text).verdict for text in theirs] == plain
+            assert [feedback(exercise, text).verdict for text in theirs] == verdicts
         for first, later in itertools.combinations(versions, 2):
             for earlier, text in zip(first, later, strict=True):
                 assert engine.shared(text, (earlier,), exercise.people) is None
+    # One learner's versions of every exercise, each judged against those before it.
+    done: list = []
+    for exercise in exercises:
+        text = rewordings.own_version(exercise, 7)
+        assert feedback(exercise, text, own=done).verdict == "constructive", exercise.id
+        done.append((exercise, text))

@@ -19,7 +19,7 @@ from courseapp.catalogue.course import Module, Pathway
 from courseapp.content import services as content
 from courseapp.content.models import ModuleProgress
 from courseapp.demo.answers import Profiles, answer_test, as_form, score
-from courseapp.demo.rewordings import MIDDLES, OPENINGS, Sent, pools
+from courseapp.demo.rewordings import Sent, pools
 from courseapp.extensions import db
 from courseapp.rewording import services as rewording
 from courseapp.rewording.engine import CONSTRUCTIVE
@@ -257,12 +257,12 @@ class Journeys:
             good_first = rng.random() < min(0.8, max(0.2, 0.4 + 0.2 * ability))
             text = rng.choice(pool.constructive if good_first or not pool.needs_work
                               else pool.needs_work)  # fmt: skip
-            response = rewording.submit(user, exercise, self.own_text(exercise, text))
+            response = rewording.submit(user, exercise, self.own_text(user, exercise, text))
             response.created_at = at
             self.counts["rewording responses"] += 1
             # Revised now and then; always, when the post-test needs the exercise done.
             if response.verdict != CONSTRUCTIVE and (rng.random() < 0.6 or required):
-                text = self.own_text(exercise, rng.choice(pool.constructive))
+                text = self.own_text(user, exercise, rng.choice(pool.constructive))
                 response = rewording.submit(user, exercise, text)
                 at = min(at + self.minutes(3, 25), before)
                 response.created_at = at
@@ -281,8 +281,8 @@ class Journeys:
                 note.created_at = min(at + self.days(2), self.now)
                 self.counts["review notes"] += 1
 
-    def own_text(self, exercise, text: str) -> str:
-        return self.sent.own(exercise, text, self.rng.randrange(len(OPENINGS) * len(MIDDLES)))
+    def own_text(self, user, exercise, text: str) -> str:
+        return self.sent.own(exercise, text, user.id)
 
     def move_timestamps(self) -> None:
         """Give this batch's answers and module progress the times of their steps."""

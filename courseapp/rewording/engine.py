@@ -22,7 +22,8 @@ from __future__ import annotations
 
 import hashlib
 import re
-from collections.abc import Iterable
+from collections import Counter
+from collections.abc import Iterable, Sequence
 from dataclasses import dataclass, field
 from difflib import SequenceMatcher
 from functools import lru_cache
@@ -341,9 +342,36 @@ def _copy_words(text: str, names: frozenset[str]) -> list[str]:
     return found
 
 
-def _close(text: list[str], source: list[str], share: float = COPY_SHARE) -> bool:
+@lru_cache(maxsize=4096)
+def _copy_units(case: str, answers: tuple[str, ...], hints: tuple[str, ...],
+                names: frozenset[str]) -> tuple[tuple[str, ...], ...]:  # fmt: skip
+    """What _copies compares a text with, as _copy_words reads them: the case, the
+    answers and the hints, and their sentences. Worked out once for each exercise (and
+    each other exercise's answers with its people): they are the course's own texts."""
+    sources = [source for source in (case, *answers) if source]
+    hint_sentences = [sentence for hint in hints for sentence in _sentences(hint)]
+    other_sentences = [sentence for source in sources for sentence in _sentences(source)]
+
+    def compared(texts: list[str], at_least: int) -> list[tuple[str, ...]]:
+        units = (tuple(_copy_words(t, names)) for t in texts)
+        return [unit for unit in units if len(unit) >= at_least]
+
+    return (
+        *compared([*sources, *hint_sentences], MIN_COPY_WORDS),
+        *compared(other_sentences, MIN_COPY_SENTENCE),
+    )
+
+
+def _close(text: Sequence[str], source: Sequence[str], share: float = COPY_SHARE) -> bool:
     """Read in order, the text is the source with at most about one word in seven
-    changed: each holds `share` of the other's words."""
+    changed: each holds `share` of the other's words. (The words they share, in any
+    order, are as many as the words they share in order at most: most pairs are told
+    apart by counting.)"""
+    needed = share * max(len(text), len(source))
+    if min(len(text), len(source)) < needed:
+        return False
+    if sum((Counter(text) & Counter(source)).values()) < needed:
+        return False
     matcher = SequenceMatcher(None, text, source, autojunk=False)
     kept = sum(block.size for block in matcher.get_matching_blocks())
     return kept >= share * len(text) and kept >= share * len(source)
@@ -468,16 +496,7 @@ def _copies(raw: str, case: str, answers: tuple[str, ...], hints: tuple[str, ...
     ):
         return True
     names = frozenset(name.lower() for name in people)
-    sources = [source for source in (case, *answers) if source]
-    hint_sentences = [sentence for hint in hints for sentence in _sentences(hint)]
-    other_sentences = [sentence for source in sources for sentence in _sentences(source)]
-
-    def compared(texts: list[str], at_least: int) -> list[list[str]]:
-        return [unit for unit in (_copy_words(t, names) for t in texts) if len(unit) >= at_least]
-
-    units = compared([*sources, *hint_sentences], MIN_COPY_WORDS) + compared(
-        other_sentences, MIN_COPY_SENTENCE
-    )
+    units = _copy_units(case, answers, hints, names)
     text = _copy_words(raw, names)
     if any(_close(text, unit) for unit in units):
         return True
