@@ -5,6 +5,7 @@ every figure. (The benchmarks proper are run with `make bench`, not by the tests
 from __future__ import annotations
 
 import json
+import re
 import shutil
 import subprocess
 import sys
@@ -54,3 +55,13 @@ def test_the_benchmark_harness_runs_on_tiny_sizes(wrk, tmp_path):
         # The app's and the database's CPU are read for every trial (from /proc).
         assert names["learners with 10 s pauses: CPU in use, busiest trial"]["value"] > 0
     assert "module page: app / bare" in done.stdout  # the table is printed
+
+
+def test_the_rewording_timer_runs():
+    """`python -m bench.rewording` judges texts and reports their time and verdicts."""
+    done = subprocess.run(
+        [sys.executable, "-m", "bench.rewording", "--limit", "10", "--rounds", "1"],
+        capture_output=True, text=True, check=True, cwd=PROJECT_ROOT,
+    )  # fmt: skip
+    assert re.fullmatch(r"10 texts, 1 rounds: mean [\d.]+ ms, p95 [\d.]+ ms per text; "
+                        r"verdicts [0-9a-f]{16}\n", done.stdout), done.stdout  # fmt: skip
