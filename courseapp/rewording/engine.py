@@ -373,8 +373,7 @@ def _close(text: Sequence[str], source: Sequence[str], share: float = COPY_SHARE
     if sum((Counter(text) & Counter(source)).values()) < needed:
         return False
     matcher = SequenceMatcher(None, text, source, autojunk=False)
-    kept = sum(block.size for block in matcher.get_matching_blocks())
-    return kept >= share * len(text) and kept >= share * len(source)
+    return sum(block.size for block in matcher.get_matching_blocks()) >= needed
 
 
 def _reuses_own(raw: str, own: tuple[tuple[str, dict[str, str], str], ...],
@@ -435,15 +434,15 @@ def marks(text: str, people: dict[str, str]) -> list[int]:
     if len(found) < SHARED_MIN_WORDS:
         return []
     runs = {" ".join(found[at : at + SHINGLE]).encode() for at in range(len(found) - SHINGLE + 1)}
-    return sorted(
-        {
-            min(
-                int.from_bytes(hashlib.blake2b(run, digest_size=8, salt=bytes([salt])).digest())
-                >> 1
-                for run in runs
-            )
-            for salt in range(SHARED_MARKS)
-        }
+    return sorted({_least_hash(runs, salt) for salt in range(SHARED_MARKS)})
+
+
+def _least_hash(runs: set[bytes], salt: int) -> int:
+    """The least of the runs' 63-bit hashes with this salt."""
+    salted = bytes([salt])
+    return min(
+        int.from_bytes(hashlib.blake2b(run, digest_size=8, salt=salted).digest()) >> 1
+        for run in runs
     )
 
 
