@@ -130,6 +130,12 @@ class Config:
     # module has been open this share of its reading time (content.timing), so that a
     # module clicked through in seconds is not counted as done. 0 turns it off.
     MODULE_MINIMUM_READING_SHARE = float(os.environ.get("MODULE_MINIMUM_READING_SHARE", 1 / 3))
+    # The least time a pre- or post-test takes to read: this many seconds for each scored
+    # question, from when it was started. A pre-test submitted sooner cannot show where
+    # the learner started, so the reports leave it out of every pre-test figure and of
+    # the gain (it still counts as taken); a post-test cannot be submitted sooner, so that
+    # a certificate is never earned by clicking through. 0 turns both off.
+    TEST_SECONDS_PER_QUESTION = float(os.environ.get("TEST_SECONDS_PER_QUESTION", 5))
     TEST_PAGE_SIZE = int(os.environ.get("TEST_PAGE_SIZE", 5))
     SQLITE_BUSY_TIMEOUT_MS = int(os.environ.get("SQLITE_BUSY_TIMEOUT_MS", 30000))
     # Test attempts, rewordings and CSV uploads older than this are removed by `flask purge`.
@@ -173,6 +179,7 @@ class TestConfig(Config):
     REDIS_URL = None  # tests that use Redis say so (TEST_REDIS_URL)
     RATELIMIT_ENABLED = False
     MODULE_MINIMUM_READING_SHARE = 0.0  # tests of the rule turn it on
+    TEST_SECONDS_PER_QUESTION = 0.0  # likewise: test set-ups answer in an instant
     ARGON2_TIME_COST = 1
     ARGON2_MEMORY_COST = 8
     ARGON2_PARALLELISM = 1

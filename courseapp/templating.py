@@ -43,6 +43,7 @@ TIME_FORMATS = {
     "short_date": "%-d %b %Y",
     "date_time": "%-d %B %Y at %H:%M",
     "short_date_time": "%-d %b %Y %H:%M",
+    "time": "%H:%M",
 }
 
 
@@ -55,6 +56,22 @@ def local_time(moment: datetime | None, where: object = None, style: str = "date
         return ""
     zone_name = where if isinstance(where, str) or where is None else where.timezone
     return local(moment, zone_name).strftime(TIME_FORMATS[style])
+
+
+def time_taken(seconds: float) -> str:
+    """`{{ seconds | time_taken }}`: how long something took, as "3 days", "1 hour 5
+    minutes", "12 minutes" or "40 seconds" (rounded down)."""
+    seconds = max(0, int(seconds))
+    if seconds >= 86400:
+        days = seconds // 86400
+        return f"{days} day{'s' * (days != 1)}"
+    hours, minutes = seconds // 3600, seconds % 3600 // 60
+    if not hours and not minutes:
+        return f"{seconds} second{'s' * (seconds != 1)}"
+    parts = [f"{hours} hour{'s' * (hours != 1)}"] if hours else []
+    if minutes:
+        parts.append(f"{minutes} minute{'s' * (minutes != 1)}")
+    return " ".join(parts)
 
 
 class Template(jinja2.Template):
@@ -92,3 +109,4 @@ def init_app(app: Flask) -> None:
         fragment=fragment, csrf_placeholder=CSRF_PLACEHOLDER, external_url=external_url
     )
     app.jinja_env.filters["local_time"] = local_time
+    app.jinja_env.filters["time_taken"] = time_taken

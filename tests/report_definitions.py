@@ -168,8 +168,12 @@ def dashboard_from_learners(data, pathway) -> dict:
     overdue = sum(is_overdue(p.cohort_due_on,
                              states[p.id] == "completed" or p.certified_at is not None,
                              local_today(p.timezone)) for p in learners)  # fmt: skip
-    pre = {p.id: p.pre.score if p.pre else None for p in learners}
-    pairs = pair_scores(pre, {p.id: p.post.score if p.post else None for p in learners}).pairs
+    # A pre-test answered too fast measures nothing: its learner is in no pair, and is
+    # counted apart from those missing a test.
+    too_fast = [p for p in learners if p.pre and p.pre.too_fast]
+    measured = [p for p in learners if p not in too_fast]
+    pre = {p.id: p.pre.score if p.pre else None for p in measured}
+    pairs = pair_scores(pre, {p.id: p.post.score if p.post else None for p in measured}).pairs
     tags = summaries.area_scores_of(chosen_attempts(data.filters))
     by_tag: dict[str, list] = {}
     for p in learners:
@@ -186,8 +190,8 @@ def dashboard_from_learners(data, pathway) -> dict:
         "passed": sum(p.post_test_passed for p in learners),
         "overdue": overdue if any(p.cohort_due_on for p in learners) else None,
         "overall": paired_summary(pairs.values()),
-        "missing": (sum(bool(p.post and not p.pre) for p in learners),
-                    sum(bool(p.pre and not p.post) for p in learners)),
+        "missing": (sum(bool(p.post and not p.pre) for p in measured),
+                    sum(bool(p.pre and not p.post) for p in measured), len(too_fast)),
         "orders": {order: (sum(p.form_order == order for p in learners),
                            paired_summary([pairs[p.id] for p in learners
                                            if p.id in pairs and p.form_order == order]))

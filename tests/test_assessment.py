@@ -6,6 +6,7 @@ from __future__ import annotations
 import re
 import threading
 from collections import Counter
+from datetime import timedelta
 
 import pytest
 import sqlalchemy as sa
@@ -17,6 +18,7 @@ from courseapp.catalogue import course
 from courseapp.catalogue.items import TAGS
 from courseapp.catalogue.kinds import KINDS, Tampered, field_name
 from courseapp.catalogue.loader import load_course
+from courseapp.clock import local
 from courseapp.config import PROJECT_ROOT
 from courseapp.content.services import record_completion
 from courseapp.extensions import db
@@ -323,6 +325,52 @@ def test_no_feedback_after_the_pre_test(client, make_learner):
     assert some_item.explanation[:40] not in page and "%" not in page
 
 
+def test_a_pre_test_answered_faster_than_it_can_be_read_is_marked_and_the_learner_told(
+    app, client, make_learner
+):
+    """The rule is on (5 seconds a scored question): the check page warns a learner who
+    answered the pre-test that fast, without stopping them, and the submitted attempt is
+    marked too fast; one open for half an hour is not. A follow-up test has no such rule."""
+    app.config["TEST_SECONDS_PER_QUESTION"] = 5
+    login(client, make_learner(pre_test=False))
+    client.post("/pathways/core/tests/pre")
+    attempt = db.session.scalar(sa.select(TestAttempt))
+    for number, entries in enumerate(attempts.pages(attempt), start=1):
+        client.post(f"/attempts/{attempt.id}/pages/{number}", data=right_answers(None, entries))
+    check = " ".join(client.get(f"/attempts/{attempt.id}/check").get_data(as_text=True).split())
+    assert "You have answered these questions very quickly: in under 5 seconds each" in check
+    assert "There is no time limit" in check
+    client.post(f"/attempts/{attempt.id}/submit")
+    db.session.refresh(attempt)
+    assert attempt.submitted and attempt.too_fast
+
+    seconds = 5 * len(attempts.test_of(attempt).items)
+    slow = TestAttempt(phase=Phase.PRE, test_id=attempt.test_id, started_at=attempt.started_at)
+    assert not attempts.too_fast(slow, attempt.started_at + timedelta(seconds=seconds))
+    assert attempts.too_fast(slow, attempt.started_at + timedelta(seconds=seconds - 1))
+    later = TestAttempt(phase=Phase.FOLLOW_UP, test_id=attempt.test_id,
+                        item_order=[i.id for i in attempts.test_of(attempt).items[:8]],
+                        pathway_id="core", started_at=attempt.started_at)  # fmt: skip
+    assert not attempts.too_fast(later, attempt.started_at + timedelta(seconds=1))  # no rule
+    app.config["TEST_SECONDS_PER_QUESTION"] = 0  # off
+    assert not attempts.too_fast(slow, attempt.started_at + timedelta(seconds=1))
+
+
+def test_a_pre_test_open_long_enough_gives_no_warning(app, client, make_learner):
+    app.config["TEST_SECONDS_PER_QUESTION"] = 5
+    login(client, make_learner(pre_test=False))
+    client.post("/pathways/core/tests/pre")
+    attempt = db.session.scalar(sa.select(TestAttempt))
+    attempt.started_at -= timedelta(minutes=30)
+    db.session.commit()
+    for number, entries in enumerate(attempts.pages(attempt), start=1):
+        client.post(f"/attempts/{attempt.id}/pages/{number}", data=right_answers(None, entries))
+    assert "very quickly" not in client.get(f"/attempts/{attempt.id}/check").get_data(as_text=True)
+    client.post(f"/attempts/{attempt.id}/submit")
+    db.session.refresh(attempt)
+    assert attempt.submitted and not attempt.too_fast
+
+
 def test_post_test_results_show_score_feedback_and_tags(client, make_learner):
     login(client, make_learner(modules=True))
     client.post("/pathways/core/tests/post")
@@ -336,6 +384,34 @@ def test_post_test_results_show_score_feedback_and_tags(client, make_learner):
     assert page.count('class="app-review"') == len(test.items)
     db.session.refresh(attempt)
     assert attempt.score == 1.0 and attempt.passed is True
+
+
+def test_a_post_test_cannot_be_submitted_sooner_than_its_questions_can_be_read(
+    app, client, make_learner
+):
+    """The rule is on: a post-test answered in seconds is refused, with the time it can
+    be submitted from, and nothing is marked; once that time has passed, it goes in."""
+    app.config["TEST_SECONDS_PER_QUESTION"] = 5
+    login(client, make_learner(modules=True))
+    client.post("/pathways/core/tests/post")
+    attempt = db.session.scalar(sa.select(TestAttempt).where(TestAttempt.phase == Phase.POST))
+    earliest = attempt.started_at + timedelta(seconds=5 * len(attempts.test_of(attempt).items))
+    shown = local(earliest.replace(second=0, microsecond=0) + timedelta(minutes=1), None)
+    response = take(client, attempt, lambda entries: right_answers(None, entries))
+    page = " ".join(response.get_data(as_text=True).split())
+    assert response.status_code == 200
+    assert f"You can submit your post-test from {shown:%H:%M}" in page  # the error
+    assert f"You can submit your post-test from <strong>{shown:%H:%M}</strong>" in page
+    db.session.refresh(attempt)
+    assert not attempt.submitted and attempt.score is None
+    attempt.started_at = earliest - timedelta(minutes=30)  # as if half an hour had passed
+    db.session.commit()
+    check = client.get(f"/attempts/{attempt.id}/check").get_data(as_text=True)
+    assert "You can submit your post-test from" not in check
+    response = client.post(f"/attempts/{attempt.id}/submit")
+    assert response.status_code == 303
+    db.session.refresh(attempt)
+    assert attempt.passed is True and attempt.too_fast is False
 
 
 def test_submitting_twice_records_one_result(client, make_learner):

@@ -2,7 +2,9 @@
 
 from __future__ import annotations
 
+import json
 import threading
+from datetime import datetime, timedelta
 
 import pytest
 import sqlalchemy as sa
@@ -12,7 +14,7 @@ from flask_migrate import downgrade, upgrade
 from sqlalchemy.exc import IntegrityError
 
 from courseapp.accounts.models import Role, User
-from courseapp.assessment.models import Certificate
+from courseapp.assessment.models import Certificate, TestAttempt
 from courseapp.extensions import db
 from courseapp.organisations.models import Organisation, Sector, Team
 from tests.conftest import app_at_revision, build_app, sqlite_url
@@ -266,3 +268,45 @@ def test_everyone_with_an_account_counts_as_confirmed(app_at_0023):
     db.session.add(User(name="New", email="new@example.org", role=Role.LEARNER))
     db.session.commit()
     assert db.session.scalar(sa.select(User).where(User.name == "New")).email_confirmed_at is None
+
+
+@pytest.fixture
+def app_at_0026(any_db_url, tmp_path):
+    with app_at_revision(any_db_url, tmp_path, "0026") as app:
+        yield app
+
+
+def test_pre_tests_already_submitted_too_fast_are_marked(app_at_0026):
+    """Migration 0027: a submitted pre-test that took under 5 seconds a scored question
+    from its start is marked too fast; a slower one, a post-test and an open one are not."""
+    items = [f"item-{n}" for n in range(10)]  # 50 seconds at 5 a question
+    start = datetime(2026, 5, 1, 10, 0)
+    attempts = [  # (id, phase, seconds taken or None for not submitted)
+        (1, "PRE", 49),
+        (2, "PRE", 50),
+        (3, "POST", 10),
+        (4, "PRE", None),
+        (5, "PRE", 3600),
+    ]
+    with db.engine.begin() as connection:
+        connection.execute(
+            sa.insert(sa.table("users", *map(sa.column, ("id", "name", "email", "role",
+                                                        "session_token", "active",
+                                                        "created_at")))),
+            [{"id": n, "name": f"P{n}", "email": f"p{n}@example.org", "role": "LEARNER",
+              "session_token": f"t{n}", "active": True, "created_at": start}
+             for n, _phase, _seconds in attempts],
+        )  # fmt: skip
+        columns = ("id", "user_id", "pathway_id", "test_id", "phase", "number", "item_order",
+                   "option_orders", "started_at", "submitted_at")  # fmt: skip
+        table = sa.table("test_attempts", *map(sa.column, columns))
+        connection.execute(sa.insert(table), [
+            {"id": n, "user_id": n, "pathway_id": "core", "test_id": "core-a", "phase": phase,
+             "number": 1, "item_order": json.dumps(items), "option_orders": "{}",
+             "started_at": start,
+             "submitted_at": None if seconds is None else start + timedelta(seconds=seconds)}
+            for n, phase, seconds in attempts
+        ])  # fmt: skip
+    upgrade()
+    marked = dict(db.session.execute(sa.select(TestAttempt.id, TestAttempt.too_fast)).all())
+    assert marked == {1: True, 2: False, 3: False, 4: False, 5: False}

@@ -41,10 +41,11 @@ def core_test():
 
 
 def add_learner(org, name, *, pre=None, post=None, modules=0, certified_days=None, team=None,
-                item_scores=None):  # fmt: skip
+                item_scores=None, pre_too_fast=False):  # fmt: skip
     """A learner on the core pathway with the given first pre-test and best post-test
     scores (0..1), module completions and certificate, written straight to the tables.
-    A certified learner has also submitted the rewordings the pathway requires."""
+    A certified learner has also submitted the rewordings the pathway requires.
+    `pre_too_fast`: the pre-test was answered in a minute (TestAttempt.too_fast)."""
     user = User(name=name, email=f"{name.lower().replace(' ', '.')}@example.org",
                 role=Role.LEARNER, job_role=JobRole.SOCIAL_WORKER, organisation=org,
                 team=team)  # fmt: skip
@@ -57,9 +58,11 @@ def add_learner(org, name, *, pre=None, post=None, modules=0, certified_days=Non
         if score is None:
             continue
         passed = score >= 0.7 if phase is Phase.POST else None
+        too_fast = pre_too_fast and phase is Phase.PRE
         attempt = TestAttempt(user_id=user.id, pathway_id="core", test_id="core-test", phase=phase,
                               number=1, item_order=[], option_orders={}, submitted_at=NOW,
-                              score=score, passed=passed)  # fmt: skip
+                              started_at=NOW - timedelta(minutes=1 if too_fast else 30),
+                              score=score, passed=passed, too_fast=too_fast)  # fmt: skip
         db.session.add(attempt)
         db.session.flush()
         items = core_test().items
@@ -128,6 +131,57 @@ def test_paired_gains_and_exclusions(cohort_of_five):
     assert o.mean_normalised_gain == pytest.approx(0.0)
     assert o.n_gain_undefined == 1
     assert o.n_improved == 1 and o.share_improved == pytest.approx(1 / 3)
+
+
+def test_a_pre_test_answered_too_fast_is_in_no_pre_test_figure_and_has_no_gain(
+    app, client, cohort_of_five, make_user
+):
+    """Two more learners clicked through their pre-tests in a minute: they count as having
+    taken it (their status), and are counted apart, but in no pair, no pre-test figure
+    and no gain, on every page and export."""
+    org, _ = cohort_of_five
+    app.config["TEST_SECONDS_PER_QUESTION"] = 5  # as the pages say it
+    fay = add_learner(org, "Fay Six", pre=0.1, post=0.9, modules=11, pre_too_fast=True)
+    add_learner(org, "Gus Seven", pre=0.3, pre_too_fast=True)
+    board = with_discrimination()
+    o = board.overall
+    assert (o.n, board.excluded_missing_pre, board.excluded_missing_post) == (3, 0, 1)
+    assert board.excluded_too_fast == 2
+    assert o.pre_mean == pytest.approx((0.5 + 1.0 + 0.6) / 3)
+    assert board.completion.not_started == 1  # Eve; Gus has taken his pre-test
+    takers = {row.phase: row.reliability.n for row in board.forms}
+    assert takers == {Phase.PRE: 4, Phase.POST: 4}  # Fay's post-test counts
+    item = board.items[0]
+    assert (item.pre.n, item.post.n) == (4, 4)
+    assert item.pre.discrimination is not None
+
+    login(client, make_user(role=Role.ADMIN))
+    gain = " ".join(client.get("/reports/gain").get_data(as_text=True).split())
+    assert "2 whose first pre-test was answered too fast" in gain
+    assert "in under 5 seconds a question" in gain
+    learners = " ".join(client.get("/reports/learners").get_data(as_text=True).split())
+    assert "10% (too fast)" in learners and "30% (too fast)" in learners
+    page = " ".join(client.get(f"/reports/learners/{fay.id}").get_data(as_text=True).split())
+    assert "Time taken" in page and "1 minute" in page and "30 minutes" in page
+    assert "10% (too fast)" in page and "leave it out of the gain" in page
+    assert "By area: first pre-test and best post-test" in page  # her post-test's areas
+    rows = list(
+        csv.reader(
+            io.StringIO(
+                client.get("/reports/export/learners.csv").get_data(as_text=True).lstrip("\ufeff")
+            )
+        )
+    )
+    header, body = rows[0], {row[0]: row for row in rows[1:]}
+    column = {
+        name: header.index(name)
+        for name in ("pre-test %", "pre-test too fast", "post-test %", "gain (points)")
+    }
+    assert [body["Fay Six"][i] for i in column.values()] == ["10.0", "yes", "90.0", ""]
+    assert [body["Ann One"][i] for i in column.values()] == ["50.0", "no", "75.0", "25.0"]
+    answers = client.get("/reports/export/responses.csv").get_data(as_text=True)
+    tests_of_fay = {row.split(",")[9] for row in answers.splitlines() if "Fay Six" in row}
+    assert tests_of_fay == {"post-test"}
 
 
 def test_per_tag_gains(make_org):

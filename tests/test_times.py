@@ -17,6 +17,7 @@ from courseapp.organisations.models import Organisation, Sector
 from courseapp.reports import data as report_data
 from courseapp.rewording.models import Response
 from courseapp.rewording.services import QueueFilters, exercises, review_queue
+from courseapp.templating import time_taken
 from tests.conftest import login
 
 # 00:30 on 1 June 2026 in London (BST, UTC+1) is 23:30 on 31 May in UTC.
@@ -153,3 +154,14 @@ def test_the_learners_csv_gives_dates_in_the_organisations_zone(client, make_org
     login(client, make_user(role=Role.COORDINATOR, covers=(org,)))
     exported = client.get("/reports/export/learners.csv").data.decode("utf-8-sig")
     assert "2026-06-01" in exported and "2026-05-31" not in exported
+
+
+@pytest.mark.parametrize(
+    ("seconds", "shown"),
+    [(0, "0 seconds"), (1, "1 second"), (59.9, "59 seconds"), (60, "1 minute"),
+     (61, "1 minute"), (3599, "59 minutes"), (3600, "1 hour"), (3660, "1 hour 1 minute"),
+     (7325, "2 hours 2 minutes"), (86399, "23 hours 59 minutes"), (86400, "1 day"),
+     (3 * 86400 + 5, "3 days"), (-5, "0 seconds")],
+)  # fmt: skip
+def test_how_long_a_test_took_is_written_in_words(seconds, shown):
+    assert time_taken(seconds) == shown

@@ -9,6 +9,7 @@ import secrets
 from collections import defaultdict
 from contextlib import suppress
 from dataclasses import dataclass
+from datetime import datetime, timedelta
 
 import sqlalchemy as sa
 from flask import current_app
@@ -17,7 +18,7 @@ from werkzeug.datastructures import MultiDict
 
 from courseapp.accounts.models import User
 from courseapp.assessment import follow_up, grants
-from courseapp.assessment.models import HELD_OPEN, Answer, Phase, TestAttempt
+from courseapp.assessment.models import HELD_OPEN, PAIRED_PHASES, Answer, Phase, TestAttempt
 from courseapp.assessment.renewal import round_start
 from courseapp.catalogue import course
 from courseapp.catalogue.bank import Test
@@ -319,6 +320,34 @@ def questions_to_answer(
     ]
 
 
+def least_time(attempt: TestAttempt) -> timedelta:
+    """The least time a pre- or post-test takes to read: TEST_SECONDS_PER_QUESTION for
+    each of its scored questions (none for a follow-up test, or with the rule off)."""
+    if attempt.phase not in PAIRED_PHASES:
+        return timedelta(0)
+    per_question = current_app.config["TEST_SECONDS_PER_QUESTION"]
+    return timedelta(seconds=per_question * len(test_of(attempt).items))
+
+
+def too_fast(attempt: TestAttempt, submitted_at: datetime | None = None) -> bool:
+    """Whether the attempt was submitted (or would be, at `submitted_at`) sooner than its
+    least time after it was started: quicker than its questions can be read. (A learner
+    who leaves a test open and then clicks through the rest is not caught.)"""
+    submitted_at = submitted_at or attempt.submitted_at
+    return submitted_at is not None and submitted_at - attempt.started_at < least_time(attempt)
+
+
+def submit_from(attempt: TestAttempt) -> datetime | None:
+    """When a post-test that would be too fast now can be submitted, to the next whole
+    minute; None if it can be now. (A pre-test can be submitted at any time: one that is
+    too fast is left out of the reports instead.)"""
+    now = utcnow()
+    if attempt.phase is not Phase.POST or attempt.submitted or not too_fast(attempt, now):
+        return None
+    earliest = attempt.started_at + least_time(attempt)
+    return earliest.replace(second=0, microsecond=0) + timedelta(minutes=1)
+
+
 def answer_status(entry: Entry, answers: dict[str, object]) -> str:
     """How far a question or self-rating is answered, as the check page shows it."""
     if entry.id not in answers:
@@ -356,6 +385,7 @@ def submit(attempt: TestAttempt, pass_mark: int) -> bool:
     attempt.score = total / len(test.items)
     if attempt.phase is Phase.POST:
         attempt.passed = attempt.score * 100 >= pass_mark
+    attempt.too_fast = attempt.phase is Phase.PRE and too_fast(attempt)
     db.session.flush()
     return True
 

@@ -65,6 +65,9 @@ class TestAttempt(db.Model):
     submitted_at: Mapped[datetime | None]
     score: Mapped[float | None]  # 0..1, set on submission
     passed: Mapped[bool | None]
+    # A pre-test answered too fast to show where the learner started (set on submission:
+    # attempts.too_fast); the reports leave it out of what they measure.
+    too_fast: Mapped[bool] = mapped_column(default=False, server_default=sa.false())
 
     answers: Mapped[list[Answer]] = relationship(
         back_populates="attempt", cascade="all, delete-orphan", order_by="Answer.id"

@@ -32,6 +32,7 @@ from courseapp.catalogue import course, pathway_or_404
 from courseapp.catalogue.items import TAG_LABELS
 from courseapp.catalogue.kinds import PARTIAL_CREDIT_RULE, Tampered
 from courseapp.certificates.routes import code_check_limit
+from courseapp.clock import utcnow
 from courseapp.downloads import attachment
 from courseapp.forms import TAMPERED_MESSAGE, take_stash
 
@@ -135,7 +136,9 @@ def page(attempt_id: int, number: int):
     )
 
 
-def _check_page(attempt: TestAttempt, form: SubmitTestForm):
+def _check_page(attempt: TestAttempt, form: SubmitTestForm, early: bool = False):
+    """The check page; `early`: the learner tried to submit a post-test before its
+    least time (attempts.submit_from)."""
     answers = service.saved_answers(attempt)
     rows = [
         (number, entry, service.answer_status(entry, answers))
@@ -156,6 +159,9 @@ def _check_page(attempt: TestAttempt, form: SubmitTestForm):
         to_answer=to_answer,
         first_to_answer=first_to_answer,
         confirm=unanswered > 0,
+        too_fast=attempt.phase is Phase.PRE and service.too_fast(attempt, utcnow()),
+        submit_from=service.submit_from(attempt),
+        early=early,
         form=form,
         is_rating=service.is_rating,
     )
@@ -178,6 +184,8 @@ def submit(attempt_id: int):
     if form.validate_on_submit():
         if not attempt.submitted and service.questions_to_answer(attempt):
             return _check_page(attempt, form)  # which says what is left to answer
+        if service.submit_from(attempt):
+            return _check_page(attempt, form, early=True)  # which says from when
         unconfirmed = not attempt.submitted and not form.confirm_unanswered.data
         if unconfirmed and service.needs_confirmation(attempt):
             form.confirm_unanswered.errors = [UNANSWERED_ERROR]

@@ -93,7 +93,10 @@ class Journeys:
         rng, modules = self.rng, pathway.modules
         if stage is Stage.NOT_STARTED:
             return []
-        steps = [Step("pre", self.days(2), self.minutes(15, 40))]
+        took = self.minutes(15, 40)
+        if took < timedelta(minutes=16):  # one in 25 clicks through it in about a minute
+            took /= 15
+        steps = [Step("pre", self.days(2), took)]
         if stage is Stage.PRE_TEST:
             if rng.random() < 0.3:
                 steps.append(Step("visit", self.days(3), self.minutes(3, 12), modules[0]))
@@ -225,6 +228,7 @@ class Journeys:
             return
         attempts.submit(attempt, pass_mark)
         attempt.started_at, attempt.submitted_at = step.start, step.end
+        attempt.too_fast = phase is Phase.PRE and attempts.too_fast(attempt)
         self.counts[f"{phase.value}-test attempts submitted"] += 1
         if phase is Phase.POST:
             outcome = "passed" if attempt.passed else "failed"

@@ -105,6 +105,7 @@ class Attempt:
     id: int
     score: float
     test_id: str = ""
+    too_fast: bool = False  # a pre-test answered too fast to measure anything
 
 
 @dataclass
@@ -162,11 +163,13 @@ def among(column, values) -> sa.ColumnElement[bool]:
     return column.in_(sa.bindparam("among", list(values), expanding=True, literal_execute=True))
 
 
-def chosen_attempts(filters: Filters):
+def chosen_attempts(filters: Filters, too_fast: bool = False):
     """A subquery of the ids of the attempts reports use: each learner's first submitted
     pre-test and best submitted post-test (the earliest of equal bests) on the other form
     from their pre-test, so that every pair is measured across forms. (A retake on the
-    pre-test's form counts towards passing, not towards gain.)"""
+    pre-test's form counts towards passing, not towards gain.) A first pre-test answered
+    too fast (TestAttempt.too_fast) measures nothing and is left out, unless `too_fast`
+    asks for it: the learner has taken it all the same."""
     ids = learner_ids(filters)
     pathway_id = filters.pathway_id
     pathway = course().pathways.get(pathway_id)
@@ -174,6 +177,7 @@ def chosen_attempts(filters: Filters):
     order = sa.case((TestAttempt.phase == Phase.PRE, TestAttempt.number), else_=0)
     query = sa.select(
         TestAttempt.id,
+        TestAttempt.too_fast,
         sa.func.row_number()
         .over(
             partition_by=(TestAttempt.user_id, TestAttempt.phase),
@@ -193,7 +197,8 @@ def chosen_attempts(filters: Filters):
             sa.and_(Enrolment.user_id == TestAttempt.user_id, Enrolment.pathway_id == pathway_id),
         ).where(sa.or_(TestAttempt.phase == Phase.PRE, TestAttempt.test_id != pre_form))
     ranked = query.subquery()
-    return sa.select(ranked.c.id).where(ranked.c.rank == 1)
+    chosen = sa.select(ranked.c.id).where(ranked.c.rank == 1)
+    return chosen if too_fast else chosen.where(ranked.c.too_fast.is_(False))
 
 
 def load(filters: Filters) -> ReportData:
@@ -250,15 +255,15 @@ def load(filters: Filters) -> ReportData:
             learners[user_id].rewordings = exercises
             learners[user_id].saw(latest)
 
-    chosen = chosen_attempts(filters)
-    for attempt_id, user_id, phase, score, test_id in db.session.execute(
+    chosen = chosen_attempts(filters, too_fast=True)
+    for attempt_id, user_id, phase, score, test_id, too_fast in db.session.execute(
         sa.select(TestAttempt.id, TestAttempt.user_id, TestAttempt.phase, TestAttempt.score,
-                  TestAttempt.test_id)
+                  TestAttempt.test_id, TestAttempt.too_fast)
         .where(TestAttempt.id.in_(chosen))
     ):  # fmt: skip
         learner = learners.get(user_id)
         if learner is not None:
-            setattr(learner, phase.value, Attempt(attempt_id, score or 0.0, test_id))
+            setattr(learner, phase.value, Attempt(attempt_id, score or 0.0, test_id, too_fast))
 
     is_post = TestAttempt.phase == Phase.POST
     granted = (

@@ -42,7 +42,7 @@ def work_out(filters: Filters) -> dict[str, float | None]:
     for learner in data.learners.values():
         for phase in Phase:
             attempt = getattr(learner, phase.value, None)
-            if attempt is not None:
+            if attempt is not None and not attempt.too_fast:
                 groups.setdefault((attempt.test_id, phase), []).append(attempt.score)
     cuts = {group: stats.group_cut(scores) for group, scores in groups.items()}
     tests = course().bank.tests

@@ -40,9 +40,9 @@ def learners_csv(data: ReportData, pathway: Pathway) -> bytes:
     tags = [t for t in TAGS if any(i.tag == t for test in forms for i in test.items)]
     header = ["name", "email", "organisation", "team", "job role", "pathway", "status",
               "enrolled", "certified", "modules completed", "rewordings done",
-              "form order", "pre-test form", "pre-test %", "post-test form", "post-test %",
-              "gain (points)", "cohort", "certificate code", "CPD hours", "last activity",
-              "post-test attempts used"]  # fmt: skip
+              "form order", "pre-test form", "pre-test %", "pre-test too fast",
+              "post-test form", "post-test %", "gain (points)", "cohort", "certificate code",
+              "CPD hours", "last activity", "post-test attempts used"]  # fmt: skip
     header += [f"{tag} pre %" for tag in tags] + [f"{tag} post %" for tag in tags]
     header += follow_up.CSV_HEADER + CURRENCY_COLUMNS
     later = follow_up.taken(data.filters)
@@ -58,6 +58,7 @@ def learners_csv(data: ReportData, pathway: Pathway) -> bytes:
              person.modules_completed, person.rewordings,
              services.order_label(pathway, person.form_order),
              person.pre.test_id if person.pre else None, percent(row.pre),
+             ("yes" if person.pre.too_fast else "no") if person.pre else None,
              person.post.test_id if person.post else None, percent(row.post),
              percent(row.gain), person.cohort, person.certificate_code,
              person.certificate_hours,
@@ -103,7 +104,7 @@ def responses_csv(data: ReportData, pathway: Pathway) -> bytes:
                    _minute(person.last_activity, person.timezone),
                    person.post_attempts]  # fmt: skip
         for phase, attempt in (("pre-test", person.pre), ("post-test", person.post)):
-            test = tests.get(attempt.test_id) if attempt else None
+            test = tests.get(attempt.test_id) if attempt and not attempt.too_fast else None
             for item in test.items if test else []:
                 response, mark = answered.get((attempt.id, item.id), (None, None))
                 rows.append(

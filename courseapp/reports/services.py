@@ -142,6 +142,7 @@ class Dashboard:
     overall: stats.PairedSummary
     excluded_missing_pre: int
     excluded_missing_post: int
+    excluded_too_fast: int  # their pre-test was answered too fast to measure anything
     by_tag: dict[str, stats.PairedSummary]
     forms: list[item_analysis.FormRow]
     orders: list[OrderRow]
@@ -275,10 +276,10 @@ def dashboard(
             for r in rating_defs.values()
         ]
 
+    missing = [found.get("missing", subject=why)[0] for why in ("pre", "post", "too fast")]
     return Dashboard(
-        _completion(filters, found), funnel, overall, found.get("missing", subject="pre")[0],
-        found.get("missing", subject="post")[0], by_tag, form_rows, orders, items, ratings,
-        rewording(found), currency_dates(found),
+        _completion(filters, found), funnel, overall, *missing, by_tag, form_rows, orders,
+        items, ratings, rewording(found), currency_dates(found),
     )  # fmt: skip
 
 
@@ -340,9 +341,9 @@ def learner_rows(data: ReportData, pathway: Pathway, areas: bool = False) -> lis
     for learner in data.learners.values():
         pre = learner.pre.score if learner.pre else None
         post = learner.post.score if learner.post else None
+        measured = pre is not None and post is not None and not learner.pre.too_fast
         rows.append(LearnerRow(
-            learner, status(learner, pathway), pre, post,
-            post - pre if pre is not None and post is not None else None,
+            learner, status(learner, pathway), pre, post, post - pre if measured else None,
             tags.get(learner.pre.id, {}) if learner.pre else {},
             tags.get(learner.post.id, {}) if learner.post else {},
         ))  # fmt: skip
@@ -376,6 +377,7 @@ def learner_detail(person: User) -> LearnerDetail:
     for pathway in enrolled_pathways(person):
         taken = [a for phase in Phase for a in attempts.attempts(person, pathway, phase)]
         pre, best = attempts.reporting_attempts(person, pathway)
+        pre = None if pre is not None and pre.too_fast else pre  # measures nothing
         areas = summaries.area_scores_of([a.id for a in (pre, best) if a is not None])
         pre_tags, post_tags = (areas.get(a.id, {}) if a else {} for a in (pre, best))
         rows.append(

@@ -71,6 +71,7 @@ class Sat:
     score: float
     item_order: tuple[str, ...] = ()  # the attempt's own items, for a test with no form
     passed: bool = False
+    too_fast: bool = False  # a pre-test answered too fast to measure anything
 
 
 @dataclass
@@ -125,9 +126,12 @@ def learner_figures(
     pathway = catalogue.pathways.get(pathway_id)
     forms = list(pathway.definition.test_forms) if pathway else []
     picks = chosen([a for a in own.sat if a.pathway_id == pathway_id], forms, form_order)
+    # A pre-test answered too fast counts as taken (the learner's status) but measures
+    # nothing: data.chosen_attempts leaves it out in the same way.
+    measured = {phase: attempt for phase, attempt in picks.items() if not attempt.too_fast}
     ratings: dict[Phase, dict[str, int]] = {}
     areas: dict[Phase, dict[str, float]] = {}
-    for phase, attempt in picks.items():
+    for phase, attempt in measured.items():
         form, p, score = attempt.test_id, phase.value, attempt.score
         add(figures, ("takers", form, p, "", ""), 1, score, score * score)
         given = own.marks.get(attempt.id, {})
@@ -159,17 +163,22 @@ def learner_figures(
         if module.id in own.completed:
             add(figures, ("module", "", "", module.id, ""))
     _rewording_figures(figures, own.responses)
-    _pairing_figures(figures, str(form_order), picks, areas)
+    _pairing_figures(figures, str(form_order), picks, measured, areas)
     if pathway is not None:
         _progress_figures(figures, pathway, own, picks, enrolled_at)
     return figures
 
 
 def _pairing_figures(figures: Figures, order: str, picks: dict[Phase, Sat],
+                     measured: dict[Phase, Sat],
                      areas: dict[Phase, dict[str, float]]) -> None:  # fmt: skip
-    """The learner's pre and post scores, overall and by area, if they have both."""
+    """The learner's pre and post scores, overall and by area, if they have both
+    measured; else why not."""
     add(figures, ("enrolled", order, "", "", ""))
-    pre, post = picks.get(Phase.PRE), picks.get(Phase.POST)
+    if len(measured) < len(picks):
+        add(figures, ("missing", "", "", "too fast", ""))
+        return
+    pre, post = measured.get(Phase.PRE), measured.get(Phase.POST)
     if pre is None or post is None:
         if pre or post:
             add(figures, ("missing", "", "", "post" if pre else "pre", ""))
@@ -293,11 +302,13 @@ def load(session: Session, user_ids: list[int]) -> tuple[dict, list, dict[int, O
     for user_id, *fields in session.execute(
         sa.select(TestAttempt.user_id, TestAttempt.id, TestAttempt.pathway_id,
                   TestAttempt.test_id, TestAttempt.phase, TestAttempt.number, TestAttempt.score,
-                  TestAttempt.item_order, TestAttempt.passed)
+                  TestAttempt.item_order, TestAttempt.passed, TestAttempt.too_fast)
         .where(among(TestAttempt.user_id, ids), TestAttempt.submitted_at.is_not(None))
     ):  # fmt: skip
-        *rest, score, item_order, passed = fields
-        own[user_id].sat.append(Sat(*rest, score or 0.0, tuple(item_order or ()), bool(passed)))
+        *rest, score, item_order, passed, too_fast = fields
+        own[user_id].sat.append(
+            Sat(*rest, score or 0.0, tuple(item_order or ()), bool(passed), bool(too_fast))
+        )
     attempts = {a.id: user_id for user_id, mine in own.items() for a in mine.sat}
     if attempts:
         for attempt_id, item_id, response, mark in session.execute(

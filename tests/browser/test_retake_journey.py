@@ -1,8 +1,10 @@
 """A learner fails the post-test and passes the retake, in a real browser: the pre-test
-on form A, every module part opened and every knowledge check answered right, the
-required rewordings, a post-test on form B sent with gaps (a confirmation step, then
-0%: the score by area and the modules to go back to, and no right answer anywhere),
-the retake on form A passed, and the certificate. Axe checks every new or changed page.
+on form A (answered faster than it can be read: the check page says so), every module
+part opened and every knowledge check answered right, the required rewordings, a
+post-test on form B sent with gaps (a confirmation step, then 0%: the score by area and
+the modules to go back to, and no right answer anywhere), the retake on form A (sent
+too soon at first, and refused with the time it can be sent from) passed, and the
+certificate. Axe checks every new or changed page.
 
 Only the learner's organisation is seeded; the right answers come from the loaded
 course (tests/browser/learning.py), never from this file.
@@ -61,7 +63,10 @@ def test_learner_fails_the_post_test_then_passes_the_other_form(
     register(page, live_server, LEARNER)
     assert form_order(live_server, LEARNER.email) == 0
 
-    # 1. The pre-test: form A, answered (all wrong), submitted; no score or answers.
+    # 1. The pre-test: form A, answered (all wrong) faster than it can be read (the
+    # check page says so, and lets it be submitted), submitted; no score or answers.
+    config = live_server.app.config
+    config["TEST_SECONDS_PER_QUESTION"] = 5
     page.get_by_role("button", name="Start with the pre-test").click()
     expect(heading(page, "Pre-test")).to_be_visible()
     check_page(page, "test-start-pre")
@@ -71,7 +76,10 @@ def test_learner_fails_the_post_test_then_passes_the_other_form(
     answer_questions(page, form_a, "Pre-test", right=False)
     expect(page.get_by_text("You have answered every question.")).to_be_visible()
     expect(page.get_by_role("checkbox")).to_have_count(0)  # nothing to confirm
+    expect(page.locator(".govuk-warning-text")).to_contain_text("very quickly")
+    check_page(page, "test-check-too-fast")
     page.get_by_role("button", name="Submit pre-test").click()
+    config["TEST_SECONDS_PER_QUESTION"] = 0  # until the retake
     expect(heading(page, "Pre-test submitted")).to_be_visible()
     check_page(page, "pre-test-submitted")
 
@@ -145,12 +153,19 @@ def test_learner_fails_the_post_test_then_passes_the_other_form(
     page.go_back()
 
     # 6. The retake is form A again (the pre-test's questions, never form B twice in a
-    # row), passed with every answer right: now the full feedback and the certificate.
+    # row), passed with every answer right, but sent too soon at first: now the full
+    # feedback and the certificate.
+    config["TEST_SECONDS_PER_QUESTION"] = 5
     page.get_by_role("button", name="Take the post-test again").click()
     expect(heading(page, "How confident do you feel?")).to_be_visible()
     rate(page, form_a.ratings, 3)
     page.get_by_role("button", name="Save and continue").click()
     answer_questions(page, form_a, "Post-test", right=True)
+    page.get_by_role("button", name="Submit post-test").click()  # in seconds: too soon
+    expect(page).to_have_title(re.compile(r"^Error: "))
+    expect(page.get_by_role("alert")).to_contain_text("You can submit your post-test from")
+    check_page(page, "test-check-submit-early")
+    config["TEST_SECONDS_PER_QUESTION"] = 0  # as if the time had passed
     page.get_by_role("button", name="Submit post-test").click()
     check_results(page, form_a)
     check_page(page, "post-test-passed-retake")
