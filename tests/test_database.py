@@ -155,6 +155,16 @@ def test_twenty_threads_writing_through_the_app(tmp_path, make_org):
     assert emails == {f"learner{n}@example.org" for n in range(writers)}
 
 
+def insert_people(connection, ids, created_at) -> None:
+    """Learners as an older revision's users table holds them, straight through the
+    engine (the models are the new ones)."""
+    columns = ("id", "name", "email", "role", "session_token", "active", "created_at")
+    connection.execute(sa.insert(sa.table("users", *map(sa.column, columns))), [
+        {"id": n, "name": f"P{n}", "email": f"p{n}@example.org", "role": "LEARNER",
+         "session_token": f"t{n}", "active": True, "created_at": created_at} for n in ids
+    ])  # fmt: skip
+
+
 @pytest.fixture
 def app_at_0021(any_db_url, tmp_path):
     with app_at_revision(any_db_url, tmp_path, "0021") as app:
@@ -213,13 +223,7 @@ def test_certificates_issued_before_keep_the_course_length_they_were_issued_for(
     core course was shortened, so its CPD hours stay what they were (5 and 1.5)."""
     done = "2026-05-01 10:00:00"
     with db.engine.begin() as connection:
-        connection.execute(
-            sa.insert(sa.table("users", *map(sa.column, ("id", "name", "email", "role",
-                                                        "session_token", "active",
-                                                        "created_at")))),
-            [{"id": n, "name": f"P{n}", "email": f"p{n}@example.org", "role": "learner",
-              "session_token": f"t{n}", "active": True, "created_at": done} for n in (1, 2)],
-        )  # fmt: skip
+        insert_people(connection, (1, 2), done)
         connection.execute(
             sa.insert(sa.table("certificates", *map(sa.column, ("id", "user_id", "pathway_id",
                                                                "code", "issued_at")))),
@@ -254,13 +258,7 @@ def test_everyone_with_an_account_counts_as_confirmed(app_at_0023):
             [{"id": 1, "name": "Old Council", "sector": "LOCAL_AUTHORITY", "join_code": "ABCD2345",
               "join_enabled": True, "slug": "old-council", "created_at": made}],
         )  # fmt: skip
-        connection.execute(
-            sa.insert(sa.table("users", *map(sa.column, ("id", "name", "email", "role",
-                                                        "session_token", "active",
-                                                        "created_at")))),
-            [{"id": n, "name": f"P{n}", "email": f"p{n}@example.org", "role": "LEARNER",
-              "session_token": f"t{n}", "active": True, "created_at": made} for n in (101, 102)],
-        )  # fmt: skip
+        insert_people(connection, (101, 102), made)
     upgrade()
     users = list(db.session.scalars(sa.select(User).order_by(User.id)))
     assert [u.email_confirmed_at.isoformat() for u in users] == ["2026-05-01T10:00:00+00:00"] * 2
@@ -289,14 +287,7 @@ def test_pre_tests_already_submitted_too_fast_are_marked(app_at_0026):
         (5, "PRE", 3600),
     ]
     with db.engine.begin() as connection:
-        connection.execute(
-            sa.insert(sa.table("users", *map(sa.column, ("id", "name", "email", "role",
-                                                        "session_token", "active",
-                                                        "created_at")))),
-            [{"id": n, "name": f"P{n}", "email": f"p{n}@example.org", "role": "LEARNER",
-              "session_token": f"t{n}", "active": True, "created_at": start}
-             for n, _phase, _seconds in attempts],
-        )  # fmt: skip
+        insert_people(connection, [n for n, _phase, _seconds in attempts], start)
         columns = ("id", "user_id", "pathway_id", "test_id", "phase", "number", "item_order",
                    "option_orders", "started_at", "submitted_at")  # fmt: skip
         table = sa.table("test_attempts", *map(sa.column, columns))
