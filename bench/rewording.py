@@ -15,9 +15,8 @@ import json
 import os
 import statistics
 import time
-from pathlib import Path
 
-PROJECT_ROOT = Path(__file__).resolve().parent.parent
+from bench.web import PROJECT_ROOT
 
 
 def main() -> None:

@@ -330,19 +330,25 @@ def least_time(attempt: TestAttempt) -> timedelta:
 
 
 def too_fast(attempt: TestAttempt, submitted_at: datetime | None = None) -> bool:
-    """Whether the attempt was submitted (or would be, at `submitted_at`) sooner than its
-    least time after it was started: quicker than its questions can be read. (A learner
-    who leaves a test open and then clicks through the rest is not caught.)"""
-    submitted_at = submitted_at or attempt.submitted_at
-    return submitted_at is not None and submitted_at - attempt.started_at < least_time(attempt)
+    """Whether the attempt was submitted (or would be, at `submitted_at`, or now if it is
+    not yet) sooner than its least time after it was started: quicker than its questions
+    can be read. (A learner who leaves a test open and then clicks through the rest is
+    not caught.)"""
+    submitted_at = submitted_at or attempt.submitted_at or utcnow()
+    return submitted_at - attempt.started_at < least_time(attempt)
+
+
+def pre_test_too_fast(attempt: TestAttempt) -> bool:
+    """A pre-test too fast (submitted, or if submitted now) to show where the learner
+    started: TestAttempt.too_fast, which the reports leave out."""
+    return attempt.phase is Phase.PRE and too_fast(attempt)
 
 
 def submit_from(attempt: TestAttempt) -> datetime | None:
     """When a post-test that would be too fast now can be submitted, to the next whole
     minute; None if it can be now. (A pre-test can be submitted at any time: one that is
     too fast is left out of the reports instead.)"""
-    now = utcnow()
-    if attempt.phase is not Phase.POST or attempt.submitted or not too_fast(attempt, now):
+    if attempt.phase is not Phase.POST or attempt.submitted or not too_fast(attempt):
         return None
     earliest = attempt.started_at + least_time(attempt)
     return earliest.replace(second=0, microsecond=0) + timedelta(minutes=1)
@@ -385,7 +391,7 @@ def submit(attempt: TestAttempt, pass_mark: int) -> bool:
     attempt.score = total / len(test.items)
     if attempt.phase is Phase.POST:
         attempt.passed = attempt.score * 100 >= pass_mark
-    attempt.too_fast = attempt.phase is Phase.PRE and too_fast(attempt)
+    attempt.too_fast = pre_test_too_fast(attempt)
     db.session.flush()
     return True
 

@@ -32,7 +32,6 @@ from courseapp.catalogue import course, pathway_or_404
 from courseapp.catalogue.items import TAG_LABELS
 from courseapp.catalogue.kinds import PARTIAL_CREDIT_RULE, Tampered
 from courseapp.certificates.routes import code_check_limit
-from courseapp.clock import utcnow
 from courseapp.downloads import attachment
 from courseapp.forms import TAMPERED_MESSAGE, take_stash
 
@@ -159,7 +158,7 @@ def _check_page(attempt: TestAttempt, form: SubmitTestForm, early: bool = False)
         to_answer=to_answer,
         first_to_answer=first_to_answer,
         confirm=unanswered > 0,
-        too_fast=attempt.phase is Phase.PRE and service.too_fast(attempt, utcnow()),
+        too_fast=service.pre_test_too_fast(attempt),
         submit_from=service.submit_from(attempt),
         early=early,
         form=form,

@@ -228,7 +228,7 @@ class Journeys:
             return
         attempts.submit(attempt, pass_mark)
         attempt.started_at, attempt.submitted_at = step.start, step.end
-        attempt.too_fast = phase is Phase.PRE and attempts.too_fast(attempt)
+        attempt.too_fast = attempts.pre_test_too_fast(attempt)
         self.counts[f"{phase.value}-test attempts submitted"] += 1
         if phase is Phase.POST:
             outcome = "passed" if attempt.passed else "failed"

@@ -342,6 +342,11 @@ def _copy_words(text: str, names: frozenset[str]) -> list[str]:
     return found
 
 
+def _names(people: Iterable[str]) -> frozenset[str]:
+    """A case's names as _copy_words is given them."""
+    return frozenset(name.lower() for name in people)
+
+
 @lru_cache(maxsize=4096)
 def _copy_units(case: str, answers: tuple[str, ...], hints: tuple[str, ...],
                 names: frozenset[str]) -> tuple[tuple[str, ...], ...]:  # fmt: skip
@@ -387,7 +392,7 @@ def _reuses_own(raw: str, own: tuple[tuple[str, dict[str, str], str], ...],
     common phrase: a learner may well say "thank you for telling me" in every
     exercise."""
     everyone = {**people, **{name: role for _, theirs, _ in own for name, role in theirs.items()}}
-    names = frozenset(name.lower() for name in everyone)
+    names = _names(everyone)
 
     def own_words(written: str, its_case: str) -> list[list[str]]:
         """The text's sentences as compared, less the runs of words of its case."""
@@ -430,7 +435,7 @@ SHARED_MARKS, SHINGLE = 8, 3
 def marks(text: str, people: dict[str, str]) -> list[int]:
     """The text's marks as an index keeps them (non-negative 63-bit numbers), or none
     for a text too short to tell (SHARED_MIN_WORDS)."""
-    found = _copy_words(normalise(text), frozenset(name.lower() for name in people))
+    found = _copy_words(normalise(text), _names(people))
     if len(found) < SHARED_MIN_WORDS:
         return []
     runs = {" ".join(found[at : at + SHINGLE]).encode() for at in range(len(found) - SHINGLE + 1)}
@@ -449,7 +454,7 @@ def _least_hash(runs: set[bytes], salt: int) -> int:
 def shared(text: str, others: tuple[str, ...], people: dict[str, str]) -> str | None:
     """`shared-text`, `close-to-shared` or None: the text against other learners'
     earlier versions of its exercise."""
-    names = frozenset(name.lower() for name in people)
+    names = _names(people)
     mine = _copy_words(normalise(text), names)
     if len(mine) < SHARED_MIN_WORDS:
         return None
@@ -494,7 +499,7 @@ def _copies(raw: str, case: str, answers: tuple[str, ...], hints: tuple[str, ...
         for answer in answers
     ):
         return True
-    names = frozenset(name.lower() for name in people)
+    names = _names(people)
     units = _copy_units(case, answers, hints, names)
     text = _copy_words(raw, names)
     if any(_close(text, unit) for unit in units):
