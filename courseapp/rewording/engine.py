@@ -122,7 +122,11 @@ LEET = re.compile(r"\b[a-z]+[0-9][a-z0-9]*\b")
 LEET_LETTERS = str.maketrans("01345", "oieas")
 
 
+@lru_cache(maxsize=8192)
 def normalise(text: str) -> str:
+    """The text lower-cased, with straight quotes, single spaces and the numbers and text
+    speak of a word read as the word. Kept, as a pure function of the text: the course's
+    own texts are normalised for every text judged."""
     text = text.lower()
     for curly, straight in (("\u201c", '"'), ("\u201d", '"'), ("\u2018", "'"), ("\u2019", "'")):
         text = text.replace(curly, straight)
@@ -335,11 +339,15 @@ def about_this_case(rules: Rules, text: str, case: str, prompt: str,
 
 def _copy_words(text: str, names: frozenset[str]) -> list[str]:
     """The text's words as a copy is compared: stems, with every person one word."""
-    found = []
-    for word in words(expand_contractions(text)):
-        base = word.split("'")[0]
-        found.append("@" if base in names or base in PRONOUNS else _stem(word))
-    return found
+    return ["@" if base in names or base in PRONOUNS else stem for base, stem in _bases(text)]
+
+
+@lru_cache(maxsize=8192)
+def _bases(text: str) -> tuple[tuple[str, str], ...]:
+    """Each of the text's words (contractions expanded) as (the word less any "'s" or
+    "'d", its stem). One text is compared as a copy with each exercise's sources and
+    each other learner's: kept, as a pure function of the text."""
+    return tuple((word.split("'")[0], _stem(word)) for word in words(expand_contractions(text)))
 
 
 def _names(people: Iterable[str]) -> frozenset[str]:

@@ -27,7 +27,7 @@ HAS_DONE = (
     r"shown|kept|left|asked|spoken|called|rung|pushed|thrown|broken|smashed|shouted|"
     r"threatened|hurt|hidden|missed|sent|turned|moved|managed)"
 )
-CONTRACTIONS = (
+CONTRACTIONS = tuple((re.compile(pattern), replacement) for pattern, replacement in (
     (r"\bwon't\b", "will not"),
     (r"\bcan't\b", "cannot"),
     (r"\bshan't\b", "shall not"),
@@ -45,7 +45,7 @@ CONTRACTIONS = (
     (r"\b(i|you|he|she|we|they|it|that|there|who)'d\b", r"\1 would"),
     (rf"\b(he|she|it|that|there|what|who|where|how)'s ({HAS_DONE})\b", r"\1 has \2"),
     (r"\b(he|she|it|that|there|what|who|where|how|here)'s\b", r"\1 is"),
-)
+))  # fmt: skip
 # "how come" asks why.
 HOW_COME = re.compile(r"\bhow come\b")
 # What a named person becomes, as subject or object and as possessive.
@@ -81,10 +81,13 @@ AUXILIARIES = frozenset(
 CONDITION_WORDS = re.compile(r"^(?:if|unless|otherwise|or else|or)\b")
 
 
+BRACKETED = re.compile(r"\s*\([^()]*\)")  # "dad (Dean)", "Mia (4)"
+
+
 def expand_contractions(text: str) -> str:
-    text = re.sub(r"\s*\([^()]*\)", "", text)  # "dad (Dean)", "Mia (4)"
+    text = BRACKETED.sub("", text)
     for pattern, replacement in CONTRACTIONS:
-        text = re.sub(pattern, replacement, text)
+        text = pattern.sub(replacement, text)
     return HOW_COME.sub("why", text)
 
 
