@@ -2,8 +2,11 @@
 
 from __future__ import annotations
 
+import re
+
+from courseapp.accounts.models import Role
 from courseapp.static_files import fingerprinted
-from tests.conftest import login
+from tests.conftest import login, sign_in
 
 
 def test_start_page_has_no_crown_and_no_brand_font(client):
@@ -43,3 +46,35 @@ def test_healthz_reports_a_working_database(client):
     response = client.get("/healthz")
     assert response.status_code == 200
     assert response.json == {"status": "ok", "database": "ok"}
+
+
+def test_each_page_fills_its_frame_with_its_own_title_nonce_menu_and_token(
+    csrf_app, make_user, make_org
+):
+    """The frame around every page is drawn once for each kind of person and section
+    (templating.page_frame); what differs between pages and responses is put in on
+    each: the title, the script nonce the CSP names, the menu item marked and the
+    sign-out form's token."""
+    org = make_org()
+    client = csrf_app.test_client()
+    sign_in(client, make_user(Role.COORDINATOR, organisation=org))
+    nonces = set()
+    for path, title, marked in [
+        ("/organisations", "Organisations", "Organisations"),
+        ("/reports", "Reports", "Reports"),
+        ("/organisations", "Organisations", "Organisations"),
+    ]:
+        response = client.get(path, follow_redirects=True)
+        page = response.get_data(as_text=True)
+        assert re.search(f"<title>[^<]*{title}[^<]* \N{EN DASH} ", page)
+        nonce = re.search(r'<script nonce="([^"]+)">', page).group(1)
+        assert f"'nonce-{nonce}'" in response.headers["Content-Security-Policy"]
+        nonces.add(nonce)
+        menu = page.split('<nav aria-label="Menu"', 1)[1].split("</nav>", 1)[0]
+        assert re.findall(r'aria-current="true">\s*<strong[^>]*>([^<]+)', menu) == [marked]
+        assert "__csrf_token__" not in page and "\x00" not in page
+    assert len(nonces) == 3
+    # The sign-out form's token is this session's: signing out with it works.
+    token = re.search(r'action="/logout"[^>]*>\s*<input[^>]*value="([^"]+)"', page).group(1)
+    assert client.post("/logout", data={"csrf_token": token}).status_code == 303
+    assert client.get("/account").status_code == 302
