@@ -20,7 +20,7 @@ from courseapp.demo.services import stage_list
 from courseapp.extensions import db
 from courseapp.reports import data, services
 from courseapp.reports.status import status
-from courseapp.rewording import engine
+from courseapp.rewording import copies
 from courseapp.rewording.services import feedback
 
 
@@ -152,7 +152,7 @@ def test_demonstration_and_test_learners_write_apart(app):
             assert [feedback(exercise, text).verdict for text in theirs] == verdicts
         for first, later in itertools.combinations(versions, 2):
             for earlier, text in zip(first, later, strict=True):
-                assert engine.shared(text, (earlier,), exercise.people) is None
+                assert copies.shared(text, (earlier,), exercise.people) is None
     # One learner's versions of every exercise, each judged against those before it.
     done: list = []
     for exercise in exercises:

@@ -15,7 +15,8 @@ from courseapp.catalogue.loader import load_course
 from courseapp.config import PROJECT_ROOT
 from courseapp.extensions import db
 from courseapp.rewording.cli import LABELLED
-from courseapp.rewording.engine import assess, assess_exercise, marks, shared
+from courseapp.rewording.copies import marks, shared
+from courseapp.rewording.engine import assess, assess_exercise
 from courseapp.rewording.evaluation import evaluate, read_examples
 from courseapp.rewording.models import Response, SelfRating
 from tests.conftest import build_app, login, sqlite_url

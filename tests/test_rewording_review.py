@@ -13,7 +13,7 @@ from courseapp.accounts.models import Role
 from courseapp.audit.models import AuditEvent
 from courseapp.extensions import db
 from courseapp.forms import TAMPERED_MESSAGE
-from courseapp.rewording import cli, engine, services
+from courseapp.rewording import cli, copies, services
 from courseapp.rewording.models import Mark, Response
 from tests.conftest import login
 
@@ -216,7 +216,7 @@ def test_words_of_the_case_pasted_around_a_reused_version_do_not_hide_it(
     case = other.case.split()
     text = " ".join((*case[2:14], TEMPLATE.format("Kirsty", "Darren"), *case[18:30]))
     with monkeypatch.context() as without_the_rule:  # without it, the text is praised
-        without_the_rule.setattr(engine, "CASE_RUN", 10_000)
+        without_the_rule.setattr(copies, "CASE_RUN", 10_000)
         earlier = services.own_elsewhere(learner.id, other)
         assert services.feedback(other, text, earlier).verdict == "constructive"
     send(client, text, OTHER)
@@ -305,11 +305,11 @@ def test_close_versions_share_a_mark_and_others_seldom_do():
     """The index finds a version with two words changed by a mark in common; versions of
     one exercise by different authors in the labelled sets mostly share none."""
     people = {"Sara": "survivor", "Liam": "perpetrator"}
-    assert set(engine.marks(CRIB, people)) & set(engine.marks(NEAR_CRIB, people))
-    assert engine.marks("Sara, what happened when Liam came round last night?", people) == []
+    assert set(copies.marks(CRIB, people)) & set(copies.marks(NEAR_CRIB, people))
+    assert copies.marks("Sara, what happened when Liam came round last night?", people) == []
     other = "Sara, I believe you. Liam turning up uninvited is his choice and not your fault. "
     other += "Where were the children, and how are you all feeling today after it?"
-    assert not set(engine.marks(CRIB, people)) & set(engine.marks(other, people))
+    assert not set(copies.marks(CRIB, people)) & set(copies.marks(other, people))
 
 
 def test_rejudging_finds_a_copy_kept_before_marks_were(any_db_app, make_learner):

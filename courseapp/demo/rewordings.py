@@ -13,7 +13,8 @@ from pathlib import Path
 from courseapp.catalogue import course
 from courseapp.catalogue.exercises import Exercise
 from courseapp.config import PROJECT_ROOT
-from courseapp.rewording.engine import CONSTRUCTIVE, marks, shared
+from courseapp.rewording.copies import marks, shared
+from courseapp.rewording.engine import CONSTRUCTIVE
 from courseapp.rewording.services import feedback
 
 LABELLED = PROJECT_ROOT / "tests" / "data" / "rewording_labelled.jsonl"

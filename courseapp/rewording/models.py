@@ -73,7 +73,7 @@ class Response(db.Model):
 
 
 class Mark(db.Model):
-    """One of a version's marks (engine.marks), by which other learners' later versions
+    """One of a version's marks (copies.marks), by which other learners' later versions
     of its exercise find it if they are close to it. Kept when the version is judged (and
     by rejudge for versions kept before marks were)."""
 

@@ -22,6 +22,7 @@ from courseapp.content.services import enrolled_pathways
 from courseapp.database import lock_for_writing
 from courseapp.extensions import db
 from courseapp.organisations.models import on_local_days
+from courseapp.rewording.copies import marks
 from courseapp.rewording.engine import (
     CONSTRUCTIVE,
     NEEDS_WORK,
@@ -30,7 +31,6 @@ from courseapp.rewording.engine import (
     Assessment,
     Finding,
     assess_exercise,
-    marks,
 )
 from courseapp.rewording.models import Mark, Response, ReviewMark, ReviewNote, SelfRating
 
@@ -97,7 +97,7 @@ def shared_with(
 ) -> list[str]:
     """Other learners' versions of this exercise (kept before the version numbered
     `before`, if given) with any of the marks `found`: those it might be, or be close to
-    (engine.marks)."""
+    (copies.marks)."""
     if not found:
         return []
     query = (
