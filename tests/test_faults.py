@@ -11,7 +11,7 @@ import sqlalchemy as sa
 from sqlalchemy import event
 from werkzeug.datastructures import MultiDict
 
-from courseapp.assessment import attempts
+from courseapp.assessment import attempts, scores
 from courseapp.assessment.models import Answer, Certificate, Phase, TestAttempt
 from courseapp.catalogue import course
 from courseapp.catalogue.kinds import KINDS
@@ -120,7 +120,7 @@ def test_a_failure_while_marking_leaves_the_test_unsubmitted(client, make_learne
     db.session.refresh(attempt)
     assert attempt.submitted_at is not None and attempt.score == 1.0 and attempt.passed
     test = attempts.test_of(attempt)
-    assert attempts.item_marks(attempt) == {item.id: 1.0 for item in test.items} | {
+    assert scores.item_marks(attempt) == {item.id: 1.0 for item in test.items} | {
         rating.id: None for rating in test.ratings
     }
     assert count(Certificate) == 1

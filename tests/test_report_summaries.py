@@ -16,7 +16,7 @@ import pytest
 import sqlalchemy as sa
 
 from courseapp.accounts.models import JobRole, Role, User
-from courseapp.assessment import attempts, grants, journey
+from courseapp.assessment import attempts, grants, journey, scores
 from courseapp.assessment.models import PAIRED_PHASES, Answer, AttemptGrant, Phase, TestAttempt
 from courseapp.catalogue import course
 from courseapp.clock import utcnow
@@ -226,11 +226,11 @@ def check_definitions(filters: Filters) -> None:
                 assert got.n == expected[item.id].n
                 assert got.facility == pytest.approx(expected[item.id].facility)
                 assert got.discrimination == pytest.approx(expected[item.id].discrimination)
-                scores = [(marks[a.id][item.id].score or 0.0) if item.id in marks[a.id] else 0.0
-                          for a in taken]  # fmt: skip
+                item_scores = [(marks[a.id][item.id].score or 0.0)
+                               if item.id in marks[a.id] else 0.0 for a in taken]  # fmt: skip
                 moments[item.id] = measures.ItemMoments(
-                    math.fsum(scores), math.fsum(s * s for s in scores),
-                    math.fsum(s * t for s, t in zip(scores, totals, strict=True)))  # fmt: skip
+                    math.fsum(item_scores), math.fsum(s * s for s in item_scores),
+                    math.fsum(s * t for s, t in zip(item_scores, totals, strict=True)))  # fmt: skip
                 assert got.corrected_r == pytest.approx(
                     measures.corrected_item_total(totals, moments[item.id]), abs=1e-9
                 )
@@ -246,7 +246,7 @@ def check_definitions(filters: Filters) -> None:
         kept_areas = dict(db.session.execute(sa.select(AreaScore.area, AreaScore.score).where(
             AreaScore.attempt_id == attempt.id)).all())  # fmt: skip
         assert kept_areas == pytest.approx(
-            {tag: s.score for tag, s in attempts.tag_scores(attempt).items()}
+            {tag: s.score for tag, s in scores.tag_scores(attempt).items()}
         )
 
     by_learner = defaultdict(dict)
@@ -412,7 +412,7 @@ def test_summaries_equal_a_rebuild_and_the_figures_defined_from_raw_data(
     rejudged.flags = [*rejudged.flags, "rules-changed"]
     db.session.commit()
     retaker = next(u for u in learners[1:] if may_retake(u)
-                   and attempts.reporting_attempts(u, core())[0] is not None)  # fmt: skip
+                   and scores.reporting_attempts(u, core())[0] is not None)  # fmt: skip
     take(retaker, Phase.POST, random.Random(1))
     db.session.commit()
     check(orgs)

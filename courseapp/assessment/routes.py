@@ -23,7 +23,7 @@ from courseapp.access import (
 from courseapp.accounts.forms import ConfirmForm
 from courseapp.accounts.models import User
 from courseapp.assessment import attempts as service
-from courseapp.assessment import follow_up, grants, journey, renewal
+from courseapp.assessment import follow_up, grants, journey, renewal, scores
 from courseapp.assessment.certificates import certificate_pdf, find_certificate
 from courseapp.assessment.drawing import draw_question
 from courseapp.assessment.forms import UNANSWERED_ERROR, GrantAttemptForm, SubmitTestForm
@@ -41,7 +41,7 @@ bp.add_app_template_global(grants.out_of_attempts)
 bp.add_app_template_global(grants.used_up, "post_attempts_used_up")
 bp.add_app_template_global(follow_up.open_invitations, "open_follow_ups")
 bp.add_app_template_global(draw_question)
-bp.add_app_template_global(service.shown_percent)
+bp.add_app_template_global(scores.shown_percent)
 
 
 def _phase(value: str) -> Phase:
@@ -206,13 +206,13 @@ def results(attempt_id: int):
     if attempt.phase is Phase.FOLLOW_UP:
         context |= _follow_up_results(attempt, pathway)
     if attempt.phase is Phase.POST:
-        post_tags = service.tag_scores(attempt)
-        shown = service.shows_answers(attempt)
+        post_tags = scores.tag_scores(attempt)
+        shown = scores.shows_answers(attempt)
         context |= {
             "post_tags": post_tags,
             "tag_labels": TAG_LABELS,
-            "review": service.review(attempt) if shown else None,
-            "revisit": None if shown else service.modules_to_revisit(pathway, post_tags),
+            "review": scores.review(attempt) if shown else None,
+            "revisit": None if shown else scores.modules_to_revisit(pathway, post_tags),
             "partial_credit_rule": PARTIAL_CREDIT_RULE,
             "attempts_left": service.attempts_allowed(Phase.POST, current_user, pathway)
             - len(service.round_attempts(current_user, pathway, Phase.POST)),
@@ -225,13 +225,13 @@ def results(attempt_id: int):
 def _follow_up_results(attempt: TestAttempt, pathway) -> dict:
     """The follow-up test's score by area beside the pre- and post-test's, and the
     feedback on each question."""
-    pre, post = service.reporting_attempts(current_user, pathway)
+    pre, post = scores.reporting_attempts(current_user, pathway)
     return {
-        "pre_tags": service.tag_scores(pre) if pre else {},
-        "post_tags": service.tag_scores(post) if post else {},
-        "follow_up_tags": service.tag_scores(attempt),
+        "pre_tags": scores.tag_scores(pre) if pre else {},
+        "post_tags": scores.tag_scores(post) if post else {},
+        "follow_up_tags": scores.tag_scores(attempt),
         "tag_labels": TAG_LABELS,
-        "review": service.review(attempt),
+        "review": scores.review(attempt),
         "partial_credit_rule": PARTIAL_CREDIT_RULE,
     }
 

@@ -16,7 +16,6 @@ import sqlalchemy as sa
 from sqlalchemy.orm import joinedload
 
 from courseapp.accounts.models import User
-from courseapp.assessment.attempts import shown_percent, shows_answers
 from courseapp.assessment.models import (
     Answer,
     AttemptGrant,
@@ -25,6 +24,7 @@ from courseapp.assessment.models import (
     Renewal,
     TestAttempt,
 )
+from courseapp.assessment.scores import shown_percent, shows_answers
 from courseapp.catalogue.course import Course
 from courseapp.clock import utcnow
 from courseapp.cohorts.models import Cohort
@@ -174,7 +174,7 @@ def _attempts(person: User, course: Course) -> list[dict[str, Any]]:
     )
     # Item by item marks would tell which answers were right on a form that is taken
     # again (by this learner in a retake, or by a colleague): they are given only where
-    # the results page shows the answers too (assessment.attempts.shows_answers).
+    # the results page shows the answers too (assessment.scores.shows_answers).
     return [
         {
             "pathway": attempt.pathway_id,

@@ -11,7 +11,7 @@ from datetime import date
 import sqlalchemy as sa
 
 from courseapp.accounts.models import User
-from courseapp.assessment import attempts
+from courseapp.assessment import attempts, scores
 from courseapp.assessment.journey import certificate_for
 from courseapp.assessment.models import Phase
 from courseapp.catalogue import course
@@ -376,7 +376,7 @@ def learner_detail(person: User) -> LearnerDetail:
     rows = []
     for pathway in enrolled_pathways(person):
         taken = [a for phase in Phase for a in attempts.attempts(person, pathway, phase)]
-        pre, best = attempts.reporting_attempts(person, pathway)
+        pre, best = scores.reporting_attempts(person, pathway)
         pre = None if pre is not None and pre.too_fast else pre  # measures nothing
         areas = summaries.area_scores_of([a.id for a in (pre, best) if a is not None])
         pre_tags, post_tags = (areas.get(a.id, {}) if a else {} for a in (pre, best))
