@@ -24,6 +24,7 @@ from courseapp.cpd.services import save_reflection
 from courseapp.demo.answers import item_answer
 from courseapp.extensions import db
 from courseapp.organisations.models import Organisation
+from courseapp.rewording import reviewing
 from courseapp.rewording import services as rewording
 from courseapp.rewording.models import ReviewMark, SelfRating
 from tests.conftest import PASSWORD
@@ -102,7 +103,7 @@ def full_record(org: Organisation, coordinator: User, elsewhere: tuple) -> Recor
     first = rewording.submit(learner, exercise, FIRST_DRAFT)
     second = rewording.submit(learner, exercise, SECOND_DRAFT)
     rewording.rate(second, SelfRating.PARTLY)
-    rewording.add_note(first, coordinator, ReviewMark.DISCUSS, COMMENT)
+    reviewing.add_note(first, coordinator, ReviewMark.DISCUSS, COMMENT)
     save_reflection(learner, Activity.MODULE, pathway.modules[0].id, learnt=REFLECTION,
                     practice="", peer=f"Discussed with {COLLEAGUE}.", shared=True)  # fmt: skip
     record(coordinator, "view-learner", f"user {learner.id}")

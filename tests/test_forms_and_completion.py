@@ -25,7 +25,7 @@ from courseapp.extensions import db
 from courseapp.privacy.export import _attempts
 from courseapp.reports import data as report_data
 from courseapp.reports import services as reports
-from courseapp.rewording import services as rewording
+from courseapp.rewording import reviewing
 from courseapp.rewording.engine import NEEDS_WORK
 from courseapp.rewording.models import Response
 from tests.conftest import complete_the_work, login, right_answers
@@ -390,7 +390,7 @@ def test_reports_and_the_learners_page_agree_on_completion(app, make_org, make_u
     overturned = certified(6)
     reviewer = make_user(role=Role.COORDINATOR, organisation=org, covers=(org,))
     response = db.session.scalar(sa.select(Response).where(Response.user_id == overturned.id))
-    rewording.add_note(response, reviewer, None, "This still blames her.", NEEDS_WORK)
+    reviewing.add_note(response, reviewer, None, "This still blames her.", NEEDS_WORK)
     stages.append(overturned)
     cohort = create_cohort(org, "Spring", "core")
     for user in stages:

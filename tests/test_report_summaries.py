@@ -41,6 +41,7 @@ from courseapp.reports import statistics as stats
 from courseapp.reports.choices import picked
 from courseapp.reports.data import Filters, chosen_attempts, learner_ids
 from courseapp.reports.models import AreaScore, LearnerSummary, Summary
+from courseapp.rewording import reviewing
 from courseapp.rewording import services as rewording
 from courseapp.rewording.engine import CONSTRUCTIVE, UNCERTAIN
 from courseapp.rewording.models import Response
@@ -159,7 +160,7 @@ def build(make_org, make_user, rng: random.Random):
         if rng.random() < 0.4:
             verdict = rng.choice([CONSTRUCTIVE, "blaming"])
             reviewer = coordinators[response.user.organisation_id]
-            rewording.add_note(response, reviewer, None, "Checked with the team", verdict)
+            reviewing.add_note(response, reviewer, None, "Checked with the team", verdict)
     rewording.submit(learners[0], exercises[0], ANY_CASE)  # still waiting for a coordinator
     db.session.commit()
     return orgs, learners, coordinators
@@ -404,7 +405,7 @@ def test_summaries_equal_a_rebuild_and_the_figures_defined_from_raw_data(
     response = db.session.scalars(sa.select(Response).order_by(Response.id.desc())).first()
     reviewer = coordinators[response.user.organisation_id]
     flipped = "blaming" if response.final_verdict == CONSTRUCTIVE else CONSTRUCTIVE
-    rewording.add_note(response, reviewer, None, "Looked again", flipped)
+    reviewing.add_note(response, reviewer, None, "Looked again", flipped)
     db.session.commit()
     rejudged = db.session.scalars(sa.select(Response).where(  # as rules changed would
         Response.coordinator_verdict.is_(None)).order_by(Response.id)).first()  # fmt: skip

@@ -27,7 +27,7 @@ from courseapp.database import (
 )
 from courseapp.extensions import db
 from courseapp.organisations.models import Organisation, Sector
-from courseapp.rewording import services as rewording
+from courseapp.rewording import reviewing
 from courseapp.rewording.models import Response, ReviewNote
 from tests.conftest import app_with_schema, build_app, login, postgres_url, statements_sent
 
@@ -249,7 +249,7 @@ def test_a_rewording_page_takes_the_write_lock_only_for_unread_comments(
     page = "/practice/let-him-in"
     client.post(page, data={"text": "Are you and the children safe?"})
     response = db.session.scalars(sa.select(Response)).one()
-    rewording.add_note(response, coordinator, None, "Try naming his choices", "needs_work")
+    reviewing.add_note(response, coordinator, None, "Try naming his choices", "needs_work")
     db.session.commit()
     with _write_lock_held_elsewhere(release_after=0.5) as statements:
         assert client.get(page).status_code == 200

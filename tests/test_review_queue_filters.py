@@ -12,9 +12,9 @@ import sqlalchemy as sa
 from courseapp.accounts.models import Role, User
 from courseapp.clock import utcnow
 from courseapp.extensions import db
-from courseapp.rewording import services
+from courseapp.rewording import reviewing, services
 from courseapp.rewording.models import Response, ReviewNote
-from courseapp.rewording.services import NOT_REVIEWED, REVIEWED, QueueFilters, review_queue
+from courseapp.rewording.reviewing import NOT_REVIEWED, REVIEWED, QueueFilters, review_queue
 from tests.conftest import login
 
 NOTICE = "New from your coordinator"
@@ -59,8 +59,8 @@ def ids(page) -> set[int]:
 def test_filters_by_review_and_verdict_counting_a_coordinators(queue_world):
     coordinator, constructive, uncertain, needs_work = queue_world
     assert review_queue(coordinator, QueueFilters()).total == 6  # not Org Y's four
-    services.add_note(uncertain[0], coordinator, None, "Good start", "constructive")
-    services.add_note(constructive[0], coordinator, None, "Nice")
+    reviewing.add_note(uncertain[0], coordinator, None, "Good start", "constructive")
+    reviewing.add_note(constructive[0], coordinator, None, "Nice")
     db.session.commit()
     not_yet = review_queue(coordinator, QueueFilters(reviewed=NOT_REVIEWED))
     assert ids(not_yet) == {r.id for r in constructive[1:] + uncertain[1:] + needs_work}
@@ -82,7 +82,7 @@ def test_filters_by_review_and_verdict_counting_a_coordinators(queue_world):
 
 def test_a_newer_version_is_not_yet_reviewed(queue_world):
     coordinator, constructive, _u, _n = queue_world
-    services.add_note(constructive[0], coordinator, None, "Nice")
+    reviewing.add_note(constructive[0], coordinator, None, "Nice")
     newer = Response(user_id=constructive[0].user_id, exercise_id="let-him-in", version=2,
                      text="Newer", verdict="constructive", flags=[], strengths=[])  # fmt: skip
     db.session.add(newer)
@@ -163,8 +163,8 @@ def test_new_comments_show_on_the_home_page_until_the_exercise_is_opened(
     client.post("/practice/let-him-in", data={"text": "Are you and the children safe?"})
     assert NOTICE not in client.get("/").get_data(as_text=True)
     response = db.session.scalars(sa.select(Response)).one()
-    services.add_note(response, coordinator, None, "Try <b>naming</b> his choices", "needs_work")
-    services.add_note(response, coordinator, None, "")  # a mark alone says nothing new
+    reviewing.add_note(response, coordinator, None, "Try <b>naming</b> his choices", "needs_work")
+    reviewing.add_note(response, coordinator, None, "")  # a mark alone says nothing new
     db.session.commit()
     home = client.get("/").get_data(as_text=True)
     assert NOTICE in home and "needs work" in home
@@ -173,7 +173,7 @@ def test_new_comments_show_on_the_home_page_until_the_exercise_is_opened(
     client.get("/practice/let-him-in", headers={"Sec-Fetch-Site": "same-origin"})
     assert NOTICE not in client.get("/").get_data(as_text=True)
     assert all(n.read_at for n in db.session.scalars(sa.select(ReviewNote)) if n.comment)
-    services.add_note(response, coordinator, None, "One more thought")
+    reviewing.add_note(response, coordinator, None, "One more thought")
     db.session.commit()
     assert "One more thought" in client.get("/").get_data(as_text=True)
 
@@ -187,7 +187,7 @@ def test_opening_another_exercise_or_a_link_from_elsewhere_leaves_the_notice(
     login(client, learner)
     client.post("/practice/let-him-in", data={"text": "Are you and the children safe?"})
     response = db.session.scalars(sa.select(Response)).one()
-    services.add_note(response, coordinator, None, "Well done")
+    reviewing.add_note(response, coordinator, None, "Well done")
     db.session.commit()
     others = [e for e in services.exercises() if e != "let-him-in"]
     client.get(f"/practice/{others[0]}")

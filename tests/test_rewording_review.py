@@ -13,7 +13,7 @@ from courseapp.accounts.models import Role
 from courseapp.audit.models import AuditEvent
 from courseapp.extensions import db
 from courseapp.forms import TAMPERED_MESSAGE
-from courseapp.rewording import cli, copies, services
+from courseapp.rewording import cli, copies, reviewing, services
 from courseapp.rewording.models import Mark, Response
 from tests.conftest import login
 
@@ -33,8 +33,8 @@ def change_rules(monkeypatch, without: str) -> None:
     patched = dataclasses.replace(
         real, rewording=dataclasses.replace(real.rewording, rules=changed)
     )
-    monkeypatch.setattr(services, "course", lambda: patched)
-    monkeypatch.setattr(cli, "course", lambda: patched)
+    for module in (services, reviewing, cli):
+        monkeypatch.setattr(module, "course", lambda: patched)
 
 
 def send(client, text: str, exercise: str = "let-him-in") -> str:
@@ -69,14 +69,14 @@ def test_findings_are_stored_with_the_rules_version_and_survive_a_rule_change(
     page = client.get("/practice/let-him-in").get_data(as_text=True)
     assert "Asks the survivor" in page  # the page shows what was given, not a new judgement
 
-    judged, changes = services.rejudge()
+    judged, changes = reviewing.rejudge()
     db.session.commit()
     assert judged == 1 and [c.response_id for c in changes] == [response.id]
     assert changes[0].before == "needs_work" and "why-question" in changes[0].flags_before
     db.session.refresh(response)
     assert "why-question" not in response.flags
     assert response.rules_version.endswith("-changed")
-    assert services.rejudge() == (0, [])  # nothing left judged with other rules
+    assert reviewing.rejudge() == (0, [])  # nothing left judged with other rules
 
 
 def test_rejudge_command_reports_what_changed(app, runner, make_learner, monkeypatch):
@@ -235,7 +235,7 @@ def test_rejudging_keeps_the_first_use_of_a_text_and_not_the_reuse(
     send(client, TEMPLATE.format("Sara", "Liam"))
     send(client, TEMPLATE.format("Kirsty", "Darren"), OTHER)
     change_rules(monkeypatch, without="why-question")
-    services.rejudge()
+    reviewing.rejudge()
     db.session.commit()
     first, second = stored(learner)
     assert first.verdict == "constructive"
@@ -325,11 +325,11 @@ def test_rejudging_finds_a_copy_kept_before_marks_were(any_db_app, make_learner)
         sa.update(Response).values(verdict="constructive", flags=[], rules_version="older")
     )
     db.session.commit()
-    judged, changes = services.rejudge(dry_run=True)
+    judged, changes = reviewing.rejudge(dry_run=True)
     db.session.rollback()
     assert judged == 2 and [c.flags_after for c in changes] == [("shared-text",)]
     assert db.session.scalar(sa.select(sa.func.count()).select_from(Mark)) == 0
-    judged, changes = services.rejudge()
+    judged, changes = reviewing.rejudge()
     db.session.commit()
     assert judged == 2 and [c.flags_after for c in changes] == [("shared-text",)]
     first, second = stored(people[0])[0], stored(people[1])[0]

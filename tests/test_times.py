@@ -16,7 +16,8 @@ from courseapp.extensions import db
 from courseapp.organisations.models import Organisation, Sector
 from courseapp.reports import data as report_data
 from courseapp.rewording.models import Response
-from courseapp.rewording.services import QueueFilters, exercises, review_queue
+from courseapp.rewording.reviewing import QueueFilters, review_queue
+from courseapp.rewording.services import exercises
 from courseapp.templating import time_taken
 from tests.conftest import login
 

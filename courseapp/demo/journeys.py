@@ -21,6 +21,7 @@ from courseapp.content.models import ModuleProgress
 from courseapp.demo.answers import Profiles, answer_test, as_form, score
 from courseapp.demo.rewordings import Sent, pools
 from courseapp.extensions import db
+from courseapp.rewording import reviewing
 from courseapp.rewording import services as rewording
 from courseapp.rewording.engine import CONSTRUCTIVE
 from courseapp.rewording.models import ReviewMark, SelfRating
@@ -281,7 +282,7 @@ class Journeys:
                 mark = (
                     ReviewMark.EXEMPLARY if response.verdict == CONSTRUCTIVE else ReviewMark.DISCUSS
                 )
-                note = rewording.add_note(response, reviewer, mark, NOTES[mark])
+                note = reviewing.add_note(response, reviewer, mark, NOTES[mark])
                 note.created_at = min(at + self.days(2), self.now)
                 self.counts["review notes"] += 1
 

@@ -14,7 +14,7 @@ from courseapp.config import PROJECT_ROOT
 from courseapp.extensions import db
 from courseapp.rewording.engine import assess, assess_exercise
 from courseapp.rewording.evaluation import evaluate, read_examples, report
-from courseapp.rewording.services import rejudge
+from courseapp.rewording.reviewing import rejudge
 
 rewording_cli = AppGroup("rewording", help="Rewording exercise feedback.")
 LABELLED = PROJECT_ROOT / "tests" / "data" / "rewording_labelled.jsonl"

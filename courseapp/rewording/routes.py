@@ -10,7 +10,7 @@ from courseapp.catalogue.items import TAG_LABELS
 from courseapp.database import locks_before_writing, may_write
 from courseapp.forms import options
 from courseapp.organisations.services import organisations_in_scope
-from courseapp.rewording import services
+from courseapp.rewording import reviewing, services
 from courseapp.rewording.forms import QueueFilterForm, ReviewForm, RewordingForm, SelfRatingForm
 from courseapp.rewording.models import Response, ReviewMark, SelfRating
 from courseapp.rewording.privacy import personal_details
@@ -54,7 +54,7 @@ def _exercise_page(exercise, form, privacy=(), rating_form=None):
 def exercise(exercise_id: str):
     exercise = services.exercise_or_404(exercise_id)
     if may_write():
-        services.mark_notes_read(current_user, exercise)
+        reviewing.mark_notes_read(current_user, exercise)
     form = RewordingForm()
     if form.validate_on_submit():
         found = personal_details(form.text.data)
@@ -100,7 +100,7 @@ def queue():
     def valid(field):
         return field.data if field.data and not field.errors else None
 
-    filters = services.QueueFilters(
+    filters = reviewing.QueueFilters(
         exercise_id=valid(form.exercise),
         team_id=int(form.team.data) if valid(form.team) else None,
         since=valid(form.since),
@@ -112,9 +112,9 @@ def queue():
     return render_template(
         "rewording/queue.html",
         form=form,
-        queue=services.review_queue(current_user, filters, page),
+        queue=reviewing.review_queue(current_user, filters, page),
         exercises=services.exercises(),
-        current_mark=services.current_mark,
+        current_mark=reviewing.current_mark,
         page_url=partial(_page_url, form),
     )
 
@@ -136,7 +136,7 @@ def review(response_id: int):
     if form.validate_on_submit():
         mark = None if form.mark.data == "none" else ReviewMark(form.mark.data)
         verdict = form.verdict.data if form.verdict.data in VERDICT_CHOICES else None
-        services.add_note(response, current_user, mark, form.comment.data or "", verdict)
+        reviewing.add_note(response, current_user, mark, form.comment.data or "", verdict)
         flash("Your review has been saved. The learner can see your comment.", "success")
         return redirect(url_for(".queue"), 303)
     return render_template(
@@ -145,5 +145,5 @@ def review(response_id: int):
         exercise=exercise,
         versions=services.history(response.user, exercise),
         form=form,
-        current_mark=services.current_mark(response),
+        current_mark=reviewing.current_mark(response),
     )

@@ -14,6 +14,7 @@ from courseapp.content import services as content_services
 from courseapp.database import writes_on_get
 from courseapp.extensions import db
 from courseapp.procedures import services as procedures
+from courseapp.rewording import reviewing
 from courseapp.rewording import services as rewording
 
 bp = Blueprint("site", __name__)
@@ -34,7 +35,7 @@ def index():
         user=current_user,
         journeys=journeys,
         deadlines=cohort_members.deadlines(current_user),
-        new_comments=rewording.unread_notes(current_user),
+        new_comments=reviewing.unread_notes(current_user),
         new_comment_exercises=rewording.exercises(),
         renewals=renewal.lapsed_for(current_user),
         currency=renewal.currency,

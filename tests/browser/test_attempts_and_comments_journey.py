@@ -20,6 +20,7 @@ from courseapp.assessment.models import Phase
 from courseapp.catalogue import course
 from courseapp.extensions import db
 from courseapp.organisations.models import Sector
+from courseapp.rewording import reviewing
 from courseapp.rewording import services as rewording
 from tests.browser.answers import answer_questions, check_results, rate
 from tests.browser.conftest import LiveServer, check_page, enrol_learner, heading, sign_in
@@ -51,7 +52,7 @@ def seed(live_server: LiveServer):
         colleague = add_learner(org, "Sam Reviewed", "sam.reviewed@northfield.example.org")
         exercises = list(rewording.exercises().values())
         done = rewording.submit(colleague, exercises[0], exercises[0].model_answers[0])
-        rewording.add_note(done, coordinator, None, "Thank you")
+        reviewing.add_note(done, coordinator, None, "Thank you")
         db.session.commit()
         fourth = attempts.test_for(learner, pathway, Phase.POST, 4)
         assert fourth.id != taken[-1]  # forms keep alternating
