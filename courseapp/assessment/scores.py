@@ -91,11 +91,14 @@ def modules_to_revisit(
 
 
 def reporting_attempts(
-    user: User, pathway: Pathway
+    user: User, pathway: Pathway, too_fast: bool = True
 ) -> tuple[TestAttempt | None, TestAttempt | None]:
     """What reports use: the first submitted pre-test and the best submitted post-test
-    on the other form (reports/data.chosen_attempts does the same in SQL)."""
+    on the other form (reports/data.chosen_attempts does the same in SQL). Without
+    `too_fast`, a first pre-test answered too fast, which measures nothing, is none."""
     pre = next((a for a in attempts(user, pathway, Phase.PRE) if a.submitted), None)
+    if pre is not None and pre.too_fast and not too_fast:
+        pre = None
     forms = pathway.definition.test_forms
     pre_form = forms[content.form_order(user, pathway)] if forms else None
     posts = [

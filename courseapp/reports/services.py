@@ -376,8 +376,7 @@ def learner_detail(person: User) -> LearnerDetail:
     rows = []
     for pathway in enrolled_pathways(person):
         taken = [a for phase in Phase for a in attempts.attempts(person, pathway, phase)]
-        pre, best = scores.reporting_attempts(person, pathway)
-        pre = None if pre is not None and pre.too_fast else pre  # measures nothing
+        pre, best = scores.reporting_attempts(person, pathway, too_fast=False)
         areas = summaries.area_scores_of([a.id for a in (pre, best) if a is not None])
         pre_tags, post_tags = (areas.get(a.id, {}) if a else {} for a in (pre, best))
         rows.append(
