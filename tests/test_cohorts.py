@@ -14,7 +14,7 @@ from sqlalchemy.orm.attributes import set_committed_value
 from courseapp.accounts.models import JobRole, Role, User
 from courseapp.accounts.services import user_for_password_token
 from courseapp.audit.models import AuditEvent
-from courseapp.cohorts import imports
+from courseapp.cohorts import import_file, imports
 from courseapp.cohorts.models import Cohort, EnrolmentImport
 from courseapp.content.models import Enrolment
 from courseapp.extensions import db
@@ -364,7 +364,7 @@ def test_a_file_must_be_chosen(client, world):
 
 
 def test_too_many_rows_are_refused(client, world, monkeypatch):
-    monkeypatch.setattr(imports, "MAX_ROWS", 3)
+    monkeypatch.setattr(import_file, "MAX_ROWS", 3)
     content = HEADER + "".join(f"P{n},p{n}@example.org,,\n" for n in range(4))
     login(client, world["coordinator_x"])
     response = upload_csv(client, world["cohort_x"], content)
@@ -372,7 +372,7 @@ def test_too_many_rows_are_refused(client, world, monkeypatch):
 
 
 def test_too_large_files_are_refused(client, world, monkeypatch):
-    monkeypatch.setattr(imports, "MAX_BYTES", 100)
+    monkeypatch.setattr(import_file, "MAX_BYTES", 100)
     login(client, world["coordinator_x"])
     response = upload_csv(client, world["cohort_x"], HEADER + "A,a@example.org,,\n" * 10)
     assert "must be smaller than 1 MB" in text(response)

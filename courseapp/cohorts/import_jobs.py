@@ -17,7 +17,7 @@ import sqlalchemy as sa
 from flask import url_for
 
 from courseapp.accounts.models import User
-from courseapp.cohorts import import_links, imports
+from courseapp.cohorts import import_file, import_links, imports
 from courseapp.cohorts.models import EnrolmentImport
 from courseapp.extensions import db
 from courseapp.jobs import queue
@@ -70,7 +70,7 @@ def run(job: Job, import_id: int, actor_id: int) -> None:
         )
     except imports.AlreadyConfirmed:
         raise queue.JobFailed("This file has already been imported.") from None
-    except imports.ImportFileError as error:
+    except import_file.ImportFileError as error:
         raise queue.JobFailed(f"{error}.") from None
     import_links.tell_learners_elsewhere(outcome.elsewhere, upload.cohort)
     enrolled = outcome.summary.existing + len(outcome.created)

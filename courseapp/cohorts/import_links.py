@@ -16,7 +16,8 @@ from courseapp.accounts.services import (
 )
 from courseapp.audit.services import record
 from courseapp.clock import utcnow
-from courseapp.cohorts.imports import COLUMNS, NEW
+from courseapp.cohorts.import_file import COLUMNS
+from courseapp.cohorts.imports import NEW
 from courseapp.cohorts.models import Cohort, EnrolmentImport
 from courseapp.extensions import db
 from courseapp.jobs import queue
