@@ -283,3 +283,33 @@ def test_starting_a_test_changes_no_report_figure(client, make_org, make_learner
     client.post(f"/attempts/{_post_test(user).id}/submit", data={"confirm_unanswered": "y"})
     assert versions.current([user.organisation_id]) > version
     assert _share(user) != share
+
+
+def test_checking_and_submitting_read_the_attempt_with_the_person_and_once(
+    client, make_org, make_learner, count_queries
+):
+    """The check page and the submission read the person with the attempt and its saved
+    answers in one statement (the check page then reads the organisation, whose time zone
+    its times are in); the submission marks the answers without reading the attempt back
+    after claiming it, and looks for no certificate when the test was not passed."""
+    user = make_learner(modules=True, organisation=make_org())
+    login(client, user)
+    client.post("/pathways/core/tests/post")
+    attempt_id = _post_test(user).id
+    with count_queries() as check:
+        assert client.get(f"/attempts/{attempt_id}/check").status_code == 200
+    assert len(check) == 2 and "JOIN test_attempts" in check[0], check
+    assert "FROM organisations" in check[1], check
+    with count_queries() as submit:
+        response = client.post(f"/attempts/{attempt_id}/submit", data={"confirm_unanswered": "y"})
+    assert response.status_code == 303
+    db.session.expire_all()
+    submitted = db.session.get(TestAttempt, attempt_id)
+    assert submitted.submitted_at is not None and submitted.passed is False
+    # What the submission itself runs, before the reports' figures are brought up to date.
+    reports = next(n for n, s in enumerate(submit) if "IS NOT NULL" in s or "report_" in s)
+    marking = submit[:reports]
+    assert "JOIN test_attempts" in marking[0], marking
+    assert not any("FROM test_attempts" in s for s in marking[1:]), marking
+    assert sum("FROM answers" in s for s in marking[1:]) == 1, marking  # to mark them
+    assert not any("certificates" in s or "module_progress" in s for s in marking), marking

@@ -11,6 +11,7 @@ from datetime import datetime, timedelta
 import sqlalchemy as sa
 from flask import current_app
 from sqlalchemy.exc import IntegrityError
+from sqlalchemy.orm.attributes import set_committed_value
 from werkzeug.datastructures import MultiDict
 
 from courseapp.accounts.models import User
@@ -363,16 +364,18 @@ def answer_status(entry: Entry, answers: dict[str, object]) -> str:
 def submit(attempt: TestAttempt, pass_mark: int) -> bool:
     """Submit and mark the attempt once. Returns False if it was already submitted
     (a double click, a second tab): the first submission stands."""
+    now = utcnow()
     claimed = db.session.execute(
         sa.update(TestAttempt)
         .where(TestAttempt.id == attempt.id, TestAttempt.submitted_at.is_(None))
-        .values(submitted_at=utcnow())
+        .values(submitted_at=now)
         .execution_options(synchronize_session=False)
     )
     db.session.info.get(HELD_OPEN, set()).discard(attempt.id)  # its answers count now
     if claimed.rowcount != 1:
         db.session.refresh(attempt)
         return False
+    set_committed_value(attempt, "submitted_at", now)  # as written, without reading it back
     test = test_of(attempt)
     answers = {
         a.item_id: a
@@ -384,7 +387,6 @@ def submit(attempt: TestAttempt, pass_mark: int) -> bool:
         if answer is not None:
             answer.score = kind_of(item).score(item, answer.response)
             total += answer.score
-    db.session.refresh(attempt)
     attempt.score = total / len(test.items)
     if attempt.phase is Phase.POST:
         attempt.passed = attempt.score * 100 >= pass_mark

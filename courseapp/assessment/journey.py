@@ -193,9 +193,11 @@ def certificate_for(user: User, pathway: Pathway) -> Certificate | None:
 def award_certificate(user: User, pathway: Pathway, attempt: TestAttempt) -> Certificate | None:
     """A certificate once the pathway is complete (content.completion): the post-test
     passed, every module complete and the rewordings submitted (once only)."""
+    if not attempt.passed:  # a pre-test, or a post-test not passed: nothing to read
+        return None
     progress = content.pathway_progress(user, pathway)
     existing = certificate_for(user, pathway)
-    if not attempt.passed or not completion(user, pathway, progress, existing is not None).complete:
+    if not completion(user, pathway, progress, existing is not None).complete:
         return None
     if existing is not None:
         return existing

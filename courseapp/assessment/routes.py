@@ -66,6 +66,12 @@ def _page_attempt() -> Own:
     return Own(TestAttempt, attempt_id, ("order", "answers"))
 
 
+def _attempt_with_answers() -> Own:
+    """The attempt the check page and the submission load: with its saved answers, which
+    both read (whether any is left to answer or to confirm)."""
+    return Own(TestAttempt, request.view_args["attempt_id"], ("order", "answers"))
+
+
 @bp.route("/pathways/<pathway_id>/tests/<phase>", methods=["GET", "POST"])
 @login_required
 def start(pathway_id: str, phase: str):
@@ -167,18 +173,20 @@ def _check_page(attempt: TestAttempt, form: SubmitTestForm, early: bool = False)
 
 
 @bp.get("/attempts/<int:attempt_id>/check")
+@loaded_with_user(_attempt_with_answers)
 @login_required
 def check(attempt_id: int):
-    attempt = _own_attempt(attempt_id)
+    attempt = _own_attempt(attempt_id, "answers")
     if attempt.submitted:
         return redirect(url_for(".results", attempt_id=attempt.id))
     return _check_page(attempt, SubmitTestForm())
 
 
 @bp.post("/attempts/<int:attempt_id>/submit")
+@loaded_with_user(_attempt_with_answers)
 @login_required
 def submit(attempt_id: int):
-    attempt = _own_attempt(attempt_id)
+    attempt = _own_attempt(attempt_id, "answers")
     form = SubmitTestForm()
     if form.validate_on_submit():
         if not attempt.submitted and service.questions_to_answer(attempt):
