@@ -26,6 +26,8 @@ from courseapp.demo.answers import Profiles, answer_test, as_form
 from courseapp.extensions import db
 from courseapp.organisations.models import Organisation, Sector
 
+P95_GOAL_MS = 250  # the goal set for the fifty in the national-scale work
+
 
 @dataclass
 class Learner:
@@ -156,7 +158,8 @@ def run_one(database: str, database_url: str, learners: int, seed: int = 1) -> l
         Figure(f"{name}: throughput", round(len(timings) / elapsed, 1), "requests/s",
                note=f"{len(timings)} requests in {elapsed:.1f} s"),
         Figure(f"{name}: latency p50, all requests", round(quantiles[49], 1), "ms"),
-        Figure(f"{name}: latency p95, all requests", round(quantiles[94], 1), "ms"),
+        Figure(f"{name}: latency p95, all requests", round(quantiles[94], 1), "ms",
+               f"<= {P95_GOAL_MS}", goal_at_most(quantiles[94], P95_GOAL_MS)),
         Figure(f"{name}: latency p50, answer saves and submissions", round(post_quantiles[49], 1),
                "ms"),
         Figure(f"{name}: latency p95, answer saves and submissions", round(post_quantiles[94], 1),

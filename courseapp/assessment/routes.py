@@ -60,15 +60,14 @@ def _own_attempt(attempt_id: int, *groups: str, lock: bool = False) -> TestAttem
 def _page_attempt() -> Own:
     """The attempt page() loads: to save answers, locked until they are saved, so that no
     submission comes in between; to show the page, with its saved answers."""
-    attempt_id = request.view_args["attempt_id"]
     if request.method == "POST":
-        return Own(TestAttempt, attempt_id, ("order",), lock=True)
-    return Own(TestAttempt, attempt_id, ("order", "answers"))
+        return Own(TestAttempt, request.view_args["attempt_id"], ("order",), lock=True)
+    return _attempt_with_answers()
 
 
 def _attempt_with_answers() -> Own:
-    """The attempt the check page and the submission load: with its saved answers, which
-    both read (whether any is left to answer or to confirm)."""
+    """The attempt with its saved answers: as a test page shows it, and as the check page
+    and a submission read it (whether any question is left to answer or to confirm)."""
     return Own(TestAttempt, request.view_args["attempt_id"], ("order", "answers"))
 
 
