@@ -18,16 +18,9 @@ from courseapp.access import coordinator_required, get_child_or_404, get_in_scop
 from courseapp.accounts.forms import ConfirmForm
 from courseapp.accounts.models import JobRole, Role, User
 from courseapp.certificates import bundles
-from courseapp.cohorts import (
-    import_file,
-    import_jobs,
-    import_links,
-    imports,
-    join_codes,
-    members,
-    services,
-)
+from courseapp.cohorts import import_jobs, import_links, imports, join_codes, members, services
 from courseapp.cohorts.forms import CohortDetailsForm, MoveForm, UploadForm, cohort_form
+from courseapp.cohorts.import_file import MAX_BYTES, MAX_ROWS, TOO_LARGE, ImportFileError
 from courseapp.cohorts.models import Cohort, EnrolmentImport
 from courseapp.downloads import attachment
 from courseapp.errors import render_error
@@ -41,8 +34,8 @@ from courseapp.templating import local_time
 bp = Blueprint("cohorts", __name__)
 
 # The whole upload request, so that a huge file is refused before it is read
-# (the file itself is limited to import_file.MAX_BYTES, with a clearer message).
-UPLOAD_REQUEST_LIMIT = 4 * import_file.MAX_BYTES
+# (the file itself is limited to MAX_BYTES, with a clearer message).
+UPLOAD_REQUEST_LIMIT = 4 * MAX_BYTES
 MAY_UPLOAD = (Role.COORDINATOR, Role.ADMIN)
 
 
@@ -61,7 +54,7 @@ def _too_large(_error: RequestEntityTooLarge):
         return render_error(413)
     cohort = get_in_scope_or_404(Cohort, request.view_args["cohort_id"])
     form = UploadForm(formdata=None)
-    form.csv_file.errors = [import_file.TOO_LARGE]
+    form.csv_file.errors = [TOO_LARGE]
     return _upload_page(cohort, form, 413)
 
 
@@ -79,7 +72,7 @@ def _upload_page(cohort: Cohort, form: UploadForm, status: int = 200):
         "cohorts/upload.html",
         cohort=cohort,
         form=form,
-        max_rows=import_file.MAX_ROWS,
+        max_rows=MAX_ROWS,
         job_roles=list(JobRole),
     )
     return page, status
@@ -176,7 +169,7 @@ def upload(cohort_id: int):
         file = form.csv_file.data
         try:
             started = imports.start_import(cohort, current_user, file.filename or "", file.stream)
-        except import_file.ImportFileError as error:
+        except ImportFileError as error:
             form.csv_file.errors.append(str(error))
         else:
             return redirect(url_for(".preview", cohort_id=cohort.id, import_id=started.id), 303)
@@ -219,7 +212,7 @@ def confirm(cohort_id: int, import_id: int):
     except imports.AlreadyConfirmed:
         flash("This file has already been imported.", "important")
         return back
-    except import_file.ImportFileError as error:
+    except ImportFileError as error:
         flash(f"Nothing has been imported. {error}.", "important")
         return back
     # With mail set up the coordinator sends the links with one button (email_links);
